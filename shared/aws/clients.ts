@@ -1,0 +1,28 @@
+/** The one place AWS SDK clients are built: region, endpoint override, retry mode and user agent in one spot. */
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+
+export interface AwsClientOptions {
+  /** AWS region; defaults to the SDK's own resolution (AWS_REGION, profile). */
+  region?: string;
+  /** An AWS-compatible endpoint, e.g. for integration tests. Defaults to DRIFTLESS_AWS_ENDPOINT when set. */
+  endpoint?: string;
+  /** Attempts per call including the first; the SDK's adaptive mode backs off on throttling. */
+  maxAttempts?: number;
+}
+
+const USER_AGENT_APP_ID = 'driftless';
+
+function commonConfig(options: AwsClientOptions) {
+  const endpoint = options.endpoint ?? process.env.DRIFTLESS_AWS_ENDPOINT;
+  return {
+    ...(options.region ? { region: options.region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    maxAttempts: options.maxAttempts ?? 5,
+    retryMode: 'adaptive',
+    customUserAgent: USER_AGENT_APP_ID,
+  } as const;
+}
+
+export function codeCommitClient(options: AwsClientOptions = {}): CodeCommitClient {
+  return new CodeCommitClient(commonConfig(options));
+}

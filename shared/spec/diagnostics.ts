@@ -1,0 +1,56 @@
+/** Validation findings: what is wrong, where (file:line:column), and a stable code tools can match on. */
+
+export const DIAGNOSTIC_CODES = {
+  E_YAML: 'the file is not well-formed YAML or JSON',
+  E_SCHEMA: 'a declaration does not match the driftless/v1 schema',
+  E_DUPLICATE: 'two declarations name the same resource',
+  E_SETTINGS: 'the Settings file is missing, duplicated or in the wrong place',
+  E_TARGET: 'a resource lies outside the targets Settings allow (cluster, stack-name prefix)',
+  E_ROLE: 'a role ARN does not match any allowed role ARN pattern',
+  E_PATH: 'a referenced path escapes the repository, is a symlink, or does not exist',
+  E_TEMPLATE: 'a CloudFormation template is not valid YAML or JSON, or has no Resources',
+  E_SIZE: 'a file is over the size limit',
+  E_SECRET_VALUE: 'a value looks like a secret; secrets must be references (secrets[].valueFrom)',
+  E_SECRET_REF: 'a secret reference is not a Secrets Manager or SSM Parameter Store ARN',
+  E_TASKDEF_LIMIT: 'a task definition is over an ECS limit (64 KiB, 10 containers)',
+  W_IMAGE_TAG: 'an image has no tag or uses :latest, so what runs can change without a commit',
+  W_CIRCUIT_BREAKER: 'the service has no deployment circuit breaker, so a failing rollout is not rolled back',
+  W_EMPTY: 'a declaration file holds no declaration',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+export type Severity = 'error' | 'warning';
+
+export interface SourceLocation {
+  /** Path relative to the repository root. */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+}
+
+export interface Diagnostic extends SourceLocation {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+}
+
+export function diagnostic(code: DiagnosticCode, location: SourceLocation, message: string): Diagnostic {
+  return {
+    code,
+    severity: code.startsWith('W_') ? 'warning' : 'error',
+    file: location.file,
+    line: location.line,
+    column: location.column,
+    message,
+  };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code);
+}

@@ -1,0 +1,361 @@
+/** Loads a configuration repository at one commit into validated declarations: every file is read from Git
+ * (never a working tree), parsed, checked alone and against the others, and every problem becomes a diagnostic. */
+import { posix } from 'node:path';
+import { FileTooLargeError } from '../errors.ts';
+import { type FileEntry, type GitSource, MAX_FILE_BYTES } from '../source/git-source.ts';
+import { checkDocument, checkTargets, clusterName } from './checks.ts';
+import { parseTemplate } from './cloudformation-yaml.ts';
+import { compareDiagnostics, type Diagnostic, diagnostic, hasErrors, type SourceLocation } from './diagnostics.ts';
+import { type ParsedDocument, parseDeclarationFile } from './parse.ts';
+import type { CloudFormationStackDocument, EcsServiceDocument, SettingsDocument } from './schema.ts';
+
+export const SETTINGS_FILE_NAMES = ['driftless.yaml', 'driftless.yml'] as const;
+const DECLARATION_EXTENSIONS = ['.yaml', '.yml', '.json'];
+/** Reads run concurrently, but bounded: CodeCommit throttles a burst of GetFile calls. */
+const READ_CONCURRENCY = 8;
+
+export interface EcsServiceDeclaration {
+  readonly kind: 'EcsService';
+  /** Identity used to pair with live state and to find duplicates: EcsService:<cluster name>/<service name>. */
+  readonly id: string;
+  readonly document: EcsServiceDocument;
+  readonly location: SourceLocation;
+}
+
+export interface CloudFormationStackDeclaration {
+  readonly kind: 'CloudFormationStack';
+  /** CloudFormationStack:<stack name>. */
+  readonly id: string;
+  readonly document: CloudFormationStackDocument;
+  readonly location: SourceLocation;
+  /** The template, read from the same commit. `path` is relative to the repository root. */
+  readonly template: { readonly path: string; readonly body: string; readonly parsed: Record<string, unknown> };
+}
+
+export type Declaration = EcsServiceDeclaration | CloudFormationStackDeclaration;
+
+export interface RepositorySnapshot {
+  readonly commitId: string;
+  /** The folder declarations were read from, '' for the repository root. */
+  readonly prefix: string;
+  readonly settings?: { readonly document: SettingsDocument; readonly location: SourceLocation };
+  /** Declarations from files without errors; a file with any error contributes none. */
+  readonly declarations: readonly Declaration[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** True when any error was found: a declaration that did not parse must never read as "absent". */
+  readonly pruneBlocked: boolean;
+  /** Declaration files read, for reporting. */
+  readonly fileCount: number;
+}
+
+export interface LoadOptions {
+  /** A branch, tag or commit; resolved once, so the whole load sees one commit. */
+  readonly ref: string;
+  /** Folder inside the repository that holds driftless.yaml and the declarations. */
+  readonly prefix?: string;
+}
+
+export function identityOf(parsed: ParsedDocument): string | undefined {
+  if (parsed.kind === 'EcsService') {
+    return `EcsService:${clusterName(parsed.document.metadata.cluster)}/${parsed.document.metadata.name}`;
+  }
+  if (parsed.kind === 'CloudFormationStack') return `CloudFormationStack:${parsed.document.metadata.name}`;
+  return undefined;
+}
+
+export function normalizePrefix(prefix: string | undefined): string {
+  return (prefix ?? '').replace(/^\/+|\/+$/g, '');
+}
+
+/** Reads and validates the repository at `options.ref`. Git read failures throw (GitReadError); they are never
+ * an empty repository. Everything wrong with the content is a diagnostic. */
+export async function loadRepository(source: GitSource, options: LoadOptions): Promise<RepositorySnapshot> {
+  const prefix = normalizePrefix(options.prefix);
+  const commitId = await source.resolveRef(options.ref);
+  const entries = await source.listFiles(commitId, prefix);
+  const byPath = new Map(entries.map((entry) => [entry.path, entry]));
+  const diagnostics: Diagnostic[] = [];
+
+  const candidates = entries.filter((entry) => isDeclarationCandidate(entry.path, prefix));
+  const texts = await readTexts(source, commitId, candidates, diagnostics);
+
+  const parsedFiles = new Map<string, ParsedDocument[]>();
+  const fileDiagnostics = new Map<string, Diagnostic[]>();
+  for (const [path, text] of texts) {
+    // A CloudFormation template may sit beside the declarations; it is read through its stack, not as one.
+    if (looksLikeCloudFormationTemplate(text)) continue;
+    const parsed = parseDeclarationFile(path, text);
+    parsedFiles.set(path, parsed.documents);
+    fileDiagnostics.set(path, [...parsed.diagnostics, ...parsed.documents.flatMap(checkDocument)]);
+  }
+
+  const templatePaths = new Set<string>();
+  for (const documents of parsedFiles.values()) {
+    for (const parsed of documents) {
+      if (parsed.kind !== 'CloudFormationStack') continue;
+      const path = resolveTemplatePath(parsed.location.file, parsed.document.spec.template);
+      if (path.ok) templatePaths.add(path.path);
+    }
+  }
+  // A template that did not look like one (no Resources yet, say) is still a template, not a bad declaration.
+  for (const path of templatePaths) {
+    parsedFiles.delete(path);
+    fileDiagnostics.delete(path);
+  }
+
+  const settings = findSettings(prefix, parsedFiles, fileDiagnostics);
+  const templates = new Map<string, CloudFormationStackDeclaration['template']>();
+  const firstById = new Map<string, SourceLocation>();
+  const duplicated = new Set<string>();
+  for (const [file, documents] of [...parsedFiles].sort(([a], [b]) => a.localeCompare(b))) {
+    const found = fileDiagnostics.get(file) ?? [];
+    for (const parsed of documents) {
+      if (settings) found.push(...checkTargets(parsed, settings.document));
+      const id = identityOf(parsed);
+      if (id !== undefined) {
+        const first = firstById.get(id);
+        if (first) {
+          duplicated.add(id);
+          found.push(
+            diagnostic(
+              'E_DUPLICATE',
+              parsed.location,
+              `${id} is already declared at ${first.file}:${first.line}; a resource is declared once`,
+            ),
+          );
+        } else firstById.set(id, parsed.location);
+      }
+      if (parsed.kind === 'CloudFormationStack') {
+        const template = await readTemplate(source, commitId, prefix, parsed, byPath, found);
+        if (template) templates.set(file + parsed.location.line, template);
+      }
+    }
+    fileDiagnostics.set(file, found);
+  }
+
+  const declarations: Declaration[] = [];
+  for (const [file, documents] of parsedFiles) {
+    if (!settings || hasErrors(fileDiagnostics.get(file) ?? [])) continue;
+    for (const parsed of documents) {
+      const id = identityOf(parsed);
+      if (id === undefined || duplicated.has(id)) continue;
+      if (parsed.kind === 'EcsService') {
+        declarations.push({ kind: 'EcsService', id, document: parsed.document, location: parsed.location });
+      } else if (parsed.kind === 'CloudFormationStack') {
+        const template = templates.get(file + parsed.location.line);
+        if (template) {
+          declarations.push({
+            kind: 'CloudFormationStack',
+            id,
+            document: parsed.document,
+            location: parsed.location,
+            template,
+          });
+        }
+      }
+    }
+  }
+  for (const found of fileDiagnostics.values()) diagnostics.push(...found);
+  diagnostics.sort(compareDiagnostics);
+  declarations.sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    commitId,
+    prefix,
+    ...(settings ? { settings } : {}),
+    declarations,
+    diagnostics,
+    pruneBlocked: hasErrors(diagnostics),
+    fileCount: parsedFiles.size,
+  };
+}
+
+function isDeclarationCandidate(path: string, prefix: string): boolean {
+  const relative = prefix === '' ? path : path.slice(prefix.length + 1);
+  // Folders and files starting with a dot (.github, .schema, .vscode) belong to tools, not to driftless.
+  if (relative.split('/').some((segment) => segment.startsWith('.'))) return false;
+  return DECLARATION_EXTENSIONS.some((extension) => path.toLowerCase().endsWith(extension));
+}
+
+function looksLikeCloudFormationTemplate(text: string): boolean {
+  const declaresKind = /^\s*["']?apiVersion["']?\s*:/m.test(text) || /^\s*["']?kind["']?\s*:/m.test(text);
+  const templateSection = /^\s*["']?(AWSTemplateFormatVersion|Resources)["']?\s*:/m.test(text);
+  return templateSection && !declaresKind;
+}
+
+async function readTexts(
+  source: GitSource,
+  commitId: string,
+  entries: readonly FileEntry[],
+  diagnostics: Diagnostic[],
+): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  const queue = [...entries];
+  const worker = async () => {
+    for (let entry = queue.shift(); entry; entry = queue.shift()) {
+      const text = await readText(source, commitId, entry, diagnostics);
+      if (text !== undefined) texts.set(entry.path, text);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, entries.length) }, worker));
+  return new Map([...texts].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Reads a file as UTF-8 text, or records why it cannot be used. Git failures other than size propagate. */
+async function readText(
+  source: GitSource,
+  commitId: string,
+  entry: FileEntry,
+  diagnostics: Diagnostic[],
+): Promise<string | undefined> {
+  const start = { file: entry.path, line: 1, column: 1 };
+  if (entry.type === 'symlink') {
+    diagnostics.push(diagnostic('E_PATH', start, 'the file is a symbolic link; driftless does not follow links'));
+    return undefined;
+  }
+  if (entry.sizeBytes !== undefined && entry.sizeBytes > MAX_FILE_BYTES) {
+    diagnostics.push(tooLarge(entry.path, entry.sizeBytes));
+    return undefined;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await source.readFile(commitId, entry.path);
+  } catch (error) {
+    if (error instanceof FileTooLargeError) {
+      diagnostics.push(tooLarge(entry.path, error.sizeBytes));
+      return undefined;
+    }
+    throw error;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    diagnostics.push(diagnostic('E_YAML', start, 'the file is not UTF-8 text'));
+    return undefined;
+  }
+}
+
+function tooLarge(file: string, sizeBytes: number): Diagnostic {
+  return diagnostic(
+    'E_SIZE',
+    { file, line: 1, column: 1 },
+    `the file is ${sizeBytes} bytes; the limit is ${MAX_FILE_BYTES} bytes (what CodeCommit's GetFile returns)`,
+  );
+}
+
+function findSettings(
+  prefix: string,
+  parsedFiles: Map<string, ParsedDocument[]>,
+  fileDiagnostics: Map<string, Diagnostic[]>,
+): RepositorySnapshot['settings'] {
+  const expected = SETTINGS_FILE_NAMES.map((name) => (prefix === '' ? name : `${prefix}/${name}`));
+  const found: { document: SettingsDocument; location: SourceLocation }[] = [];
+  for (const [file, documents] of parsedFiles) {
+    for (const parsed of documents) {
+      const problems = fileDiagnostics.get(file) ?? [];
+      if (parsed.kind === 'Settings') {
+        if (!expected.includes(file)) {
+          problems.push(diagnostic('E_SETTINGS', parsed.location, `Settings belong in ${expected[0]}, not in ${file}`));
+        } else found.push({ document: parsed.document, location: parsed.location });
+      } else if (expected.includes(file)) {
+        problems.push(
+          diagnostic(
+            'E_SETTINGS',
+            parsed.location,
+            `${file} holds the Settings; declare ${parsed.kind} in its own file`,
+          ),
+        );
+      }
+      fileDiagnostics.set(file, problems);
+    }
+  }
+  if (found.length > 1) {
+    for (const extra of found.slice(1)) {
+      fileDiagnostics
+        .get(extra.location.file)
+        ?.push(
+          diagnostic(
+            'E_SETTINGS',
+            extra.location,
+            `Settings are declared more than once (first at ${found[0]!.location.file}:${found[0]!.location.line})`,
+          ),
+        );
+    }
+    return undefined;
+  }
+  if (found.length === 0) {
+    const file = expected[0]!;
+    const parsedSettingsFileFailed = expected.some((path) => hasErrors(fileDiagnostics.get(path) ?? []));
+    if (!parsedSettingsFileFailed) {
+      const problems = fileDiagnostics.get(file) ?? [];
+      problems.push(
+        diagnostic(
+          'E_SETTINGS',
+          { file, line: 1, column: 1 },
+          `no Settings file: create ${file} with kind: Settings naming the clusters, stack-name prefix and roles this repository may touch`,
+        ),
+      );
+      fileDiagnostics.set(file, problems);
+    }
+    return undefined;
+  }
+  const settings = found[0]!;
+  return hasErrors(fileDiagnostics.get(settings.location.file) ?? []) ? undefined : settings;
+}
+
+type ResolvedPath = { ok: true; path: string } | { ok: false; reason: string };
+
+/** Resolves a template path written relative to its declaration file; refuses anything outside the repository. */
+export function resolveTemplatePath(declarationFile: string, templatePath: string): ResolvedPath {
+  if (templatePath.startsWith('/') || /^[A-Za-z]:[\\/]/.test(templatePath) || templatePath.includes('\\')) {
+    return { ok: false, reason: `template path ${templatePath} must be relative to the declaration file` };
+  }
+  const joined = posix.normalize(posix.join(posix.dirname(declarationFile), templatePath));
+  if (joined === '..' || joined.startsWith('../')) {
+    return { ok: false, reason: `template path ${templatePath} leads outside the repository` };
+  }
+  return { ok: true, path: joined };
+}
+
+async function readTemplate(
+  source: GitSource,
+  commitId: string,
+  prefix: string,
+  parsed: ParsedDocument & { kind: 'CloudFormationStack' },
+  byPath: ReadonlyMap<string, FileEntry>,
+  found: Diagnostic[],
+): Promise<CloudFormationStackDeclaration['template'] | undefined> {
+  const at = parsed.locate(['spec', 'template']);
+  const resolved = resolveTemplatePath(parsed.location.file, parsed.document.spec.template);
+  if (!resolved.ok) {
+    found.push(diagnostic('E_PATH', at, resolved.reason));
+    return undefined;
+  }
+  const path = resolved.path;
+  if (prefix !== '' && !path.startsWith(`${prefix}/`)) {
+    found.push(diagnostic('E_PATH', at, `template ${path} is outside ${prefix}/, the folder driftless reads`));
+    return undefined;
+  }
+  const entry = byPath.get(path);
+  if (!entry) {
+    found.push(diagnostic('E_PATH', at, `template ${path} does not exist at this commit`));
+    return undefined;
+  }
+  if (entry.type === 'symlink') {
+    found.push(diagnostic('E_PATH', at, `template ${path} is a symbolic link; driftless does not follow links`));
+    return undefined;
+  }
+  const problems: Diagnostic[] = [];
+  const body = await readText(source, commitId, entry, problems);
+  if (body === undefined) {
+    for (const problem of problems) found.push({ ...problem, ...at, message: `template ${path}: ${problem.message}` });
+    return undefined;
+  }
+  const result = parseTemplate(body);
+  if (!result.template) {
+    const offset = result.error?.offset ?? 0;
+    const line = body.slice(0, offset).split('\n').length;
+    found.push(diagnostic('E_TEMPLATE', at, `template ${path}:${line}: ${result.error?.message ?? 'cannot be read'}`));
+    return undefined;
+  }
+  return { path, body, parsed: result.template };
+}
