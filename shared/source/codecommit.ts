@@ -141,24 +141,13 @@ export class CodeCommitGitSource implements GitSource {
 
   async changedFiles(fromCommitId: string, toCommitId: string, prefix?: string): Promise<FileChange[]> {
     const folder = prefix === undefined ? '' : trimSlashes(prefix);
-    let differences: Difference[];
-    try {
-      differences = await this.getDifferences(fromCommitId, toCommitId, folder);
-    } catch (error) {
-      // A folder that exists on only one side (created or removed between the commits) is refused as a path
-      // filter, so compare everything and keep what lies under the folder.
-      if (folder === '' || errorName(error) !== 'PathDoesNotExistException') throw error;
-      differences = (await this.getDifferences(fromCommitId, toCommitId, '')).filter((difference) =>
-        [difference.beforeBlob?.path, difference.afterBlob?.path].some((path) => isUnder(path, folder)),
-      );
-    }
+    // The path filter of GetDifferences is refused for a folder that exists on one side only, and the reference
+    // does not pin down whether filtered paths come back relative to the filter; filtering here avoids both.
+    const differences = (await this.getDifferences(fromCommitId, toCommitId)).filter((difference) =>
+      [difference.beforeBlob?.path, difference.afterBlob?.path].some((path) => isUnder(path, folder)),
+    );
     const target = `${this.repositoryName}@${fromCommitId}..${toCommitId}`;
     const changes = differences.map((difference) => toFileChange(difference, target));
-    const outside = changes.find((change) => !isUnder(change.path, folder) && !isUnder(change.previousPath, folder));
-    if (outside) {
-      // Guards the assumption that paths come back relative to the repository root, not to the path filter.
-      throw new GitReadError(`CodeCommit GetDifferences ${target} returned ${outside.path}, outside ${folder}/`);
-    }
     return changes.sort((a, b) => compareStrings(a.path, b.path));
   }
 
@@ -207,9 +196,8 @@ export class CodeCommitGitSource implements GitSource {
     return { entries, subFolders };
   }
 
-  private async getDifferences(fromCommitId: string, toCommitId: string, folder: string): Promise<Difference[]> {
-    const pathFilter = folder === '' ? {} : { beforePath: folder, afterPath: folder };
-    const target = `${this.repositoryName}@${fromCommitId}..${toCommitId}${folder === '' ? '' : `:${folder}`}`;
+  private async getDifferences(fromCommitId: string, toCommitId: string): Promise<Difference[]> {
+    const target = `${this.repositoryName}@${fromCommitId}..${toCommitId}`;
     const differences: Difference[] = [];
     let nextToken: string | undefined;
     do {
@@ -221,12 +209,11 @@ export class CodeCommitGitSource implements GitSource {
               repositoryName: this.repositoryName,
               beforeCommitSpecifier: fromCommitId,
               afterCommitSpecifier: toCommitId,
-              ...pathFilter,
               MaxResults: DIFFERENCES_PAGE_SIZE,
               NextToken: nextToken,
             }),
           ),
-        { refNotFound: `${fromCommitId}..${toCommitId}`, passThrough: ['PathDoesNotExistException'] },
+        { refNotFound: `${fromCommitId}..${toCommitId}` },
       );
       differences.push(...(page.differences ?? []));
       nextToken = page.NextToken;

@@ -209,7 +209,8 @@ export class LocalGitSource implements GitSource {
     const person = (name?: string, email?: string, date?: string): Person => ({
       name: name ?? '',
       email: email ?? '',
-      date: date ?? '',
+      // Both adapters answer UTC, so a commit reads the same whichever source served it.
+      date: date ? new Date(date).toISOString() : '',
     });
     return {
       commitId: id,

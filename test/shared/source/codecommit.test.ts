@@ -11,7 +11,6 @@ import {
   GetFileCommand,
   GetFolderCommand,
   InvalidRepositoryNameException,
-  PathDoesNotExistException,
 } from '@aws-sdk/client-codecommit';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -355,30 +354,29 @@ describe('CodeCommitGitSource', () => {
         repositoryName: REPOSITORY,
         beforeCommitSpecifier: PARENT,
         afterCommitSpecifier: HEAD,
-        beforePath: 'services',
-        afterPath: 'services',
+        MaxResults: 100,
         NextToken: 'page-2',
       });
     });
 
-    it('compares whole commits and keeps the prefix when the prefix exists on only one side', async () => {
+    it('keeps only changes under the prefix, filtering on our side', async () => {
       // Prepare
-      codeCommit
-        .on(GetDifferencesCommand, { beforePath: 'services' })
-        .rejects(new PathDoesNotExistException({ message: 'The specified path does not exist.', $metadata: {} }))
-        .on(GetDifferencesCommand, { beforePath: undefined })
-        .resolves({
-          differences: [
-            { changeType: 'A', afterBlob: { path: 'services/api/service.yaml', blobId: 'b2', mode: '100644' } },
-            { changeType: 'A', afterBlob: { path: 'README.md', blobId: 'b1', mode: '100644' } },
-          ],
-        });
+      codeCommit.on(GetDifferencesCommand).resolves({
+        differences: [
+          { changeType: 'A', afterBlob: { path: 'services/api/service.yaml', blobId: 'b2', mode: '100644' } },
+          { changeType: 'A', afterBlob: { path: 'services-old/api.yaml', blobId: 'b3', mode: '100644' } },
+          { changeType: 'A', afterBlob: { path: 'README.md', blobId: 'b1', mode: '100644' } },
+        ],
+      });
 
       // Act
       const changes = await source().changedFiles(PARENT, HEAD, 'services');
 
       // Assess
       expect(changes).toEqual([{ kind: 'added', path: 'services/api/service.yaml' }]);
+      const input = codeCommit.commandCalls(GetDifferencesCommand)[0]?.args[0].input;
+      expect(input).not.toHaveProperty('beforePath');
+      expect(input).not.toHaveProperty('afterPath');
     });
   });
 

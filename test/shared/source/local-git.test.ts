@@ -432,8 +432,8 @@ describe('LocalGitSource.commitInfo', () => {
     expect(info).toEqual({
       commitId: commit,
       parents: [parent],
-      author: { name: 'Ada Author', email: 'ada@example.com', date: '2024-05-06T07:08:09+00:00' },
-      committer: { name: 'Cy Committer', email: 'cy@example.com', date: '2024-05-06T07:08:09+00:00' },
+      author: { name: 'Ada Author', email: 'ada@example.com', date: '2024-05-06T07:08:09.000Z' },
+      committer: { name: 'Cy Committer', email: 'cy@example.com', date: '2024-05-06T07:08:09.000Z' },
       message: 'Update a\n\nWith a body line.',
     });
   });
