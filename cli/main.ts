@@ -46,7 +46,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
   program
     .command('schema')
     .description('Print the JSON Schema of the declaration format, for editors and other tools.')
-    .addOption(new Option('--indent <n>', 'spaces of indentation').default('2').argParser((v) => Number.parseInt(v, 10)))
+    .addOption(new Option('--indent <n>', 'spaces of indentation').default(2).argParser((v) => Number.parseInt(v, 10)))
     .action((options: { indent: number }) => {
       io.out(`${JSON.stringify(declarationJsonSchema(), null, options.indent)}\n`);
     });

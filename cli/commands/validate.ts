@@ -40,7 +40,9 @@ function reportReadFailure(error: unknown, options: ValidateOptions, io: CliIo):
     const retryable = error instanceof DriftlessError ? error.retryable : false;
     io.out(`${JSON.stringify({ valid: false, error: { name, message, retryable } }, null, 2)}\n`);
   } else {
-    io.err(`${paint(io, 'red', 'error:')} cannot read the repository at ${options.repo} (${options.ref}): ${message}\n`);
+    io.err(
+      `${paint(io, 'red', 'error:')} cannot read the repository at ${options.repo} (${options.ref}): ${message}\n`,
+    );
   }
   if (!(error instanceof DriftlessError)) throw error;
   return EXIT_INVALID;
@@ -87,7 +89,9 @@ export function formatSnapshot(snapshot: RepositorySnapshot, options: ValidateOp
   lines.push('');
   if (errors.length === 0) {
     const warned = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
-    lines.push(`${paint(io, 'green', '✓')} valid: ${plural(snapshot.declarations.length, 'declaration')} (${counts})${warned}`);
+    lines.push(
+      `${paint(io, 'green', '✓')} valid: ${plural(snapshot.declarations.length, 'declaration')} (${counts})${warned}`,
+    );
   } else {
     const failingFiles = new Set(errors.map((d) => d.file)).size;
     lines.push(
