@@ -1,5 +1,5 @@
 /** The one place AWS SDK clients are built: region, endpoint override, retry mode and user agent in one spot. */
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { CodeCommitClient, type CodeCommitClientConfig } from '@aws-sdk/client-codecommit';
 
 export interface AwsClientOptions {
   /** AWS region; defaults to the SDK's own resolution (AWS_REGION, profile). */
@@ -8,6 +8,10 @@ export interface AwsClientOptions {
   endpoint?: string;
   /** Attempts per call including the first; the SDK's adaptive mode backs off on throttling. */
   maxAttempts?: number;
+  /** Static credentials instead of the default provider chain (tests, integration endpoints). */
+  credentials?: CodeCommitClientConfig['credentials'];
+  /** The HTTP layer; tests pass one that answers on loopback or in memory. */
+  requestHandler?: CodeCommitClientConfig['requestHandler'];
 }
 
 const USER_AGENT_APP_ID = 'driftless';
@@ -20,6 +24,8 @@ function commonConfig(options: AwsClientOptions) {
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'adaptive',
     customUserAgent: USER_AGENT_APP_ID,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
   } as const;
 }
 
