@@ -1,10 +1,11 @@
 /** The bad-input corpus: every case in test/fixtures/invalid (and the warning-only cases in test/fixtures/warnings)
- * is a small configuration repository built on top of a valid base. Each one is committed to a real git repository
- * and loaded through LocalGitSource, and the diagnostics must be exactly the ones the case expects. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+ * is a small configuration repository: test/fixtures/invalid/_base with the case's files/ laid over it. Each one is
+ * committed to a real git repository and loaded through LocalGitSource, and the diagnostics must be exactly the ones
+ * the case's expected.json lists. */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, type ExpectStatic, expect, it } from 'vitest';
 import { MAX_FILE_BYTES } from '../../../shared/source/git-source.ts';
 import { LocalGitSource } from '../../../shared/source/local-git.ts';
 import { DIAGNOSTIC_CODES, type Diagnostic } from '../../../shared/spec/diagnostics.ts';
@@ -34,6 +35,8 @@ interface Expected {
   readonly warnings?: readonly ExpectedDiagnostic[];
   /** Identities of the declarations the load returns, exactly. */
   readonly declarations: readonly string[];
+  /** Each must be part of some diagnostic's message: the hint a person needs (a suggestion, a name, a limit). */
+  readonly messages?: readonly string[];
 }
 
 interface Case {
@@ -42,9 +45,10 @@ interface Case {
   readonly files: Record<string, string>;
 }
 
-/** Every file under `dir`, by '/'-separated path relative to it. */
+/** Every file under `dir`, by '/'-separated path relative to it; none when `dir` does not exist. */
 function readTree(dir: string, relative = ''): Record<string, string> {
   const files: Record<string, string> = {};
+  if (!existsSync(join(dir, relative))) return files;
   for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
     const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory()) Object.assign(files, readTree(dir, path));
@@ -60,7 +64,9 @@ function loadCases(root: string): Case[] {
     .filter((name) => !name.startsWith('_') && statSync(join(root, name)).isDirectory())
     .sort()
     .map((name) => {
-      const expected = JSON.parse(readFileSync(join(root, name, 'expected.json'), 'utf8')) as Expected;
+      const expectedFile = join(root, name, 'expected.json');
+      if (!existsSync(expectedFile)) throw new Error(`corpus case ${name} has no expected.json`);
+      const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected;
       const files: Record<string, string> = expected.withoutBase ? {} : { ...baseFiles };
       for (const path of expected.remove ?? []) {
         if (!(path in files)) throw new Error(`${name}: remove names ${path}, which is not a base file`);
@@ -74,32 +80,31 @@ function loadCases(root: string): Case[] {
 const invalidCases = loadCases(INVALID);
 const warningCases = loadCases(WARNINGS);
 
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function repoWith(files: FileChanges): Promise<TestRepo> {
+/** Commits `files` to a fresh repository in its own temp dir, loads it at main, and removes the repository. */
+async function load(files: FileChanges, prepare?: (repo: TestRepo) => Promise<void>): Promise<RepositorySnapshot> {
   const repo = await makeRepo(files);
-  cleanups.push(() => repo.cleanup());
-  return repo;
+  try {
+    await prepare?.(repo);
+    return await loadRepository(new LocalGitSource({ repoDir: repo.dir }), { ref: 'main' });
+  } finally {
+    await repo.cleanup();
+  }
 }
 
-async function load(files: FileChanges): Promise<RepositorySnapshot> {
-  const repo = await repoWith(files);
-  return loadRepository(new LocalGitSource({ repoDir: repo.dir }), { ref: 'main' });
+/** Where each diagnostic is, as a sorted set: one fault the YAML parser reports twice on a line counts once. */
+function places(list: readonly ExpectedDiagnostic[]): ExpectedDiagnostic[] {
+  const unique = new Map(list.map(({ code, file, line }) => [`${file}:${line}:${code}`, { code, file, line }]));
+  return [...unique.values()].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code),
+  );
 }
-
-const where = (d: ExpectedDiagnostic): ExpectedDiagnostic => ({ code: d.code, file: d.file, line: d.line });
-const byPlace = (a: ExpectedDiagnostic, b: ExpectedDiagnostic) =>
-  a.file.localeCompare(b.file) || a.line - b.line || a.code.localeCompare(b.code);
-const places = (list: readonly ExpectedDiagnostic[]) => list.map(where).sort(byPlace);
 const ofSeverity = (snapshot: RepositorySnapshot, severity: Diagnostic['severity']) =>
   snapshot.diagnostics.filter((d) => d.severity === severity);
+const ids = (snapshot: RepositorySnapshot) => snapshot.declarations.map((d) => d.id);
+const BASE_IDS = ['CloudFormationStack:platform-network', 'EcsService:prod/web'];
 
 /** What every diagnostic must be, whatever the case: a known code, a position, and a sentence a person can read. */
-function expectWellFormed(diagnostics: readonly Diagnostic[]): void {
+function expectWellFormed(expect: ExpectStatic, diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) {
     expect(Object.keys(DIAGNOSTIC_CODES)).toContain(d.code);
     expect(d.line).toBeGreaterThanOrEqual(1);
@@ -107,6 +112,11 @@ function expectWellFormed(diagnostics: readonly Diagnostic[]): void {
     expect(d.message.length).toBeGreaterThan(10);
     expect(d.message).not.toMatch(/undefined|\[object Object\]|NaN/);
   }
+}
+
+function expectMessages(expect: ExpectStatic, diagnostics: readonly Diagnostic[], parts: readonly string[] = []): void {
+  const messages = diagnostics.map((d) => d.message);
+  for (const part of parts) expect(messages).toContainEqual(expect.stringContaining(part));
 }
 
 describe('the corpus base', () => {
@@ -118,10 +128,7 @@ describe('the corpus base', () => {
     expect(snapshot.diagnostics).toEqual([]);
     expect(snapshot.pruneBlocked).toBe(false);
     expect(snapshot.settings?.location.file).toBe('driftless.yaml');
-    expect(snapshot.declarations.map((d) => d.id)).toEqual([
-      'CloudFormationStack:platform-network',
-      'EcsService:prod/web',
-    ]);
+    expect(ids(snapshot)).toEqual(BASE_IDS);
     expect(snapshot.declarations.map((d) => d.location.file)).toEqual(['stacks/network.yaml', 'services/web.yaml']);
   });
 });
@@ -131,7 +138,9 @@ describe('the bad-input corpus', () => {
     expect(invalidCases.length).toBeGreaterThanOrEqual(32);
   });
 
-  it.each(invalidCases)('$name', async ({ expected, files }) => {
+  // Each case builds its own repository in its own temp dir, so the cases run concurrently (it.for hands each
+  // one its own expect).
+  it.concurrent.for(invalidCases)('$name', async ({ expected, files }, { expect }) => {
     // Act
     const snapshot = await load(files);
 
@@ -139,73 +148,71 @@ describe('the bad-input corpus', () => {
     const errors = ofSeverity(snapshot, 'error');
     expect(places(errors)).toEqual(places(expected.diagnostics));
     if (expected.warnings) expect(places(ofSeverity(snapshot, 'warning'))).toEqual(places(expected.warnings));
-    expectWellFormed(snapshot.diagnostics);
+    expectWellFormed(expect, snapshot.diagnostics);
+    expectMessages(expect, snapshot.diagnostics, expected.messages);
     expect(snapshot.pruneBlocked).toBe(true);
-    // A file with an error contributes nothing, not even its valid documents.
+    // A file with an error contributes nothing, not even its valid documents; other files still do.
     const failingFiles = new Set(errors.map((d) => d.file));
     for (const declaration of snapshot.declarations) expect(failingFiles).not.toContain(declaration.location.file);
-    expect(snapshot.declarations.map((d) => d.id)).toEqual([...expected.declarations].sort());
+    expect(ids(snapshot)).toEqual([...expected.declarations].sort());
   });
 });
 
 describe('the warning-only corpus', () => {
-  it('has cases', () => {
+  it('has at least 2 cases', () => {
     expect(warningCases.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(warningCases)('$name', async ({ expected, files }) => {
+  it.concurrent.for(warningCases)('$name', async ({ expected, files }, { expect }) => {
     // Act
     const snapshot = await load(files);
 
     // Assess
-    expect(ofSeverity(snapshot, 'error')).toEqual([]);
     expect(expected.diagnostics).toEqual([]);
+    expect(ofSeverity(snapshot, 'error')).toEqual([]);
     expect(places(ofSeverity(snapshot, 'warning'))).toEqual(places(expected.warnings ?? []));
-    expectWellFormed(snapshot.diagnostics);
+    expectWellFormed(expect, snapshot.diagnostics);
+    expectMessages(expect, snapshot.diagnostics, expected.messages);
     expect(snapshot.pruneBlocked).toBe(false);
-    expect(snapshot.declarations.map((d) => d.id)).toEqual([...expected.declarations].sort());
+    expect(ids(snapshot)).toEqual([...expected.declarations].sort());
   });
 });
 
-describe('bad inputs git itself has to make', () => {
+describe('bad inputs that only git can hold', () => {
   it('refuses a declaration file and a template that are symbolic links', async () => {
     // Prepare
-    const repo = await repoWith(baseFiles);
-    await repo.symlink('services/linked.yaml', 'web.yaml');
-    await repo.symlink('stacks/linked.template.yaml', 'network.template.yaml');
-    await repo.commit(
-      {
-        'stacks/linked.yaml': baseFiles['stacks/network.yaml']!.replace('platform-network', 'platform-linked').replace(
-          'template: network.template.yaml',
-          'template: linked.template.yaml',
-        ),
-      },
-      'links',
+    const linkedStack = baseFiles['stacks/network.yaml']!.replace('platform-network', 'platform-linked').replace(
+      'template: network.template.yaml',
+      'template: linked.template.yaml',
     );
 
     // Act
-    const snapshot = await loadRepository(new LocalGitSource({ repoDir: repo.dir }), { ref: 'main' });
+    const snapshot = await load(baseFiles, async (repo) => {
+      await repo.symlink('services/linked.yaml', 'web.yaml');
+      await repo.symlink('stacks/linked.template.yaml', 'network.template.yaml');
+      await repo.commit({ 'stacks/linked.yaml': linkedStack }, 'links');
+    });
 
     // Assess
-    expectWellFormed(snapshot.diagnostics);
+    expectWellFormed(expect, snapshot.diagnostics);
+    // The linked template is refused twice: as a file of the repository, and as the template of its stack.
     expect(places(snapshot.diagnostics)).toEqual([
       { code: 'E_PATH', file: 'services/linked.yaml', line: 1 },
+      { code: 'E_PATH', file: 'stacks/linked.template.yaml', line: 1 },
       { code: 'E_PATH', file: 'stacks/linked.yaml', line: 6 },
     ]);
     expect(snapshot.diagnostics.map((d) => d.message)).toEqual([
-      expect.stringContaining('symbolic link'),
-      expect.stringContaining('symbolic link'),
+      'the file is a symbolic link; driftless does not follow links',
+      'the file is a symbolic link; driftless does not follow links',
+      'template stacks/linked.template.yaml is a symbolic link; driftless does not follow links',
     ]);
     expect(snapshot.pruneBlocked).toBe(true);
-    expect(snapshot.declarations.map((d) => d.id)).toEqual([
-      'CloudFormationStack:platform-network',
-      'EcsService:prod/web',
-    ]);
+    expect(ids(snapshot)).toEqual(BASE_IDS);
   });
 
   it('refuses a declaration file over MAX_FILE_BYTES without parsing it', async () => {
     // Prepare
-    const padding = `# ${'x'.repeat(98)}\n`.repeat(Math.ceil(MAX_FILE_BYTES / 100) + 1);
+    const padding = `# ${'x'.repeat(97)}\n`.repeat(Math.ceil(MAX_FILE_BYTES / 100) + 1);
     const big = baseFiles['services/web.yaml']!.replace('name: web', 'name: big') + padding;
     expect(Buffer.byteLength(big)).toBeGreaterThan(MAX_FILE_BYTES);
 
@@ -213,13 +220,10 @@ describe('bad inputs git itself has to make', () => {
     const snapshot = await load({ ...baseFiles, 'services/big.yaml': big });
 
     // Assess
-    expectWellFormed(snapshot.diagnostics);
+    expectWellFormed(expect, snapshot.diagnostics);
     expect(places(snapshot.diagnostics)).toEqual([{ code: 'E_SIZE', file: 'services/big.yaml', line: 1 }]);
-    expect(snapshot.diagnostics[0]?.message).toContain(String(MAX_FILE_BYTES));
+    expect(snapshot.diagnostics[0]?.message).toContain(`the limit is ${MAX_FILE_BYTES} bytes`);
     expect(snapshot.pruneBlocked).toBe(true);
-    expect(snapshot.declarations.map((d) => d.id)).toEqual([
-      'CloudFormationStack:platform-network',
-      'EcsService:prod/web',
-    ]);
+    expect(ids(snapshot)).toEqual(BASE_IDS);
   });
 });
