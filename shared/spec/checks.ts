@@ -159,7 +159,7 @@ function checkEcsService(document: EcsServiceDocument, locate: Locate): Diagnost
     found.push(
       diagnostic(
         'W_CIRCUIT_BREAKER',
-        locate(['spec', 'deploymentConfiguration']),
+        locate(['spec', 'deploymentConfiguration', 'deploymentCircuitBreaker', 'enable']),
         `service ${document.metadata.name} has no deployment circuit breaker: add deploymentConfiguration.deploymentCircuitBreaker { enable: true, rollback: true }`,
       ),
     );

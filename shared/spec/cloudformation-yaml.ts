@@ -1,6 +1,7 @@
 /** Reads CloudFormation templates, YAML or JSON, understanding the short-form intrinsic tags (!Ref, !Sub, …)
  * by turning them into their long form, so a template compares as the data CloudFormation sees. Pure. */
 import { type CollectionTag, parseDocument, type ScalarTag, YAMLMap } from 'yaml';
+import { faultOffset } from './parse.ts';
 
 const INTRINSICS = [
   'Base64',
@@ -64,7 +65,11 @@ export interface TemplateParseResult {
 export function parseTemplate(body: string): TemplateParseResult {
   const document = parseDocument(body, { customTags: CLOUDFORMATION_TAGS, prettyErrors: false, uniqueKeys: true });
   const problem = document.errors[0] ?? document.warnings[0];
-  if (problem) return { error: { message: problem.message.split('\n')[0] ?? problem.message, offset: problem.pos[0] } };
+  if (problem) {
+    return {
+      error: { message: problem.message.split('\n')[0] ?? problem.message, offset: faultOffset(body, problem) },
+    };
+  }
   let value: unknown;
   try {
     value = document.toJS({ maxAliasCount: 100 });

@@ -52,5 +52,6 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
-  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code);
+  const byFile = a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
+  return byFile || a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 }

@@ -1,6 +1,16 @@
 /** Parses one declaration file (YAML or JSON, one or more documents) into typed documents, or into diagnostics
  * that point at the exact line and column. Pure: no I/O, never throws on any input text. */
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, stringify } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  stringify,
+  visit,
+} from 'yaml';
 import type { z } from 'zod';
 import { type Diagnostic, diagnostic, type SourceLocation } from './diagnostics.ts';
 import {
@@ -53,12 +63,14 @@ export function parseDeclarationFile(file: string, text: string): ParsedFile {
   for (const yamlDocument of list) {
     const problems = [...yamlDocument.errors, ...yamlDocument.warnings];
     if (problems.length > 0) {
-      for (const problem of problems) {
-        diagnostics.push(diagnostic('E_YAML', at(problem.pos[0]), yamlMessage(problem.code, problem.message)));
-      }
+      // After the first syntax error the parser's view of the rest is guesswork; its later complaints are noise.
+      const first = problems[0]!;
+      diagnostics.push(diagnostic('E_YAML', at(faultOffset(text, first)), yamlMessage(first)));
       continue;
     }
-    if (yamlDocument.contents === null) continue;
+    // A bare `---` (a trailing one, or one before only comments) is an empty document, not a bad declaration.
+    const contents = yamlDocument.contents;
+    if (contents === null || (isScalar(contents) && contents.value === null)) continue;
     declarationCount++;
     const parsed = parseDocument(
       yamlDocument,
@@ -74,14 +86,82 @@ export function parseDeclarationFile(file: string, text: string): ParsedFile {
   return { file, documents, diagnostics };
 }
 
-function yamlMessage(code: string, message: string): string {
-  // The yaml package's messages are good but begin with its own code; keep one sentence a person can act on.
-  const firstLine = message.split('\n')[0] ?? message;
-  if (code === 'DUPLICATE_KEY')
-    return `duplicate key: ${firstLine.replace(/^Map keys must be unique.*?$/, 'map keys must be unique')}`;
-  if (code === 'TAG_RESOLVE_FAILED' || firstLine.startsWith('Unresolved tag'))
-    return `${firstLine} (custom YAML tags are not part of the declaration format)`;
-  return firstLine;
+/**
+ * The yaml package reports some faults where it noticed them, not where they are: an unclosed quote or bracket at
+ * the end of what follows, an over-indented line at the value above it. Moves the offset to the line to fix.
+ */
+export function faultOffset(
+  text: string,
+  problem: { code: string; message: string; pos: readonly [number, number] },
+): number {
+  const { code, pos } = problem;
+  const [start, end] = pos;
+  if (code === 'MULTILINE_IMPLICIT_KEY') return Math.max(start, end - 1);
+  if (code === 'BLOCK_AS_IMPLICIT_KEY') {
+    const nextLine = text.indexOf('\n', start);
+    return nextLine === -1 ? start : nextLine + 1;
+  }
+  if (code === 'MISSING_CHAR') {
+    const quote = /quote/i.test(problem.message) ? lastUnclosedQuote(text, start) : undefined;
+    if (quote !== undefined) return quote;
+  }
+  if (/end with an? [\]}]/.test(problem.message)) {
+    const opener = lastUnclosedBracket(text, start);
+    if (opener !== undefined) return opener;
+  }
+  // Reported past the end: the fault is in the last thing written.
+  let offset = Math.min(start, text.length);
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  if (start >= text.length && text.slice(lineStart, offset).trim() === '' && offset > 0) {
+    offset = lineStart - 1;
+    while (offset > 0 && /\s/.test(text[offset] ?? '')) offset--;
+  }
+  return Math.max(0, offset);
+}
+
+function lastUnclosedBracket(text: string, before: number): number | undefined {
+  const closers: string[] = [];
+  for (let i = Math.min(before, text.length) - 1; i >= 0; i--) {
+    const char = text[i];
+    if (char === ']' || char === '}') closers.push(char);
+    else if (char === '[' || char === '{') {
+      const expected = char === '[' ? ']' : '}';
+      if (closers.at(-1) === expected) closers.pop();
+      else return i;
+    }
+  }
+  return undefined;
+}
+
+function lastUnclosedQuote(text: string, before: number): number | undefined {
+  const lineStart = (offset: number) => text.lastIndexOf('\n', offset - 1) + 1;
+  for (let i = Math.min(before, text.length) - 1; i >= 0; i--) {
+    const char = text[i];
+    if (char !== '"' && char !== "'") continue;
+    // An opening quote has an odd number of that quote character before it on its own line.
+    const onLine = text.slice(lineStart(i), i).split(char).length - 1;
+    if (onLine % 2 === 0) return i;
+  }
+  return undefined;
+}
+
+function yamlMessage(problem: { code: string; message: string }): string {
+  // The yaml package's messages are good but may run over several lines; keep one sentence a person can act on.
+  const firstLine = problem.message.split('\n')[0] ?? problem.message;
+  switch (problem.code) {
+    case 'DUPLICATE_KEY':
+      return 'duplicate key: map keys must be unique';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+      return 'this line is indented deeper than the keys beside it; align it with its sibling keys';
+    case 'TAB_AS_INDENT':
+      return 'tabs are not allowed as indentation in YAML; indent with spaces';
+    default:
+      if (firstLine.startsWith('Unresolved tag')) {
+        return `${firstLine} (custom YAML tags are not part of the declaration format)`;
+      }
+      return firstLine;
+  }
 }
 
 function parseDocument(
@@ -90,6 +170,16 @@ function parseDocument(
   at: (offset: number) => SourceLocation,
 ): { document?: ParsedDocument; diagnostics: Diagnostic[] } {
   const start = at(yamlDocument.contents?.range?.[0] ?? 0);
+  // JavaScript objects cannot hold a "__proto__" key faithfully; it would vanish instead of being checked.
+  const reserved: Diagnostic[] = [];
+  visit(yamlDocument, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '__proto__') {
+        reserved.push(diagnostic('E_SCHEMA', at(pair.key.range?.[0] ?? 0), 'the key "__proto__" is not allowed'));
+      }
+    },
+  });
+  if (reserved.length > 0) return { diagnostics: reserved };
   let value: unknown;
   try {
     value = yamlDocument.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -122,7 +212,7 @@ function parseDocument(
   const schema = documentSchemas[kind as Kind];
   const result = schema.safeParse(value);
   if (!result.success) {
-    return { diagnostics: result.error.issues.map((issue) => schemaDiagnostic(issue, schema, locate)) };
+    return { diagnostics: result.error.issues.flatMap((issue) => schemaDiagnostics(issue, schema, locate, value)) };
   }
   return {
     document: { kind, document: result.data, location: start, locate } as ParsedDocument,
@@ -130,11 +220,27 @@ function parseDocument(
   };
 }
 
-function schemaDiagnostic(issue: z.core.$ZodIssue, schema: z.ZodType, locate: Locator): Diagnostic {
-  const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
+function schemaDiagnostics(
+  issue: z.core.$ZodIssue,
+  schema: z.ZodType,
+  locate: Locator,
+  value: unknown,
+  prefix: readonly PathSegment[] = [],
+): Diagnostic[] {
+  const path = [...prefix, ...issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol')];
+  if (issue.code === 'invalid_union') {
+    // Report the problems of the alternative the input was meant to be (the one whose type it has), not "Invalid input".
+    const candidates = issue.errors.filter(
+      (issues) => !(issues.length === 1 && issues[0]?.code === 'invalid_type' && issues[0].path.length === 0),
+    );
+    if (candidates.length === 1) {
+      return candidates[0]!.flatMap((inner) => schemaDiagnostics(inner, schema, locate, value, path));
+    }
+  }
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
-    const known = knownKeysAt(schema, path);
+    const present = new Set(Object.keys(valueAt(value, path) ?? {}));
+    const known = knownKeysAt(schema, path).filter((candidate) => !present.has(candidate));
     const guess = nearest(key, known);
     const where = path.length > 0 ? ` in ${dotted(path)}` : '';
     const others =
@@ -145,14 +251,21 @@ function schemaDiagnostic(issue: z.core.$ZodIssue, schema: z.ZodType, locate: Lo
             .join(', ')})`
         : '';
     const hint = guess ? `; did you mean "${guess}"?` : known.length > 0 ? `; known keys: ${known.join(', ')}` : '';
-    return diagnostic(
-      'E_SCHEMA',
-      locate([...path, key], { key: true }),
-      `unknown key "${key}"${others}${where}${hint}`,
-    );
+    return [
+      diagnostic('E_SCHEMA', locate([...path, key], { key: true }), `unknown key "${key}"${others}${where}${hint}`),
+    ];
   }
   const field = path.length > 0 ? `${dotted(path)}: ` : '';
-  return diagnostic('E_SCHEMA', locate(path), `${field}${humanMessage(issue)}`);
+  return [diagnostic('E_SCHEMA', locate(path), `${field}${humanMessage(issue)}`)];
+}
+
+function valueAt(value: unknown, path: readonly PathSegment[]): Record<string, unknown> | undefined {
+  let current: unknown = value;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return isPlainObject(current) ? current : undefined;
 }
 
 function humanMessage(issue: z.core.$ZodIssue): string {
@@ -206,9 +319,9 @@ function unwrap(schema: ZodLike): ZodLike {
 
 function walk(schema: ZodLike, path: readonly PathSegment[]): ZodLike | undefined {
   const current = unwrap(schema);
-  if (path.length === 0) return current;
-  const [head, ...rest] = path;
   const def = current._zod.def;
+  if (path.length === 0 && def.type !== 'union') return current;
+  const [head, ...rest] = path;
   if (def.type === 'union' && def.options) {
     for (const option of def.options) {
       const found = walk(option, path);

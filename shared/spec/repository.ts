@@ -107,7 +107,7 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
   const templates = new Map<string, CloudFormationStackDeclaration['template']>();
   const firstById = new Map<string, SourceLocation>();
   const duplicated = new Set<string>();
-  for (const [file, documents] of [...parsedFiles].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [file, documents] of [...parsedFiles].sort(([a], [b]) => byteOrder(a, b))) {
     const found = fileDiagnostics.get(file) ?? [];
     for (const parsed of documents) {
       if (settings) found.push(...checkTargets(parsed, settings.document));
@@ -119,7 +119,7 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
           found.push(
             diagnostic(
               'E_DUPLICATE',
-              parsed.location,
+              parsed.locate(['metadata', 'name']),
               `${id} is already declared at ${first.file}:${first.line}; a resource is declared once`,
             ),
           );
@@ -157,7 +157,7 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
   }
   for (const found of fileDiagnostics.values()) diagnostics.push(...found);
   diagnostics.sort(compareDiagnostics);
-  declarations.sort((a, b) => a.id.localeCompare(b.id));
+  declarations.sort((a, b) => byteOrder(a.id, b.id));
   return {
     commitId,
     prefix,
@@ -167,6 +167,11 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
     pruneBlocked: hasErrors(diagnostics),
     fileCount: parsedFiles.size,
   };
+}
+
+/** Git's own order, the same on every machine whatever its locale. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isDeclarationCandidate(path: string, prefix: string): boolean {
@@ -197,7 +202,7 @@ async function readTexts(
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, entries.length) }, worker));
-  return new Map([...texts].sort(([a], [b]) => a.localeCompare(b)));
+  return new Map([...texts].sort(([a], [b]) => byteOrder(a, b)));
 }
 
 /** Reads a file as UTF-8 text, or records why it cannot be used. Git failures other than size propagate. */

@@ -1,18 +1,21 @@
 /** "Did you mean" suggestions for misspelt keys and kinds. */
 
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours each cost 1,
+ * since a swapped pair ("snyc") is as common a typo as a wrong letter. */
 export function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0]!;
-    previous[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = previous[j]!;
-      const substitution = diagonal + (a[i - 1] === b[j - 1] ? 0 : 1);
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, substitution);
-      diagonal = above;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
     }
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /** The known word closest to `word`, if it is close enough to be a plausible typo. Case differences count as 0.5. */

@@ -1,0 +1,474 @@
+/** Brings a declaration and the live resource to one canonical form so that only real differences remain:
+ * read-only fields dropped, the defaults ECS and CloudFormation fill in filled on both sides, sets sorted, and lists
+ * whose items have a natural key (containers, environment, tags, …) turned into maps keyed by it. Pure. */
+import { parseTemplate } from '../spec/cloudformation-yaml.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** Tags driftless writes on what it manages, and tags AWS reserves: neither is part of what a user declares. */
+export function isSystemTag(key: string): boolean {
+  return key.startsWith('driftless:') || key.startsWith('aws:');
+}
+
+// ------------------------------------------------------------------------------------------------ helpers
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Plain JSON with undefined, null, empty lists and empty maps removed: ECS answers `[]` for what was never set. */
+export function prune(value: unknown): Json | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(prune).filter((item): item is Json => item !== undefined);
+    return items.length === 0 ? undefined : items;
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (isObject(value)) {
+    const result: JsonObject = {};
+    for (const key of Object.keys(value).sort()) {
+      const child = prune(value[key]);
+      if (child !== undefined) result[key] = child;
+    }
+    return Object.keys(result).length === 0 ? undefined : result;
+  }
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  return String(value);
+}
+
+function asArray(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isObject) : [];
+}
+
+/** Turns a list of objects into a map keyed by `keyOf`; `valueOf` picks what each key maps to. */
+function keyed(
+  list: unknown,
+  keyOf: (item: Record<string, unknown>) => string,
+  valueOf: (item: Record<string, unknown>) => unknown = (item) => item,
+): Record<string, unknown> | undefined {
+  const items = asArray(list);
+  if (items.length === 0) return undefined;
+  const result: Record<string, unknown> = {};
+  for (const item of items) result[keyOf(item)] = valueOf(item);
+  return result;
+}
+
+function sortedStrings(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.map(String).sort() : undefined;
+}
+
+function without<T extends Record<string, unknown>>(value: T, keys: readonly string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...value };
+  for (const key of keys) delete copy[key];
+  return copy;
+}
+
+function defaulted<T>(value: T | undefined, fallback: T): T {
+  return value === undefined || value === null ? fallback : value;
+}
+
+function tagMap(tags: unknown, keyField = 'key', valueField = 'value'): Record<string, unknown> | undefined {
+  const entries = asArray(tags).filter((tag) => !isSystemTag(String(tag[keyField])));
+  return keyed(
+    entries,
+    (tag) => String(tag[keyField]),
+    (tag) => String(tag[valueField] ?? ''),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------ task definition
+
+/** Fields DescribeTaskDefinition answers that are not RegisterTaskDefinition input. */
+export const TASK_DEFINITION_READ_ONLY_FIELDS = [
+  'taskDefinitionArn',
+  'revision',
+  'status',
+  'requiresAttributes',
+  'compatibilities',
+  'registeredAt',
+  'registeredBy',
+  'deregisteredAt',
+  'inferenceAccelerators',
+] as const;
+
+const VCPU = /^\s*([\d.]+)\s*vcpu\s*$/i;
+const GIGABYTES = /^\s*([\d.]+)\s*(gb|gib)\s*$/i;
+const MEGABYTES = /^\s*([\d.]+)\s*(mb|mib)\s*$/i;
+
+/** Task-level cpu as ECS stores it: a string of CPU units ("0.25 vCPU" and 256 both become "256"). */
+export function canonicalCpu(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value);
+  const vcpu = VCPU.exec(text);
+  if (vcpu) return String(Math.round(Number(vcpu[1]) * 1024));
+  return text.trim();
+}
+
+/** Task-level memory as ECS stores it: a string of MiB ("1 GB" and 1024 both become "1024"). */
+export function canonicalMemory(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value);
+  const gigabytes = GIGABYTES.exec(text);
+  if (gigabytes) return String(Math.round(Number(gigabytes[1]) * 1024));
+  const megabytes = MEGABYTES.exec(text);
+  if (megabytes) return String(Math.round(Number(megabytes[1])));
+  return text.trim();
+}
+
+function canonicalPortMapping(mapping: Record<string, unknown>, networkMode: string): Record<string, unknown> {
+  const containerPort = mapping.containerPort;
+  // Under awsvpc and host networking the host port is the container port; under bridge an unset one is dynamic (0).
+  const hostPort =
+    mapping.hostPort ??
+    (networkMode === 'awsvpc' || networkMode === 'host' ? containerPort : containerPort === undefined ? undefined : 0);
+  return { ...mapping, protocol: defaulted(mapping.protocol, 'tcp'), hostPort };
+}
+
+function portMappingKey(mapping: Record<string, unknown>): string {
+  const port = mapping.containerPort ?? mapping.containerPortRange;
+  return `${port}/${defaulted(mapping.protocol, 'tcp')}`;
+}
+
+function canonicalContainer(container: Record<string, unknown>, networkMode: string): Record<string, unknown> {
+  const healthCheck = isObject(container.healthCheck)
+    ? {
+        ...container.healthCheck,
+        interval: defaulted(container.healthCheck.interval, 30),
+        timeout: defaulted(container.healthCheck.timeout, 5),
+        retries: defaulted(container.healthCheck.retries, 3),
+      }
+    : undefined;
+  const logConfiguration = isObject(container.logConfiguration)
+    ? {
+        ...container.logConfiguration,
+        secretOptions: keyed(
+          container.logConfiguration.secretOptions,
+          (s) => String(s.name),
+          (s) => s.valueFrom,
+        ),
+      }
+    : undefined;
+  return {
+    ...container,
+    essential: defaulted(container.essential, true),
+    // ECS reports cpu 0 for a container that reserves none.
+    cpu: defaulted(container.cpu, 0),
+    portMappings: keyed(
+      asArray(container.portMappings).map((m) => canonicalPortMapping(m, networkMode)),
+      portMappingKey,
+    ),
+    environment: keyed(
+      container.environment,
+      (variable) => String(variable.name),
+      (variable) => String(variable.value ?? ''),
+    ),
+    secrets: keyed(
+      container.secrets,
+      (secret) => String(secret.name),
+      (secret) => secret.valueFrom,
+    ),
+    mountPoints: keyed(
+      asArray(container.mountPoints).map((mount) => (mount.readOnly === false ? without(mount, ['readOnly']) : mount)),
+      (mount) => `${mount.sourceVolume}:${mount.containerPath}`,
+    ),
+    volumesFrom: keyed(
+      asArray(container.volumesFrom).map((from) => (from.readOnly === false ? without(from, ['readOnly']) : from)),
+      (from) => String(from.sourceContainer),
+    ),
+    ulimits: keyed(container.ulimits, (limit) => String(limit.name)),
+    dependsOn: keyed(
+      container.dependsOn,
+      (dependency) => String(dependency.containerName),
+      (dependency) => dependency.condition,
+    ),
+    extraHosts: keyed(
+      container.extraHosts,
+      (host) => String(host.hostname),
+      (host) => host.ipAddress,
+    ),
+    systemControls: keyed(
+      container.systemControls,
+      (control) => String(control.namespace),
+      (control) => control.value,
+    ),
+    resourceRequirements: keyed(
+      container.resourceRequirements,
+      (requirement) => String(requirement.type),
+      (requirement) => requirement.value,
+    ),
+    environmentFiles: sortedObjects(container.environmentFiles),
+    healthCheck,
+    logConfiguration,
+  };
+}
+
+function sortedObjects(value: unknown): unknown[] | undefined {
+  const items = asArray(value);
+  return items.length === 0 ? undefined : [...items].sort((a, b) => stableKey(a).localeCompare(stableKey(b)));
+}
+
+function stableKey(value: unknown): string {
+  return JSON.stringify(prune(value) ?? null);
+}
+
+function canonicalVolume(volume: Record<string, unknown>): Record<string, unknown> {
+  const efs = isObject(volume.efsVolumeConfiguration)
+    ? {
+        ...volume.efsVolumeConfiguration,
+        rootDirectory: defaulted(volume.efsVolumeConfiguration.rootDirectory, '/'),
+        transitEncryption: defaulted(volume.efsVolumeConfiguration.transitEncryption, 'DISABLED'),
+      }
+    : undefined;
+  return { ...volume, efsVolumeConfiguration: efs };
+}
+
+/** The canonical task definition, from RegisterTaskDefinition input (declared) or DescribeTaskDefinition (live).
+ * `tags` are the task definition's tags (declared inline, or DescribeTaskDefinition's separate `tags`). */
+export function normalizeTaskDefinition(taskDefinition: Record<string, unknown>, tags?: unknown): JsonObject {
+  const input = without(taskDefinition, [...TASK_DEFINITION_READ_ONLY_FIELDS, 'tags']);
+  const networkMode = String(defaulted(input.networkMode, 'bridge'));
+  const canonical = {
+    ...input,
+    networkMode,
+    cpu: canonicalCpu(input.cpu),
+    memory: canonicalMemory(input.memory),
+    requiresCompatibilities: sortedStrings(input.requiresCompatibilities),
+    containerDefinitions: keyed(
+      asArray(input.containerDefinitions).map((container) => canonicalContainer(container, networkMode)),
+      (container) => String(container.name),
+    ),
+    volumes: keyed(asArray(input.volumes).map(canonicalVolume), (volume) => String(volume.name)),
+    placementConstraints: sortedObjects(input.placementConstraints),
+    proxyConfiguration: isObject(input.proxyConfiguration)
+      ? {
+          ...input.proxyConfiguration,
+          properties: keyed(
+            input.proxyConfiguration.properties,
+            (p) => String(p.name),
+            (p) => p.value,
+          ),
+        }
+      : undefined,
+    // false is what ECS answers when fault injection was never asked for.
+    enableFaultInjection: input.enableFaultInjection === false ? undefined : input.enableFaultInjection,
+    tags: tagMap(tags ?? taskDefinition.tags),
+  };
+  return (prune(canonical) ?? {}) as JsonObject;
+}
+
+// ------------------------------------------------------------------------------------------------ service
+
+export interface ServiceNormalizeOptions {
+  /** Application Auto Scaling owns desiredCount: it is left out of the comparison. */
+  readonly autoscaled: boolean;
+  /** Fields the declaration leaves to AWS (e.g. launch type chosen by the cluster's default strategy). */
+  readonly declaredFields: ReadonlySet<string>;
+}
+
+const FARGATE_PROVIDERS = new Set(['FARGATE', 'FARGATE_SPOT']);
+
+function canonicalServiceFields(spec: Record<string, unknown>, options: ServiceNormalizeOptions): JsonObject {
+  const schedulingStrategy = String(defaulted(spec.schedulingStrategy, 'REPLICA'));
+  const daemon = schedulingStrategy === 'DAEMON';
+  const deployment = isObject(spec.deploymentConfiguration) ? spec.deploymentConfiguration : {};
+  const circuitBreaker = isObject(deployment.deploymentCircuitBreaker) ? deployment.deploymentCircuitBreaker : {};
+  const alarms = isObject(deployment.alarms) ? deployment.alarms : undefined;
+  // ECS answers { alarmNames: [], enable: false, rollback: false } for a service that never used alarms.
+  const alarmsInUse =
+    alarms && (alarms.enable === true || (Array.isArray(alarms.alarmNames) && alarms.alarmNames.length > 0));
+  const strategy = keyed(
+    spec.capacityProviderStrategy,
+    (item) => String(item.capacityProvider),
+    (item) => ({ weight: defaulted(item.weight, 0), base: defaulted(item.base, 0) }),
+  );
+  const onFargate =
+    spec.launchType === 'FARGATE' || Object.keys(strategy ?? {}).some((provider) => FARGATE_PROVIDERS.has(provider));
+  const vpc =
+    isObject(spec.networkConfiguration) && isObject(spec.networkConfiguration.awsvpcConfiguration)
+      ? spec.networkConfiguration.awsvpcConfiguration
+      : undefined;
+
+  const fields: Record<string, unknown> = {
+    desiredCount: options.autoscaled || daemon ? undefined : spec.desiredCount,
+    launchType: spec.launchType,
+    capacityProviderStrategy: strategy,
+    platformVersion: onFargate ? defaulted(spec.platformVersion, 'LATEST') : undefined,
+    networkConfiguration: vpc
+      ? {
+          awsvpcConfiguration: {
+            subnets: sortedStrings(vpc.subnets),
+            securityGroups: sortedStrings(vpc.securityGroups),
+            assignPublicIp: defaulted(vpc.assignPublicIp, 'DISABLED'),
+          },
+        }
+      : undefined,
+    loadBalancers: keyed(
+      spec.loadBalancers,
+      (lb) => `${lb.targetGroupArn ?? lb.loadBalancerName}|${lb.containerName}|${lb.containerPort}`,
+    ),
+    serviceRegistries: keyed(spec.serviceRegistries, (registry) => String(registry.registryArn)),
+    serviceConnectConfiguration: canonicalServiceConnect(spec.serviceConnectConfiguration),
+    deploymentConfiguration: {
+      ...deployment,
+      maximumPercent: defaulted(deployment.maximumPercent, daemon ? 100 : 200),
+      minimumHealthyPercent: defaulted(deployment.minimumHealthyPercent, daemon ? 0 : 100),
+      deploymentCircuitBreaker: {
+        enable: defaulted(circuitBreaker.enable, false),
+        rollback: defaulted(circuitBreaker.rollback, false),
+      },
+      alarms: alarmsInUse ? { ...alarms, alarmNames: sortedStrings(alarms?.alarmNames) } : undefined,
+      strategy: deployment.strategy === 'ROLLING' ? undefined : deployment.strategy,
+    },
+    deploymentController: {
+      type: defaulted(isObject(spec.deploymentController) ? spec.deploymentController.type : undefined, 'ECS'),
+    },
+    schedulingStrategy,
+    placementConstraints: sortedObjects(spec.placementConstraints),
+    // Order matters for placement strategies: ECS applies them in turn.
+    placementStrategy: spec.placementStrategy,
+    healthCheckGracePeriodSeconds:
+      spec.healthCheckGracePeriodSeconds === 0 ? undefined : spec.healthCheckGracePeriodSeconds,
+    enableExecuteCommand: defaulted(spec.enableExecuteCommand, false),
+    enableECSManagedTags: defaulted(spec.enableECSManagedTags, false),
+    propagateTags: defaulted(spec.propagateTags, 'NONE'),
+    availabilityZoneRebalancing: spec.availabilityZoneRebalancing,
+    tags: tagMap(spec.tags),
+  };
+  // Left unset in Git, these are AWS's to choose (the cluster's default capacity provider strategy, the
+  // rebalancing default of the day); comparing them would report drift nobody caused.
+  const launchDeclared =
+    options.declaredFields.has('launchType') || options.declaredFields.has('capacityProviderStrategy');
+  if (!launchDeclared) {
+    delete fields.launchType;
+    delete fields.capacityProviderStrategy;
+    delete fields.platformVersion;
+  }
+  if (!options.declaredFields.has('availabilityZoneRebalancing')) delete fields.availabilityZoneRebalancing;
+  return (prune(fields) ?? {}) as JsonObject;
+}
+
+function canonicalServiceConnect(value: unknown): unknown {
+  if (!isObject(value) || value.enabled !== true) return undefined;
+  return {
+    ...value,
+    services: keyed(value.services, (service) => String(service.portName)),
+  };
+}
+
+/** A declared EcsService's spec in canonical form, wrapped as { spec } so paths read as the declaration's. */
+export function normalizeDeclaredService(spec: Record<string, unknown>): JsonObject {
+  const { taskDefinition, autoscaling, ...serviceFields } = spec;
+  const options: ServiceNormalizeOptions = {
+    autoscaled: autoscaling !== undefined && autoscaling !== false,
+    declaredFields: new Set(Object.keys(serviceFields)),
+  };
+  return {
+    spec: {
+      ...canonicalServiceFields(serviceFields, options),
+      taskDefinition: normalizeTaskDefinition(isObject(taskDefinition) ? taskDefinition : {}),
+    },
+  };
+}
+
+/** The live service (DescribeServices item + its task definition) in the same canonical form as the declaration
+ * it is compared with; `declaredSpec` says which API-owned fields the declaration chose to set. */
+export function normalizeLiveService(
+  service: Record<string, unknown>,
+  taskDefinition: Record<string, unknown>,
+  taskDefinitionTags: unknown,
+  declaredSpec: Record<string, unknown>,
+): JsonObject {
+  const { taskDefinition: _declaredTaskDefinition, autoscaling, ...declaredFields } = declaredSpec;
+  const primary = asArray(service.deployments).find((deployment) => deployment.status === 'PRIMARY');
+  const fields = {
+    ...service,
+    // DescribeServices reports Service Connect per deployment, not on the service.
+    serviceConnectConfiguration: primary?.serviceConnectConfiguration,
+  };
+  return {
+    spec: {
+      ...canonicalServiceFields(fields, {
+        autoscaled: autoscaling !== undefined && autoscaling !== false,
+        declaredFields: new Set(Object.keys(declaredFields)),
+      }),
+      taskDefinition: normalizeTaskDefinition(taskDefinition, taskDefinitionTags),
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ stack
+
+/** What the API answers in place of a NoEcho parameter's value. */
+export const NO_ECHO_MASK = '****';
+/** Stands for a NoEcho parameter on both sides: its value can be neither shown nor compared. */
+export const NOT_COMPARABLE = '(NoEcho: not comparable)';
+
+function templateParameterInfo(template: Record<string, unknown> | undefined) {
+  const parameters = isObject(template?.Parameters) ? template.Parameters : {};
+  const defaults: Record<string, string> = {};
+  const noEcho = new Set<string>();
+  for (const [name, definition] of Object.entries(parameters)) {
+    if (!isObject(definition)) continue;
+    if (definition.Default !== undefined) defaults[name] = parameterString(definition.Default);
+    if (definition.NoEcho === true || definition.NoEcho === 'true') noEcho.add(name);
+  }
+  return { defaults, noEcho };
+}
+
+function parameterString(value: unknown): string {
+  return Array.isArray(value) ? value.map(String).join(',') : String(value);
+}
+
+export interface DeclaredStackInput {
+  readonly spec: Record<string, unknown>;
+  /** The declared template, parsed (short-form tags in long form). */
+  readonly template: Record<string, unknown>;
+}
+
+/** A declared stack in canonical form: template as data, parameters as strings with template defaults filled,
+ * tags as a map, NoEcho parameters replaced by a marker. */
+export function normalizeDeclaredStack(input: DeclaredStackInput): JsonObject {
+  const { defaults, noEcho } = templateParameterInfo(input.template);
+  const declared = isObject(input.spec.parameters) ? input.spec.parameters : {};
+  const parameters: Record<string, string> = { ...defaults };
+  for (const [name, value] of Object.entries(declared)) parameters[name] = parameterString(value);
+  for (const name of noEcho) if (name in parameters) parameters[name] = NOT_COMPARABLE;
+  return {
+    spec: (prune({
+      template: input.template,
+      parameters,
+      tags: isObject(input.spec.tags)
+        ? Object.fromEntries(Object.entries(input.spec.tags).filter(([key]) => !isSystemTag(key)))
+        : undefined,
+      roleArn: input.spec.roleArn,
+      terminationProtection: input.spec.terminationProtection === true ? true : undefined,
+    }) ?? {}) as JsonObject,
+  };
+}
+
+/** The live stack (DescribeStacks item + GetTemplate body) in the same canonical form. A template that cannot be
+ * read stays out of the comparison rather than reading as "empty". */
+export function normalizeLiveStack(
+  stack: Record<string, unknown>,
+  templateBody: string | undefined,
+  declaredTemplate: Record<string, unknown>,
+): JsonObject {
+  const { noEcho } = templateParameterInfo(declaredTemplate);
+  const parameters: Record<string, string> = {};
+  for (const parameter of asArray(stack.Parameters)) {
+    const name = String(parameter.ParameterKey);
+    const value = String(parameter.ParameterValue ?? '');
+    parameters[name] = noEcho.has(name) || value === NO_ECHO_MASK ? NOT_COMPARABLE : value;
+  }
+  const template = templateBody === undefined ? undefined : parseTemplate(templateBody).template;
+  return {
+    spec: (prune({
+      template,
+      parameters,
+      tags: tagMap(stack.Tags, 'Key', 'Value'),
+      roleArn: stack.RoleARN,
+      terminationProtection: stack.EnableTerminationProtection === true ? true : undefined,
+    }) ?? {}) as JsonObject,
+  };
+}
