@@ -41,16 +41,16 @@ function asArray(value: unknown): Record<string, unknown>[] {
   return Array.isArray(value) ? value.filter(isObject) : [];
 }
 
-/** Turns a list of objects into a map keyed by `keyOf`; `valueOf` picks what each key maps to. */
+/** Turns a list of objects into a map keyed by `keyOf`; `valueFor` picks what each key maps to. */
 function keyed(
   list: unknown,
   keyOf: (item: Record<string, unknown>) => string,
-  valueOf: (item: Record<string, unknown>) => unknown = (item) => item,
+  valueFor: (item: Record<string, unknown>) => unknown = (item) => item,
 ): Record<string, unknown> | undefined {
   const items = asArray(list);
   if (items.length === 0) return undefined;
   const result: Record<string, unknown> = {};
-  for (const item of items) result[keyOf(item)] = valueOf(item);
+  for (const item of items) result[keyOf(item)] = valueFor(item);
   return result;
 }
 
