@@ -1,0 +1,88 @@
+/** A token bucket: the rate-limit shape AWS publishes for ECS and CloudFormation (a burst, then a steady refill).
+ * The readers use one to stay below the limits; the simulator uses one to enforce them. */
+
+export interface TokenBucketOptions {
+  /** Tokens available at once (the published burst). */
+  readonly capacity: number;
+  /** Tokens added per second (the published sustained rate). */
+  readonly refillPerSecond: number;
+  /** Injectable clock in milliseconds, for tests and simulations. */
+  readonly now?: () => number;
+  /** Injectable sleep, for tests and simulations. */
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+}
+
+const realSleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
+
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+  private readonly now: () => number;
+  private readonly sleep: (milliseconds: number) => Promise<void>;
+  /** Callers waiting for a token, served in arrival order so no caller starves. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: TokenBucketOptions) {
+    if (options.capacity <= 0 || options.refillPerSecond <= 0) {
+      throw new RangeError('a token bucket needs a positive capacity and refill rate');
+    }
+    this.now = options.now ?? (() => performance.now());
+    this.sleep = options.sleep ?? realSleep;
+    this.tokens = options.capacity;
+    this.updatedAt = this.now();
+  }
+
+  private refill(): void {
+    const now = this.now();
+    const elapsedSeconds = Math.max(0, now - this.updatedAt) / 1000;
+    this.tokens = Math.min(this.options.capacity, this.tokens + elapsedSeconds * this.options.refillPerSecond);
+    this.updatedAt = now;
+  }
+
+  /** Takes a token if one is available now; never waits. */
+  tryTake(): boolean {
+    this.refill();
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  /** Waits until a token is available, then takes it. */
+  take(): Promise<void> {
+    const turn = this.queue.then(async () => {
+      for (;;) {
+        this.refill();
+        if (this.tokens >= 1) {
+          this.tokens -= 1;
+          return;
+        }
+        const waitMs = ((1 - this.tokens) / this.options.refillPerSecond) * 1000;
+        await this.sleep(Math.max(1, Math.ceil(waitMs)));
+      }
+    });
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Tokens available now, for reporting. */
+  available(): number {
+    this.refill();
+    return this.tokens;
+  }
+}
+
+/** Published ECS API rate limits (requests: burst, then per second), per account and region. */
+export const ECS_RATE_LIMITS = {
+  describeServices: { capacity: 100, refillPerSecond: 20 },
+  describeTaskDefinition: { capacity: 50, refillPerSecond: 20 },
+  serviceWrites: { capacity: 50, refillPerSecond: 5 },
+  registerTaskDefinition: { capacity: 20, refillPerSecond: 1 },
+} as const;
+
+/** What driftless allows itself: below the published limits, so other tools in the account keep headroom. */
+export const ECS_CLIENT_RATES = {
+  describeServices: { capacity: 80, refillPerSecond: 16 },
+  describeTaskDefinition: { capacity: 40, refillPerSecond: 16 },
+} as const;
