@@ -46,8 +46,11 @@ function keyed(
   list: unknown,
   keyOf: (item: Record<string, unknown>) => string,
   valueFor: (item: Record<string, unknown>) => unknown = (item) => item,
+  transform: (item: Record<string, unknown>) => Record<string, unknown> = (item) => item,
 ): Record<string, unknown> | undefined {
-  const items = asArray(list);
+  // Already keyed: normalizing a canonical form again leaves it as it is.
+  if (isObject(list)) return Object.keys(list).length === 0 ? undefined : list;
+  const items = asArray(list).map(transform);
   if (items.length === 0) return undefined;
   const result: Record<string, unknown> = {};
   for (const item of items) result[keyOf(item)] = valueFor(item);
@@ -56,6 +59,10 @@ function keyed(
 
 function sortedStrings(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.map(String).sort() : undefined;
+}
+
+function withoutFalse(field: string) {
+  return (item: Record<string, unknown>) => (item[field] === false ? without(item, [field]) : item);
 }
 
 function without<T extends Record<string, unknown>>(value: T, keys: readonly string[]): Record<string, unknown> {
@@ -69,6 +76,10 @@ function defaulted<T>(value: T | undefined, fallback: T): T {
 }
 
 function tagMap(tags: unknown, keyField = 'key', valueField = 'value'): Record<string, unknown> | undefined {
+  if (isObject(tags)) {
+    const kept = Object.entries(tags).filter(([key]) => !isSystemTag(key));
+    return kept.length === 0 ? undefined : Object.fromEntries(kept);
+  }
   const entries = asArray(tags).filter((tag) => !isSystemTag(String(tag[keyField])));
   return keyed(
     entries,
@@ -154,10 +165,7 @@ function canonicalContainer(container: Record<string, unknown>, networkMode: str
     essential: defaulted(container.essential, true),
     // ECS reports cpu 0 for a container that reserves none.
     cpu: defaulted(container.cpu, 0),
-    portMappings: keyed(
-      asArray(container.portMappings).map((m) => canonicalPortMapping(m, networkMode)),
-      portMappingKey,
-    ),
+    portMappings: keyed(container.portMappings, portMappingKey, undefined, (m) => canonicalPortMapping(m, networkMode)),
     environment: keyed(
       container.environment,
       (variable) => String(variable.name),
@@ -169,12 +177,16 @@ function canonicalContainer(container: Record<string, unknown>, networkMode: str
       (secret) => secret.valueFrom,
     ),
     mountPoints: keyed(
-      asArray(container.mountPoints).map((mount) => (mount.readOnly === false ? without(mount, ['readOnly']) : mount)),
+      container.mountPoints,
       (mount) => `${mount.sourceVolume}:${mount.containerPath}`,
+      undefined,
+      withoutFalse('readOnly'),
     ),
     volumesFrom: keyed(
-      asArray(container.volumesFrom).map((from) => (from.readOnly === false ? without(from, ['readOnly']) : from)),
+      container.volumesFrom,
       (from) => String(from.sourceContainer),
+      undefined,
+      withoutFalse('readOnly'),
     ),
     ulimits: keyed(container.ulimits, (limit) => String(limit.name)),
     dependsOn: keyed(
@@ -235,10 +247,12 @@ export function normalizeTaskDefinition(taskDefinition: Record<string, unknown>,
     memory: canonicalMemory(input.memory),
     requiresCompatibilities: sortedStrings(input.requiresCompatibilities),
     containerDefinitions: keyed(
-      asArray(input.containerDefinitions).map((container) => canonicalContainer(container, networkMode)),
+      input.containerDefinitions,
       (container) => String(container.name),
+      undefined,
+      (container) => canonicalContainer(container, networkMode),
     ),
-    volumes: keyed(asArray(input.volumes).map(canonicalVolume), (volume) => String(volume.name)),
+    volumes: keyed(input.volumes, (volume) => String(volume.name), undefined, canonicalVolume),
     placementConstraints: sortedObjects(input.placementConstraints),
     proxyConfiguration: isObject(input.proxyConfiguration)
       ? {

@@ -1,0 +1,463 @@
+/** The plan: declarations paired with live resources, each pair diffed in canonical form, and one ordered list of
+ * actions per wave. Pure: everything it needs is passed in, so the same plan comes out of the same inputs. */
+import type { LiveEcsService, LiveResource, LiveStack, LiveState } from '../live/model.ts';
+import { looksLikeSecretName, secretShapeOf } from '../spec/checks.ts';
+import type {
+  CloudFormationStackDeclaration,
+  Declaration,
+  EcsServiceDeclaration,
+  RepositorySnapshot,
+} from '../spec/repository.ts';
+import type { ResourceKind, SettingsDocument } from '../spec/schema.ts';
+import { diff, type FieldChange, isUnderPointer } from './diff.ts';
+import { type Health, isStackBusy, serviceHealth, stackHealth } from './health.ts';
+import {
+  type Json,
+  type JsonObject,
+  normalizeDeclaredService,
+  normalizeDeclaredStack,
+  normalizeLiveService,
+  normalizeLiveStack,
+} from './normalize.ts';
+
+export type ActionType =
+  | 'create'
+  | 'update'
+  | 'register-task-definition'
+  | 'replace-required'
+  | 'prune'
+  | 'wait'
+  | 'in-sync';
+
+/** A difference an ignore rule kept out of the plan, and the rule that did it. */
+export interface IgnoredDifference extends FieldChange {
+  readonly rule: string;
+  readonly source: 'settings' | 'declaration' | 'autoscaling';
+}
+
+export interface Action {
+  readonly type: ActionType;
+  readonly id: string;
+  readonly kind: ResourceKind;
+  readonly wave: number;
+  /** The declaration file, when there is one (prune candidates have none). */
+  readonly file?: string;
+  readonly changes: readonly FieldChange[];
+  readonly ignored: readonly IgnoredDifference[];
+  readonly health: Health;
+  /** Why this action, in a sentence, where the type alone does not say. */
+  readonly reason?: string;
+  /** For prune: the guards that would stop it. Empty means apply may prune. */
+  readonly blockedBy?: readonly string[];
+}
+
+export interface PlanSummary {
+  readonly create: number;
+  readonly update: number;
+  readonly delete: number;
+  readonly replace: number;
+  readonly wait: number;
+  readonly inSync: number;
+}
+
+export interface Plan {
+  readonly commitId: string;
+  /** Ordered: by wave, then kind (stacks first), then id; a resource's register-task-definition precedes its update. */
+  readonly actions: readonly Action[];
+  readonly summary: PlanSummary;
+  /** True when the plan has anything to do (or to report as needing a person). */
+  readonly hasChanges: boolean;
+}
+
+/** A live resource tagged as managed by this installation: where prune candidates come from. */
+export interface ManagedResource {
+  readonly id: string;
+  readonly kind: ResourceKind;
+}
+
+export interface PlanInput {
+  readonly snapshot: RepositorySnapshot;
+  readonly live: LiveState;
+  /** Live resources tagged as managed by this installation (from the orphan listing); omit to plan no prunes. */
+  readonly managed?: readonly ManagedResource[];
+}
+
+const DEFAULT_WAVE: Record<ResourceKind, number> = { CloudFormationStack: 0, EcsService: 1 };
+/** ECS cannot change these on an existing service: a new service is needed. */
+const REPLACE_FIELDS = ['/spec/launchType', '/spec/schedulingStrategy', '/spec/deploymentController'] as const;
+const MASK = '(masked)';
+
+export function buildPlan(input: PlanInput): Plan {
+  const settings = input.snapshot.settings?.document;
+  const actions: Action[] = [];
+  for (const declaration of input.snapshot.declarations) {
+    const live = input.live.resources.get(declaration.id);
+    actions.push(
+      ...(declaration.kind === 'EcsService'
+        ? planService(declaration, live?.kind === 'EcsService' ? live : undefined, settings)
+        : planStack(declaration, live?.kind === 'CloudFormationStack' ? live : undefined, settings)),
+    );
+  }
+  actions.push(...planPrunes(input, settings));
+  actions.sort(compareActions);
+  const summary = summarize(actions);
+  return {
+    commitId: input.snapshot.commitId,
+    actions,
+    summary,
+    hasChanges: summary.create + summary.update + summary.delete + summary.replace + summary.wait > 0,
+  };
+}
+
+function waveOf(declaration: Declaration): number {
+  return declaration.document.sync?.wave ?? DEFAULT_WAVE[declaration.kind];
+}
+
+function ignoreRules(declaration: Declaration, settings: SettingsDocument | undefined) {
+  return [
+    ...(settings?.spec.sync.ignore[declaration.kind] ?? []).map((rule) => ({ rule, source: 'settings' as const })),
+    ...(declaration.document.sync?.ignore ?? []).map((rule) => ({ rule, source: 'declaration' as const })),
+  ];
+}
+
+/** Diffs two canonical documents, keeping what the ignore rules cover out of the changes but in the explanation. */
+function compare(
+  live: JsonObject,
+  desired: JsonObject,
+  rules: readonly { rule: string; source: IgnoredDifference['source'] }[],
+): { changes: FieldChange[]; ignored: IgnoredDifference[] } {
+  const all = diff(live, desired);
+  if (rules.length === 0) return { changes: all, ignored: [] };
+  const ignored: IgnoredDifference[] = [];
+  for (const change of all) {
+    const rule = rules.find((candidate) => isUnderPointer(change.path, candidate.rule));
+    if (rule) ignored.push({ ...change, rule: rule.rule, source: rule.source });
+  }
+  // A rule deeper than a reported difference (the whole object is missing on one side) is applied by removing the
+  // ignored field from both sides and diffing again.
+  let strippedLive: Json = live;
+  let strippedDesired: Json = desired;
+  for (const { rule } of rules) {
+    strippedLive = removePointer(strippedLive, rule);
+    strippedDesired = removePointer(strippedDesired, rule);
+  }
+  return { changes: diff(strippedLive, strippedDesired), ignored };
+}
+
+function planService(
+  declaration: EcsServiceDeclaration,
+  live: LiveEcsService | undefined,
+  settings: SettingsDocument | undefined,
+): Action[] {
+  const base = {
+    id: declaration.id,
+    kind: 'EcsService' as const,
+    wave: waveOf(declaration),
+    file: declaration.location.file,
+  };
+  const spec = declaration.document.spec as unknown as Record<string, unknown>;
+  const desired = normalizeDeclaredService(spec);
+  if (!live) {
+    return [
+      {
+        ...base,
+        type: 'create',
+        changes: mask(diff(undefined, desired)),
+        ignored: [],
+        health: 'Missing',
+      },
+    ];
+  }
+  const current = normalizeLiveService(live.service, live.taskDefinition, live.taskDefinitionTags, spec);
+  const { changes, ignored } = compare(current, desired, ignoreRules(declaration, settings));
+  const autoscaledCount = autoscalingIgnore(declaration, live);
+  const health = serviceHealth(live.service);
+  const allIgnored = mask([...ignored, ...autoscaledCount]) as IgnoredDifference[];
+  if (changes.length === 0) return [{ ...base, type: 'in-sync', changes: [], ignored: allIgnored, health }];
+
+  const replaceFields = changes.filter((change) => REPLACE_FIELDS.some((field) => isUnderPointer(change.path, field)));
+  const switchesLaunchModel = launchModelSwitch(spec, live.service);
+  if (replaceFields.length > 0 || switchesLaunchModel) {
+    const fields = [...new Set(replaceFields.map((change) => change.path))];
+    if (switchesLaunchModel) fields.push('launchType ↔ capacityProviderStrategy');
+    return [
+      {
+        ...base,
+        type: 'replace-required',
+        changes: mask(changes),
+        ignored: allIgnored,
+        health,
+        reason: `ECS cannot change ${fields.join(', ')} on an existing service; applying needs a new service (explicit opt-in)`,
+      },
+    ];
+  }
+
+  const taskDefinitionChanges = changes.filter((change) => isUnderPointer(change.path, '/spec/taskDefinition'));
+  const serviceChanges = changes.filter((change) => !isUnderPointer(change.path, '/spec/taskDefinition'));
+  const actions: Action[] = [];
+  if (taskDefinitionChanges.length > 0) {
+    actions.push({
+      ...base,
+      type: 'register-task-definition',
+      changes: mask(taskDefinitionChanges),
+      ignored: [],
+      health,
+      reason: `the task definition differs from the running revision ${String(live.service.taskDefinition ?? '')}`,
+    });
+  }
+  actions.push({
+    ...base,
+    type: 'update',
+    changes: mask(serviceChanges),
+    ignored: allIgnored,
+    health,
+    ...(taskDefinitionChanges.length > 0 && serviceChanges.length === 0
+      ? { reason: 'roll out the new task definition revision' }
+      : {}),
+  });
+  return actions;
+}
+
+/** With Application Auto Scaling in charge, a different live count is expected: shown as ignored, never changed. */
+function autoscalingIgnore(declaration: EcsServiceDeclaration, live: LiveEcsService): IgnoredDifference[] {
+  const spec = declaration.document.spec;
+  if (spec.autoscaling === undefined || spec.autoscaling === false || spec.desiredCount === undefined) return [];
+  const liveCount = live.service.desiredCount;
+  if (liveCount === spec.desiredCount) return [];
+  return [
+    {
+      path: '/spec/desiredCount',
+      ...(typeof liveCount === 'number' ? { before: liveCount } : {}),
+      after: spec.desiredCount,
+      rule: 'autoscaling',
+      source: 'autoscaling',
+    },
+  ];
+}
+
+/** Moving between a launch type and a capacity provider strategy is not an in-place update. */
+function launchModelSwitch(spec: Record<string, unknown>, service: Record<string, unknown>): boolean {
+  const declaredStrategy = Array.isArray(spec.capacityProviderStrategy) && spec.capacityProviderStrategy.length > 0;
+  const liveStrategy = Array.isArray(service.capacityProviderStrategy) && service.capacityProviderStrategy.length > 0;
+  if (spec.launchType !== undefined && liveStrategy) return true;
+  return declaredStrategy && !liveStrategy && service.launchType !== undefined;
+}
+
+function planStack(
+  declaration: CloudFormationStackDeclaration,
+  live: LiveStack | undefined,
+  settings: SettingsDocument | undefined,
+): Action[] {
+  const base = {
+    id: declaration.id,
+    kind: 'CloudFormationStack' as const,
+    wave: waveOf(declaration),
+    file: declaration.location.file,
+  };
+  const spec = declaration.document.spec as unknown as Record<string, unknown>;
+  const desired = normalizeDeclaredStack({ spec, template: declaration.template.parsed });
+  const status = live ? String(live.stack.StackStatus ?? '') : undefined;
+  if (!live || status === 'REVIEW_IN_PROGRESS') {
+    return [{ ...base, type: 'create', changes: mask(diff(undefined, desired)), ignored: [], health: 'Missing' }];
+  }
+  const health = stackHealth(status);
+  if (status !== undefined && isStackBusy(status)) {
+    return [
+      {
+        ...base,
+        type: 'wait',
+        changes: [],
+        ignored: [],
+        health,
+        reason: `the stack is ${status}; it is planned again once CloudFormation has finished`,
+      },
+    ];
+  }
+  let current = normalizeLiveStack(live.stack, live.templateBody, declaration.template.parsed);
+  let wanted = desired;
+  if (live.templateBody === undefined) {
+    // Not read (or unreadable): leave the template out rather than report it as removed.
+    current = removePointer(current, '/spec/template') as JsonObject;
+    wanted = removePointer(wanted, '/spec/template') as JsonObject;
+  }
+  const { changes, ignored } = compare(current, wanted, ignoreRules(declaration, settings));
+  if (status === 'ROLLBACK_COMPLETE') {
+    return [
+      {
+        ...base,
+        type: 'replace-required',
+        changes: mask(changes),
+        ignored: mask(ignored) as IgnoredDifference[],
+        health,
+        reason: 'the stack failed to create and was rolled back; CloudFormation can only delete it and create it again',
+      },
+    ];
+  }
+  return [
+    {
+      ...base,
+      type: changes.length === 0 ? 'in-sync' : 'update',
+      changes: mask(changes),
+      ignored: mask(ignored) as IgnoredDifference[],
+      health,
+    },
+  ];
+}
+
+/** Prune candidates and the guards that would stop apply from deleting them. */
+function planPrunes(input: PlanInput, settings: SettingsDocument | undefined): Action[] {
+  const declared = new Set(input.snapshot.declarations.map((declaration) => declaration.id));
+  const managed = input.managed ?? [];
+  const candidates = managed.filter((resource) => !declared.has(resource.id));
+  if (candidates.length === 0) return [];
+  const guards = pruneGuards({
+    pruneEnabled: settings?.spec.sync.prune ?? false,
+    pruneBlocked: input.snapshot.pruneBlocked,
+    managedCount: managed.length,
+    candidateCount: candidates.length,
+    maxPruneFraction: settings?.spec.sync.maxPruneFraction ?? 0.2,
+    allowEmpty: false,
+  });
+  return candidates.map((candidate) => {
+    const live: LiveResource | undefined = input.live.resources.get(candidate.id);
+    const health =
+      live?.kind === 'EcsService'
+        ? serviceHealth(live.service)
+        : live?.kind === 'CloudFormationStack'
+          ? stackHealth(String(live.stack.StackStatus ?? ''))
+          : 'Unknown';
+    return {
+      type: 'prune' as const,
+      id: candidate.id,
+      kind: candidate.kind,
+      wave: DEFAULT_WAVE[candidate.kind],
+      changes: [],
+      ignored: [],
+      health,
+      reason: 'managed by this installation, and no longer declared in Git',
+      blockedBy: guards,
+    };
+  });
+}
+
+export interface PruneGuardInput {
+  readonly pruneEnabled: boolean;
+  /** Any declaration failed to parse or validate, or the Git read failed. */
+  readonly pruneBlocked: boolean;
+  readonly managedCount: number;
+  readonly candidateCount: number;
+  readonly maxPruneFraction: number;
+  readonly allowEmpty: boolean;
+}
+
+/** Every reason not to prune; empty when pruning is allowed. Shared by the plan (to show) and apply (to obey). */
+export function pruneGuards(input: PruneGuardInput): string[] {
+  const guards: string[] = [];
+  if (!input.pruneEnabled) guards.push('pruning is off in driftless.yaml (spec.sync.prune: false)');
+  if (input.pruneBlocked) guards.push('a declaration failed to validate, so a missing declaration may be a broken one');
+  if (input.managedCount > 0 && input.candidateCount / input.managedCount > input.maxPruneFraction) {
+    guards.push(
+      `${input.candidateCount} of ${input.managedCount} managed resources is over maxPruneFraction ${input.maxPruneFraction}`,
+    );
+  }
+  if (input.candidateCount >= input.managedCount && !input.allowEmpty) {
+    guards.push('it would leave no managed resource (allowEmpty is not set)');
+  }
+  return guards;
+}
+
+const TYPE_ORDER: Record<ActionType, number> = {
+  'register-task-definition': 0,
+  create: 1,
+  update: 2,
+  'replace-required': 3,
+  wait: 4,
+  prune: 5,
+  'in-sync': 6,
+};
+
+function compareActions(a: Action, b: Action): number {
+  if (a.wave !== b.wave) return a.wave - b.wave;
+  if (a.kind !== b.kind) return a.kind === 'CloudFormationStack' ? -1 : 1;
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  return TYPE_ORDER[a.type] - TYPE_ORDER[b.type];
+}
+
+function summarize(actions: readonly Action[]): PlanSummary {
+  const byResource = new Map<string, ActionType>();
+  for (const action of actions) {
+    // A register-task-definition and its update are one resource to update.
+    if (!byResource.has(action.id) || action.type === 'update') byResource.set(action.id, action.type);
+  }
+  const count = (...types: ActionType[]) => [...byResource.values()].filter((type) => types.includes(type)).length;
+  return {
+    create: count('create'),
+    update: count('update', 'register-task-definition'),
+    delete: count('prune'),
+    replace: count('replace-required'),
+    wait: count('wait'),
+    inSync: count('in-sync'),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ helpers
+
+function unescapeSegment(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** A copy of `value` without the field `pointer` names; unchanged when there is no such field. */
+export function removePointer(value: Json, pointer: string): Json {
+  const segments = pointer.split('/').slice(1).map(unescapeSegment);
+  const remove = (node: Json, index: number): Json => {
+    if (typeof node !== 'object' || node === null) return node;
+    const key = segments[index]!;
+    if (Array.isArray(node)) {
+      const position = Number(key);
+      if (!Number.isInteger(position) || position < 0 || position >= node.length) return node;
+      if (index === segments.length - 1) return node.filter((_, i) => i !== position);
+      return node.map((item, i) => (i === position ? remove(item, index + 1) : item));
+    }
+    if (!(key in node)) return node;
+    const { [key]: child, ...rest } = node;
+    if (index === segments.length - 1) return rest;
+    return { ...rest, [key]: remove(child as Json, index + 1) };
+  };
+  return segments.length === 0 ? value : remove(value, 0);
+}
+
+/** Values under secret-looking keys never leave the planner in clear; `secrets` values are ARNs and stay. */
+function mask<T extends FieldChange>(changes: T[]): T[] {
+  return changes.map((change) => {
+    const segments = change.path.split('/').map(unescapeSegment);
+    const underSecrets = segments.includes('secrets') || segments.includes('secretOptions');
+    if (underSecrets) return change;
+    const last = segments.at(-1) ?? '';
+    const secretKey = looksLikeSecretName(last);
+    const masked: { -readonly [K in keyof T]: T[K] } = { ...change };
+    for (const side of ['before', 'after'] as const) {
+      const value = change[side];
+      if (value === undefined) continue;
+      if (secretKey || containsSecretShape(value)) masked[side] = MASK;
+      else if (typeof value === 'object' && value !== null) masked[side] = maskNested(value);
+    }
+    return masked;
+  });
+}
+
+function containsSecretShape(value: Json): boolean {
+  return typeof value === 'string' && secretShapeOf(value) !== undefined;
+}
+
+function maskNested(value: Json): Json {
+  if (Array.isArray(value)) return value.map(maskNested);
+  if (typeof value === 'object' && value !== null) {
+    const result: JsonObject = {};
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'secrets' || key === 'secretOptions') result[key] = child;
+      else result[key] = looksLikeSecretName(key) || containsSecretShape(child) ? MASK : maskNested(child);
+    }
+    return result;
+  }
+  return containsSecretShape(value) ? MASK : value;
+}
