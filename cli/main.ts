@@ -1,6 +1,7 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
 import { Command, CommanderError, Option } from 'commander';
 import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
+import { type AwsClients, planCommand } from './commands/plan.ts';
 import { validateCommand } from './commands/validate.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, processIo } from './output.ts';
 
@@ -14,7 +15,7 @@ function repositoryOptions(command: Command): Command {
 }
 
 /** Runs the CLI with `argv` (without node and script) and answers the exit code instead of exiting. */
-export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function run(argv: readonly string[], io: CliIo = processIo(), clients: AwsClients = {}): Promise<number> {
   let exitCode = EXIT_OK;
   const program = new Command()
     .name('driftless')
@@ -42,6 +43,40 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .action(async (options: { repo: string; ref: string; path: string; json: boolean }) => {
       exitCode = await validateCommand(options, io);
     });
+
+  repositoryOptions(
+    program
+      .command('plan')
+      .description(
+        'Show what applying the repository would change, read against live ECS and CloudFormation state with your\n' +
+          'AWS credentials (or any AWS-compatible endpoint). Changes nothing. Exit 0 in sync, 2 changes pending, 1 error.',
+      ),
+  )
+    .option('--region <region>', 'AWS region (default: from AWS_REGION or your profile)')
+    .option('--endpoint <url>', 'an AWS-compatible endpoint instead of AWS (default: DRIFTLESS_AWS_ENDPOINT)')
+    .option('--installation <id>', 'installation id: also list resources it manages that Git no longer declares')
+    .option('--json', 'print the plan as data', false)
+    .option('--no-color', 'plain output, even on a terminal')
+    .option('--verbose', 'list resources that are in sync too', false)
+    .addHelpText(
+      'after',
+      '\nValues under secret-looking keys are masked; secrets[].valueFrom ARNs are shown.\n\nExamples:\n  driftless plan --repo ../platform-config --region eu-west-1\n  driftless plan --ref main --json > plan.json',
+    )
+    .action(
+      async (options: {
+        repo: string;
+        ref: string;
+        path: string;
+        region?: string;
+        endpoint?: string;
+        installation?: string;
+        json: boolean;
+        color: boolean;
+        verbose: boolean;
+      }) => {
+        exitCode = await planCommand(options, io, clients);
+      },
+    );
 
   program
     .command('schema')

@@ -25,3 +25,4 @@ export function paint(io: CliIo, style: Style, text: string): string {
 /** Exit codes shared by every command: 2 is kept for "changes pending" (plan). */
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
+export const EXIT_CHANGES = 2;

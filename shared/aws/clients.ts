@@ -1,5 +1,7 @@
 /** The one place AWS SDK clients are built: region, endpoint override, retry mode and user agent in one spot. */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeCommitClient, type CodeCommitClientConfig } from '@aws-sdk/client-codecommit';
+import { ECSClient } from '@aws-sdk/client-ecs';
 
 export interface AwsClientOptions {
   /** AWS region; defaults to the SDK's own resolution (AWS_REGION, profile). */
@@ -31,4 +33,12 @@ function commonConfig(options: AwsClientOptions) {
 
 export function codeCommitClient(options: AwsClientOptions = {}): CodeCommitClient {
   return new CodeCommitClient(commonConfig(options));
+}
+
+export function ecsClient(options: AwsClientOptions = {}): ECSClient {
+  return new ECSClient(commonConfig(options));
+}
+
+export function cloudFormationClient(options: AwsClientOptions = {}): CloudFormationClient {
+  return new CloudFormationClient(commonConfig(options));
 }

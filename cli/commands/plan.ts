@@ -1,0 +1,112 @@
+/** `driftless plan`: what would change if the repository were applied now, read against live AWS state. */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import { cloudFormationClient, ecsClient } from '../../shared/aws/clients.ts';
+import { DriftlessError } from '../../shared/errors.ts';
+import { CloudFormationLiveReader } from '../../shared/live/cloudformation.ts';
+import { EcsLiveReader } from '../../shared/live/ecs.ts';
+import { readLiveState } from '../../shared/live/read.ts';
+import { buildPlan } from '../../shared/plan/plan.ts';
+import { renderPlan } from '../../shared/plan/render.ts';
+import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { loadRepository, type RepositorySnapshot } from '../../shared/spec/repository.ts';
+import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
+import { formatSnapshot } from './validate.ts';
+
+export interface PlanOptions {
+  readonly repo: string;
+  readonly ref: string;
+  readonly path: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly installation?: string;
+  readonly json: boolean;
+  readonly color: boolean;
+  readonly verbose: boolean;
+}
+
+/** SDK clients to use instead of building them (tests and the local demo pass the simulator's). */
+export interface AwsClients {
+  readonly ecs?: ECSClient;
+  readonly cloudFormation?: CloudFormationClient;
+}
+
+/** Past this many resources, reading takes long enough to say so. */
+const PROGRESS_THRESHOLD = 36;
+
+export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsClients = {}): Promise<number> {
+  const cliIo = { ...io, color: io.color && options.color };
+  let snapshot: RepositorySnapshot;
+  try {
+    snapshot = await loadRepository(new LocalGitSource({ repoDir: options.repo }), {
+      ref: options.ref,
+      prefix: options.path,
+    });
+  } catch (error) {
+    return failure(error, `cannot read the repository at ${options.repo} (${options.ref})`, options, cliIo);
+  }
+  if (snapshot.pruneBlocked) {
+    // Nothing reaches AWS from a repository with errors: a target outside the allowlist must never be read or touched.
+    if (options.json) {
+      io.out(`${JSON.stringify({ valid: false, diagnostics: snapshot.diagnostics }, null, 2)}\n`);
+    } else {
+      io.out(formatSnapshot(snapshot, { ...options, json: false }, cliIo));
+      io.out('No plan: fix the errors above first (run driftless validate to check again).\n');
+    }
+    return EXIT_INVALID;
+  }
+
+  const awsOptions = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  };
+  const readers = {
+    ecs: new EcsLiveReader({ client: clients.ecs ?? ecsClient(awsOptions) }),
+    cloudFormation: new CloudFormationLiveReader({
+      client: clients.cloudFormation ?? cloudFormationClient(awsOptions),
+    }),
+  };
+  const resourceCount = snapshot.declarations.length;
+  if (resourceCount > PROGRESS_THRESHOLD && process.stderr.isTTY && !options.json) {
+    io.err(`Reading live state of ${resourceCount} resources…\n`);
+  }
+  let plan: ReturnType<typeof buildPlan>;
+  let missingClusters: readonly string[];
+  try {
+    const live = await readLiveState(
+      snapshot,
+      readers,
+      options.installation ? { installationId: options.installation } : {},
+    );
+    missingClusters = live.missingClusters;
+    plan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
+  } catch (error) {
+    return failure(error, 'cannot read live state', options, cliIo);
+  }
+
+  if (options.json) {
+    io.out(`${JSON.stringify({ valid: true, ...plan, missingClusters }, null, 2)}\n`);
+  } else {
+    const header = `Plan for ${options.ref} at ${snapshot.commitId.slice(0, 12)}: ${snapshot.declarations.length} declarations`;
+    io.out(`${header}\n\n`);
+    for (const cluster of missingClusters) {
+      io.out(
+        `${paint(cliIo, 'yellow', 'note:')} cluster ${cluster} does not exist; its services are planned as creates\n\n`,
+      );
+    }
+    io.out(renderPlan(plan, { paint: (style, text) => paint(cliIo, style, text), verbose: options.verbose }));
+  }
+  return plan.hasChanges ? EXIT_CHANGES : EXIT_OK;
+}
+
+function failure(error: unknown, what: string, options: PlanOptions, io: CliIo): number {
+  if (!(error instanceof DriftlessError)) throw error;
+  if (options.json) {
+    io.out(
+      `${JSON.stringify({ valid: false, error: { name: error.name, message: error.message, retryable: error.retryable } }, null, 2)}\n`,
+    );
+  } else {
+    io.err(`${paint(io, 'red', 'error:')} ${what}: ${error.message}${error.retryable ? ' (retrying may help)' : ''}\n`);
+  }
+  return EXIT_INVALID;
+}

@@ -1,0 +1,201 @@
+/** Reads CloudFormation stacks and their templates; a template is fetched again only when its stack has changed. */
+import {
+  type CloudFormationClient,
+  DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
+  GetTemplateCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { cloudFormationClient } from '../aws/clients.ts';
+import { errorName, LiveReadError, liveReadError } from './errors.ts';
+import type { LiveStack, LiveState } from './model.ts';
+
+/** DescribeStacks calls in flight at once: one call per stack name. */
+export const CLOUDFORMATION_READ_CONCURRENCY = 8;
+/** The tag driftless writes on everything it manages, valued with the installation id. */
+const MANAGED_BY_TAG_KEY = 'driftless:managed-by';
+
+export interface CloudFormationLiveReaderOptions {
+  /** Injected so tests and callers control region, endpoint and retries; built by cloudFormationClient() when absent. */
+  readonly client?: CloudFormationClient;
+}
+
+interface CachedTemplate {
+  /** StackId, StackStatus and LastUpdatedTime (or CreationTime): what the template was read for. */
+  readonly version: string;
+  readonly body: Promise<string | undefined>;
+}
+
+export class CloudFormationLiveReader {
+  private readonly client: CloudFormationClient;
+  /** StackId → the template last read for it, kept as long as the reader. */
+  private readonly templates = new Map<string, CachedTemplate>();
+
+  constructor(options: CloudFormationLiveReaderOptions = {}) {
+    this.client = options.client ?? cloudFormationClient();
+  }
+
+  /** Describes each named stack with its original template. A stack is absent when CloudFormation says it does not
+   * exist or it is DELETE_COMPLETE; a stack with an operation in progress comes back without its template. */
+  async readStacks(names: readonly string[]): Promise<LiveState> {
+    const unique = [...new Set(names)];
+    const stacks = await mapWithConcurrency(unique, CLOUDFORMATION_READ_CONCURRENCY, async (name) => {
+      const stack = await this.describeStack(name);
+      if (stack === undefined) return undefined;
+      return { stack, templateBody: await this.template(name, stack) };
+    });
+
+    const resources = new Map<string, LiveStack>();
+    const absent = new Set<string>();
+    unique.forEach((name, index) => {
+      const id = stackId(name);
+      const read = stacks[index];
+      if (read === undefined) {
+        absent.add(id);
+        return;
+      }
+      resources.set(id, {
+        kind: 'CloudFormationStack',
+        id,
+        name,
+        stack: toJsonRecord(read.stack),
+        ...(read.templateBody === undefined ? {} : { templateBody: read.templateBody }),
+      });
+    });
+    return { resources, absent };
+  }
+
+  /** Names of the stacks tagged driftless:managed-by=`installationId` whose name starts with `prefix`, for finding
+   * orphans. Deleted stacks are left out. */
+  async listManagedStacks(installationId: string, prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page: DescribeStacksCommandOutput;
+      try {
+        page = await this.client.send(new DescribeStacksCommand(nextToken ? { NextToken: nextToken } : {}));
+      } catch (error) {
+        throw liveReadError('CloudFormation', 'DescribeStacks (all stacks)', error);
+      }
+      for (const stack of page.Stacks ?? []) {
+        if (!stack.StackName?.startsWith(prefix) || stack.StackStatus === 'DELETE_COMPLETE') continue;
+        if (stack.Tags?.some((tag) => tag.Key === MANAGED_BY_TAG_KEY && tag.Value === installationId)) {
+          names.push(stack.StackName);
+        }
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return [...new Set(names)].sort(compareStrings);
+  }
+
+  /** undefined when the stack does not exist or is DELETE_COMPLETE. */
+  private async describeStack(name: string): Promise<Stack | undefined> {
+    let response: DescribeStacksCommandOutput;
+    try {
+      response = await this.client.send(new DescribeStacksCommand({ StackName: name }));
+    } catch (error) {
+      if (isStackMissing(error)) return undefined;
+      throw liveReadError('CloudFormation', `DescribeStacks ${name}`, error);
+    }
+    const stack = response.Stacks?.[0];
+    if (!stack) {
+      throw new LiveReadError(`CloudFormation DescribeStacks ${name} returned no stack`);
+    }
+    return stack.StackStatus === 'DELETE_COMPLETE' ? undefined : stack;
+  }
+
+  /** The Original template, from the cache unless the stack changed since it was read; undefined while busy. */
+  private async template(name: string, stack: Stack): Promise<string | undefined> {
+    if (isBusy(stack.StackStatus)) return undefined;
+    if (!stack.StackId) {
+      throw new LiveReadError(`CloudFormation DescribeStacks ${name} returned a stack without a StackId`);
+    }
+    const key = stack.StackId;
+    // The status is part of the version: a rollback can restore the previous template without moving the time.
+    const changedAt = stack.LastUpdatedTime ?? stack.CreationTime;
+    const version = `${stack.StackId}|${stack.StackStatus}|${changedAt?.toISOString() ?? ''}`;
+    const cached = this.templates.get(key);
+    if (cached?.version === version) return cached.body;
+
+    // By StackId, so the template read is the one of the stack just described even if the name was reused since.
+    const body = this.fetchTemplate(name, stack.StackId);
+    const entry = { version, body };
+    this.templates.set(key, entry);
+    body.catch(() => {
+      if (this.templates.get(key) === entry) this.templates.delete(key);
+    });
+    return body;
+  }
+
+  private async fetchTemplate(name: string, id: string): Promise<string | undefined> {
+    try {
+      const response = await this.client.send(new GetTemplateCommand({ StackName: id, TemplateStage: 'Original' }));
+      return response.TemplateBody;
+    } catch (error) {
+      throw liveReadError('CloudFormation', `GetTemplate ${name}`, error);
+    }
+  }
+}
+
+/** CloudFormationStack:<stack name>. */
+export function stackId(name: string): string {
+  return `CloudFormationStack:${name}`;
+}
+
+/** CREATE_IN_PROGRESS, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, REVIEW_IN_PROGRESS, …: an operation is running. */
+function isBusy(status: string | undefined): boolean {
+  return status?.endsWith('_IN_PROGRESS') ?? false;
+}
+
+/** DescribeStacks answers a stack that does not exist with a ValidationError ("Stack with id … does not exist"). */
+function isStackMissing(error: unknown): boolean {
+  return (
+    errorName(error) === 'ValidationError' && error instanceof Error && /does not exist/i.test(error.message ?? '')
+  );
+}
+
+/** An SDK object as JSON: Dates become ISO strings, undefined members are dropped. */
+function toJsonRecord(value: object): Record<string, unknown> {
+  return toJson(value) as Record<string, unknown>;
+}
+
+function toJson(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toJson);
+  if (typeof value === 'object' && value !== null) {
+    const result: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      if (child !== undefined) result[key] = toJson(child);
+    }
+    return result;
+  }
+  return value;
+}
+
+/** Code-unit order, so listings are the same on every machine whatever its locale. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let nextIndex = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && nextIndex < items.length) {
+      const index = nextIndex++;
+      try {
+        results[index] = await map(items[index] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,361 @@
+/** Reads ECS services and the task definitions they run, paced below the published ECS rate limits. */
+import {
+  DescribeServicesCommand,
+  type DescribeServicesCommandOutput,
+  DescribeTaskDefinitionCommand,
+  type DescribeTaskDefinitionCommandOutput,
+  type ECSClient,
+  ListServicesCommand,
+  type ListServicesCommandOutput,
+  type Service,
+} from '@aws-sdk/client-ecs';
+import { ecsClient } from '../aws/clients.ts';
+import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
+import { errorName, LiveReadError, liveReadError } from './errors.ts';
+import type { DescribedTaskDefinition, LiveEcsService, LiveState, Tag } from './model.ts';
+
+/** DescribeServices takes at most 10 services per call (the API maximum). */
+export const DESCRIBE_SERVICES_BATCH_SIZE = 10;
+/** ListServices returns at most 100 ARNs per page (the API maximum). */
+export const LIST_SERVICES_PAGE_SIZE = 100;
+/** Requests in flight at once per call of the reader; the token buckets set the pace, this caps the sockets. */
+export const ECS_READ_CONCURRENCY = 8;
+/** The tag driftless writes on everything it manages, valued with the installation id. */
+const MANAGED_BY_TAG_KEY = 'driftless:managed-by';
+
+export interface RateLimit {
+  /** Requests available at once. */
+  readonly capacity: number;
+  /** Requests added per second. */
+  readonly refillPerSecond: number;
+}
+
+export interface EcsReadRates {
+  readonly describeServices?: RateLimit;
+  readonly describeTaskDefinition?: RateLimit;
+}
+
+export interface EcsLiveReaderOptions {
+  /** Injected so tests and callers control region, endpoint and retries; built by ecsClient() when absent. */
+  readonly client?: ECSClient;
+  /** Pace of the reads; defaults to ECS_CLIENT_RATES. */
+  readonly rates?: EcsReadRates;
+  /** Clock in milliseconds for the token buckets (tests use a virtual one). */
+  readonly now?: () => number;
+  /** Sleep for the token buckets (tests use a virtual one). */
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+}
+
+export interface ServiceTarget {
+  /** Cluster name or ARN. */
+  readonly cluster: string;
+  /** Service name or ARN. */
+  readonly name: string;
+}
+
+export interface EcsLiveState extends LiveState {
+  /** Names of clusters that do not exist. Every target in them is in `absent`, since a service cannot outlive its
+   * cluster; reported so callers can tell a deleted cluster from deleted services. */
+  readonly missingClusters: ReadonlySet<string>;
+}
+
+interface CachedTaskDefinition {
+  readonly taskDefinition: DescribedTaskDefinition;
+  readonly tags: readonly Tag[];
+}
+
+interface ClusterTargets {
+  /** The cluster as the caller first named it (name or ARN), passed on to ECS as is. */
+  readonly reference: string;
+  readonly names: Set<string>;
+}
+
+interface Batch {
+  readonly clusterName: string;
+  readonly reference: string;
+  readonly names: readonly string[];
+}
+
+type BatchResult =
+  | { readonly clusterMissing: true; readonly batch: Batch }
+  | { readonly clusterMissing: false; readonly batch: Batch; readonly services: Map<string, Service | undefined> };
+
+export class EcsLiveReader {
+  private readonly client: ECSClient;
+  private readonly describeServicesBucket: TokenBucket;
+  private readonly describeTaskDefinitionBucket: TokenBucket;
+  /** Task definition ARN → its description. Revisions are immutable, so entries live as long as the reader; a
+   * pending promise is shared by everyone asking for the same ARN, and a failed one is dropped so a later call
+   * tries again. */
+  private readonly taskDefinitions = new Map<string, Promise<CachedTaskDefinition>>();
+
+  constructor(options: EcsLiveReaderOptions = {}) {
+    this.client = options.client ?? ecsClient();
+    const clock = {
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    };
+    this.describeServicesBucket = new TokenBucket({
+      ...(options.rates?.describeServices ?? ECS_CLIENT_RATES.describeServices),
+      ...clock,
+    });
+    this.describeTaskDefinitionBucket = new TokenBucket({
+      ...(options.rates?.describeTaskDefinition ?? ECS_CLIENT_RATES.describeTaskDefinition),
+      ...clock,
+    });
+  }
+
+  /** Describes each target with the task definition it runs. A target is absent when ECS reports it MISSING or
+   * INACTIVE, or when its cluster does not exist; any other failure raises a LiveReadError. */
+  async readServices(targets: readonly ServiceTarget[]): Promise<EcsLiveState> {
+    const clusters = new Map<string, ClusterTargets>();
+    for (const target of targets) {
+      const clusterName = lastSegment(target.cluster);
+      let cluster = clusters.get(clusterName);
+      if (!cluster) {
+        cluster = { reference: target.cluster, names: new Set() };
+        clusters.set(clusterName, cluster);
+      }
+      cluster.names.add(lastSegment(target.name));
+    }
+
+    const batches: Batch[] = [];
+    for (const [clusterName, { reference, names }] of clusters) {
+      for (const chunk of chunks([...names], DESCRIBE_SERVICES_BATCH_SIZE)) {
+        batches.push({ clusterName, reference, names: chunk });
+      }
+    }
+    const results = await mapWithConcurrency(batches, ECS_READ_CONCURRENCY, (batch) => this.describeBatch(batch));
+
+    const absent = new Set<string>();
+    const missingClusters = new Set<string>();
+    const present: { clusterName: string; name: string; service: Service; taskDefinitionArn: string }[] = [];
+    for (const result of results) {
+      const { clusterName, names } = result.batch;
+      if (result.clusterMissing) {
+        missingClusters.add(clusterName);
+        for (const name of names) absent.add(serviceId(clusterName, name));
+        continue;
+      }
+      for (const name of names) {
+        const service = result.services.get(name);
+        if (service === undefined) {
+          absent.add(serviceId(clusterName, name));
+          continue;
+        }
+        if (!service.taskDefinition) {
+          throw new LiveReadError(`ECS DescribeServices returned ${clusterName}/${name} without a task definition`);
+        }
+        present.push({ clusterName, name, service, taskDefinitionArn: service.taskDefinition });
+      }
+    }
+
+    const arns = [...new Set(present.map((item) => item.taskDefinitionArn))];
+    const described = await mapWithConcurrency(arns, ECS_READ_CONCURRENCY, (arn) => this.taskDefinition(arn));
+    const taskDefinitions = new Map(arns.map((arn, index) => [arn, described[index] as CachedTaskDefinition]));
+
+    const resources = new Map<string, LiveEcsService>();
+    for (const { clusterName, name, service, taskDefinitionArn } of present) {
+      const taskDefinition = taskDefinitions.get(taskDefinitionArn) as CachedTaskDefinition;
+      const id = serviceId(clusterName, name);
+      resources.set(id, {
+        kind: 'EcsService',
+        id,
+        cluster: clusterName,
+        name,
+        service: toJsonRecord(service),
+        taskDefinition: taskDefinition.taskDefinition,
+        taskDefinitionTags: taskDefinition.tags,
+      });
+    }
+    return { resources, absent, missingClusters };
+  }
+
+  /** Services in `cluster` tagged driftless:managed-by=`installationId`, for finding orphans. A cluster that does not
+   * exist holds none. */
+  async listManagedServices(cluster: string, installationId: string): Promise<{ cluster: string; name: string }[]> {
+    const clusterName = lastSegment(cluster);
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page: ListServicesCommandOutput;
+      try {
+        page = await this.listServicesPage(cluster, nextToken);
+      } catch (error) {
+        if (errorName(error) === 'ClusterNotFoundException') return [];
+        throw liveReadError('ECS', `ListServices in cluster ${cluster}`, error);
+      }
+      arns.push(...(page.serviceArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+
+    const batches = chunks(arns, DESCRIBE_SERVICES_BATCH_SIZE);
+    const pages = await mapWithConcurrency(batches, ECS_READ_CONCURRENCY, async (batch) => {
+      await this.describeServicesBucket.take();
+      try {
+        return await this.client.send(new DescribeServicesCommand({ cluster, services: batch, include: ['TAGS'] }));
+      } catch (error) {
+        if (errorName(error) === 'ClusterNotFoundException') return { services: [] };
+        throw liveReadError('ECS', `DescribeServices of ${batch.length} services in cluster ${cluster}`, error);
+      }
+    });
+    const managed: { cluster: string; name: string }[] = [];
+    for (const page of pages) {
+      for (const service of page.services ?? []) {
+        if (service.status === 'INACTIVE' || !service.serviceName) continue;
+        const tagged = service.tags?.some((tag) => tag.key === MANAGED_BY_TAG_KEY && tag.value === installationId);
+        if (tagged) managed.push({ cluster: clusterName, name: service.serviceName });
+      }
+    }
+    return managed.sort((a, b) => compareStrings(a.name, b.name));
+  }
+
+  private listServicesPage(cluster: string, nextToken: string | undefined): Promise<ListServicesCommandOutput> {
+    return this.client.send(
+      new ListServicesCommand({ cluster, maxResults: LIST_SERVICES_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) }),
+    );
+  }
+
+  /** One DescribeServices call; maps each name to its service, or to undefined when it is MISSING or INACTIVE. */
+  private async describeBatch(batch: Batch): Promise<BatchResult> {
+    const what = `DescribeServices of ${batch.names.length} services in cluster ${batch.reference}`;
+    await this.describeServicesBucket.take();
+    let response: DescribeServicesCommandOutput;
+    try {
+      response = await this.client.send(
+        new DescribeServicesCommand({ cluster: batch.reference, services: [...batch.names], include: ['TAGS'] }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ClusterNotFoundException') return { clusterMissing: true, batch };
+      throw liveReadError('ECS', what, error);
+    }
+
+    const byName = new Map<string, Service>();
+    for (const service of response.services ?? []) {
+      if (!service.serviceName) continue;
+      // A name can be reused once its service is INACTIVE; should ECS answer with both, the live one wins.
+      const seen = byName.get(service.serviceName);
+      if (!seen || seen.status === 'INACTIVE') byName.set(service.serviceName, service);
+    }
+    const missing = new Set<string>();
+    for (const failure of response.failures ?? []) {
+      const name = failure.arn === undefined ? undefined : lastSegment(failure.arn);
+      if (failure.reason === 'MISSING' && name !== undefined) {
+        missing.add(name);
+        continue;
+      }
+      const detail = failure.detail ? ` (${failure.detail})` : '';
+      throw new LiveReadError(`ECS ${what} failed for ${failure.arn}: ${failure.reason}${detail}`);
+    }
+
+    const services = new Map<string, Service | undefined>();
+    for (const name of batch.names) {
+      const service = byName.get(name);
+      if (service && service.status !== 'INACTIVE') services.set(name, service);
+      else if (service || missing.has(name)) services.set(name, undefined);
+      else throw new LiveReadError(`ECS ${what} said nothing about service ${name}`);
+    }
+    return { clusterMissing: false, batch, services };
+  }
+
+  private taskDefinition(arn: string): Promise<CachedTaskDefinition> {
+    const cached = this.taskDefinitions.get(arn);
+    if (cached) return cached;
+    const pending = this.fetchTaskDefinition(arn);
+    this.taskDefinitions.set(arn, pending);
+    pending.catch(() => {
+      if (this.taskDefinitions.get(arn) === pending) this.taskDefinitions.delete(arn);
+    });
+    return pending;
+  }
+
+  private async fetchTaskDefinition(arn: string): Promise<CachedTaskDefinition> {
+    await this.describeTaskDefinitionBucket.take();
+    let response: DescribeTaskDefinitionCommandOutput;
+    try {
+      response = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    } catch (error) {
+      throw liveReadError('ECS', `DescribeTaskDefinition ${arn}`, error);
+    }
+    if (!response.taskDefinition) {
+      throw new LiveReadError(`ECS DescribeTaskDefinition ${arn} returned no task definition`);
+    }
+    return deepFreeze({
+      taskDefinition: toJsonRecord(response.taskDefinition),
+      tags: (response.tags ?? []).map((tag) => ({ key: tag.key ?? '', value: tag.value ?? '' })),
+    });
+  }
+}
+
+/** EcsService:<cluster name>/<service name>. */
+export function serviceId(clusterName: string, serviceName: string): string {
+  return `EcsService:${clusterName}/${serviceName}`;
+}
+
+/** The name at the end of an ARN (arn:…:cluster/prod → prod, arn:…:service/prod/web → web); a name is kept as is. */
+function lastSegment(nameOrArn: string): string {
+  if (!nameOrArn.startsWith('arn:')) return nameOrArn;
+  const slash = nameOrArn.lastIndexOf('/');
+  return slash === -1 ? nameOrArn : nameOrArn.slice(slash + 1);
+}
+
+/** An SDK object as JSON: Dates become ISO strings, undefined members are dropped. */
+function toJsonRecord(value: object): Record<string, unknown> {
+  return toJson(value) as Record<string, unknown>;
+}
+
+function toJson(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toJson);
+  if (typeof value === 'object' && value !== null) {
+    const result: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      if (child !== undefined) result[key] = toJson(child);
+    }
+    return result;
+  }
+  return value;
+}
+
+/** Cached descriptions are shared by every result that uses them: frozen so no caller can change another's copy. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+/** Code-unit order, so listings are the same on every machine whatever its locale. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let nextIndex = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && nextIndex < items.length) {
+      const index = nextIndex++;
+      try {
+        results[index] = await map(items[index] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,71 @@
+/** Reads the live state a plan needs: every declared resource, and (for prune candidates) what this installation
+ * manages, through the ECS and CloudFormation readers. */
+import type { ManagedResource } from '../plan/plan.ts';
+import { clusterName } from '../spec/checks.ts';
+import type { RepositorySnapshot } from '../spec/repository.ts';
+import type { CloudFormationLiveReader } from './cloudformation.ts';
+import type { EcsLiveReader } from './ecs.ts';
+import type { LiveResource, LiveState } from './model.ts';
+
+export interface LiveReaders {
+  readonly ecs: EcsLiveReader;
+  readonly cloudFormation: CloudFormationLiveReader;
+}
+
+export interface ReadLiveOptions {
+  /** When set, resources tagged driftless:managed-by=<id> are listed as prune candidates. */
+  readonly installationId?: string;
+}
+
+export interface LiveReadResult {
+  readonly live: LiveState;
+  readonly managed?: readonly ManagedResource[];
+  /** Clusters named by declarations that do not exist. */
+  readonly missingClusters: readonly string[];
+}
+
+export async function readLiveState(
+  snapshot: RepositorySnapshot,
+  readers: LiveReaders,
+  options: ReadLiveOptions = {},
+): Promise<LiveReadResult> {
+  const services = snapshot.declarations.flatMap((declaration) =>
+    declaration.kind === 'EcsService'
+      ? [{ cluster: declaration.document.metadata.cluster, name: declaration.document.metadata.name }]
+      : [],
+  );
+  const stacks = snapshot.declarations.flatMap((declaration) =>
+    declaration.kind === 'CloudFormationStack' ? [declaration.document.metadata.name] : [],
+  );
+
+  let managed: ManagedResource[] | undefined;
+  if (options.installationId !== undefined && snapshot.settings) {
+    const targets = snapshot.settings.document.spec.targets;
+    const [managedServices, managedStacks] = await Promise.all([
+      Promise.all(targets.clusters.map((cluster) => readers.ecs.listManagedServices(cluster, options.installationId!))),
+      readers.cloudFormation.listManagedStacks(options.installationId, targets.stackNamePrefix),
+    ]);
+    const declared = new Set(snapshot.declarations.map((declaration) => declaration.id));
+    managed = [];
+    for (const service of managedServices.flat()) {
+      managed.push({ id: `EcsService:${clusterName(service.cluster)}/${service.name}`, kind: 'EcsService' });
+      if (!declared.has(managed.at(-1)!.id)) services.push(service);
+    }
+    for (const name of managedStacks) {
+      managed.push({ id: `CloudFormationStack:${name}`, kind: 'CloudFormationStack' });
+      if (!declared.has(`CloudFormationStack:${name}`)) stacks.push(name);
+    }
+  }
+
+  const [ecs, cloudFormation] = await Promise.all([
+    readers.ecs.readServices(services),
+    readers.cloudFormation.readStacks(stacks),
+  ]);
+  const resources = new Map<string, LiveResource>([...ecs.resources, ...cloudFormation.resources]);
+  const absent = new Set([...ecs.absent, ...cloudFormation.absent]);
+  return {
+    live: { resources, absent },
+    ...(managed ? { managed } : {}),
+    missingClusters: [...ecs.missingClusters],
+  };
+}
