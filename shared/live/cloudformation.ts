@@ -7,13 +7,12 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { cloudFormationClient } from '../aws/clients.ts';
+import { compareStrings, MANAGED_BY_TAG_KEY, mapWithConcurrency, toJsonRecord } from '../util.ts';
 import { errorName, LiveReadError, liveReadError } from './errors.ts';
 import type { LiveStack, LiveState } from './model.ts';
 
 /** DescribeStacks calls in flight at once: one call per stack name. */
 export const CLOUDFORMATION_READ_CONCURRENCY = 8;
-/** The tag driftless writes on everything it manages, valued with the installation id. */
-const MANAGED_BY_TAG_KEY = 'driftless:managed-by';
 
 export interface CloudFormationLiveReaderOptions {
   /** Injected so tests and callers control region, endpoint and retries; built by cloudFormationClient() when absent. */
@@ -152,50 +151,4 @@ function isStackMissing(error: unknown): boolean {
   return (
     errorName(error) === 'ValidationError' && error instanceof Error && /does not exist/i.test(error.message ?? '')
   );
-}
-
-/** An SDK object as JSON: Dates become ISO strings, undefined members are dropped. */
-function toJsonRecord(value: object): Record<string, unknown> {
-  return toJson(value) as Record<string, unknown>;
-}
-
-function toJson(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === 'object' && value !== null) {
-    const result: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) {
-      if (child !== undefined) result[key] = toJson(child);
-    }
-    return result;
-  }
-  return value;
-}
-
-/** Code-unit order, so listings are the same on every machine whatever its locale. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let nextIndex = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && nextIndex < items.length) {
-      const index = nextIndex++;
-      try {
-        results[index] = await map(items[index] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../aws/clients.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
+import { compareStrings, MANAGED_BY_TAG_KEY, mapWithConcurrency, toJsonRecord } from '../util.ts';
 import { errorName, LiveReadError, liveReadError } from './errors.ts';
 import type { DescribedTaskDefinition, LiveEcsService, LiveState, Tag } from './model.ts';
 
@@ -20,8 +21,6 @@ export const DESCRIBE_SERVICES_BATCH_SIZE = 10;
 export const LIST_SERVICES_PAGE_SIZE = 100;
 /** Requests in flight at once per call of the reader; the token buckets set the pace, this caps the sockets. */
 export const ECS_READ_CONCURRENCY = 8;
-/** The tag driftless writes on everything it manages, valued with the installation id. */
-const MANAGED_BY_TAG_KEY = 'driftless:managed-by';
 
 export interface RateLimit {
   /** Requests available at once. */
@@ -299,24 +298,6 @@ function lastSegment(nameOrArn: string): string {
   return slash === -1 ? nameOrArn : nameOrArn.slice(slash + 1);
 }
 
-/** An SDK object as JSON: Dates become ISO strings, undefined members are dropped. */
-function toJsonRecord(value: object): Record<string, unknown> {
-  return toJson(value) as Record<string, unknown>;
-}
-
-function toJson(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === 'object' && value !== null) {
-    const result: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) {
-      if (child !== undefined) result[key] = toJson(child);
-    }
-    return result;
-  }
-  return value;
-}
-
 /** Cached descriptions are shared by every result that uses them: frozen so no caller can change another's copy. */
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -330,32 +311,4 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
   return result;
-}
-
-/** Code-unit order, so listings are the same on every machine whatever its locale. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let nextIndex = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && nextIndex < items.length) {
-      const index = nextIndex++;
-      try {
-        results[index] = await map(items[index] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

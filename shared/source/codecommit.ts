@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { codeCommitClient } from '../aws/clients.ts';
 import { FileTooLargeError, GitReadError, RefNotFoundError } from '../errors.ts';
+import { compareStrings, mapWithConcurrency } from '../util.ts';
 import {
   type ChangeKind,
   type CommitInfo,
@@ -337,32 +338,4 @@ function trimSlashes(path: string): string {
 
 function isUnder(path: string | undefined, folder: string): boolean {
   return path !== undefined && (folder === '' || path.startsWith(`${folder}/`));
-}
-
-/** Code-unit order, so the listing is the same on every machine whatever its locale. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let nextIndex = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && nextIndex < items.length) {
-      const index = nextIndex++;
-      try {
-        results[index] = await map(items[index] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

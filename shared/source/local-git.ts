@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { FileTooLargeError, GitReadError, RefNotFoundError } from '../errors.ts';
+import { compareStrings } from '../util.ts';
 import type { CommitInfo, FileChange, FileEntry, GitSource, Person } from './git-source.ts';
 import { MAX_FILE_BYTES } from './git-source.ts';
 
@@ -304,6 +305,3 @@ function isObjectId(text: string): boolean {
 }
 
 // Code-unit order, not locale order, so listings are identical on every machine.
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -3,6 +3,7 @@
 import { posix } from 'node:path';
 import { FileTooLargeError } from '../errors.ts';
 import { type FileEntry, type GitSource, MAX_FILE_BYTES } from '../source/git-source.ts';
+import { compareStrings } from '../util.ts';
 import { checkDocument, checkTargets, clusterName } from './checks.ts';
 import { parseTemplate } from './cloudformation-yaml.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic, hasErrors, type SourceLocation } from './diagnostics.ts';
@@ -107,7 +108,7 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
   const templates = new Map<string, CloudFormationStackDeclaration['template']>();
   const firstById = new Map<string, SourceLocation>();
   const duplicated = new Set<string>();
-  for (const [file, documents] of [...parsedFiles].sort(([a], [b]) => byteOrder(a, b))) {
+  for (const [file, documents] of [...parsedFiles].sort(([a], [b]) => compareStrings(a, b))) {
     const found = fileDiagnostics.get(file) ?? [];
     for (const parsed of documents) {
       if (settings) found.push(...checkTargets(parsed, settings.document));
@@ -157,7 +158,7 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
   }
   for (const found of fileDiagnostics.values()) diagnostics.push(...found);
   diagnostics.sort(compareDiagnostics);
-  declarations.sort((a, b) => byteOrder(a.id, b.id));
+  declarations.sort((a, b) => compareStrings(a.id, b.id));
   return {
     commitId,
     prefix,
@@ -167,11 +168,6 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
     pruneBlocked: hasErrors(diagnostics),
     fileCount: parsedFiles.size,
   };
-}
-
-/** Git's own order, the same on every machine whatever its locale. */
-function byteOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isDeclarationCandidate(path: string, prefix: string): boolean {
@@ -202,7 +198,7 @@ async function readTexts(
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, entries.length) }, worker));
-  return new Map([...texts].sort(([a], [b]) => byteOrder(a, b)));
+  return new Map([...texts].sort(([a], [b]) => compareStrings(a, b)));
 }
 
 /** Reads a file as UTF-8 text, or records why it cannot be used. Git failures other than size propagate. */
