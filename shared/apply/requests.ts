@@ -1,0 +1,119 @@
+/** The ECS and CloudFormation requests a declaration turns into, built in one place so that what apply sends and
+ * what the planner compares are the same fields. Pure: plain request objects, no SDK calls. */
+import { canonicalCpu, canonicalMemory } from '../plan/normalize.ts';
+import { clusterName } from '../spec/checks.ts';
+import type { CloudFormationStackDeclaration, EcsServiceDeclaration } from '../spec/repository.ts';
+
+export interface Tag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** Tags driftless adds to what it creates or updates, so ownership and provenance are visible in AWS. */
+export interface Provenance {
+  readonly installationId: string;
+  /** Path of the declaration file in the repository. */
+  readonly source: string;
+  readonly commitId: string;
+}
+
+export function provenanceTags(provenance: Provenance | undefined): Tag[] {
+  if (!provenance) return [];
+  return [
+    { key: 'driftless:managed-by', value: provenance.installationId },
+    { key: 'driftless:source', value: provenance.source },
+    { key: 'driftless:commit', value: provenance.commitId },
+  ];
+}
+
+function withProvenance(tags: readonly Tag[] | undefined, provenance: Provenance | undefined): Tag[] | undefined {
+  const added = provenanceTags(provenance);
+  const all = [...(tags ?? []).filter((tag) => !tag.key.startsWith('driftless:')), ...added];
+  return all.length === 0 ? undefined : all;
+}
+
+/** RegisterTaskDefinition input: the declared task definition, cpu and memory as ECS stores them. */
+export function registerTaskDefinitionInput(declaration: EcsServiceDeclaration, provenance?: Provenance) {
+  const taskDefinition = declaration.document.spec.taskDefinition;
+  const cpu = canonicalCpu(taskDefinition.cpu);
+  const memory = canonicalMemory(taskDefinition.memory);
+  const tags = withProvenance(taskDefinition.tags, provenance);
+  return {
+    ...taskDefinition,
+    ...(cpu === undefined ? {} : { cpu }),
+    ...(memory === undefined ? {} : { memory }),
+    ...(tags ? { tags } : {}),
+  };
+}
+
+/** The service fields a declaration sets, as CreateService and UpdateService name them. */
+function serviceFields(declaration: EcsServiceDeclaration) {
+  const {
+    taskDefinition: _taskDefinition,
+    autoscaling: _autoscaling,
+    tags: _tags,
+    ...fields
+  } = declaration.document.spec;
+  return fields;
+}
+
+/** CreateService input for a declaration whose task definition is registered as `taskDefinitionArn`. */
+export function createServiceInput(
+  declaration: EcsServiceDeclaration,
+  taskDefinitionArn: string,
+  provenance?: Provenance,
+) {
+  const tags = withProvenance(declaration.document.spec.tags, provenance);
+  return {
+    ...serviceFields(declaration),
+    cluster: declaration.document.metadata.cluster,
+    serviceName: declaration.document.metadata.name,
+    taskDefinition: taskDefinitionArn,
+    ...(tags ? { tags } : {}),
+  };
+}
+
+/** UpdateService input. desiredCount is left out when Application Auto Scaling owns it or an ignore rule hides it;
+ * fields UpdateService does not take (launchType, schedulingStrategy, deploymentController, tags) are left out. */
+export function updateServiceInput(
+  declaration: EcsServiceDeclaration,
+  taskDefinitionArn: string,
+  options: { readonly omitDesiredCount?: boolean } = {},
+) {
+  const {
+    launchType: _launchType,
+    schedulingStrategy: _schedulingStrategy,
+    deploymentController: _deploymentController,
+    enableECSManagedTags,
+    desiredCount,
+    ...fields
+  } = serviceFields(declaration);
+  const autoscaled =
+    declaration.document.spec.autoscaling !== undefined && declaration.document.spec.autoscaling !== false;
+  return {
+    ...fields,
+    ...(enableECSManagedTags === undefined ? {} : { enableECSManagedTags }),
+    ...(desiredCount === undefined || autoscaled || options.omitDesiredCount ? {} : { desiredCount }),
+    cluster: clusterName(declaration.document.metadata.cluster),
+    service: declaration.document.metadata.name,
+    taskDefinition: taskDefinitionArn,
+  };
+}
+
+/** CreateChangeSet input (without ChangeSetName/ChangeSetType, which the caller chooses). */
+export function changeSetInput(declaration: CloudFormationStackDeclaration, provenance?: Provenance) {
+  const spec = declaration.document.spec;
+  const declaredTags = Object.entries(spec.tags ?? {}).map(([key, value]) => ({ key, value }));
+  const tags = withProvenance(declaredTags, provenance) ?? [];
+  return {
+    StackName: declaration.document.metadata.name,
+    TemplateBody: declaration.template.body,
+    Parameters: Object.entries(spec.parameters ?? {}).map(([ParameterKey, value]) => ({
+      ParameterKey,
+      ParameterValue: String(value),
+    })),
+    Tags: tags.map((tag) => ({ Key: tag.key, Value: tag.value })),
+    ...(spec.capabilities ? { Capabilities: spec.capabilities } : {}),
+    ...(spec.roleArn ? { RoleARN: spec.roleArn } : {}),
+  };
+}
