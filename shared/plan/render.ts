@@ -57,6 +57,21 @@ function leaves(value: Json | undefined, path = ''): FieldChange[] {
   return value === undefined ? [] : [{ path, after: value }];
 }
 
+/** What a create sets; a template is summarised by its resources rather than listed leaf by leaf. */
+function createdFields(document: Json | undefined): FieldChange[] {
+  const fields = leaves(document).filter((field) => !field.path.startsWith('/spec/template/'));
+  const spec =
+    document !== null && typeof document === 'object' && !Array.isArray(document) ? document.spec : undefined;
+  const template = spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? spec?.template : undefined;
+  const resources =
+    template !== null && typeof template === 'object' && !Array.isArray(template) ? template?.Resources : undefined;
+  if (resources !== null && typeof resources === 'object' && !Array.isArray(resources)) {
+    const names = Object.keys(resources);
+    fields.unshift({ path: '/spec/template/Resources', after: names });
+  }
+  return fields;
+}
+
 export interface RenderOptions {
   readonly paint?: Painter;
   /** Show in-sync resources too (default: only their ignored differences, if any). */
@@ -81,8 +96,7 @@ function renderAction(action: Action, paint: Painter): string[] {
   const header = `${paint(style, SYMBOL[action.type])} ${paint('bold', `${kind} ${name}`)}: ${paint(style, LABEL[action.type])} ${paint('dim', `[${action.health}, wave ${action.wave}]`)}${where}`;
   const lines = [header];
   if (action.reason) lines.push(`    ${action.reason}`);
-  const changes =
-    action.type === 'create' ? leaves(action.changes[0]?.after) : action.changes.map((change) => ({ ...change }));
+  const changes = action.type === 'create' ? createdFields(action.changes[0]?.after) : [...action.changes];
   const shown = action.type === 'create' ? changes.slice(0, MAX_CREATE_FIELDS) : changes;
   for (const change of shown) lines.push(`    ${formatChange(change)}`);
   if (shown.length < changes.length) lines.push(paint('dim', `    … and ${changes.length - shown.length} more fields`));
