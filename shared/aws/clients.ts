@@ -1,6 +1,7 @@
 /** The one place AWS SDK clients are built: region, endpoint override, retry mode and user agent in one spot. */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeCommitClient, type CodeCommitClientConfig } from '@aws-sdk/client-codecommit';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 
 export interface AwsClientOptions {
@@ -41,4 +42,8 @@ export function ecsClient(options: AwsClientOptions = {}): ECSClient {
 
 export function cloudFormationClient(options: AwsClientOptions = {}): CloudFormationClient {
   return new CloudFormationClient(commonConfig(options));
+}
+
+export function dynamoDbClient(options: AwsClientOptions = {}): DynamoDBClient {
+  return new DynamoDBClient(commonConfig(options));
 }
