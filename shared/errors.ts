@@ -52,3 +52,18 @@ export class FileTooLargeError extends GitReadError {
     super(`${path} is ${sizeBytes} bytes, over the limit of ${limitBytes} bytes`, { ...options, retryable: false });
   }
 }
+
+/** The audit ledger could not record an entry: the run stops, and the write it announced is never made. */
+export class LedgerWriteError extends DriftlessError {
+  readonly retryable: boolean;
+
+  constructor(message: string, options: DriftlessErrorOptions & { retryable?: boolean } = {}) {
+    super(message, options);
+    this.retryable = options.retryable ?? true;
+  }
+}
+
+/** The run lock was lost (expired and taken by another run): no further write may be made by this run. */
+export class LockLostError extends DriftlessError {
+  readonly retryable = true;
+}

@@ -1,0 +1,87 @@
+/** The audit ledger port: what every run records, append-only, and the questions it must answer by query. */
+import type { FieldChange } from '../plan/diff.ts';
+
+export type Trigger = 'push' | 'schedule' | 'pull-request' | 'manual' | 'deployment-event' | 'manual-change';
+export type EntryKind = 'intent' | 'outcome' | 'run';
+export type EntryResult = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'dry-run' | 'rolled-back';
+
+/** The AWS write an intent announces, in the API's own words. */
+export type WriteAction =
+  | 'RegisterTaskDefinition'
+  | 'CreateService'
+  | 'UpdateService'
+  | 'DeleteService'
+  | 'CreateChangeSet'
+  | 'ExecuteChangeSet'
+  | 'DeleteStack'
+  | 'Prune';
+
+export interface AwsReferences {
+  readonly taskDefinitionArn?: string;
+  readonly serviceArn?: string;
+  readonly deploymentId?: string;
+  readonly changeSetArn?: string;
+  readonly stackId?: string;
+}
+
+/** Who and what a run is about; copied into every entry so each answers "who changed what, from which commit". */
+export interface RunContext {
+  readonly runId: string;
+  readonly trigger: Trigger;
+  readonly repository: string;
+  readonly branch: string;
+  readonly commitId: string;
+  readonly commitAuthor?: string;
+  readonly commitCommitter?: string;
+  readonly commitMessage?: string;
+  /** The identity that pushed, when the triggering event carries it. */
+  readonly pushedBy?: string;
+  readonly dryRun: boolean;
+}
+
+export interface LedgerEntry extends Omit<RunContext, 'commitMessage'> {
+  /** Unique and time-sortable; part of the key, so an entry can never be overwritten. */
+  readonly entryId: string;
+  readonly kind: EntryKind;
+  /** ISO-8601 time the entry was made. */
+  readonly time: string;
+  /** Links an intent to its outcome. */
+  readonly actionId?: string;
+  /** EcsService:<cluster>/<name> or CloudFormationStack:<name>; absent on run items. */
+  readonly resourceId?: string;
+  readonly action?: WriteAction;
+  /** Changed fields as JSON pointers; secret-looking values already masked by the planner. */
+  readonly changes?: readonly FieldChange[];
+  readonly result?: EntryResult;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly references?: AwsReferences;
+  readonly durationMs?: number;
+  /** Run items: what the run did, counted. */
+  readonly summary?: Readonly<Record<string, number>>;
+  /** Free-form reason (a refused prune's guards, a skipped run's cause). */
+  readonly reason?: string;
+}
+
+export interface TimeWindow {
+  /** ISO-8601, inclusive. */
+  readonly since: string;
+  /** ISO-8601, exclusive; defaults to now. */
+  readonly until?: string;
+}
+
+/**
+ * Append-only: `append` writes a new entry or fails; nothing is ever updated or deleted. A failed append throws
+ * LedgerWriteError, and the caller must not make the AWS write the entry was meant to announce.
+ */
+export interface AuditLedger {
+  append(entry: LedgerEntry): Promise<void>;
+  /** One resource's entries, newest first. */
+  resourceHistory(resourceId: string, options?: { readonly limit?: number }): Promise<LedgerEntry[]>;
+  /** Everything one commit did, oldest first. */
+  commitHistory(commitId: string): Promise<LedgerEntry[]>;
+  /** Everything in a time window, oldest first (one query per day partition). */
+  window(window: TimeWindow): Promise<LedgerEntry[]>;
+  /** Failures and refusals in a time window, oldest first. */
+  failures(window: TimeWindow): Promise<LedgerEntry[]>;
+}
