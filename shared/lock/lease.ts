@@ -1,0 +1,295 @@
+/**
+ * The run lock: one lease per repository and branch, in its own DynamoDB table, so two runs never write the same
+ * resources at once.
+ *
+ * Item: `pk` = `LOCK#<repository>#<branch>`, `owner` (the run holding it), `expiresAt` (epoch ms, number) and `ttl`
+ * (epoch seconds, an hour after expiry, for DynamoDB TTL cleanup only), plus `repository`, `branch` and `acquiredAt`
+ * for whoever reads the table. Expiry is decided by the conditions, never by
+ * TTL, which may delete an item days late:
+ * - acquire: PutItem if `attribute_not_exists(pk) OR expiresAt < :now`; refused → another live owner holds it.
+ * - renew: UpdateItem if `owner = :me AND expiresAt >= :now`; refused → LockLostError.
+ * - assertHeld: consistent GetItem; held means `owner = me` and `expiresAt > now`, else LockLostError. Called before
+ *   each AWS write.
+ * - release: DeleteItem if `owner = :me`; refused → the lease was lost already, and releasing it is a no-op.
+ */
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  DeleteItemCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../audit/dynamodb.ts';
+import { type DriftlessError, LockLostError, RetryableError, TerminalError } from '../errors.ts';
+import { isRetryableAwsError } from '../live/errors.ts';
+
+export const DEFAULT_LEASE_MS = 60_000;
+
+/** How long after expiry DynamoDB TTL may remove a lease item. */
+const TTL_GRACE_SECONDS = 3600;
+
+export interface LockKey {
+  readonly repository: string;
+  readonly branch: string;
+}
+
+export function lockPk(key: LockKey): string {
+  return `LOCK#${key.repository}#${key.branch}`;
+}
+
+/** A lease this process holds, until it expires, is taken after expiry, or is released. */
+export interface Lease {
+  readonly key: LockKey;
+  readonly owner: string;
+  /** Epoch ms the lease runs out unless renewed, as last written by this process. */
+  readonly expiresAt: number;
+  /** Extends the lease by leaseMs from now. LockLostError when it expired or another owner holds it. */
+  renew(): Promise<void>;
+  /** LockLostError unless this owner holds a live lease right now (a consistent read). Call before each AWS write. */
+  assertHeld(): Promise<void>;
+  /** Gives the lease up and stops auto-renewal; a no-op when it was lost already. */
+  release(): Promise<void>;
+  /** Renews every `intervalMs` (the timer does not keep the process alive). Stops on LockLostError and reports it
+   * to `onError`, as it does any other failed renewal. Returns the stop function. */
+  startAutoRenew(intervalMs: number, onError?: (error: unknown) => void): () => void;
+  stopAutoRenew(): void;
+}
+
+export interface LeaseLockOptions {
+  readonly tableName: string;
+  readonly client?: DynamoDBClient;
+  /** Epoch ms; defaults to Date.now. */
+  readonly now?: () => number;
+  /** Lease length; defaults to DEFAULT_LEASE_MS. */
+  readonly leaseMs?: number;
+}
+
+function lockError(what: string, error: unknown): DriftlessError {
+  const reason = error instanceof Error ? error.message || error.name : String(error);
+  const message = `lock ${what} failed: ${reason}`;
+  return isRetryableAwsError(error)
+    ? new RetryableError(message, { cause: error })
+    : new TerminalError(message, { cause: error });
+}
+
+/** What a lease needs of the lock that granted it. */
+interface LockContext {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly now: () => number;
+  readonly leaseMs: number;
+}
+
+export class LeaseLock {
+  private readonly context: LockContext;
+
+  constructor(options: LeaseLockOptions) {
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    if (!(leaseMs > 0)) throw new TerminalError(`leaseMs must be positive, got ${leaseMs}`);
+    this.context = {
+      client: options.client ?? new DynamoDBClient({}),
+      tableName: options.tableName,
+      now: options.now ?? Date.now,
+      leaseMs,
+    };
+  }
+
+  get tableName(): string {
+    return this.context.tableName;
+  }
+
+  get leaseMs(): number {
+    return this.context.leaseMs;
+  }
+
+  /** The lease, or undefined when another owner holds a live one. */
+  async acquire(key: LockKey, owner: string): Promise<Lease | undefined> {
+    const { client, tableName, now: clock, leaseMs } = this.context;
+    const now = clock();
+    const expiresAt = now + leaseMs;
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            pk: { S: lockPk(key) },
+            repository: { S: key.repository },
+            branch: { S: key.branch },
+            owner: { S: owner },
+            acquiredAt: { N: String(now) },
+            expiresAt: { N: String(expiresAt) },
+            ttl: { N: String(ttlFor(expiresAt)) },
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw lockError(`acquire ${lockPk(key)}`, error);
+    }
+    return new HeldLease(this.context, key, owner, expiresAt);
+  }
+}
+
+/** Extends `lease` by leaseMs from now and answers the new expiry. */
+async function renewLease(context: LockContext, lease: Lease): Promise<number> {
+  const now = context.now();
+  const expiresAt = now + context.leaseMs;
+  try {
+    await context.client.send(
+      new UpdateItemCommand({
+        TableName: context.tableName,
+        Key: { pk: { S: lockPk(lease.key) } },
+        UpdateExpression: 'SET #expiresAt = :expiresAt, #ttl = :ttl',
+        ConditionExpression: '#owner = :me AND #expiresAt >= :now',
+        ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':me': { S: lease.owner },
+          ':now': { N: String(now) },
+          ':expiresAt': { N: String(expiresAt) },
+          ':ttl': { N: String(ttlFor(expiresAt)) },
+        },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      throw new LockLostError(`lock ${lockPk(lease.key)} is no longer held by ${lease.owner}`, { cause: error });
+    }
+    throw lockError(`renew ${lockPk(lease.key)}`, error);
+  }
+  return expiresAt;
+}
+
+async function assertLeaseHeld(context: LockContext, lease: Lease): Promise<void> {
+  const now = context.now();
+  let item: Record<string, AttributeValue> | undefined;
+  try {
+    ({ Item: item } = await context.client.send(
+      new GetItemCommand({ TableName: context.tableName, Key: { pk: { S: lockPk(lease.key) } }, ConsistentRead: true }),
+    ));
+  } catch (error) {
+    throw lockError(`read ${lockPk(lease.key)}`, error);
+  }
+  const owner = item?.owner?.S;
+  const expiresAt = Number(item?.expiresAt?.N);
+  if (owner !== lease.owner) {
+    throw new LockLostError(
+      owner === undefined
+        ? `lock ${lockPk(lease.key)} is gone; ${lease.owner} no longer holds it`
+        : `lock ${lockPk(lease.key)} is held by ${owner}, not ${lease.owner}`,
+    );
+  }
+  if (!(expiresAt > now)) {
+    throw new LockLostError(`lock ${lockPk(lease.key)} held by ${lease.owner} expired at ${expiresAt}`);
+  }
+}
+
+async function releaseLease(context: LockContext, lease: Lease): Promise<void> {
+  try {
+    await context.client.send(
+      new DeleteItemCommand({
+        TableName: context.tableName,
+        Key: { pk: { S: lockPk(lease.key) } },
+        ConditionExpression: '#owner = :me',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':me': { S: lease.owner } },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return;
+    throw lockError(`release ${lockPk(lease.key)}`, error);
+  }
+}
+
+function ttlFor(expiresAt: number): number {
+  return Math.ceil(expiresAt / 1000) + TTL_GRACE_SECONDS;
+}
+
+class HeldLease implements Lease {
+  private timer: NodeJS.Timeout | undefined;
+  private renewing = false;
+
+  constructor(
+    private readonly context: LockContext,
+    readonly key: LockKey,
+    readonly owner: string,
+    private currentExpiresAt: number,
+  ) {}
+
+  get expiresAt(): number {
+    return this.currentExpiresAt;
+  }
+
+  async renew(): Promise<void> {
+    this.currentExpiresAt = await renewLease(this.context, this);
+  }
+
+  assertHeld(): Promise<void> {
+    return assertLeaseHeld(this.context, this);
+  }
+
+  async release(): Promise<void> {
+    this.stopAutoRenew();
+    await releaseLease(this.context, this);
+  }
+
+  startAutoRenew(intervalMs: number, onError: (error: unknown) => void = () => {}): () => void {
+    this.stopAutoRenew();
+    const timer = setInterval(() => {
+      if (this.renewing) return;
+      this.renewing = true;
+      this.renew()
+        .catch((error: unknown) => {
+          if (error instanceof LockLostError && this.timer === timer) this.stopAutoRenew();
+          onError(error);
+        })
+        .finally(() => {
+          this.renewing = false;
+        });
+    }, intervalMs);
+    timer.unref();
+    this.timer = timer;
+    return () => {
+      if (this.timer === timer) this.stopAutoRenew();
+    };
+  }
+
+  stopAutoRenew(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ table
+
+/** The lock table: on-demand, keyed by `pk`, with TTL on `ttl` (enabled by ensureLockTable). */
+export function lockTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+  };
+}
+
+/** Creates the lock table unless it exists, waits until it is ACTIVE and turns TTL on `ttl` on. For the demo and
+ * tests; deployed installations get the same schema from the CDK stack. */
+export async function ensureLockTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await ensureTable(client, lockTableDefinition(tableName));
+  const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
+  if (status === 'ENABLED' || status === 'ENABLING') return;
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    }),
+  );
+}
