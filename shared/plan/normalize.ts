@@ -150,6 +150,9 @@ function canonicalContainer(container: Record<string, unknown>, networkMode: str
         retries: defaulted(container.healthCheck.retries, 3),
       }
     : undefined;
+  const linuxParameters = isObject(container.linuxParameters)
+    ? canonicalLinuxParameters(container.linuxParameters)
+    : undefined;
   const logConfiguration = isObject(container.logConfiguration)
     ? {
         ...container.logConfiguration,
@@ -212,6 +215,30 @@ function canonicalContainer(container: Record<string, unknown>, networkMode: str
     environmentFiles: sortedObjects(container.environmentFiles),
     healthCheck,
     logConfiguration,
+    linuxParameters,
+  };
+}
+
+/** Capabilities, device permissions and tmpfs mount options are sets: Docker applies them in no particular order. */
+function canonicalLinuxParameters(parameters: Record<string, unknown>): Record<string, unknown> {
+  const capabilities = isObject(parameters.capabilities)
+    ? { add: sortedStrings(parameters.capabilities.add), drop: sortedStrings(parameters.capabilities.drop) }
+    : undefined;
+  return {
+    ...parameters,
+    capabilities,
+    devices: sortedObjects(
+      asArray(parameters.devices).map((device) => ({ ...device, permissions: sortedStrings(device.permissions) })),
+    ),
+    tmpfs: keyed(
+      parameters.tmpfs,
+      (mount) => String(mount.containerPath),
+      undefined,
+      (mount) => ({
+        ...mount,
+        mountOptions: sortedStrings(mount.mountOptions),
+      }),
+    ),
   };
 }
 
@@ -341,8 +368,7 @@ function canonicalServiceFields(spec: Record<string, unknown>, options: ServiceN
     placementConstraints: sortedObjects(spec.placementConstraints),
     // Order matters for placement strategies: ECS applies them in turn.
     placementStrategy: spec.placementStrategy,
-    healthCheckGracePeriodSeconds:
-      spec.healthCheckGracePeriodSeconds === 0 ? undefined : spec.healthCheckGracePeriodSeconds,
+    healthCheckGracePeriodSeconds: defaulted(spec.healthCheckGracePeriodSeconds, 0),
     enableExecuteCommand: defaulted(spec.enableExecuteCommand, false),
     enableECSManagedTags: defaulted(spec.enableECSManagedTags, false),
     propagateTags: defaulted(spec.propagateTags, 'NONE'),

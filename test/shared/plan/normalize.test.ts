@@ -374,3 +374,52 @@ describe('normalize stacks', () => {
     expect(declared.spec).toEqual({ parameters: { Count: '3', Enabled: 'true' } });
   });
 });
+
+describe('normalize sets inside linuxParameters', () => {
+  it('compares capabilities, device permissions and tmpfs mount options as sets', () => {
+    const a = normalizeTaskDefinition({
+      family: 'web',
+      containerDefinitions: [
+        {
+          ...container,
+          linuxParameters: {
+            capabilities: { drop: ['MKNOD', 'NET_RAW'] },
+            tmpfs: [{ containerPath: '/tmp', size: 64, mountOptions: ['noexec', 'nosuid'] }],
+          },
+        },
+      ],
+    });
+    const b = normalizeTaskDefinition({
+      family: 'web',
+      containerDefinitions: [
+        {
+          ...container,
+          linuxParameters: {
+            capabilities: { drop: ['NET_RAW', 'MKNOD'] },
+            tmpfs: [{ containerPath: '/tmp', size: 64, mountOptions: ['nosuid', 'noexec'] }],
+          },
+        },
+      ],
+    });
+    expect(a).toEqual(b);
+  });
+});
+
+describe('normalize the health check grace period', () => {
+  it('shows a live 0 as 0, not as unset', () => {
+    const declared = normalizeDeclaredService({
+      healthCheckGracePeriodSeconds: 60,
+      taskDefinition: { family: 'web', containerDefinitions: [container] },
+    });
+    const live = normalizeLiveService(
+      { healthCheckGracePeriodSeconds: 0 },
+      { family: 'web', containerDefinitions: [container] },
+      [],
+      {
+        healthCheckGracePeriodSeconds: 60,
+      },
+    );
+    expect((live.spec as Record<string, unknown>).healthCheckGracePeriodSeconds).toBe(0);
+    expect((declared.spec as Record<string, unknown>).healthCheckGracePeriodSeconds).toBe(60);
+  });
+});
