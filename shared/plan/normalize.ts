@@ -385,6 +385,8 @@ function canonicalServiceFields(spec: Record<string, unknown>, options: ServiceN
     delete fields.platformVersion;
   }
   if (!options.declaredFields.has('availabilityZoneRebalancing')) delete fields.availabilityZoneRebalancing;
+  // UpdateService refuses a grace period on a service without a load balancer, so an unset one cannot be reset.
+  if (!options.declaredFields.has('healthCheckGracePeriodSeconds')) delete fields.healthCheckGracePeriodSeconds;
   return (prune(fields) ?? {}) as JsonObject;
 }
 
@@ -493,6 +495,7 @@ export function normalizeLiveStack(
   stack: Record<string, unknown>,
   templateBody: string | undefined,
   declaredTemplate: Record<string, unknown>,
+  declaredSpec: Record<string, unknown> = {},
 ): JsonObject {
   const { noEcho } = templateParameterInfo(declaredTemplate);
   const parameters: Record<string, string> = {};
@@ -507,8 +510,13 @@ export function normalizeLiveStack(
       template,
       parameters,
       tags: tagMap(stack.Tags, 'Key', 'Value'),
-      roleArn: stack.RoleARN,
-      terminationProtection: stack.EnableTerminationProtection === true ? true : undefined,
+      // Left out of Git, the service role stays what it was (CloudFormation keeps the previous one) and termination
+      // protection stays as set: neither can be reverted by applying, so neither is compared.
+      roleArn: declaredSpec.roleArn === undefined ? undefined : stack.RoleARN,
+      terminationProtection:
+        declaredSpec.terminationProtection === undefined || stack.EnableTerminationProtection !== true
+          ? undefined
+          : true,
     }) ?? {}) as JsonObject,
   };
 }

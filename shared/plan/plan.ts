@@ -273,7 +273,7 @@ function planStack(
       },
     ];
   }
-  let current = normalizeLiveStack(live.stack, live.templateBody, declaration.template.parsed);
+  let current = normalizeLiveStack(live.stack, live.templateBody, declaration.template.parsed, spec);
   let wanted = desired;
   if (live.templateBody === undefined) {
     // Not read (or unreadable): leave the template out rather than report it as removed.

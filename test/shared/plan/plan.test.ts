@@ -277,6 +277,16 @@ spec:
     ]);
   });
 
+  it('leaves a stack role and termination protection that Git does not set alone, since applying cannot undo them', () => {
+    const plan = buildPlan({
+      snapshot: snapshotOf({ 'network.yaml': NETWORK }, { templates }),
+      live: liveStateOf([
+        liveNetwork({ RoleARN: 'arn:aws:iam::123456789012:role/app/cfn', EnableTerminationProtection: true }),
+      ]),
+    });
+    expect(plan.actions[0]).toMatchObject({ type: 'in-sync', changes: [] });
+  });
+
   it('orders stacks (wave 0) before services (wave 1)', () => {
     const plan = buildPlan({
       snapshot: snapshotOf({ 'web.yaml': WEB, 'network.yaml': NETWORK }, { templates }),
