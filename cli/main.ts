@@ -1,8 +1,13 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
 import { Command, CommanderError, Option } from 'commander';
 import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
-import { type AwsClients, planCommand } from './commands/plan.ts';
+import { auditCommand } from './commands/audit.ts';
+import { planCommand } from './commands/plan.ts';
+import { reconcileCommand } from './commands/reconcile.ts';
+import { statusCommand } from './commands/status.ts';
 import { validateCommand } from './commands/validate.ts';
+import { type AwsClients, DEFAULT_INSTALLATION_ID, DEFAULT_LEDGER_TABLE, DEFAULT_LOCK_TABLE } from './context.ts';
+import { demoCommand } from './demo.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, processIo } from './output.ts';
 
 const VERSION = '0.1.0';
@@ -77,6 +82,102 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         exitCode = await planCommand(options, io, clients);
       },
     );
+
+  const awsOptions = (command: Command) =>
+    command
+      .option('--region <region>', 'AWS region (default: from AWS_REGION or your profile)')
+      .option('--endpoint <url>', 'an AWS-compatible endpoint for every client (default: DRIFTLESS_AWS_ENDPOINT)')
+      .option('--ledger-table <name>', 'DynamoDB table of the audit ledger', DEFAULT_LEDGER_TABLE);
+
+  awsOptions(
+    repositoryOptions(
+      program
+        .command('reconcile')
+        .description(
+          'One run: lock, read the branch head, plan, apply, and record an intent and an outcome in the audit ledger\n' +
+            'around every AWS write. Exit 0 applied or in sync, 1 failed or invalid.',
+        ),
+    ),
+  )
+    .option('--lock-table <name>', 'DynamoDB table of the run lock', DEFAULT_LOCK_TABLE)
+    .option('--installation <id>', 'installation id written on what driftless manages', DEFAULT_INSTALLATION_ID)
+    .option('--dry-run', 'plan and record intents marked dry-run; make no AWS write', false)
+    .option('--allow-empty', 'let a prune remove the last managed resource', false)
+    .option('--json', 'print the run as data', false)
+    .action(
+      async (options: {
+        repo: string;
+        ref: string;
+        path: string;
+        region?: string;
+        endpoint?: string;
+        ledgerTable: string;
+        lockTable: string;
+        installation: string;
+        dryRun: boolean;
+        allowEmpty: boolean;
+        json: boolean;
+      }) => {
+        exitCode = await reconcileCommand(options, io, clients);
+      },
+    );
+
+  awsOptions(
+    repositoryOptions(
+      program.command('status').description('Per resource: in sync or not, health, and the last commit applied to it.'),
+    ),
+  )
+    .option('--json', 'print the statuses as data', false)
+    .action(
+      async (options: {
+        repo: string;
+        ref: string;
+        path: string;
+        region?: string;
+        endpoint?: string;
+        ledgerTable: string;
+        json: boolean;
+      }) => {
+        exitCode = await statusCommand(options, io, clients);
+      },
+    );
+
+  awsOptions(
+    program
+      .command('audit')
+      .description("Read the audit ledger: one resource's history, one commit, a time window, or the failures."),
+  )
+    .option('--resource <id>', 'one resource, e.g. EcsService:prod/web or CloudFormationStack:platform-network')
+    .option('--commit <sha>', 'everything one commit did (the full 40-character sha)')
+    .option('--since <when>', 'a time window: 30m, 1h, 7d or a date such as 2026-11-01 (default 24h)')
+    .option('--failed', 'only failures, refusals and rollbacks', false)
+    .option('--limit <n>', 'at most this many entries, newest kept', (value) => Number.parseInt(value, 10), 200)
+    .option('--json', 'print the entries as data', false)
+    .action(
+      async (options: {
+        resource?: string;
+        commit?: string;
+        since?: string;
+        failed: boolean;
+        json: boolean;
+        ledgerTable: string;
+        region?: string;
+        endpoint?: string;
+        limit: number;
+      }) => {
+        exitCode = await auditCommand(options, io, clients);
+      },
+    );
+
+  program
+    .command('demo')
+    .description(
+      'The whole loop on this machine with no AWS account: DynamoDB Local for the ledger, a real git repository,\n' +
+        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, contains a broken commit, rolls back.',
+    )
+    .action(async () => {
+      exitCode = await demoCommand(io);
+    });
 
   program
     .command('schema')

@@ -1,7 +1,4 @@
 /** `driftless plan`: what would change if the repository were applied now, read against live AWS state. */
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import { cloudFormationClient, ecsClient } from '../../shared/aws/clients.ts';
 import { DriftlessError } from '../../shared/errors.ts';
 import { CloudFormationLiveReader } from '../../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../../shared/live/ecs.ts';
@@ -10,6 +7,7 @@ import { buildPlan } from '../../shared/plan/plan.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository, type RepositorySnapshot } from '../../shared/spec/repository.ts';
+import { type AwsClients, awsClients } from '../context.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 import { formatSnapshot } from './validate.ts';
 
@@ -23,12 +21,6 @@ export interface PlanOptions {
   readonly json: boolean;
   readonly color: boolean;
   readonly verbose: boolean;
-}
-
-/** SDK clients to use instead of building them (tests and the local demo pass the simulator's). */
-export interface AwsClients {
-  readonly ecs?: ECSClient;
-  readonly cloudFormation?: CloudFormationClient;
 }
 
 /** Past this many resources, reading takes long enough to say so. */
@@ -56,15 +48,10 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
     return EXIT_INVALID;
   }
 
-  const awsOptions = {
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  };
+  const aws = awsClients(options, clients);
   const readers = {
-    ecs: new EcsLiveReader({ client: clients.ecs ?? ecsClient(awsOptions) }),
-    cloudFormation: new CloudFormationLiveReader({
-      client: clients.cloudFormation ?? cloudFormationClient(awsOptions),
-    }),
+    ecs: new EcsLiveReader({ client: aws.ecs }),
+    cloudFormation: new CloudFormationLiveReader({ client: aws.cloudFormation }),
   };
   const resourceCount = snapshot.declarations.length;
   if (resourceCount > PROGRESS_THRESHOLD && process.stderr.isTTY && !options.json) {

@@ -73,11 +73,18 @@ export function createServiceInput(
   };
 }
 
+/** The tags a service should carry: the declared ones (driftless:* keys dropped) and the provenance tags. UpdateService
+ * does not take tags, so apply sends these with TagResource. */
+export function serviceTags(declaration: EcsServiceDeclaration, provenance?: Provenance): Tag[] {
+  return withProvenance(declaration.document.spec.tags, provenance) ?? [];
+}
+
 /** UpdateService input. desiredCount is left out when Application Auto Scaling owns it or an ignore rule hides it;
- * fields UpdateService does not take (launchType, schedulingStrategy, deploymentController, tags) are left out. */
+ * fields UpdateService does not take (launchType, schedulingStrategy, deploymentController, tags) are left out.
+ * Without a task definition ARN the service keeps the revision it runs. */
 export function updateServiceInput(
   declaration: EcsServiceDeclaration,
-  taskDefinitionArn: string,
+  taskDefinitionArn: string | undefined,
   options: { readonly omitDesiredCount?: boolean } = {},
 ) {
   const {
@@ -96,7 +103,7 @@ export function updateServiceInput(
     ...(desiredCount === undefined || autoscaled || options.omitDesiredCount ? {} : { desiredCount }),
     cluster: clusterName(declaration.document.metadata.cluster),
     service: declaration.document.metadata.name,
-    taskDefinition: taskDefinitionArn,
+    ...(taskDefinitionArn === undefined ? {} : { taskDefinition: taskDefinitionArn }),
   };
 }
 

@@ -14,6 +14,10 @@ export type WriteAction =
   | 'CreateChangeSet'
   | 'ExecuteChangeSet'
   | 'DeleteStack'
+  | 'TagResource'
+  | 'UntagResource'
+  | 'DeleteChangeSet'
+  | 'UpdateTerminationProtection'
   | 'Prune';
 
 export interface AwsReferences {

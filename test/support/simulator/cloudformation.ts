@@ -552,6 +552,17 @@ export class CloudFormationBackend {
     return { TemplateBody: entry.stack.templateBody, StagesAvailable: ['Original', 'Processed'] };
   }
 
+  updateTerminationProtection(input: { StackName?: string; EnableTerminationProtection?: boolean }): {
+    StackId: string;
+  } {
+    const entry = this.find(input.StackName);
+    if (!entry || entry.stack.status === 'DELETE_COMPLETE') {
+      throw cloudFormationErrors.validation(`Stack [${input.StackName ?? ''}] does not exist`);
+    }
+    entry.stack.terminationProtection = input.EnableTerminationProtection === true;
+    return { StackId: entry.stack.stackId };
+  }
+
   deleteStack(input: DeleteStackInput): Record<string, never> {
     const entry = this.find(input.StackName);
     // Deleting a stack that does not exist succeeds.

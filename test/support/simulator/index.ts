@@ -14,6 +14,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
   CreateServiceCommand,
@@ -262,7 +263,9 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
     .on(GetTemplateCommand)
     .callsFake(handle('CloudFormation', 'GetTemplate', cfn.getTemplate.bind(cfn)))
     .on(DeleteStackCommand)
-    .callsFake(handle('CloudFormation', 'DeleteStack', cfn.deleteStack.bind(cfn)));
+    .callsFake(handle('CloudFormation', 'DeleteStack', cfn.deleteStack.bind(cfn)))
+    .on(UpdateTerminationProtectionCommand)
+    .callsFake(handle('CloudFormation', 'UpdateTerminationProtection', cfn.updateTerminationProtection.bind(cfn)));
 
   const seedTaskDefinition = (input: RegisterTaskDefinitionRequest) =>
     structuredClone(ecsBackend.register(structuredClone(input)));

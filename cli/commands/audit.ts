@@ -1,0 +1,109 @@
+/** `driftless audit`: the ledger's answers to who changed what, when, from which commit, with what result. */
+import type { LedgerEntry } from '../../shared/audit/ledger.ts';
+import { DriftlessError } from '../../shared/errors.ts';
+import { type AwsClients, awsClients, ledgerFor } from '../context.ts';
+import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
+
+export interface AuditOptions {
+  readonly resource?: string;
+  readonly commit?: string;
+  readonly since?: string;
+  readonly failed: boolean;
+  readonly json: boolean;
+  readonly ledgerTable: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly limit: number;
+}
+
+const RELATIVE = /^(\d+)\s*(m|h|d)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "1h", "30m", "7d", or a date/time ("2026-11-01", "2026-11-01T10:00:00Z"), as an ISO time. */
+export function parseSince(value: string, now: number = Date.now()): string {
+  const relative = RELATIVE.exec(value.trim());
+  if (relative) return new Date(now - Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS]).toISOString();
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new RangeError(`--since ${value}: use 30m, 1h, 7d or a date such as 2026-11-01`);
+  return new Date(time).toISOString();
+}
+
+export async function auditCommand(options: AuditOptions, io: CliIo, clients: AwsClients = {}): Promise<number> {
+  const ledger = ledgerFor(options.ledgerTable, awsClients(options, clients).dynamoDb, clients);
+  let entries: LedgerEntry[];
+  try {
+    const since = options.since === undefined ? undefined : parseSince(options.since);
+    if (options.resource) {
+      entries = (await ledger.resourceHistory(options.resource, { limit: options.limit })).reverse();
+    } else if (options.commit) {
+      entries = await ledger.commitHistory(options.commit);
+    } else if (options.failed) {
+      entries = await ledger.failures({ since: since ?? parseSince('7d') });
+    } else {
+      entries = await ledger.window({ since: since ?? parseSince('24h') });
+    }
+    if (since) entries = entries.filter((entry) => entry.time >= since);
+    if (options.failed)
+      entries = entries.filter((entry) => ['failed', 'refused', 'rolled-back'].includes(entry.result ?? ''));
+  } catch (error) {
+    if (error instanceof RangeError) {
+      io.err(`${paint(io, 'red', 'error:')} ${error.message}\n`);
+      return EXIT_INVALID;
+    }
+    if (!(error instanceof DriftlessError)) throw error;
+    io.err(`${paint(io, 'red', 'error:')} cannot read the ledger ${options.ledgerTable}: ${error.message}\n`);
+    return EXIT_INVALID;
+  }
+  entries = entries.slice(-options.limit);
+  io.out(options.json ? `${JSON.stringify(entries, null, 2)}\n` : formatAudit(entries, io));
+  return EXIT_OK;
+}
+
+export function formatAudit(entries: readonly LedgerEntry[], io: CliIo): string {
+  if (entries.length === 0) return 'No ledger entries match.\n';
+  const rows = entries.map((entry) => [
+    entry.time.replace('T', ' ').slice(0, 19),
+    entry.kind,
+    entry.result ?? (entry.kind === 'intent' ? 'intent' : ''),
+    entry.trigger,
+    entry.resourceId ?? `(run ${entry.runId.slice(-8)})`,
+    entry.action ?? '',
+    entry.commitId.slice(0, 8),
+    entry.pushedBy ?? entry.commitAuthor?.replace(/ <.*>$/, '') ?? '',
+    entry.errorMessage ?? entry.reason ?? detailOf(entry),
+  ]);
+  const header = ['TIME (UTC)', 'KIND', 'RESULT', 'TRIGGER', 'RESOURCE', 'ACTION', 'COMMIT', 'WHO', 'DETAIL'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const format = (row: readonly string[]) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const lines = [
+    paint(io, 'bold', format(header)),
+    ...rows.map((row) => {
+      const text = format(row);
+      return row[2] === 'failed' || row[2] === 'refused' || row[2] === 'rolled-back' ? paint(io, 'red', text) : text;
+    }),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function detailOf(entry: LedgerEntry): string {
+  if (entry.summary)
+    return Object.entries(entry.summary)
+      .map(([key, count]) => `${key} ${count}`)
+      .join(', ');
+  const changes = entry.changes
+    ?.map((change) => (change.path === '/' ? 'everything declared (create)' : change.path))
+    .join(', ');
+  const references = entry.references
+    ? Object.values(entry.references)
+        .filter(Boolean)
+        .map((ref) => String(ref).split('/').at(-1))
+        .join(', ')
+    : '';
+  return [changes, references].filter(Boolean).join(' ');
+}

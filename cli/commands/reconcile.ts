@@ -1,0 +1,117 @@
+/** `driftless reconcile`: one run from a laptop or a CI job — plan, apply, and record every write in the ledger. */
+import { DriftlessError } from '../../shared/errors.ts';
+import { renderPlan } from '../../shared/plan/render.ts';
+import { type ReconcileResult, reconcile } from '../../shared/reconcile.ts';
+import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { type AwsClients, awsClients, ledgerFor, lockFor, repositoryIdentity } from '../context.ts';
+import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
+
+export interface ReconcileOptions {
+  readonly repo: string;
+  readonly ref: string;
+  readonly path: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly ledgerTable: string;
+  readonly lockTable: string;
+  readonly installation: string;
+  readonly trigger?: 'manual' | 'schedule' | 'push';
+  readonly dryRun: boolean;
+  readonly allowEmpty: boolean;
+  readonly json: boolean;
+}
+
+export async function reconcileCommand(
+  options: ReconcileOptions,
+  io: CliIo,
+  clients: AwsClients = {},
+): Promise<number> {
+  const aws = awsClients(options, clients);
+  const { repository, branch } = await repositoryIdentity(options.repo, options.ref);
+  let result: ReconcileResult;
+  try {
+    result = await reconcile(
+      {
+        repository,
+        branch,
+        prefix: options.path,
+        trigger: options.trigger ?? 'manual',
+        installationId: options.installation,
+        dryRun: options.dryRun,
+        allowEmpty: options.allowEmpty,
+      },
+      {
+        source: new LocalGitSource({ repoDir: options.repo }),
+        ecs: aws.ecs,
+        cloudFormation: aws.cloudFormation,
+        ledger: ledgerFor(options.ledgerTable, aws.dynamoDb, clients),
+        lock: lockFor(options.lockTable, aws.dynamoDb),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof DriftlessError)) throw error;
+    if (options.json) {
+      io.out(
+        `${JSON.stringify({ status: 'failed', error: { name: error.name, message: error.message, retryable: error.retryable } }, null, 2)}\n`,
+      );
+    } else {
+      io.err(`${paint(io, 'red', 'error:')} reconcile failed: ${error.name}: ${error.message}\n`);
+    }
+    return EXIT_INVALID;
+  }
+  if (options.json) {
+    io.out(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    io.out(formatReconcile(result, io));
+  }
+  return result.status === 'applied' || result.status === 'in-sync' || result.status === 'skipped'
+    ? EXIT_OK
+    : EXIT_INVALID;
+}
+
+const OUTCOME_SYMBOL: Record<string, string> = {
+  applied: '✓',
+  'in-sync': '=',
+  'dry-run': '○',
+  waiting: '…',
+  skipped: '↷',
+  refused: '✗',
+  failed: '✗',
+};
+
+export function formatReconcile(result: ReconcileResult, io: CliIo): string {
+  const lines: string[] = [];
+  const commit = result.commitId ? ` at ${result.commitId.slice(0, 12)}` : '';
+  lines.push(`Run ${result.runId}${commit}`);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  for (const d of errors) {
+    lines.push(`  ${paint(io, 'red', 'error')} ${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`);
+  }
+  if (result.plan) {
+    lines.push('', renderPlan(result.plan, { paint: (style, text) => paint(io, style, text) }).trimEnd());
+  }
+  if (result.apply && result.apply.resources.length > 0) {
+    lines.push('');
+    for (const resource of result.apply.resources) {
+      if (resource.outcome === 'in-sync' && !resource.reason) continue;
+      const style =
+        resource.outcome === 'failed' || resource.outcome === 'refused'
+          ? 'red'
+          : resource.outcome === 'applied'
+            ? 'green'
+            : 'dim';
+      const refs = resource.references
+        ? Object.values(resource.references)
+            .filter(Boolean)
+            .map((ref) => String(ref).split('/').at(-1))
+            .join(', ')
+        : '';
+      const detail = resource.error ? `${resource.error.name}: ${resource.error.message}` : (resource.reason ?? refs);
+      lines.push(
+        `${paint(io, style, OUTCOME_SYMBOL[resource.outcome] ?? '?')} ${resource.id}: ${resource.outcome}${detail ? ` — ${detail}` : ''}`,
+      );
+    }
+  }
+  lines.push('', `Result: ${result.status}${result.reason ? ` (${result.reason})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,62 @@
+/** What the commands that touch AWS share: the clients (real, or the simulator's and DynamoDB Local's in tests and
+ * the demo), the ledger, the lock, and the repository they read. */
+import { execFile } from 'node:child_process';
+import { basename, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import { DynamoDbLedger } from '../shared/audit/dynamodb.ts';
+import { type LedgerLogLine, silentLogLine } from '../shared/audit/log.ts';
+import { cloudFormationClient, dynamoDbClient, ecsClient } from '../shared/aws/clients.ts';
+import { LeaseLock } from '../shared/lock/lease.ts';
+
+/** SDK clients to use instead of building them (tests and the local demo pass the simulator's and DynamoDB Local's). */
+export interface AwsClients {
+  readonly ecs?: ECSClient;
+  readonly cloudFormation?: CloudFormationClient;
+  readonly dynamoDb?: DynamoDBClient;
+  /** Where each ledger entry's log line goes; the CLI keeps stdout for people by default. */
+  readonly logLine?: LedgerLogLine;
+}
+
+export interface AwsOptions {
+  readonly region?: string;
+  readonly endpoint?: string;
+}
+
+export const DEFAULT_LEDGER_TABLE = 'driftless-ledger';
+export const DEFAULT_LOCK_TABLE = 'driftless-lock';
+export const DEFAULT_INSTALLATION_ID = 'default';
+
+export function awsClients(options: AwsOptions, clients: AwsClients) {
+  const config = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  };
+  return {
+    ecs: clients.ecs ?? ecsClient(config),
+    cloudFormation: clients.cloudFormation ?? cloudFormationClient(config),
+    dynamoDb: clients.dynamoDb ?? dynamoDbClient(config),
+  };
+}
+
+export function ledgerFor(tableName: string, dynamoDb: DynamoDBClient, clients: AwsClients): DynamoDbLedger {
+  return new DynamoDbLedger({ tableName, client: dynamoDb, logger: clients.logLine ?? silentLogLine });
+}
+
+export function lockFor(tableName: string, dynamoDb: DynamoDBClient): LeaseLock {
+  return new LeaseLock({ tableName, client: dynamoDb });
+}
+
+/** The repository's name as the ledger records it, and the branch a ref names (HEAD becomes the checked-out one). */
+export async function repositoryIdentity(repo: string, ref: string): Promise<{ repository: string; branch: string }> {
+  const repository = basename(resolve(repo));
+  if (ref !== 'HEAD') return { repository, branch: ref };
+  try {
+    const { stdout } = await promisify(execFile)('git', ['-C', repo, 'symbolic-ref', '--short', 'HEAD']);
+    return { repository, branch: stdout.trim() || 'HEAD' };
+  } catch {
+    return { repository, branch: 'HEAD' };
+  }
+}

@@ -1,0 +1,162 @@
+/** `driftless demo`: the whole loop on this machine with no AWS account — DynamoDB Local for the ledger and the lock,
+ * a real git repository made from examples/config-repo, and the in-memory ECS and CloudFormation simulator. */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDbLedger, ensureLedgerTable } from '../shared/audit/dynamodb.ts';
+import { silentLogLine } from '../shared/audit/log.ts';
+import { dynamoDbClient } from '../shared/aws/clients.ts';
+import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
+import { EcsLiveReader } from '../shared/live/ecs.ts';
+import { readLiveState } from '../shared/live/read.ts';
+import { ensureLockTable, LeaseLock } from '../shared/lock/lease.ts';
+import { buildPlan } from '../shared/plan/plan.ts';
+import { renderPlan } from '../shared/plan/render.ts';
+import { type ReconcileResult, reconcile } from '../shared/reconcile.ts';
+import { LocalGitSource } from '../shared/source/local-git.ts';
+import { loadRepository } from '../shared/spec/repository.ts';
+// The simulator is test support, never shipped in a Lambda bundle; the demo is its one use outside the tests.
+import { createAwsSimulator } from '../test/support/simulator/index.ts';
+import { formatAudit } from './commands/audit.ts';
+import { formatReconcile } from './commands/reconcile.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from './output.ts';
+
+const EXAMPLE_REPO = new URL('../examples/config-repo/', import.meta.url).pathname;
+const LEDGER_TABLE = 'driftless-demo-ledger';
+const LOCK_TABLE = 'driftless-demo-lock';
+const INSTALLATION_ID = 'demo';
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export async function demoCommand(io: CliIo): Promise<number> {
+  const say = (text: string) => io.out(`${text}\n`);
+  const step = (title: string) => say(`\n${paint(io, 'bold', `── ${title}`)}`);
+  say(paint(io, 'bold', 'driftless demo: the GitOps loop on this machine, with no AWS account.'));
+  say('DynamoDB Local holds the audit ledger and the run lock; an in-memory ECS and CloudFormation stand in for AWS.');
+
+  const started = new Date().toISOString();
+  const dynamo = await startDynamoDbLocal();
+  const workDir = await mkdtemp(join(tmpdir(), 'driftless-demo-'));
+  const simulator = createAwsSimulator({ seed: 1 });
+  try {
+    const client = dynamoDbClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    await ensureLedgerTable(client, LEDGER_TABLE);
+    await ensureLockTable(client, LOCK_TABLE);
+    const ledger = new DynamoDbLedger({ tableName: LEDGER_TABLE, client, logger: silentLogLine });
+    const lock = new LeaseLock({ tableName: LOCK_TABLE, client });
+    const repoDir = join(workDir, 'platform-config');
+    await cp(EXAMPLE_REPO, repoDir, { recursive: true });
+    const git = async (...args: string[]) =>
+      (
+        await promisify(execFile)('git', ['-C', repoDir, ...args], { env: { ...process.env, ...GIT_IDENTITY } })
+      ).stdout.trim();
+    await git('init', '-q', '-b', 'main');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'platform config: web, worker and the network stack');
+    say(`DynamoDB Local at ${dynamo.endpoint} (pid ${dynamo.pid}); configuration repository at ${repoDir}`);
+
+    const source = new LocalGitSource({ repoDir });
+    const deps = { source, ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, ledger, lock };
+    const run = async (trigger: 'push' | 'schedule'): Promise<ReconcileResult> => {
+      const result = await reconcile(
+        {
+          repository: 'platform-config',
+          branch: 'main',
+          trigger,
+          installationId: INSTALLATION_ID,
+          applyOptions: { changeSetPollMs: 20 },
+        },
+        deps,
+      );
+      io.out(indent(formatReconcile(result, io)));
+      // The rollouts and stack operations the run started finish "later", as they would in AWS.
+      simulator.advance();
+      return result;
+    };
+    const editFile = async (path: string, edit: (text: string) => string) => {
+      const file = join(repoDir, path);
+      await writeFile(file, edit(await readFile(file, 'utf8')));
+    };
+
+    step('1. First reconcile: everything in Git is created (stacks in wave 0, then services)');
+    const first = await run('push');
+
+    step('2. git commit -am "web: image 1.4.3" — one new task definition revision, one UpdateService');
+    await editFile('services/web.yaml', (text) => text.replace('web:1.4.2', 'web:1.4.3'));
+    await git('commit', '-q', '-am', 'web: image 1.4.3');
+    const bumpCommit = await git('rev-parse', 'HEAD');
+    const second = await run('push');
+
+    step('3. Someone scales web to 1 task in the console — the next sweep finds the drift and reverts it');
+    simulator.driftService('prod', 'web', (service) => {
+      service.desiredCount = 1;
+    });
+    const drifted = await loadRepository(source, { ref: 'main' });
+    const live = await readLiveState(drifted, {
+      ecs: new EcsLiveReader({ client: simulator.ecs }),
+      cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
+    });
+    say(indent(`driftless plan sees:\n${renderPlan(buildPlan({ snapshot: drifted, live: live.live }))}`));
+    const sweep = await run('schedule');
+
+    step('4. A commit with a broken file — nothing from it is applied, nothing is pruned, the error names file:line');
+    await editFile('services/web.yaml', (text) => text.replace('desiredCount: 3', 'desiredCont: 3'));
+    await git('commit', '-q', '-am', 'web: scale (with a typo)');
+    const broken = await run('push');
+
+    step('5. Rollback is git revert: revert the broken commit and the image bump');
+    await git('revert', '--no-edit', 'HEAD');
+    await git('revert', '--no-edit', bumpCommit);
+    const rollback = await run('push');
+    const image = simulator
+      .taskDefinitions()
+      .filter((revision) => revision.taskDefinition.family === 'web')
+      .map((revision) => revision.taskDefinition.containerDefinitions?.[0]?.image?.split(':').at(-1));
+    say(indent(`web task definition revisions registered, in order: ${image.join(', ')}`));
+
+    step('6. driftless audit: what the ledger recorded in this session');
+    const entries = await ledger.window({ since: started });
+    io.out(indent(formatAudit(entries, io)));
+
+    const expected =
+      first.status === 'applied' &&
+      second.status === 'applied' &&
+      sweep.status === 'applied' &&
+      broken.diagnostics.some((d) => d.severity === 'error') &&
+      rollback.status === 'applied';
+    say(
+      expected
+        ? paint(
+            io,
+            'green',
+            '\nDemo complete: created, rolled out, drift reverted, a broken commit contained, rolled back.',
+          )
+        : paint(io, 'red', '\nThe demo did not go as narrated; see the runs above.'),
+    );
+    return expected ? EXIT_OK : EXIT_INVALID;
+  } finally {
+    simulator.restore();
+    await dynamo.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Ada Platform',
+  GIT_AUTHOR_EMAIL: 'ada@example.com',
+  GIT_COMMITTER_NAME: 'Ada Platform',
+  GIT_COMMITTER_EMAIL: 'ada@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+};
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line === '' ? line : `  ${line}`))
+    .join('\n')
+    .concat('\n');
+}

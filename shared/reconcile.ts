@@ -1,0 +1,190 @@
+/** One reconcile run, start to finish: lock → read head → read declarations → read live → plan → apply (ledger
+ * intents and outcomes around every write) → run record → release. Used by the Lambda handlers, the CLI and the
+ * demo alike. */
+import { randomUUID } from 'node:crypto';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import { type ApplyResult, applyPlan } from './apply/executor.ts';
+import { newEntryId } from './audit/dynamodb.ts';
+import type { AuditLedger, LedgerEntry, RunContext, Trigger } from './audit/ledger.ts';
+import { DriftlessError } from './errors.ts';
+import { CloudFormationLiveReader } from './live/cloudformation.ts';
+import { EcsLiveReader } from './live/ecs.ts';
+import { type LiveReaders, readLiveState } from './live/read.ts';
+import type { Plan } from './plan/plan.ts';
+import { buildPlan } from './plan/plan.ts';
+import type { GitSource } from './source/git-source.ts';
+import type { Diagnostic } from './spec/diagnostics.ts';
+import { loadRepository } from './spec/repository.ts';
+
+/** What a run needs of the lock: a lease it can check before each write and give back at the end. */
+export interface RunLock {
+  acquire(key: { repository: string; branch: string }, owner: string): Promise<RunLease | undefined>;
+}
+export interface RunLease {
+  assertHeld(): Promise<void>;
+  release(): Promise<void>;
+  /** Renews the lease on a timer; answers the function that stops it. */
+  startAutoRenew(intervalMs: number): () => void;
+}
+
+export interface ReconcileDependencies {
+  readonly source: GitSource;
+  readonly ecs: ECSClient;
+  readonly cloudFormation: CloudFormationClient;
+  readonly ledger: AuditLedger;
+  readonly lock: RunLock;
+  /** Readers to reuse across runs (their task-definition and template caches); built from the clients if absent. */
+  readonly readers?: LiveReaders;
+  readonly now?: () => number;
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+}
+
+export interface ReconcileRequest {
+  /** Repository name as the ledger records it. */
+  readonly repository: string;
+  readonly branch: string;
+  /** Folder holding driftless.yaml. */
+  readonly prefix?: string;
+  readonly trigger: Trigger;
+  readonly installationId: string;
+  /** The commit the triggering event named: recorded, never applied; the run applies the head it reads. */
+  readonly eventCommitId?: string;
+  readonly pushedBy?: string;
+  readonly dryRun?: boolean;
+  readonly allowEmpty?: boolean;
+  readonly runId?: string;
+  /** Apply options passed through (retry pacing in tests, change-set polling). */
+  readonly applyOptions?: Parameters<typeof applyPlan>[0]['options'];
+}
+
+export type ReconcileStatus = 'applied' | 'in-sync' | 'partial' | 'skipped' | 'failed';
+
+export interface ReconcileResult {
+  readonly runId: string;
+  readonly status: ReconcileStatus;
+  readonly commitId?: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly plan?: Plan;
+  readonly apply?: ApplyResult;
+  /** Why a run was skipped or failed. */
+  readonly reason?: string;
+}
+
+/** How often a running reconcile renews its lease; well inside the lease time. */
+const RENEW_INTERVAL_MS = 15_000;
+
+export async function reconcile(request: ReconcileRequest, deps: ReconcileDependencies): Promise<ReconcileResult> {
+  const runId = request.runId ?? `run-${new Date((deps.now ?? Date.now)()).toISOString()}-${randomUUID().slice(0, 8)}`;
+  const now = () => new Date((deps.now ?? Date.now)()).toISOString();
+  const baseContext = {
+    runId,
+    trigger: request.trigger,
+    repository: request.repository,
+    branch: request.branch,
+    ...(request.pushedBy ? { pushedBy: request.pushedBy } : {}),
+    dryRun: request.dryRun ?? false,
+  };
+
+  const lease = await deps.lock.acquire({ repository: request.repository, branch: request.branch }, runId);
+  if (!lease) {
+    // The holder, or the next run, reconciles to the newest head anyway: this event needs nothing more.
+    const reason = 'another run holds the lock for this repository and branch; it reconciles to the newest head';
+    await deps.ledger.append(
+      runEntry({ ...baseContext, commitId: request.eventCommitId ?? 'unknown' }, now(), 'skipped', reason),
+    );
+    return { runId, status: 'skipped', diagnostics: [], reason };
+  }
+  const stopRenewal = lease.startAutoRenew(RENEW_INTERVAL_MS);
+  try {
+    const commitId = await deps.source.resolveRef(request.branch);
+    const snapshot = await loadRepository(deps.source, { ref: commitId, prefix: request.prefix ?? '' });
+    const commit = await deps.source.commitInfo(commitId);
+    const context: RunContext = {
+      ...baseContext,
+      commitId,
+      commitAuthor: `${commit.author.name} <${commit.author.email}>`,
+      commitCommitter: `${commit.committer.name} <${commit.committer.email}>`,
+      commitMessage: commit.message,
+    };
+    const readers = deps.readers ?? {
+      ecs: new EcsLiveReader({ client: deps.ecs }),
+      cloudFormation: new CloudFormationLiveReader({ client: deps.cloudFormation }),
+    };
+    const live = await readLiveState(snapshot, readers, { installationId: request.installationId });
+    const plan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
+    const apply = await applyPlan({
+      plan,
+      snapshot,
+      live: live.live,
+      clients: { ecs: deps.ecs, cloudFormation: deps.cloudFormation },
+      ledger: deps.ledger,
+      run: context,
+      installationId: request.installationId,
+      options: {
+        ...request.applyOptions,
+        dryRun: request.dryRun ?? false,
+        allowEmpty: request.allowEmpty ?? false,
+        managedCount: live.managed?.length ?? 0,
+      },
+      guard: () => lease.assertHeld(),
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    });
+    const status = statusOf(apply, snapshot.pruneBlocked);
+    const errors = snapshot.diagnostics.filter((d) => d.severity === 'error');
+    const reason =
+      errors.length > 0
+        ? `${errors.length} declaration errors: nothing applied from ${[...new Set(errors.map((d) => d.file))].join(', ')}; pruning blocked`
+        : undefined;
+    await deps.ledger.append(runEntry(context, now(), status, reason, summaryOf(apply)));
+    return { runId, status, commitId, diagnostics: snapshot.diagnostics, plan, apply, ...(reason ? { reason } : {}) };
+  } catch (error) {
+    if (error instanceof DriftlessError) {
+      const reason = `${error.name}: ${error.message}`;
+      // A ledger that cannot be written cannot record this failure either; the error itself is the loud record.
+      if (error.name !== 'LedgerWriteError') {
+        await deps.ledger
+          .append(runEntry({ ...baseContext, commitId: request.eventCommitId ?? 'unknown' }, now(), 'failed', reason))
+          .catch(() => undefined);
+      }
+    }
+    throw error;
+  } finally {
+    stopRenewal();
+    await lease.release();
+  }
+}
+
+function statusOf(apply: ApplyResult, pruneBlocked: boolean): ReconcileStatus {
+  const outcomes = apply.resources.map((resource) => resource.outcome);
+  if (outcomes.includes('failed')) return outcomes.includes('applied') ? 'partial' : 'failed';
+  if (pruneBlocked) return outcomes.includes('applied') ? 'partial' : 'failed';
+  return outcomes.includes('applied') ? 'applied' : 'in-sync';
+}
+
+function summaryOf(apply: ApplyResult): Record<string, number> {
+  const summary: Record<string, number> = {};
+  for (const resource of apply.resources) summary[resource.outcome] = (summary[resource.outcome] ?? 0) + 1;
+  return summary;
+}
+
+function runEntry(
+  context: Omit<RunContext, 'commitMessage'> & { commitMessage?: string },
+  time: string,
+  status: ReconcileStatus,
+  reason?: string,
+  summary?: Record<string, number>,
+): LedgerEntry {
+  const { commitMessage: _message, ...fields } = context;
+  return {
+    ...fields,
+    entryId: newEntryId(time),
+    kind: 'run',
+    time,
+    result:
+      status === 'failed' ? 'failed' : status === 'skipped' ? 'skipped' : context.dryRun ? 'dry-run' : 'succeeded',
+    ...(reason ? { reason } : {}),
+    ...(summary ? { summary } : {}),
+  };
+}
