@@ -103,6 +103,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--installation <id>', 'installation id written on what driftless manages', DEFAULT_INSTALLATION_ID)
     .option('--dry-run', 'plan and record intents marked dry-run; make no AWS write', false)
     .option('--allow-empty', 'let a prune remove the last managed resource', false)
+    .option(
+      '--create-tables',
+      'create the ledger and lock tables if missing (emulators; in AWS the stack owns them)',
+      false,
+    )
     .option('--json', 'print the run as data', false)
     .action(
       async (options: {
@@ -116,6 +121,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         installation: string;
         dryRun: boolean;
         allowEmpty: boolean;
+        createTables: boolean;
         json: boolean;
       }) => {
         exitCode = await reconcileCommand(options, io, clients);

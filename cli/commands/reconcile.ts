@@ -1,5 +1,7 @@
 /** `driftless reconcile`: one run from a laptop or a CI job — plan, apply, and record every write in the ledger. */
+import { ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { DriftlessError } from '../../shared/errors.ts';
+import { ensureLockTable } from '../../shared/lock/lease.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
 import { type ReconcileResult, reconcile } from '../../shared/reconcile.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
@@ -19,6 +21,8 @@ export interface ReconcileOptions {
   readonly dryRun: boolean;
   readonly allowEmpty: boolean;
   readonly json: boolean;
+  /** Create the ledger and lock tables when missing (for an emulator; in AWS the CDK stack owns them). */
+  readonly createTables?: boolean;
 }
 
 export async function reconcileCommand(
@@ -30,6 +34,10 @@ export async function reconcileCommand(
   const { repository, branch } = await repositoryIdentity(options.repo, options.ref);
   let result: ReconcileResult;
   try {
+    if (options.createTables) {
+      await ensureLedgerTable(aws.dynamoDb, options.ledgerTable);
+      await ensureLockTable(aws.dynamoDb, options.lockTable);
+    }
     result = await reconcile(
       {
         repository,

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { run } from '../../cli/main.ts';
+import type { CliIo } from '../../cli/output.ts';
+import { dynamoDbClient } from '../../shared/aws/clients.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
+import { makeRepo, type TestRepo } from '../support/git-repo.ts';
+import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
+
+function capture(): CliIo & { stdout: () => string; stderr: () => string; reset: () => void } {
+  let stdout = '';
+  let stderr = '';
+  return {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    color: false,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    reset: () => {
+      stdout = '';
+      stderr = '';
+    },
+  };
+}
+
+describe('driftless reconcile, status and audit', () => {
+  let repo: TestRepo | undefined;
+  let simulator: AwsSimulator | undefined;
+  afterEach(async () => {
+    simulator?.restore();
+    await repo?.cleanup();
+  });
+
+  async function setup() {
+    repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
+    simulator = createAwsSimulator();
+    const suffix = randomUUID().slice(0, 8);
+    const tables = ['--ledger-table', `cli-ledger-${suffix}`];
+    const dynamoDb = dynamoDbClient({
+      endpoint: inject('dynamoDbEndpoint'),
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const clients = { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, dynamoDb };
+    const reconcileArgs = [
+      'reconcile',
+      '--repo',
+      repo.dir,
+      ...tables,
+      '--lock-table',
+      `cli-lock-${suffix}`,
+      '--create-tables',
+    ];
+    return { repo, simulator, clients, tables, reconcileArgs };
+  }
+
+  it('reconciles, then shows every resource in sync with the commit applied, then answers audit queries', async () => {
+    // Prepare
+    const { repo, simulator, clients, tables, reconcileArgs } = await setup();
+    const io = capture();
+
+    // Act
+    const reconcileExit = await run(reconcileArgs, io, clients);
+    const reconcileOut = io.stdout();
+    simulator.advance();
+    io.reset();
+    const statusExit = await run(['status', '--repo', repo.dir, ...tables], io, clients);
+    const statusOut = io.stdout();
+    io.reset();
+    const auditExit = await run(['audit', ...tables, '--resource', 'EcsService:prod/web'], io, clients);
+    const auditOut = io.stdout();
+    io.reset();
+    await run(['audit', ...tables, '--since', '1h', '--json'], io, clients);
+    const window = JSON.parse(io.stdout());
+
+    // Assess
+    expect(reconcileExit).toBe(0);
+    expect(reconcileOut).toContain('✓ EcsService:prod/web: applied');
+    expect(reconcileOut).toContain('Result: applied');
+    expect(statusExit).toBe(0);
+    expect(statusOut).toMatch(/EcsService:prod\/web\s+in sync\s+Healthy\s+[0-9a-f]{8} at /);
+    expect(statusOut).toMatch(/CloudFormationStack:platform-network\s+in sync\s+Healthy/);
+    expect(auditExit).toBe(0);
+    expect(auditOut).toMatch(/intent\s+intent\s+manual\s+EcsService:prod\/web\s+RegisterTaskDefinition/);
+    expect(auditOut).toMatch(/outcome\s+succeeded\s+manual\s+EcsService:prod\/web\s+CreateService/);
+    expect(window.filter((entry: { kind: string }) => entry.kind === 'run')).toHaveLength(1);
+  });
+
+  it('makes no write on --dry-run and records the intents as dry-run', async () => {
+    // Prepare
+    const { simulator, clients, tables, reconcileArgs } = await setup();
+    const io = capture();
+
+    // Act
+    const exitCode = await run([...reconcileArgs, '--dry-run'], io, clients);
+    io.reset();
+    await run(['audit', ...tables, '--json'], io, clients);
+    const entries = JSON.parse(io.stdout());
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(simulator.services()).toEqual([]);
+    expect(simulator.stacks()).toEqual([]);
+    const intents = entries.filter((entry: { kind: string }) => entry.kind === 'intent');
+    expect(intents.length).toBeGreaterThan(0);
+    expect(intents.every((entry: { result: string }) => entry.result === 'dry-run')).toBe(true);
+  });
+
+  it('lists failures and refusals with --failed after a broken commit', async () => {
+    // Prepare
+    const { repo, simulator, clients, tables, reconcileArgs } = await setup();
+    const io = capture();
+    await run(reconcileArgs, io, clients);
+    simulator.advance();
+    await repo.commit({ 'services/web.yaml': 'apiVersion: driftless/v1\nkind: EcsServce\n' }, 'broken');
+    io.reset();
+    const brokenExit = await run(reconcileArgs, io, clients);
+    const brokenOut = io.stdout();
+    io.reset();
+
+    // Act
+    const exitCode = await run(['audit', ...tables, '--failed'], io, clients);
+
+    // Assess
+    expect(brokenExit).toBe(1);
+    expect(brokenOut).toContain('services/web.yaml:2:7 E_SCHEMA unknown kind "EcsServce"; did you mean "EcsService"?');
+    expect(exitCode).toBe(0);
+    expect(io.stdout()).toMatch(/outcome\s+refused\s+manual\s+EcsService:prod\/web\s+Prune/);
+    expect(io.stdout()).toMatch(/run\s+failed/);
+  });
+
+  it('rejects a --since it cannot read', async () => {
+    const { clients, tables } = await setup();
+    const io = capture();
+    expect(await run(['audit', ...tables, '--since', 'yesterday-ish'], io, clients)).toBe(1);
+    expect(io.stderr()).toContain('use 30m, 1h, 7d or a date');
+  });
+});

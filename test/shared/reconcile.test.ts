@@ -1,0 +1,254 @@
+/** End to end: reconcile runs on a real git repository, the simulator and DynamoDB Local (ledger and lock). */
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
+import { silentLogLine } from '../../shared/audit/log.ts';
+import { dynamoDbClient } from '../../shared/aws/clients.ts';
+import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
+import { type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
+import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
+import { makeRepo, type TestRepo } from '../support/git-repo.ts';
+import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
+
+const WRITES = [
+  'ECS.RegisterTaskDefinition',
+  'ECS.CreateService',
+  'ECS.UpdateService',
+  'ECS.DeleteService',
+  'ECS.TagResource',
+  'ECS.UntagResource',
+  'CloudFormation.CreateChangeSet',
+  'CloudFormation.ExecuteChangeSet',
+  'CloudFormation.DeleteChangeSet',
+  'CloudFormation.DeleteStack',
+];
+
+function writeCount(simulator: AwsSimulator, api?: string): number {
+  return Object.entries(simulator.calls)
+    .filter(([name]) => (api ? name === api : WRITES.includes(name)))
+    .reduce((sum, [, count]) => sum + count, 0);
+}
+
+describe('reconcile', () => {
+  let dynamo: DynamoDBClient;
+  let repo: TestRepo | undefined;
+  let simulator: AwsSimulator | undefined;
+
+  beforeAll(() => {
+    dynamo = dynamoDbClient({
+      endpoint: inject('dynamoDbEndpoint'),
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+  });
+  afterEach(async () => {
+    simulator?.restore();
+    await repo?.cleanup();
+    repo = undefined;
+    simulator = undefined;
+  });
+
+  async function environment(options: { lockNow?: () => number; leaseMs?: number; ledgerTable?: string } = {}) {
+    const suffix = randomUUID().slice(0, 8);
+    const ledgerTable = options.ledgerTable ?? `ledger-${suffix}`;
+    const lockTable = `lock-${suffix}`;
+    if (!options.ledgerTable) await ensureLedgerTable(dynamo, ledgerTable);
+    await ensureLockTable(dynamo, lockTable);
+    repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
+    simulator = createAwsSimulator({ seed: 7 });
+    const ledger = new DynamoDbLedger({ tableName: ledgerTable, client: dynamo, logger: silentLogLine });
+    const lock = new LeaseLock({
+      tableName: lockTable,
+      client: dynamo,
+      ...(options.lockNow ? { now: options.lockNow } : {}),
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    });
+    const deps: ReconcileDependencies = {
+      source: new LocalGitSource({ repoDir: repo.dir }),
+      ecs: simulator.ecs,
+      cloudFormation: simulator.cloudFormation,
+      ledger,
+      lock,
+    };
+    const request: ReconcileRequest = {
+      repository: 'platform-config',
+      branch: 'main',
+      trigger: 'push',
+      installationId: 'test',
+      applyOptions: { changeSetPollMs: 1, baseDelayMs: 1 },
+    };
+    return { repo, simulator, ledger, deps, request };
+  }
+
+  async function bumpImage(target: TestRepo, version: string): Promise<string> {
+    const web = (await readTree(EXAMPLE_REPO_DIR))['services/web.yaml']!.toString();
+    return target.commit({ 'services/web.yaml': web.replace('web:1.4.2', `web:${version}`) }, `web: image ${version}`);
+  }
+
+  it('applies, records an intent and an outcome per write, and converges: the next run changes nothing', async () => {
+    // Prepare
+    const env = await environment();
+
+    // Act
+    const first = await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    const writesAfterFirst = writeCount(env.simulator);
+    const second = await reconcile(env.request, env.deps);
+
+    // Assess
+    expect(first.status).toBe('applied');
+    expect(second.status).toBe('in-sync');
+    expect(second.plan?.hasChanges).toBe(false);
+    expect(writeCount(env.simulator)).toBe(writesAfterFirst);
+    const history = await env.ledger.commitHistory(first.commitId!);
+    const intents = history.filter((entry) => entry.kind === 'intent');
+    const outcomes = history.filter((entry) => entry.kind === 'outcome');
+    expect(intents).toHaveLength(writesAfterFirst);
+    expect(outcomes.map((entry) => entry.actionId).sort()).toEqual(intents.map((entry) => entry.actionId).sort());
+    expect(history.filter((entry) => entry.kind === 'run').map((entry) => entry.result)).toEqual([
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(intents[0]).toMatchObject({
+      trigger: 'push',
+      repository: 'platform-config',
+      branch: 'main',
+      commitAuthor: 'Test Author <author@example.com>',
+    });
+  });
+
+  it('applies a change exactly once when the same run is started 10 times at once', async () => {
+    // Prepare
+    const env = await environment();
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    const commit = await bumpImage(env.repo, '1.4.3');
+    env.simulator.resetCalls();
+
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => reconcile({ ...env.request, eventCommitId: commit }, env.deps)),
+    );
+
+    // Assess
+    expect(results.filter((result) => result.status === 'applied')).toHaveLength(1);
+    expect(results.every((result) => ['applied', 'in-sync', 'skipped'].includes(result.status))).toBe(true);
+    expect(writeCount(env.simulator, 'ECS.RegisterTaskDefinition')).toBe(1);
+    expect(writeCount(env.simulator, 'ECS.UpdateService')).toBe(1);
+    const history = await env.ledger.commitHistory(commit);
+    const registerIntents = history.filter(
+      (entry) => entry.kind === 'intent' && entry.action === 'RegisterTaskDefinition',
+    );
+    const registerOutcomes = history.filter(
+      (entry) => entry.kind === 'outcome' && entry.action === 'RegisterTaskDefinition',
+    );
+    expect(registerIntents).toHaveLength(1);
+    expect(registerOutcomes).toHaveLength(1);
+  });
+
+  it('reconciles to the branch head, so an event for an older commit after a newer one changes nothing', async () => {
+    // Prepare
+    const env = await environment();
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    const older = await bumpImage(env.repo, '1.4.3');
+    await reconcile({ ...env.request, eventCommitId: older }, env.deps);
+    const newer = await bumpImage(env.repo, '1.4.4');
+    await reconcile({ ...env.request, eventCommitId: newer }, env.deps);
+    env.simulator.advance();
+    const writesBefore = writeCount(env.simulator);
+
+    // Act
+    const late = await reconcile({ ...env.request, eventCommitId: older }, env.deps);
+
+    // Assess
+    expect(late.commitId).toBe(newer);
+    expect(late.status).toBe('in-sync');
+    expect(writeCount(env.simulator)).toBe(writesBefore);
+    const web = env.simulator.services().find((service) => service.serviceName === 'web');
+    const running = env.simulator
+      .taskDefinitions()
+      .find((revision) => revision.taskDefinition.taskDefinitionArn === web?.taskDefinition);
+    expect(running?.taskDefinition.containerDefinitions?.[0]?.image).toMatch(/web:1\.4\.4$/);
+  });
+
+  it('makes no AWS write when the ledger cannot be written, and fails loudly', async () => {
+    // Prepare
+    const env = await environment({ ledgerTable: `missing-${randomUUID().slice(0, 8)}` });
+
+    // Act
+    const failure = await reconcile(env.request, env.deps).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'LedgerWriteError' });
+    expect(writeCount(env.simulator)).toBe(0);
+  });
+
+  it('fails a run whose live read is throttled without writing, and the next run converges', async () => {
+    // Prepare
+    const env = await environment();
+    env.simulator.injectFault('ECS.DescribeServices', 'throttle', 1);
+
+    // Act
+    const failure = await reconcile(env.request, env.deps).catch((error: unknown) => error);
+    const retry = await reconcile(env.request, env.deps);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'LiveReadError', retryable: true });
+    expect(retry.status).toBe('applied');
+    env.simulator.advance();
+    expect((await reconcile(env.request, env.deps)).status).toBe('in-sync');
+  });
+
+  it('stops a slow run whose lease expired, so two runs never interleave writes', async () => {
+    // Prepare: a lease of 1 s on a clock the test moves.
+    let clock = Date.now();
+    const env = await environment({ lockNow: () => clock, leaseMs: 1_000 });
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    await bumpImage(env.repo, '1.4.3');
+    env.simulator.resetCalls();
+    env.simulator.injectFault('ECS.RegisterTaskDefinition', { latencyMs: 300 }, 1);
+
+    // Act: the slow run registers; meanwhile its lease expires and a second run takes over.
+    const slow = reconcile({ ...env.request, runId: 'slow-run' }, env.deps).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    clock += 5_000;
+    const second = await reconcile({ ...env.request, runId: 'second-run' }, env.deps);
+    const slowResult = await slow;
+
+    // Assess
+    expect(second.status).toBe('applied');
+    expect(slowResult).toMatchObject({ name: 'LockLostError' });
+    expect(writeCount(env.simulator, 'ECS.UpdateService')).toBe(1);
+    const slowWrites = (await env.ledger.window({ since: new Date(Date.now() - 60_000).toISOString() })).filter(
+      (entry) => entry.runId === 'slow-run' && entry.kind === 'intent' && entry.action === 'UpdateService',
+    );
+    expect(slowWrites).toHaveLength(0);
+  });
+
+  it('applies nothing from a broken file and prunes nothing, and says which file and line', async () => {
+    // Prepare
+    const env = await environment();
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    await env.repo.commit(
+      { 'services/web.yaml': 'apiVersion: driftless/v1\nkind: EcsService\nmetadata: { name: web }\n' },
+      'break',
+    );
+    const writesBefore = writeCount(env.simulator);
+
+    // Act
+    const broken = await reconcile(env.request, env.deps);
+
+    // Assess
+    expect(broken.status).toBe('failed');
+    expect(broken.diagnostics).toEqual(
+      expect.arrayContaining([expect.objectContaining({ file: 'services/web.yaml', line: 3, code: 'E_SCHEMA' })]),
+    );
+    expect(writeCount(env.simulator)).toBe(writesBefore);
+    expect(env.simulator.services().find((service) => service.serviceName === 'web')?.status).toBe('ACTIVE');
+  });
+});
