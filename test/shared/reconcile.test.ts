@@ -229,6 +229,45 @@ describe('reconcile', () => {
     expect(slowWrites).toHaveLength(0);
   });
 
+  const FAULTY_APIS = [
+    'ECS.RegisterTaskDefinition',
+    'ECS.CreateService',
+    'ECS.UpdateService',
+    'ECS.TagResource',
+    'CloudFormation.CreateChangeSet',
+    'CloudFormation.DescribeChangeSet',
+    'CloudFormation.ExecuteChangeSet',
+  ] as const;
+  const FAULTS = ['throttle', 'server-error'] as const;
+
+  it.each(FAULTY_APIS.flatMap((api) => FAULTS.map((fault) => ({ api, fault }))))(
+    'converges through $fault on $api: retried, applied once, then in sync',
+    async ({ api, fault }) => {
+      // Prepare: creates exercise CreateService and the change-set calls; an image bump exercises the updates.
+      const env = await environment();
+      const creating = !['ECS.UpdateService', 'ECS.TagResource'].includes(api);
+      if (!creating) {
+        await reconcile(env.request, env.deps);
+        env.simulator.advance();
+        await bumpImage(env.repo, '1.4.3');
+      }
+      env.simulator.injectFault(api, fault, 2);
+
+      // Act
+      const result = await reconcile(env.request, env.deps);
+      env.simulator.advance();
+      const next = await reconcile(env.request, env.deps);
+
+      // Assess
+      expect(result.status).toBe('applied');
+      expect(next.status).toBe('in-sync');
+      expect(env.simulator.calls[api]).toBeGreaterThanOrEqual(3);
+      const intents = (await env.ledger.commitHistory(result.commitId!)).filter((entry) => entry.kind === 'intent');
+      const actionIds = intents.map((entry) => entry.actionId);
+      expect(new Set(actionIds).size).toBe(actionIds.length);
+    },
+  );
+
   it('applies nothing from a broken file and prunes nothing, and says which file and line', async () => {
     // Prepare
     const env = await environment();
