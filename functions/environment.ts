@@ -1,0 +1,78 @@
+/** The environment every driftless Lambda function reads once, at module load: names set by the CDK stack
+ * (infra/) and parsed here, so a missing or malformed value fails the cold start with a named error. */
+import { z } from 'zod';
+import { TerminalError } from '../shared/errors.ts';
+
+/** Environment variable names, shared with the CDK stack that sets them. */
+export const ENVIRONMENT = {
+  repository: 'DRIFTLESS_REPOSITORY',
+  branch: 'DRIFTLESS_BRANCH',
+  pathPrefix: 'DRIFTLESS_PATH_PREFIX',
+  installationId: 'DRIFTLESS_INSTALLATION_ID',
+  ledgerTable: 'DRIFTLESS_LEDGER_TABLE',
+  lockTable: 'DRIFTLESS_LOCK_TABLE',
+  eventBus: 'DRIFTLESS_EVENT_BUS',
+  allowedClusters: 'DRIFTLESS_ALLOWED_CLUSTERS',
+  stackNamePrefix: 'DRIFTLESS_STACK_NAME_PREFIX',
+  selfHeal: 'DRIFTLESS_SELF_HEAL',
+  prune: 'DRIFTLESS_PRUNE',
+} as const;
+
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const list = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+
+const schema = z.object({
+  [ENVIRONMENT.repository]: z.string().min(1),
+  [ENVIRONMENT.branch]: z.string().min(1),
+  [ENVIRONMENT.pathPrefix]: z.string().default(''),
+  [ENVIRONMENT.installationId]: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  [ENVIRONMENT.ledgerTable]: z.string().min(3),
+  [ENVIRONMENT.lockTable]: z.string().min(3),
+  [ENVIRONMENT.eventBus]: z.string().default('default'),
+  [ENVIRONMENT.allowedClusters]: list,
+  [ENVIRONMENT.stackNamePrefix]: z.string().default(''),
+  [ENVIRONMENT.selfHeal]: flag.default(true),
+  [ENVIRONMENT.prune]: flag.default(false),
+});
+
+export interface FunctionEnvironment {
+  readonly repository: string;
+  readonly branch: string;
+  readonly pathPrefix: string;
+  readonly installationId: string;
+  readonly ledgerTable: string;
+  readonly lockTable: string;
+  readonly eventBus: string;
+  /** The deployment's own allowlist: a declaration outside it is refused even if driftless.yaml allows it. */
+  readonly allowedClusters: readonly string[];
+  readonly stackNamePrefix: string;
+  /** Upper bounds the repository cannot raise: selfHeal false here means drift is recorded, never reverted. */
+  readonly selfHeal: boolean;
+  readonly prune: boolean;
+}
+
+export class ConfigurationError extends TerminalError {}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionEnvironment {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new ConfigurationError(`the function's environment is incomplete or malformed: ${problems}`);
+  }
+  const value = parsed.data;
+  return {
+    repository: value[ENVIRONMENT.repository],
+    branch: value[ENVIRONMENT.branch],
+    pathPrefix: value[ENVIRONMENT.pathPrefix],
+    installationId: value[ENVIRONMENT.installationId],
+    ledgerTable: value[ENVIRONMENT.ledgerTable],
+    lockTable: value[ENVIRONMENT.lockTable],
+    eventBus: value[ENVIRONMENT.eventBus],
+    allowedClusters: value[ENVIRONMENT.allowedClusters],
+    stackNamePrefix: value[ENVIRONMENT.stackNamePrefix],
+    selfHeal: value[ENVIRONMENT.selfHeal],
+    prune: value[ENVIRONMENT.prune],
+  };
+}
