@@ -11,11 +11,12 @@ import { DriftlessError } from './errors.ts';
 import { CloudFormationLiveReader } from './live/cloudformation.ts';
 import { EcsLiveReader } from './live/ecs.ts';
 import { type LiveReaders, readLiveState } from './live/read.ts';
-import type { Plan } from './plan/plan.ts';
+import type { Action, Plan } from './plan/plan.ts';
 import { buildPlan } from './plan/plan.ts';
 import type { GitSource } from './source/git-source.ts';
-import type { Diagnostic } from './spec/diagnostics.ts';
-import { loadRepository } from './spec/repository.ts';
+import { clusterName } from './spec/checks.ts';
+import { compareDiagnostics, type Diagnostic, diagnostic } from './spec/diagnostics.ts';
+import { loadRepository, type RepositorySnapshot } from './spec/repository.ts';
 
 /** What a run needs of the lock: a lease it can check before each write and give back at the end. */
 export interface RunLock {
@@ -54,8 +55,21 @@ export interface ReconcileRequest {
   readonly dryRun?: boolean;
   readonly allowEmpty?: boolean;
   readonly runId?: string;
+  /** What the deployment allows, whatever driftless.yaml says: targets are confined twice. */
+  readonly limits?: DeploymentLimits;
   /** Apply options passed through (retry pacing in tests, change-set polling). */
   readonly applyOptions?: Parameters<typeof applyPlan>[0]['options'];
+}
+
+export interface DeploymentLimits {
+  /** ECS clusters (names) the installation may touch. */
+  readonly allowedClusters?: readonly string[];
+  /** Stack names must start with this. */
+  readonly stackNamePrefix?: string;
+  /** false: drift found by a sweep is recorded and announced, never reverted. */
+  readonly selfHeal?: boolean;
+  /** false: nothing is pruned, whatever driftless.yaml says. */
+  readonly prune?: boolean;
 }
 
 export type ReconcileStatus = 'applied' | 'in-sync' | 'partial' | 'skipped' | 'failed';
@@ -69,6 +83,8 @@ export interface ReconcileResult {
   readonly apply?: ApplyResult;
   /** Why a run was skipped or failed. */
   readonly reason?: string;
+  /** Resources whose drift a sweep found and left in place because self-heal is off. */
+  readonly driftHeld?: readonly string[];
 }
 
 /** How often a running reconcile renews its lease; well inside the lease time. */
@@ -98,7 +114,10 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
   const stopRenewal = lease.startAutoRenew(RENEW_INTERVAL_MS);
   try {
     const commitId = await deps.source.resolveRef(request.branch);
-    const snapshot = await loadRepository(deps.source, { ref: commitId, prefix: request.prefix ?? '' });
+    const snapshot = confine(
+      await loadRepository(deps.source, { ref: commitId, prefix: request.prefix ?? '' }),
+      request.limits,
+    );
     const commit = await deps.source.commitInfo(commitId);
     const context: RunContext = {
       ...baseContext,
@@ -112,7 +131,20 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       cloudFormation: new CloudFormationLiveReader({ client: deps.cloudFormation }),
     };
     const live = await readLiveState(snapshot, readers, { installationId: request.installationId });
-    const plan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
+    const fullPlan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
+    const { plan, held } = holdDrift(fullPlan, snapshot, request);
+    for (const action of held) {
+      await deps.ledger.append({
+        ...context,
+        entryId: newEntryId(now()),
+        kind: 'outcome',
+        time: now(),
+        resourceId: action.id,
+        changes: action.changes,
+        result: 'skipped',
+        reason: 'drift detected; self-heal is off, so it is recorded and announced, not reverted',
+      });
+    }
     const apply = await applyPlan({
       plan,
       snapshot,
@@ -138,7 +170,16 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
         ? `${errors.length} declaration errors: nothing applied from ${[...new Set(errors.map((d) => d.file))].join(', ')}; pruning blocked`
         : undefined;
     await deps.ledger.append(runEntry(context, now(), status, reason, summaryOf(apply)));
-    return { runId, status, commitId, diagnostics: snapshot.diagnostics, plan, apply, ...(reason ? { reason } : {}) };
+    return {
+      runId,
+      status,
+      commitId,
+      diagnostics: snapshot.diagnostics,
+      plan: fullPlan,
+      apply,
+      driftHeld: held.map((action) => action.id),
+      ...(reason ? { reason } : {}),
+    };
   } catch (error) {
     if (error instanceof DriftlessError) {
       const reason = `${error.name}: ${error.message}`;
@@ -154,6 +195,96 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     stopRenewal();
     await lease.release();
   }
+}
+
+/** Refuses, before any AWS call, declarations outside what the deployment allows, and turns pruning off when the
+ * deployment does; each refusal is an error diagnostic, so it also blocks pruning for the run. */
+export function confine(snapshot: RepositorySnapshot, limits: DeploymentLimits | undefined): RepositorySnapshot {
+  if (!limits) return snapshot;
+  const refused: Diagnostic[] = [];
+  const declarations = snapshot.declarations.filter((declaration) => {
+    if (declaration.kind === 'EcsService' && limits.allowedClusters) {
+      const cluster = clusterName(declaration.document.metadata.cluster);
+      if (!limits.allowedClusters.map(clusterName).includes(cluster)) {
+        refused.push(
+          diagnostic(
+            'E_TARGET',
+            declaration.location,
+            `cluster ${cluster} is not one this installation may touch (allowed: ${limits.allowedClusters.join(', ') || 'none'})`,
+          ),
+        );
+        return false;
+      }
+    }
+    if (declaration.kind === 'CloudFormationStack' && limits.stackNamePrefix !== undefined) {
+      if (!declaration.document.metadata.name.startsWith(limits.stackNamePrefix)) {
+        refused.push(
+          diagnostic(
+            'E_TARGET',
+            declaration.location,
+            `stack ${declaration.document.metadata.name} does not start with ${limits.stackNamePrefix}, the prefix this installation may touch`,
+          ),
+        );
+        return false;
+      }
+    }
+    return true;
+  });
+  const settings =
+    snapshot.settings && limits.prune === false
+      ? {
+          ...snapshot.settings,
+          document: {
+            ...snapshot.settings.document,
+            spec: {
+              ...snapshot.settings.document.spec,
+              sync: { ...snapshot.settings.document.spec.sync, prune: false },
+            },
+          },
+        }
+      : snapshot.settings;
+  return {
+    ...snapshot,
+    ...(settings ? { settings } : {}),
+    declarations,
+    diagnostics: [...snapshot.diagnostics, ...refused].sort(compareDiagnostics),
+    pruneBlocked: snapshot.pruneBlocked || refused.length > 0,
+  };
+}
+
+/** A sweep with self-heal off records drift instead of reverting it: those resources' writes are held back. */
+function holdDrift(
+  plan: Plan,
+  snapshot: RepositorySnapshot,
+  request: ReconcileRequest,
+): { plan: Plan; held: Action[] } {
+  if (request.trigger !== 'schedule' && request.trigger !== 'manual-change') return { plan, held: [] };
+  const settingsSelfHeal = snapshot.settings?.document.spec.sync.selfHeal ?? true;
+  const selfHealOf = new Map(
+    snapshot.declarations.map((declaration) => [
+      declaration.id,
+      request.limits?.selfHeal !== false && (declaration.document.sync?.selfHeal ?? settingsSelfHeal),
+    ]),
+  );
+  const drifted = (action: Action) =>
+    (action.type === 'update' || action.type === 'register-task-definition') && selfHealOf.get(action.id) === false;
+  const held = plan.actions.filter((action) => drifted(action) && action.type === 'update');
+  if (held.length === 0) return { plan, held: [] };
+  const heldIds = new Set(held.map((action) => action.id));
+  const actions = plan.actions.map((action) =>
+    heldIds.has(action.id) && drifted(action) ? { ...action, type: 'in-sync' as const, changes: [] } : action,
+  );
+  // Keep one action per held resource, so its changes stay visible to whoever reads the held list.
+  const deduplicated = actions.filter(
+    (action, index) => !(heldIds.has(action.id) && actions.findIndex((other) => other.id === action.id) !== index),
+  );
+  return {
+    plan: { ...plan, actions: deduplicated },
+    held: held.map((action) => ({
+      ...action,
+      changes: plan.actions.filter((candidate) => candidate.id === action.id).flatMap((candidate) => candidate.changes),
+    })),
+  };
 }
 
 function statusOf(apply: ApplyResult, pruneBlocked: boolean): ReconcileStatus {

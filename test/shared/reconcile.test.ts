@@ -229,6 +229,54 @@ describe('reconcile', () => {
     expect(slowWrites).toHaveLength(0);
   });
 
+  it('refuses declarations outside what the deployment allows, before any AWS call for them', async () => {
+    // Prepare
+    const env = await environment();
+
+    // Act
+    const result = await reconcile(
+      { ...env.request, limits: { allowedClusters: ['staging'], stackNamePrefix: 'platform-' } },
+      env.deps,
+    );
+
+    // Assess
+    expect(result.diagnostics.filter((d) => d.code === 'E_TARGET').map((d) => d.file)).toEqual([
+      'services/web.yaml',
+      'services/worker.yaml',
+    ]);
+    expect(env.simulator.services()).toEqual([]);
+    expect(env.simulator.stacks().map((stack) => stack.stackName)).toEqual(['platform-network']);
+    expect(env.simulator.calls['ECS.DescribeServices'] ?? 0).toBe(0);
+  });
+
+  it('records drift found by a sweep and leaves it in place when the deployment turns self-heal off', async () => {
+    // Prepare
+    const env = await environment();
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    env.simulator.driftService('prod', 'web', (service) => {
+      service.desiredCount = 1;
+    });
+    const writesBefore = writeCount(env.simulator);
+
+    // Act
+    const sweep = await reconcile({ ...env.request, trigger: 'schedule', limits: { selfHeal: false } }, env.deps);
+    const writesAfterSweep = writeCount(env.simulator);
+    const healing = await reconcile({ ...env.request, trigger: 'schedule' }, env.deps);
+
+    // Assess
+    expect(sweep.driftHeld).toEqual(['EcsService:prod/web']);
+    expect(writesAfterSweep).toBe(writesBefore);
+    expect(healing.status).toBe('applied');
+    expect(env.simulator.services().find((service) => service.serviceName === 'web')?.desiredCount).toBe(3);
+    const held = (await env.ledger.resourceHistory('EcsService:prod/web')).find((entry) => entry.result === 'skipped');
+    expect(held).toMatchObject({
+      trigger: 'schedule',
+      reason: 'drift detected; self-heal is off, so it is recorded and announced, not reverted',
+      changes: [{ path: '/spec/desiredCount', before: 1, after: 3 }],
+    });
+  });
+
   const FAULTY_APIS = [
     'ECS.RegisterTaskDefinition',
     'ECS.CreateService',
