@@ -54,6 +54,9 @@ export interface LoadOptions {
   readonly ref: string;
   /** Folder inside the repository that holds driftless.yaml and the declarations. */
   readonly prefix?: string;
+  /** File texts by Git blob id. Blobs are immutable, so a warm process keeps this across runs and reads only the
+   * files a commit changed. */
+  readonly blobCache?: Map<string, string>;
 }
 
 export function identityOf(parsed: ParsedDocument): string | undefined {
@@ -78,7 +81,8 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
   const diagnostics: Diagnostic[] = [];
 
   const candidates = entries.filter((entry) => isDeclarationCandidate(entry.path, prefix));
-  const texts = await readTexts(source, commitId, candidates, diagnostics);
+  const cache = options.blobCache;
+  const texts = await readTexts(source, commitId, candidates, diagnostics, cache);
 
   const parsedFiles = new Map<string, ParsedDocument[]>();
   const fileDiagnostics = new Map<string, Diagnostic[]>();
@@ -127,7 +131,7 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
         } else firstById.set(id, parsed.location);
       }
       if (parsed.kind === 'CloudFormationStack') {
-        const template = await readTemplate(source, commitId, prefix, parsed, byPath, found);
+        const template = await readTemplate(source, commitId, prefix, parsed, byPath, found, cache);
         if (template) templates.set(file + parsed.location.line, template);
       }
     }
@@ -188,12 +192,13 @@ async function readTexts(
   commitId: string,
   entries: readonly FileEntry[],
   diagnostics: Diagnostic[],
+  cache: Map<string, string> | undefined,
 ): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
   const queue = [...entries];
   const worker = async () => {
     for (let entry = queue.shift(); entry; entry = queue.shift()) {
-      const text = await readText(source, commitId, entry, diagnostics);
+      const text = await readText(source, commitId, entry, diagnostics, cache);
       if (text !== undefined) texts.set(entry.path, text);
     }
   };
@@ -207,7 +212,10 @@ async function readText(
   commitId: string,
   entry: FileEntry,
   diagnostics: Diagnostic[],
+  cache?: Map<string, string>,
 ): Promise<string | undefined> {
+  const cached = cache?.get(entry.blobId);
+  if (cached !== undefined) return cached;
   const start = { file: entry.path, line: 1, column: 1 };
   if (entry.type === 'symlink') {
     diagnostics.push(diagnostic('E_PATH', start, 'the file is a symbolic link; driftless does not follow links'));
@@ -228,7 +236,9 @@ async function readText(
     throw error;
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+    cache?.set(entry.blobId, text);
+    return text;
   } catch {
     diagnostics.push(diagnostic('E_YAML', start, 'the file is not UTF-8 text'));
     return undefined;
@@ -324,6 +334,7 @@ async function readTemplate(
   parsed: ParsedDocument & { kind: 'CloudFormationStack' },
   byPath: ReadonlyMap<string, FileEntry>,
   found: Diagnostic[],
+  cache: Map<string, string> | undefined,
 ): Promise<CloudFormationStackDeclaration['template'] | undefined> {
   const at = parsed.locate(['spec', 'template']);
   const resolved = resolveTemplatePath(parsed.location.file, parsed.document.spec.template);
@@ -346,7 +357,7 @@ async function readTemplate(
     return undefined;
   }
   const problems: Diagnostic[] = [];
-  const body = await readText(source, commitId, entry, problems);
+  const body = await readText(source, commitId, entry, problems, cache);
   if (body === undefined) {
     for (const problem of problems) found.push({ ...problem, ...at, message: `template ${path}: ${problem.message}` });
     return undefined;

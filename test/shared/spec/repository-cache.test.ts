@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GitSource } from '../../../shared/source/git-source.ts';
+import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import { loadRepository } from '../../../shared/spec/repository.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
+import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
+
+/** Counts file reads, to show what a warm cache saves. */
+function counting(source: GitSource): GitSource & { reads: string[] } {
+  const reads: string[] = [];
+  return {
+    description: source.description,
+    reads,
+    resolveRef: (ref) => source.resolveRef(ref),
+    listFiles: (commit, prefix) => source.listFiles(commit, prefix),
+    readFile: (commit, path) => {
+      reads.push(path);
+      return source.readFile(commit, path);
+    },
+    changedFiles: (from, to, prefix) => source.changedFiles(from, to, prefix),
+    commitInfo: (commit) => source.commitInfo(commit),
+  };
+}
+
+describe('loadRepository with a blob cache', () => {
+  let repo: TestRepo | undefined;
+  afterEach(async () => repo?.cleanup());
+
+  it('reads only the files a new commit changed, and loads the same declarations', async () => {
+    // Prepare
+    repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
+    const source = counting(new LocalGitSource({ repoDir: repo.dir }));
+    const cache = new Map<string, string>();
+    await loadRepository(source, { ref: 'main', blobCache: cache });
+    const web = (await readTree(EXAMPLE_REPO_DIR))['services/web.yaml']!.toString();
+    await repo.commit({ 'services/web.yaml': web.replace('web:1.4.2', 'web:1.4.3') }, 'bump');
+    source.reads.length = 0;
+
+    // Act
+    const warm = await loadRepository(source, { ref: 'main', blobCache: cache });
+    const cold = await loadRepository(new LocalGitSource({ repoDir: repo.dir }), { ref: 'main' });
+
+    // Assess
+    expect(source.reads).toEqual(['services/web.yaml']);
+    expect(warm.declarations).toEqual(cold.declarations);
+    expect(warm.diagnostics).toEqual(cold.diagnostics);
+  });
+});
