@@ -37,6 +37,8 @@ export interface ReconcileDependencies {
   readonly lock: RunLock;
   /** Readers to reuse across runs (their task-definition and template caches); built from the clients if absent. */
   readonly readers?: LiveReaders;
+  /** File texts by blob id, kept by a warm process so a run reads only what changed. */
+  readonly blobCache?: Map<string, string>;
   readonly now?: () => number;
   readonly sleep?: (milliseconds: number) => Promise<void>;
 }
@@ -51,6 +53,9 @@ export interface ReconcileRequest {
   readonly installationId: string;
   /** The commit the triggering event named: recorded, never applied; the run applies the head it reads. */
   readonly eventCommitId?: string;
+  /** Reconcile only the declarations whose files changed since this commit (a push's previous head); the sweep
+   * reconciles everything and is the only run that prunes. Unknown or unrelated history means a full run. */
+  readonly changedSince?: string;
   readonly pushedBy?: string;
   readonly dryRun?: boolean;
   readonly allowEmpty?: boolean;
@@ -114,10 +119,13 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
   const stopRenewal = lease.startAutoRenew(RENEW_INTERVAL_MS);
   try {
     const commitId = await deps.source.resolveRef(request.branch);
-    const snapshot = confine(
-      await loadRepository(deps.source, { ref: commitId, prefix: request.prefix ?? '' }),
-      request.limits,
-    );
+    const loaded = await loadRepository(deps.source, {
+      ref: commitId,
+      prefix: request.prefix ?? '',
+      ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
+    });
+    const scoped = await scopeToChanges(loaded, request, deps.source, commitId);
+    const snapshot = confine(scoped.snapshot, request.limits);
     const commit = await deps.source.commitInfo(commitId);
     const context: RunContext = {
       ...baseContext,
@@ -130,7 +138,11 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       ecs: new EcsLiveReader({ client: deps.ecs }),
       cloudFormation: new CloudFormationLiveReader({ client: deps.cloudFormation }),
     };
-    const live = await readLiveState(snapshot, readers, { installationId: request.installationId });
+    const live = await readLiveState(
+      snapshot,
+      readers,
+      scoped.targeted ? {} : { installationId: request.installationId },
+    );
     const fullPlan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
     const { plan, held } = holdDrift(fullPlan, snapshot, request);
     for (const action of held) {
@@ -195,6 +207,37 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     stopRenewal();
     await lease.release();
   }
+}
+
+/** A push reconciles what it changed: the declarations whose files (or templates) differ from `changedSince`.
+ * A change to Settings, or history that cannot be compared, means everything. */
+async function scopeToChanges(
+  snapshot: RepositorySnapshot,
+  request: ReconcileRequest,
+  source: GitSource,
+  commitId: string,
+): Promise<{ snapshot: RepositorySnapshot; targeted: boolean }> {
+  if (!request.changedSince || request.changedSince === commitId || /^0+$/.test(request.changedSince)) {
+    return { snapshot, targeted: false };
+  }
+  let changes: Awaited<ReturnType<GitSource['changedFiles']>>;
+  try {
+    changes = await source.changedFiles(request.changedSince, commitId, snapshot.prefix);
+  } catch {
+    // A force-push can leave the previous head unreachable: a full run is always correct.
+    return { snapshot, targeted: false };
+  }
+  const changed = new Set(
+    changes.flatMap((change) => [change.path, ...(change.previousPath ? [change.previousPath] : [])]),
+  );
+  const settingsChanged = [...changed].some((path) => /(^|\/)driftless\.ya?ml$/.test(path));
+  if (settingsChanged) return { snapshot, targeted: false };
+  const declarations = snapshot.declarations.filter(
+    (declaration) =>
+      changed.has(declaration.location.file) ||
+      (declaration.kind === 'CloudFormationStack' && changed.has(declaration.template.path)),
+  );
+  return { snapshot: { ...snapshot, declarations }, targeted: true };
 }
 
 /** Refuses, before any AWS call, declarations outside what the deployment allows, and turns pruning off when the

@@ -229,6 +229,28 @@ describe('reconcile', () => {
     expect(slowWrites).toHaveLength(0);
   });
 
+  it('reconciles only what a push changed, reading only the changed file from a warm cache', async () => {
+    // Prepare
+    const env = await environment();
+    const cache = new Map<string, string>();
+    const deps = { ...env.deps, blobCache: cache };
+    const first = await reconcile(env.request, deps);
+    env.simulator.advance();
+    const pushed = await bumpImage(env.repo, '1.4.3');
+    env.simulator.resetCalls();
+
+    // Act
+    const push = await reconcile({ ...env.request, eventCommitId: pushed, changedSince: first.commitId }, deps);
+
+    // Assess
+    expect(push.status).toBe('applied');
+    expect(push.plan?.actions.map((action) => action.id)).toEqual(['EcsService:prod/web', 'EcsService:prod/web']);
+    expect(env.simulator.calls['ECS.DescribeServices']).toBe(1);
+    expect(env.simulator.calls['ECS.ListServices'] ?? 0).toBe(0);
+    expect(env.simulator.calls['CloudFormation.DescribeStacks'] ?? 0).toBe(0);
+    expect(writeCount(env.simulator, 'ECS.UpdateService')).toBe(1);
+  });
+
   it('refuses declarations outside what the deployment allows, before any AWS call for them', async () => {
     // Prepare
     const env = await environment();
