@@ -645,17 +645,30 @@ class Applier {
       if (!serviceArn) throw new TerminalError(`no service ARN for ${declaration.id} to tag`);
       return command();
     };
-    await this.write(state, {
-      api: 'TagResource',
-      changes: tagChanges,
-      bucket: this.buckets.serviceWrites,
-      reason: 'the declared tags and driftless provenance',
-      send: () =>
-        send(() =>
-          this.input.clients.ecs.send(new TagResourceCommand({ resourceArn, tags: tags.map((tag) => ({ ...tag })) })),
-        ),
-      references: () => ({ serviceArn: resourceArn }),
-    });
+    // Only tags that differ are written: a drift revert at the same commit finds them all in place already, and
+    // every write spends the service-write budget ECS shares with the rollouts.
+    const current = new Map(
+      (Array.isArray(liveTags) ? liveTags : []).map((tag: { key?: unknown; value?: unknown }) => [
+        String(tag?.key),
+        String(tag?.value ?? ''),
+      ]),
+    );
+    const outdated = tags.filter((tag) => current.get(tag.key) !== tag.value);
+    if (outdated.length > 0) {
+      await this.write(state, {
+        api: 'TagResource',
+        changes: tagChanges,
+        bucket: this.buckets.serviceWrites,
+        reason: 'the declared tags and driftless provenance',
+        send: () =>
+          send(() =>
+            this.input.clients.ecs.send(
+              new TagResourceCommand({ resourceArn, tags: outdated.map((tag) => ({ ...tag })) }),
+            ),
+          ),
+        references: () => ({ serviceArn: resourceArn }),
+      });
+    }
     const declaredKeys = new Set(tags.map((tag) => tag.key));
     const stale = (Array.isArray(liveTags) ? liveTags : [])
       .map((tag: { key?: unknown }) => (typeof tag?.key === 'string' ? tag.key : undefined))

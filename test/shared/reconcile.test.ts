@@ -251,6 +251,25 @@ describe('reconcile', () => {
     expect(writeCount(env.simulator, 'ECS.UpdateService')).toBe(1);
   });
 
+  it('reverts a scaled service with one UpdateService and no tag write, since its tags are already right', async () => {
+    // Prepare
+    const env = await environment();
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    env.simulator.driftService('prod', 'web', (service) => {
+      service.desiredCount = 1;
+    });
+    env.simulator.resetCalls();
+
+    // Act
+    const sweep = await reconcile({ ...env.request, trigger: 'schedule' }, env.deps);
+
+    // Assess
+    expect(sweep.status).toBe('applied');
+    expect(writeCount(env.simulator)).toBe(1);
+    expect(writeCount(env.simulator, 'ECS.UpdateService')).toBe(1);
+  });
+
   it('refuses declarations outside what the deployment allows, before any AWS call for them', async () => {
     // Prepare
     const env = await environment();
