@@ -138,11 +138,10 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       ecs: new EcsLiveReader({ client: deps.ecs }),
       cloudFormation: new CloudFormationLiveReader({ client: deps.cloudFormation }),
     };
-    const live = await readLiveState(
-      snapshot,
-      readers,
-      scoped.targeted ? {} : { installationId: request.installationId },
-    );
+    // Orphans are looked for only when they could be pruned: listing costs a ListServices page per 100 services and
+    // a DescribeServices per 10 on every sweep, which a repository that never prunes should not pay.
+    const listOrphans = !scoped.targeted && snapshot.settings?.document.spec.sync.prune === true;
+    const live = await readLiveState(snapshot, readers, listOrphans ? { installationId: request.installationId } : {});
     const fullPlan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
     const { plan, held } = holdDrift(fullPlan, snapshot, request);
     for (const action of held) {

@@ -270,6 +270,43 @@ describe('reconcile', () => {
     expect(writeCount(env.simulator, 'ECS.UpdateService')).toBe(1);
   });
 
+  it('prunes a managed service whose declaration was deleted, when driftless.yaml turns pruning on', async () => {
+    // Prepare
+    const env = await environment();
+    const settings = (await readTree(EXAMPLE_REPO_DIR))['driftless.yaml']!.toString();
+    await env.repo.commit(
+      {
+        'driftless.yaml': settings
+          .replace('prune: false', 'prune: true')
+          .replace('maxPruneFraction: 0.2', 'maxPruneFraction: 0.5'),
+      },
+      'enable pruning',
+    );
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    await env.repo.commit({ 'services/worker.yaml': null }, 'retire the worker');
+
+    // Act
+    const sweep = await reconcile({ ...env.request, trigger: 'schedule' }, env.deps);
+    env.simulator.advance();
+
+    // Assess
+    expect(sweep.apply?.resources.find((resource) => resource.id === 'EcsService:prod/worker')?.outcome).toBe(
+      'applied',
+    );
+    expect(env.simulator.services().find((service) => service.serviceName === 'worker')?.status).toBe('INACTIVE');
+    expect(env.simulator.services().find((service) => service.serviceName === 'web')?.status).toBe('ACTIVE');
+    const intents = (await env.ledger.resourceHistory('EcsService:prod/worker')).filter(
+      (entry) => entry.kind === 'intent',
+    );
+    expect(intents.map((entry) => entry.action)).toEqual([
+      'DeleteService',
+      'UpdateService',
+      'CreateService',
+      'RegisterTaskDefinition',
+    ]);
+  });
+
   it('refuses declarations outside what the deployment allows, before any AWS call for them', async () => {
     // Prepare
     const env = await environment();

@@ -9,10 +9,10 @@ import { EcsLiveReader } from '../../../shared/live/ecs.ts';
 import { readLiveState } from '../../../shared/live/read.ts';
 import { buildPlan, type ManagedResource } from '../../../shared/plan/plan.ts';
 import type { EcsServiceDeclaration, RepositorySnapshot } from '../../../shared/spec/repository.ts';
+import { MemoryLedger } from '../../support/memory-ledger.ts';
 import { seedService } from '../../support/seed.ts';
 import { type AwsSimulator, createAwsSimulator } from '../../support/simulator/index.ts';
 import { snapshotOf } from '../../support/snapshots.ts';
-import { MemoryLedger } from './memory-ledger.ts';
 
 // ------------------------------------------------------------------------------------------------ fixtures
 

@@ -1,6 +1,6 @@
 /** An in-memory AuditLedger for tests: keeps every entry, answers the port's queries, and fails on request. */
-import type { AuditLedger, LedgerEntry, TimeWindow } from '../../../shared/audit/ledger.ts';
-import { LedgerWriteError } from '../../../shared/errors.ts';
+import type { AuditLedger, LedgerEntry, TimeWindow } from '../../shared/audit/ledger.ts';
+import { LedgerWriteError } from '../../shared/errors.ts';
 
 export class MemoryLedger implements AuditLedger {
   /** Every entry appended, in append order. */
