@@ -2,6 +2,7 @@
  * (infra/) and parsed here, so a missing or malformed value fails the cold start with a named error. */
 import { z } from 'zod';
 import { TerminalError } from '../shared/errors.ts';
+import type { DeploymentLimits } from '../shared/reconcile.ts';
 
 /** Environment variable names, shared with the CDK stack that sets them. */
 export const ENVIRONMENT = {
@@ -19,9 +20,12 @@ export const ENVIRONMENT = {
 } as const;
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
-const list = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
 
 const schema = z.object({
   [ENVIRONMENT.repository]: z.string().min(1),
@@ -74,5 +78,15 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionE
     stackNamePrefix: value[ENVIRONMENT.stackNamePrefix],
     selfHeal: value[ENVIRONMENT.selfHeal],
     prune: value[ENVIRONMENT.prune],
+  };
+}
+
+/** What the deployment allows, whatever driftless.yaml says: passed to every run as its limits. */
+export function limitsOf(environment: FunctionEnvironment): DeploymentLimits {
+  return {
+    allowedClusters: environment.allowedClusters,
+    stackNamePrefix: environment.stackNamePrefix,
+    selfHeal: environment.selfHeal,
+    prune: environment.prune,
   };
 }

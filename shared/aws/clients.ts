@@ -3,6 +3,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeCommitClient, type CodeCommitClientConfig } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
 export interface AwsClientOptions {
   /** AWS region; defaults to the SDK's own resolution (AWS_REGION, profile). */
@@ -46,4 +47,8 @@ export function cloudFormationClient(options: AwsClientOptions = {}): CloudForma
 
 export function dynamoDbClient(options: AwsClientOptions = {}): DynamoDBClient {
   return new DynamoDBClient(commonConfig(options));
+}
+
+export function eventBridgeClient(options: AwsClientOptions = {}): EventBridgeClient {
+  return new EventBridgeClient(commonConfig(options));
 }

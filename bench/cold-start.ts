@@ -1,0 +1,76 @@
+/** Cold start of each Lambda function: bundle size and module initialisation time (a fresh `node` process importing
+ * the bundle, median of several runs), next to the same for a bundle that leaves the AWS SDK external. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { ENVIRONMENT } from '../functions/environment.ts';
+import { esbuildOptions, FUNCTION_NAMES, REPOSITORY_ROOT } from '../infra/bundling.ts';
+
+/** What the stack sets, so module initialisation runs as in Lambda (it reads and checks the environment). */
+const FUNCTION_ENV: Record<string, string> = {
+  [ENVIRONMENT.repository]: 'platform-config',
+  [ENVIRONMENT.branch]: 'main',
+  [ENVIRONMENT.installationId]: 'bench',
+  [ENVIRONMENT.ledgerTable]: 'driftless-ledger',
+  [ENVIRONMENT.lockTable]: 'driftless-lock',
+  [ENVIRONMENT.allowedClusters]: 'prod',
+  [ENVIRONMENT.stackNamePrefix]: 'platform-',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  POWERTOOLS_SERVICE_NAME: 'driftless',
+};
+
+/** Imports the bundle in a fresh process and reports, in ms, how long the import took (init, not process start). */
+const IMPORT_AND_TIME = `const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));`;
+
+async function initMs(bundle: string, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--no-warnings', '--input-type=module', '-e', IMPORT_AND_TIME, bundle],
+      { env: { ...FUNCTION_ENV, PATH: process.env.PATH ?? '' }, cwd: REPOSITORY_ROOT },
+    );
+    times.push(Number(stdout));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+}
+
+export interface ColdStart {
+  readonly name: string;
+  readonly bundleKb: number;
+  readonly initMs: number;
+  readonly externalBundleKb: number;
+  readonly externalInitMs: number;
+}
+
+export async function coldStarts(runs: number): Promise<ColdStart[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'driftless-bundles-'));
+  try {
+    const results: ColdStart[] = [];
+    for (const name of FUNCTION_NAMES) {
+      const bundled = join(dir, `${name}.mjs`);
+      await build(esbuildOptions(name, bundled));
+      // The comparison bundle keeps the SDK out, as when relying on the runtime's copy; it resolves the SDK from
+      // this repository's node_modules, so it is written next to it.
+      const externalInRepo = join(REPOSITORY_ROOT, 'node_modules', '.cache', `driftless-${name}.external.mjs`);
+      await build({ ...esbuildOptions(name, externalInRepo), external: ['@aws-sdk/*', '@smithy/*'] });
+      results.push({
+        name,
+        bundleKb: (await stat(bundled)).size / 1024,
+        initMs: await initMs(bundled, runs),
+        externalBundleKb: (await stat(externalInRepo)).size / 1024,
+        externalInitMs: await initMs(externalInRepo, runs),
+      });
+      await rm(externalInRepo, { force: true });
+    }
+    return results;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,319 @@
+/** `npm run bench`: the reconciler's speed, API calls against their floor, memory and cost, measured on the
+ * simulator with per-call latency and the published ECS token buckets enforced. Prints a table and writes
+ * bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
+import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
+import { EcsLiveReader } from '../shared/live/ecs.ts';
+import { type ReconcileDependencies, reconcile } from '../shared/reconcile.ts';
+import { loadRepository } from '../shared/spec/repository.ts';
+import { MemoryLedger } from '../test/support/memory-ledger.ts';
+import { type AwsSimulator, createAwsSimulator } from '../test/support/simulator/index.ts';
+import { coldStarts } from './cold-start.ts';
+import { monthlyCost } from './cost.ts';
+import { fleetFiles, MemoryGitSource, MemoryLock, seedFleet, serviceYaml } from './support.ts';
+
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const LATENCY_MS = Number(args.find((arg) => arg.startsWith('--latency='))?.split('=')[1] ?? 30);
+const WRITE_APIS = [
+  'ECS.RegisterTaskDefinition',
+  'ECS.CreateService',
+  'ECS.UpdateService',
+  'ECS.DeleteService',
+  'ECS.TagResource',
+  'ECS.UntagResource',
+];
+
+interface Fleet {
+  readonly simulator: AwsSimulator;
+  readonly source: MemoryGitSource;
+  readonly deps: ReconcileDependencies;
+  readonly families: number;
+  throttles: number;
+  /** When the first UpdateService of the current run was sent. */
+  updateSentAt?: number;
+}
+
+async function fleet(count: number): Promise<Fleet> {
+  const files = fleetFiles(count);
+  const source = new MemoryGitSource(files, LATENCY_MS);
+  const blobCache = new Map<string, string>();
+  const simulator = createAwsSimulator({ latencyMs: LATENCY_MS, enforceRateLimits: true, seed: count });
+  const snapshot = await loadRepository(new MemoryGitSource(files, 0), { ref: 'main', blobCache });
+  seedFleet(simulator, snapshot);
+  const state: Fleet = {
+    simulator,
+    source,
+    families: new Set(
+      snapshot.declarations.map((d) => (d.kind === 'EcsService' ? d.document.spec.taskDefinition.family : '')),
+    ).size,
+    throttles: 0,
+    deps: {
+      source,
+      ecs: simulator.ecs,
+      cloudFormation: simulator.cloudFormation,
+      ledger: new MemoryLedger(),
+      lock: new MemoryLock(),
+      readers: {
+        ecs: new EcsLiveReader({ client: simulator.ecs }),
+        cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
+      },
+      blobCache,
+    },
+  };
+  // Count throttling the client saw, and note when UpdateService goes out (the push latency's end point).
+  const send = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
+  (simulator.ecs as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
+    if ((command as { constructor: { name: string } }).constructor.name === 'UpdateServiceCommand')
+      state.updateSentAt ??= performance.now();
+    try {
+      return await send(command);
+    } catch (error) {
+      if ((error as Error).name === 'ThrottlingException') state.throttles += 1;
+      throw error;
+    }
+  };
+  return state;
+}
+
+function callsOf(simulator: AwsSimulator): Record<string, number> {
+  return Object.fromEntries(Object.entries(simulator.calls).filter(([, count]) => count > 0));
+}
+
+function writesOf(calls: Record<string, number>): number {
+  return WRITE_APIS.reduce((sum, api) => sum + (calls[api] ?? 0), 0);
+}
+
+const request = { repository: 'bench', branch: 'main', installationId: 'bench' } as const;
+
+async function timed<T>(run: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const start = performance.now();
+  const value = await run();
+  return { value, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Seconds the published DescribeServices bucket needs for `calls` requests: the burst is free, the rest at 20/s. */
+function describeServicesTimeFloor(calls: number): number {
+  const { capacity, refillPerSecond } = ECS_RATE_LIMITS.describeServices;
+  return Math.max(0, calls - capacity) / refillPerSecond + LATENCY_MS / 1000;
+}
+
+async function sweepInSync(count: number) {
+  const state = await fleet(count);
+  const describeServicesFloor = Math.ceil(count / 10);
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
+  // The first sweep of a cold process reads every file and every task definition; the sweeps after it are warm.
+  state.simulator.resetCalls();
+  const cold = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
+  const coldCalls = callsOf(state.simulator);
+  state.simulator.resetCalls();
+  const warm = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
+  const warmCalls = callsOf(state.simulator);
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const floorCold = describeServicesFloor + state.families;
+  const readsCold = (coldCalls['ECS.DescribeServices'] ?? 0) + (coldCalls['ECS.DescribeTaskDefinition'] ?? 0);
+  const readsWarm = (warmCalls['ECS.DescribeServices'] ?? 0) + (warmCalls['ECS.DescribeTaskDefinition'] ?? 0);
+  const timeFloor = describeServicesTimeFloor(describeServicesFloor);
+  return {
+    services: count,
+    taskDefinitionFamilies: state.families,
+    status: warm.value.status,
+    cold: {
+      seconds: cold.seconds,
+      calls: coldCalls,
+      ecsReads: readsCold,
+      floor: floorCold,
+      ratioToFloor: readsCold / floorCold,
+    },
+    warm: {
+      seconds: warm.seconds,
+      calls: warmCalls,
+      ecsReads: readsWarm,
+      floor: describeServicesFloor,
+      ratioToFloor: readsWarm / describeServicesFloor,
+      tokenBucketTimeFloorSeconds: timeFloor,
+      ratioToTimeFloor: warm.seconds / timeFloor,
+    },
+    throttlingErrors: state.throttles,
+    writes: writesOf(coldCalls) + writesOf(warmCalls),
+    peakRssMb: peakRss / 2 ** 20,
+  };
+}
+
+async function push(count: number) {
+  const state = await fleet(count);
+  await reconcile({ ...request, trigger: 'schedule' }, state.deps);
+  const before = state.source.head();
+  const files = new Map(before.files);
+  files.set('services/svc-7.yaml', serviceYaml(7, 'family-1', '1.0.1'));
+  const commit = state.source.commit(files);
+  state.simulator.resetCalls();
+  state.updateSentAt = undefined;
+  const start = performance.now();
+  const result = await reconcile(
+    { ...request, trigger: 'push', eventCommitId: commit, changedSince: before.id },
+    state.deps,
+  );
+  const total = (performance.now() - start) / 1000;
+  return {
+    services: count,
+    status: result.status,
+    secondsToUpdateServiceSent: state.updateSentAt === undefined ? undefined : (state.updateSentAt - start) / 1000,
+    secondsTotal: total,
+    calls: callsOf(state.simulator),
+    gitCalls: state.source.calls,
+  };
+}
+
+async function drift(count: number, drifted: number) {
+  const state = await fleet(count);
+  await reconcile({ ...request, trigger: 'schedule' }, state.deps);
+  for (let index = 0; index < drifted; index++) {
+    state.simulator.driftService('prod', `svc-${index}`, (service) => {
+      service.desiredCount = 1;
+    });
+  }
+  state.simulator.resetCalls();
+  const sweep = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
+  const calls = callsOf(state.simulator);
+  const writes = writesOf(calls);
+  const { capacity, refillPerSecond } = ECS_RATE_LIMITS.serviceWrites;
+  const writeTimeFloor = Math.max(0, drifted - capacity) / refillPerSecond;
+  return {
+    services: count,
+    drifted,
+    status: sweep.value.status,
+    seconds: sweep.seconds,
+    calls,
+    writes,
+    writeFloor: drifted,
+    ratioToWriteFloor: writes / drifted,
+    writeTimeFloorSeconds: writeTimeFloor,
+    throttlingErrors: state.throttles,
+  };
+}
+
+function row(cells: readonly (string | number | undefined)[], widths: readonly number[]): string {
+  return cells
+    .map((cell, index) => {
+      const text = typeof cell === 'number' ? (Number.isInteger(cell) ? String(cell) : cell.toFixed(2)) : (cell ?? '—');
+      return text.padEnd(widths[index] ?? 10);
+    })
+    .join('  ');
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'met' : 'MISSED';
+}
+
+async function main() {
+  const sizes = QUICK ? [100, 1_000] : [100, 1_000, 5_000];
+  const driftSizes = QUICK ? [1, 10] : [1, 10, 100];
+  process.stdout.write(
+    `driftless bench — ${LATENCY_MS} ms per call, published ECS token buckets enforced${QUICK ? ', --quick' : ''}\n\n`,
+  );
+
+  const pushResult = await push(100);
+  const sweeps = [];
+  for (const size of sizes) sweeps.push(await sweepInSync(size));
+  const drifts = [];
+  for (const drifted of driftSizes) drifts.push(await drift(QUICK ? 100 : 1_000, drifted));
+  const starts = await coldStarts(QUICK ? 3 : 7);
+  const cost = monthlyCost({
+    sweepSeconds: { 100: sweeps[0]!.warm.seconds, 1000: sweeps[1]!.warm.seconds },
+    pushSeconds: pushResult.secondsTotal,
+  });
+
+  const widths = [34, 12, 12, 14, 12, 10];
+  const lines = [
+    row(['scenario', 'seconds', 'ECS reads', 'floor', 'ratio', 'target'], widths),
+    row(
+      [
+        'push: 1 of 100 changed (to UpdateService)',
+        pushResult.secondsToUpdateServiceSent,
+        (pushResult.calls['ECS.DescribeServices'] ?? 0) + (pushResult.calls['ECS.DescribeTaskDefinition'] ?? 0),
+        '',
+        '',
+        verdict((pushResult.secondsToUpdateServiceSent ?? 99) <= 0.3),
+      ],
+      widths,
+    ),
+    ...sweeps.flatMap((sweep) => [
+      row(
+        [
+          `sweep ${sweep.services} in sync, cold`,
+          sweep.cold.seconds,
+          sweep.cold.ecsReads,
+          sweep.cold.floor,
+          sweep.cold.ratioToFloor,
+          '',
+        ],
+        widths,
+      ),
+      row(
+        [
+          `sweep ${sweep.services} in sync, warm`,
+          sweep.warm.seconds,
+          sweep.warm.ecsReads,
+          sweep.warm.floor,
+          sweep.warm.ratioToFloor,
+          sweep.services === 1_000
+            ? verdict(sweep.warm.seconds <= 2 && sweep.warm.ratioToFloor <= 1.05 && sweep.writes === 0)
+            : sweep.services === 5_000
+              ? verdict(sweep.warm.ratioToTimeFloor <= 1.1 && sweep.throttlingErrors === 0 && sweep.peakRssMb <= 256)
+              : '',
+        ],
+        widths,
+      ),
+    ]),
+    ...drifts.map((result) =>
+      row(
+        [
+          `sweep ${result.services}, ${result.drifted} drifted`,
+          result.seconds,
+          `${result.writes} writes`,
+          result.writeFloor,
+          result.ratioToWriteFloor,
+          '',
+        ],
+        widths,
+      ),
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  for (const sweep of sweeps) {
+    process.stdout.write(
+      `sweep ${sweep.services}: warm ${sweep.warm.seconds.toFixed(2)} s vs token-bucket floor ${sweep.warm.tokenBucketTimeFloorSeconds.toFixed(2)} s (×${sweep.warm.ratioToTimeFloor.toFixed(2)}), ${sweep.throttlingErrors} throttling errors, ${sweep.writes} writes, peak RSS ${sweep.peakRssMb.toFixed(0)} MB\n`,
+    );
+  }
+  process.stdout.write('\ncold start (bundle, module init median):\n');
+  for (const start of starts) {
+    process.stdout.write(
+      `  ${start.name.padEnd(20)} ${start.bundleKb.toFixed(0).padStart(5)} KB  ${start.initMs.toFixed(0).padStart(4)} ms   (SDK external: ${start.externalBundleKb.toFixed(0)} KB, ${start.externalInitMs.toFixed(0)} ms)  ${verdict(start.bundleKb <= 400 && start.initMs <= 150)}\n`,
+    );
+  }
+  process.stdout.write(
+    `\nmonthly cost: 100 services $${cost.services100.total.toFixed(2)} (${verdict(cost.services100.total <= 1)}), 1,000 services $${cost.services1000.total.toFixed(2)} (${verdict(cost.services1000.total <= 5)})\n`,
+  );
+
+  const results = {
+    latencyMs: LATENCY_MS,
+    quick: QUICK,
+    measuredAt: new Date().toISOString(),
+    push: pushResult,
+    sweeps,
+    drifts,
+    coldStarts: starts,
+    cost,
+  };
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write('\nwrote bench/results/latest.json\n');
+}
+
+await main();

@@ -1,0 +1,130 @@
+/**
+ * What every driftless function needs, as one injectable object, and how production builds it.
+ *
+ * Each handler module exports a factory (`createPushHandler(deps)`, …) that tests call with the simulator, DynamoDB
+ * Local, a local git repository and mocked CodeCommit/EventBridge clients, and a `handler` for Lambda made by
+ * `lazyHandler`. That handler builds the production dependencies (environment, SDK clients, ledger, lock, caches)
+ * on its first invocation and keeps them for the life of the execution environment, like module-level clients
+ * would be kept. It is not built at import on purpose: a test (or any tool) must be able to import a handler module
+ * for its factory without the function's environment set. In Lambda the first invocation follows the cold start
+ * directly, so the effect is the same: the environment is read once, and a missing or malformed variable fails at
+ * once with a ConfigurationError naming it. That error is the one terminal error rethrown, on every invocation until
+ * the configuration is fixed, so the events land in the dead-letter queue instead of vanishing in a log line.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbLedger } from '../shared/audit/dynamodb.ts';
+import type { AuditLedger } from '../shared/audit/ledger.ts';
+import {
+  cloudFormationClient,
+  codeCommitClient,
+  dynamoDbClient,
+  ecsClient,
+  eventBridgeClient,
+} from '../shared/aws/clients.ts';
+import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
+import { EcsLiveReader } from '../shared/live/ecs.ts';
+import type { LiveReaders } from '../shared/live/read.ts';
+import { LeaseLock } from '../shared/lock/lease.ts';
+import type { ReconcileRequest, RunLock } from '../shared/reconcile.ts';
+import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
+import type { GitSource } from '../shared/source/git-source.ts';
+import { type FunctionEnvironment, readEnvironment } from './environment.ts';
+
+/** What the functions log through: Powertools Logger in production, a capturing one in tests. */
+export interface FunctionLogger {
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+export interface FunctionDependencies {
+  readonly environment: FunctionEnvironment;
+  /** The configuration repository: CodeCommit in production, any GitSource in tests. */
+  readonly source: GitSource;
+  readonly ecs: ECSClient;
+  readonly cloudFormation: CloudFormationClient;
+  /** Pull-request comments. */
+  readonly codeCommit: CodeCommitClient;
+  /** Notifications, on environment.eventBus. */
+  readonly eventBridge: EventBridgeClient;
+  readonly ledger: AuditLedger;
+  readonly lock: RunLock;
+  readonly logger: FunctionLogger;
+  /** Live readers kept across invocations (their task-definition and template caches). */
+  readonly readers?: LiveReaders;
+  /** File texts by blob id kept across invocations, so a warm function reads only what a commit changed. */
+  readonly blobCache?: Map<string, string>;
+  /** Apply tuning (retry pacing, change-set polling); production uses the executor's defaults. */
+  readonly applyOptions?: ReconcileRequest['applyOptions'];
+  readonly now?: () => number;
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+}
+
+/** How many file texts a warm function keeps; the oldest go first. */
+const BLOB_CACHE_ENTRIES = 2_000;
+
+/** A Map that forgets its oldest entries past `limit`, so a long-lived function's cache stays bounded. */
+export class BoundedCache extends Map<string, string> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override set(key: string, value: string): this {
+    if (!this.has(key) && this.size >= this.limit) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
+    return super.set(key, value);
+  }
+}
+
+/**
+ * The production dependencies, from the function's environment (read once, here). Clients come from
+ * shared/aws/clients.ts, so region, endpoint override, retries and user agent are set in one place.
+ */
+export function productionDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
+  const environment = readEnvironment(variables);
+  const logger = new Logger({ serviceName: 'driftless' });
+  const dynamo = dynamoDbClient();
+  const ecs = ecsClient();
+  const cloudFormation = cloudFormationClient();
+  const codeCommit = codeCommitClient();
+  const eventBridge = eventBridgeClient();
+  return {
+    environment,
+    source: new CodeCommitGitSource({ repositoryName: environment.repository, client: codeCommit }),
+    ecs,
+    cloudFormation,
+    codeCommit,
+    eventBridge,
+    ledger: new DynamoDbLedger({ tableName: environment.ledgerTable, client: dynamo }),
+    lock: new LeaseLock({ tableName: environment.lockTable, client: dynamo }),
+    logger,
+    readers: {
+      ecs: new EcsLiveReader({ client: ecs }),
+      cloudFormation: new CloudFormationLiveReader({ client: cloudFormation }),
+    },
+    blobCache: new BoundedCache(BLOB_CACHE_ENTRIES),
+  };
+}
+
+/**
+ * The Lambda handler for a factory: production dependencies are built on the first invocation and kept (see the top
+ * of this file for why not at import). When building them fails (a ConfigurationError), nothing is kept and the
+ * error is thrown, on this and every later invocation, until the configuration is fixed.
+ */
+export function lazyHandler<E, R>(
+  create: (deps: FunctionDependencies) => (event: E) => Promise<R>,
+  build: () => FunctionDependencies = productionDependencies,
+): (event: E) => Promise<R> {
+  let handle: ((event: E) => Promise<R>) | undefined;
+  return async (event) => {
+    handle ??= create(build());
+    return handle(event);
+  };
+}

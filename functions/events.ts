@@ -1,0 +1,197 @@
+/**
+ * The EventBridge events the functions receive, as the EventBridge event reference shows them, and their parsers.
+ * A rule's pattern already selects them; each handler checks again (an event that does not parse is ignored with a
+ * log line, never retried), because a rule can be edited and an event can be sent by hand.
+ *
+ * - CodeCommit Repository State Change (source aws.codecommit): referenceCreated | referenceUpdated |
+ *   referenceDeleted, with repositoryName, referenceType, referenceName, commitId, oldCommitId, callerUserArn.
+ * - CodeCommit Pull Request State Change (aws.codecommit): pullRequestCreated | pullRequestSourceBranchUpdated | …,
+ *   with pullRequestId, repositoryNames, sourceCommit, destinationCommit, destinationReference, pullRequestStatus.
+ * - ECS Deployment State Change (aws.ecs): eventName SERVICE_DEPLOYMENT_IN_PROGRESS | _COMPLETED | _FAILED, with
+ *   deploymentId and reason; resources[0] is the service ARN.
+ * - CloudFormation Stack Status Change (aws.cloudformation): stack-id and status-details.status.
+ * - Scheduled Event (aws.events): the sweep's schedule; its detail is empty.
+ */
+import { z } from 'zod';
+
+/** The envelope every EventBridge event has. */
+export interface EventBridgeEvent<Detail> {
+  readonly version: string;
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: Detail;
+}
+
+const envelope = {
+  version: z.string(),
+  id: z.string(),
+  account: z.string(),
+  time: z.string(),
+  region: z.string(),
+  resources: z.array(z.string()),
+};
+
+// ------------------------------------------------------------------------------------------------ CodeCommit
+
+export const REPOSITORY_STATE_CHANGE = 'CodeCommit Repository State Change';
+export const PULL_REQUEST_STATE_CHANGE = 'CodeCommit Pull Request State Change';
+
+export interface RepositoryStateChangeDetail {
+  readonly event: string;
+  readonly repositoryName: string;
+  readonly repositoryId?: string;
+  readonly referenceType?: string;
+  readonly referenceName?: string;
+  readonly referenceFullName?: string;
+  /** The new head; absent on referenceDeleted. */
+  readonly commitId?: string;
+  /** The previous head; absent on referenceCreated. */
+  readonly oldCommitId?: string;
+  readonly callerUserArn?: string;
+}
+export type RepositoryStateChangeEvent = EventBridgeEvent<RepositoryStateChangeDetail>;
+
+const repositoryStateChange = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal(REPOSITORY_STATE_CHANGE),
+  source: z.literal('aws.codecommit'),
+  detail: z.looseObject({
+    event: z.string(),
+    repositoryName: z.string(),
+    repositoryId: z.string().optional(),
+    referenceType: z.string().optional(),
+    referenceName: z.string().optional(),
+    referenceFullName: z.string().optional(),
+    commitId: z.string().optional(),
+    oldCommitId: z.string().optional(),
+    callerUserArn: z.string().optional(),
+  }),
+});
+
+export interface PullRequestStateChangeDetail {
+  readonly event: string;
+  readonly pullRequestId: string;
+  readonly repositoryNames: readonly string[];
+  readonly sourceCommit: string;
+  readonly destinationCommit: string;
+  readonly sourceReference?: string;
+  readonly destinationReference: string;
+  readonly pullRequestStatus?: string;
+  readonly isMerged?: string;
+  readonly title?: string;
+  readonly author?: string;
+  readonly callerUserArn?: string;
+}
+export type PullRequestStateChangeEvent = EventBridgeEvent<PullRequestStateChangeDetail>;
+
+const pullRequestStateChange = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal(PULL_REQUEST_STATE_CHANGE),
+  source: z.literal('aws.codecommit'),
+  detail: z.looseObject({
+    event: z.string(),
+    pullRequestId: z.string().min(1),
+    repositoryNames: z.array(z.string()),
+    sourceCommit: z.string().min(1),
+    destinationCommit: z.string().min(1),
+    sourceReference: z.string().optional(),
+    destinationReference: z.string(),
+    pullRequestStatus: z.string().optional(),
+    isMerged: z.string().optional(),
+    title: z.string().optional(),
+    author: z.string().optional(),
+    callerUserArn: z.string().optional(),
+  }),
+});
+
+// ------------------------------------------------------------------------------------------------ ECS, CloudFormation
+
+export const ECS_DEPLOYMENT_STATE_CHANGE = 'ECS Deployment State Change';
+export const STACK_STATUS_CHANGE = 'CloudFormation Stack Status Change';
+
+export interface EcsDeploymentStateChangeDetail {
+  readonly eventType?: string;
+  readonly eventName: string;
+  readonly deploymentId: string;
+  readonly updatedAt?: string;
+  readonly reason?: string;
+}
+export type EcsDeploymentStateChangeEvent = EventBridgeEvent<EcsDeploymentStateChangeDetail>;
+
+const ecsDeploymentStateChange = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal(ECS_DEPLOYMENT_STATE_CHANGE),
+  source: z.literal('aws.ecs'),
+  detail: z.looseObject({
+    eventType: z.string().optional(),
+    eventName: z.string(),
+    deploymentId: z.string().min(1),
+    updatedAt: z.string().optional(),
+    reason: z.string().optional(),
+  }),
+});
+
+export interface StackStatusChangeDetail {
+  readonly 'stack-id': string;
+  readonly 'status-details': { readonly status: string; readonly 'status-reason'?: string };
+  readonly 'client-request-token'?: string;
+}
+export type StackStatusChangeEvent = EventBridgeEvent<StackStatusChangeDetail>;
+
+const stackStatusChange = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal(STACK_STATUS_CHANGE),
+  source: z.literal('aws.cloudformation'),
+  detail: z.looseObject({
+    'stack-id': z.string().min(1),
+    'status-details': z.looseObject({ status: z.string(), 'status-reason': z.string().optional() }),
+    'client-request-token': z.string().optional(),
+  }),
+});
+
+export type ScheduledEvent = EventBridgeEvent<Record<string, unknown>>;
+
+// ------------------------------------------------------------------------------------------------ parsing
+
+export type Parsed<T> = { readonly ok: true; readonly event: T } | { readonly ok: false; readonly reason: string };
+
+function parser<T>(schema: z.ZodType, what: string): (event: unknown) => Parsed<T> {
+  return (event) => {
+    const parsed = schema.safeParse(event);
+    if (parsed.success) return { ok: true, event: parsed.data as T };
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
+      .join('; ');
+    return { ok: false, reason: `not a ${what} event: ${problems}` };
+  };
+}
+
+export const parseRepositoryStateChange = parser<RepositoryStateChangeEvent>(
+  repositoryStateChange,
+  REPOSITORY_STATE_CHANGE,
+);
+export const parsePullRequestStateChange = parser<PullRequestStateChangeEvent>(
+  pullRequestStateChange,
+  PULL_REQUEST_STATE_CHANGE,
+);
+export const parseEcsDeploymentStateChange = parser<EcsDeploymentStateChangeEvent>(
+  ecsDeploymentStateChange,
+  ECS_DEPLOYMENT_STATE_CHANGE,
+);
+export const parseStackStatusChange = parser<StackStatusChangeEvent>(stackStatusChange, STACK_STATUS_CHANGE);
+
+/** The id and detail type of anything that looks like an EventBridge event, for log lines. */
+export function eventLabel(event: unknown): { eventId?: string; detailType?: string } {
+  if (typeof event !== 'object' || event === null) return {};
+  const record = event as Record<string, unknown>;
+  return {
+    ...(typeof record.id === 'string' ? { eventId: record.id } : {}),
+    ...(typeof record['detail-type'] === 'string' ? { detailType: record['detail-type'] } : {}),
+  };
+}

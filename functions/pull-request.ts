@@ -1,0 +1,172 @@
+/**
+ * Pull request: when a pull request into the tracked branch is opened, or its source branch moves, comment the plan
+ * for its source commit. Nothing is applied: the plan says what merging would change, read against live state now.
+ *
+ * - Handles `pullRequestCreated` and `pullRequestSourceBranchUpdated` of an open pull request whose destination is
+ *   refs/heads/<tracked branch> in the configured repository; anything else is ignored with one log line.
+ * - Loads the repository at the SOURCE commit, confined by the deployment's limits. With validation errors the
+ *   comment lists them (file:line) and nothing is read from AWS; otherwise live state is read and the plan rendered
+ *   (shared/plan/markdown.ts, secret-looking values masked).
+ * - Posts ONE comment per pull request, found again by a hidden marker and updated in place (comments.ts).
+ *
+ * Errors: terminal ones (configuration, a commit that does not exist, access denied, a comment CodeCommit refuses)
+ * are logged and returned, never rethrown: EventBridge would only retry them into the dead-letter queue. Retryable
+ * ones (throttled or failed live reads, CodeCommit throttling or 5xx) and unexpected ones are rethrown for
+ * EventBridge's retry policy and dead-letter queue. A ConfigurationError while building the dependencies is rethrown
+ * on every invocation (see dependencies.ts).
+ */
+import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
+import { EcsLiveReader } from '../shared/live/ecs.ts';
+import { readLiveState } from '../shared/live/read.ts';
+import { codeSpan, MAX_COMMENT_LENGTH, renderPlanMarkdown } from '../shared/plan/markdown.ts';
+import { buildPlan, type PlanSummary } from '../shared/plan/plan.ts';
+import { confine } from '../shared/reconcile.ts';
+import { PLAN_COMMENT_MARKER, upsertPlanComment } from '../shared/source/pull-request-comments.ts';
+import { loadRepository } from '../shared/spec/repository.ts';
+import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
+import { limitsOf } from './environment.ts';
+import { type ErrorSummary, isRethrown, summarizeError } from './errors.ts';
+import { eventLabel, type PullRequestStateChangeEvent, parsePullRequestStateChange } from './events.ts';
+
+export type PullRequestResult =
+  | { readonly outcome: 'ignored'; readonly reason: string }
+  | {
+      readonly outcome: 'commented';
+      readonly action: 'posted' | 'updated';
+      readonly commentId?: string;
+      readonly commitId: string;
+      /** Absent when validation errors stopped the plan. */
+      readonly summary?: PlanSummary;
+      readonly errors: number;
+    }
+  | { readonly outcome: 'failed'; readonly error: ErrorSummary };
+
+const PLANNED_EVENTS = new Set(['pullRequestCreated', 'pullRequestSourceBranchUpdated']);
+
+export function createPullRequestHandler(
+  deps: FunctionDependencies,
+): (event: PullRequestStateChangeEvent) => Promise<PullRequestResult> {
+  const { environment, logger } = deps;
+  const readers = deps.readers ?? {
+    ecs: new EcsLiveReader({ client: deps.ecs }),
+    cloudFormation: new CloudFormationLiveReader({ client: deps.cloudFormation }),
+  };
+  return async (event) => {
+    const parsed = parsePullRequestStateChange(event);
+    if (!parsed.ok) {
+      logger.warn('event ignored', { ...eventLabel(event), reason: parsed.reason });
+      return { outcome: 'ignored', reason: parsed.reason };
+    }
+    const { detail } = parsed.event;
+    const log = {
+      eventId: parsed.event.id,
+      pullRequestId: detail.pullRequestId,
+      event: detail.event,
+      sourceCommit: detail.sourceCommit,
+      destinationReference: detail.destinationReference,
+    };
+    const reason = ignoredBecause(detail, environment);
+    if (reason) {
+      logger.info('pull request ignored', { ...log, reason });
+      return { outcome: 'ignored', reason };
+    }
+
+    try {
+      const snapshot = confine(
+        await loadRepository(deps.source, {
+          ref: detail.sourceCommit,
+          prefix: environment.pathPrefix,
+          ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
+        }),
+        limitsOf(environment),
+      );
+      const context = [
+        `Pull request ${detail.pullRequestId}: ${codeSpan(branchName(detail.sourceReference ?? detail.sourceCommit))} → ` +
+          `${codeSpan(environment.branch)} in ${codeSpan(environment.repository)}. Nothing is applied until it is ` +
+          'merged; this is what merging would change, read against live state now.',
+      ];
+      const maxLength = MAX_COMMENT_LENGTH - PLAN_COMMENT_MARKER.length - 1;
+      let markdown: string;
+      let summary: PlanSummary | undefined;
+      if (snapshot.pruneBlocked) {
+        // Nothing reaches AWS from a repository with errors: a target outside the allowlist is never even read.
+        markdown = renderPlanMarkdown({
+          diagnostics: snapshot.diagnostics,
+          commitId: snapshot.commitId,
+          context,
+          maxLength,
+        });
+      } else {
+        // Like a run, orphans (prune candidates) are looked for only when pruning is on: confine turned it off
+        // already when the deployment does not allow it.
+        const listOrphans = snapshot.settings?.document.spec.sync.prune === true;
+        const live = await readLiveState(
+          snapshot,
+          readers,
+          listOrphans ? { installationId: environment.installationId } : {},
+        );
+        const plan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
+        summary = plan.summary;
+        markdown = renderPlanMarkdown({
+          plan,
+          diagnostics: snapshot.diagnostics,
+          commitId: snapshot.commitId,
+          context,
+          missingClusters: live.missingClusters,
+          maxLength,
+        });
+      }
+      const comment = await upsertPlanComment(
+        deps.codeCommit,
+        {
+          pullRequestId: detail.pullRequestId,
+          repositoryName: environment.repository,
+          beforeCommitId: detail.destinationCommit,
+          afterCommitId: detail.sourceCommit,
+        },
+        `${PLAN_COMMENT_MARKER}\n${markdown}`,
+      );
+      const errors = snapshot.diagnostics.filter((d) => d.severity === 'error').length;
+      logger.info('plan commented', { ...log, ...comment, ...(summary ? { summary } : {}), errors });
+      return {
+        outcome: 'commented',
+        ...comment,
+        commitId: snapshot.commitId,
+        ...(summary ? { summary } : {}),
+        errors,
+      };
+    } catch (error) {
+      const summary = summarizeError(error);
+      if (isRethrown(error)) {
+        logger.error('plan comment failed; handed back to EventBridge', { ...log, error: summary });
+        throw error;
+      }
+      logger.error('plan comment failed; not retried: retrying cannot change this', { ...log, error: summary });
+      return { outcome: 'failed', error: summary };
+    }
+  };
+}
+
+function ignoredBecause(
+  detail: PullRequestStateChangeEvent['detail'],
+  environment: FunctionDependencies['environment'],
+): string | undefined {
+  if (!detail.repositoryNames.includes(environment.repository)) {
+    return `repository ${detail.repositoryNames.join(', ')} is not the tracked repository ${environment.repository}`;
+  }
+  if (detail.destinationReference !== `refs/heads/${environment.branch}`) {
+    return `destination ${detail.destinationReference} is not the tracked branch ${environment.branch}`;
+  }
+  if (!PLANNED_EVENTS.has(detail.event)) return `event ${detail.event} does not change what would be merged`;
+  if (detail.pullRequestStatus !== undefined && detail.pullRequestStatus !== 'Open') {
+    return `the pull request is ${detail.pullRequestStatus}`;
+  }
+  return undefined;
+}
+
+function branchName(reference: string): string {
+  return reference.replace(/^refs\/heads\//, '');
+}
+
+/** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
+export const handler = lazyHandler(createPullRequestHandler);

@@ -1,0 +1,73 @@
+/** How every Lambda function is bundled: one set of esbuild options, used by the stack (NodejsFunction) and by
+ * `npm run bundle-size`, so the size report and the import check measure exactly what is deployed. */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+export const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The Lambda functions, each `functions/<name>.ts` exporting `handler`. */
+export const FUNCTION_NAMES = ['push', 'sweep', 'pull-request', 'deployment-outcome'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export function functionEntry(name: FunctionName): string {
+  return join(REPOSITORY_ROOT, 'functions', `${name}.ts`);
+}
+
+/** Bundled dependencies some CommonJS package `require`s at run time need a `require` in an ES module. */
+const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * The esbuild settings shared by both consumers.
+ *
+ * The AWS SDK v3 is bundled (no external modules): the functions then run the SDK versions package-lock.json pins and
+ * the tests exercised (including the @aws-sdk/nested-clients override), not whatever the Lambda runtime ships that
+ * month; minification and tree shaking keep the cost to a few hundred kilobytes of cold start.
+ */
+export const LAMBDA_BUNDLE = {
+  format: 'esm',
+  target: 'node22',
+  platform: 'node',
+  minify: true,
+  sourcemap: false,
+  mainFields: ['module', 'main'],
+  banner: REQUIRE_SHIM,
+  external: [] as string[],
+} as const;
+
+/** NodejsFunction's `bundling` for LAMBDA_BUNDLE (always local esbuild: there is no Docker engine). */
+export function nodejsBundling(): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: LAMBDA_BUNDLE.target,
+    minify: LAMBDA_BUNDLE.minify,
+    sourceMap: LAMBDA_BUNDLE.sourcemap,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    banner: LAMBDA_BUNDLE.banner,
+    externalModules: [...LAMBDA_BUNDLE.external],
+    forceDockerBundling: false,
+  };
+}
+
+/** esbuild's build options for one function, as NodejsFunction runs them (bundle, platform node), with a metafile. */
+export function esbuildOptions(name: FunctionName, outfile: string): BuildOptions {
+  return {
+    entryPoints: [functionEntry(name)],
+    absWorkingDir: REPOSITORY_ROOT,
+    outfile,
+    bundle: true,
+    write: true,
+    metafile: true,
+    format: LAMBDA_BUNDLE.format,
+    target: LAMBDA_BUNDLE.target,
+    platform: LAMBDA_BUNDLE.platform,
+    minify: LAMBDA_BUNDLE.minify,
+    sourcemap: LAMBDA_BUNDLE.sourcemap,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    banner: { js: LAMBDA_BUNDLE.banner },
+    external: [...LAMBDA_BUNDLE.external],
+    logLevel: 'warning',
+  };
+}

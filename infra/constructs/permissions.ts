@@ -1,0 +1,217 @@
+/**
+ * Least-privilege grants for the driftless functions, written by hand so every action and resource is visible here.
+ * The deployment's limits are the second confinement of targets (ARCHITECTURE invariant 8): a declaration outside
+ * them is refused by the reconciler, and IAM would refuse the write anyway.
+ *
+ * Wildcard resources appear only where the ECS and CloudFormation service authorization references define no resource
+ * type for the action (ListServices, DescribeTaskDefinition, RegisterTaskDefinition, DescribeStacks of every stack),
+ * and the one write among them, RegisterTaskDefinition, is conditioned on the installation's managed-by request tag.
+ */
+import { Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../../shared/notify/events.ts';
+import { MANAGED_BY_TAG_KEY } from '../../shared/util.ts';
+
+export interface DriftlessPermissionsProps {
+  /** ECS cluster names services may be read and written in. */
+  readonly allowedClusters: readonly string[];
+  /** Every stack driftless reads or writes is named with this prefix. */
+  readonly stackNamePrefix: string;
+  /** Role ARN patterns (IAM wildcards) task definitions may name as task or execution role. */
+  readonly roleArnPatterns: readonly string[];
+  /** The CloudFormation service role stacks are created, updated and deleted with. */
+  readonly cloudFormationRoleArn: string;
+  /** Value of the managed-by tag driftless puts on what it creates. */
+  readonly installationId: string;
+  /** The configuration repository. */
+  readonly repositoryArn: string;
+  readonly ledgerTable: dynamodb.ITable;
+  readonly lockTable: dynamodb.ITable;
+  /**
+   * The event bus notifications go to.
+   * @default the account's default bus
+   */
+  readonly eventBusArn?: string;
+}
+
+export class DriftlessPermissions extends Construct {
+  /** arn:…:ecs:<region>:<account>:service/<cluster>/* for each allowed cluster. */
+  readonly serviceArns: string[];
+  /** arn:…:cloudformation:<region>:<account>:stack/<prefix>*\/* */
+  readonly stackArn: string;
+  private readonly props: DriftlessPermissionsProps;
+
+  constructor(scope: Construct, id: string, props: DriftlessPermissionsProps) {
+    super(scope, id);
+    this.props = props;
+    const stack = Stack.of(this);
+    this.serviceArns = props.allowedClusters.map((cluster) =>
+      stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster}/*` }),
+    );
+    this.stackArn = stack.formatArn({
+      service: 'cloudformation',
+      resource: 'stack',
+      resourceName: `${props.stackNamePrefix}*/*`,
+    });
+  }
+
+  /** Describe the services in the allowed clusters, task definitions, and the prefixed stacks. */
+  grantReadTargets(grantee: iam.IGrantable): void {
+    this.grantDescribeServices(grantee);
+    add(grantee, {
+      // No resource type in the service authorization reference: "*" is the only resource these accept.
+      sid: 'ListEcsServicesAndReadTaskDefinitions',
+      actions: ['ecs:ListServices', 'ecs:DescribeTaskDefinition'],
+      resources: ['*'],
+    });
+    add(grantee, {
+      // Prune lists every stack (DescribeStacks without a name) to find the ones tagged as managed by driftless.
+      sid: 'ListCloudFormationStacks',
+      actions: ['cloudformation:DescribeStacks'],
+      resources: ['*'],
+    });
+    add(grantee, {
+      sid: 'ReadCloudFormationStacks',
+      actions: ['cloudformation:GetTemplate', 'cloudformation:DescribeChangeSet'],
+      resources: [this.stackArn],
+    });
+  }
+
+  /** Describe the services in the allowed clusters. */
+  grantDescribeServices(grantee: iam.IGrantable): void {
+    add(grantee, {
+      sid: 'ReadEcsServices',
+      actions: ['ecs:DescribeServices'],
+      resources: this.serviceArns,
+    });
+  }
+
+  /** Create, update, tag and delete services in the allowed clusters and stacks with the prefix; register task
+   * definitions tagged as this installation's; pass only the allowed roles, each only to the service it is for. */
+  grantWriteTargets(grantee: iam.IGrantable): void {
+    const stack = Stack.of(this);
+    add(grantee, {
+      sid: 'WriteEcsServices',
+      actions: ['ecs:CreateService', 'ecs:UpdateService', 'ecs:DeleteService', 'ecs:TagResource', 'ecs:UntagResource'],
+      resources: this.serviceArns,
+    });
+    add(grantee, {
+      // RegisterTaskDefinition defines no resource type, so "*" is required; the request must carry the
+      // installation's managed-by tag, which driftless always sends (shared/apply/requests.ts provenanceTags).
+      sid: 'RegisterManagedTaskDefinitions',
+      actions: ['ecs:RegisterTaskDefinition'],
+      resources: ['*'],
+      conditions: { StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG_KEY}`]: this.props.installationId } },
+    });
+    add(grantee, {
+      // Tags sent with RegisterTaskDefinition are authorized as ecs:TagResource on the new revision.
+      sid: 'TagTaskDefinitionsOnRegister',
+      actions: ['ecs:TagResource'],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: '*' })],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    });
+    if (this.props.roleArnPatterns.length > 0) {
+      add(grantee, {
+        sid: 'PassTaskRoles',
+        actions: ['iam:PassRole'],
+        resources: [...this.props.roleArnPatterns],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      });
+    }
+    add(grantee, {
+      sid: 'WriteCloudFormationStacks',
+      actions: [
+        'cloudformation:CreateChangeSet',
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:DeleteChangeSet',
+        'cloudformation:DeleteStack',
+        'cloudformation:UpdateTerminationProtection',
+        // Stack tags sent with CreateChangeSet are authorized as tagging the stack.
+        'cloudformation:TagResource',
+        'cloudformation:UntagResource',
+      ],
+      resources: [this.stackArn],
+    });
+    add(grantee, {
+      // A template with a Transform (AWS::Serverless, AWS::Include) is authorized against the transform as well.
+      sid: 'UseAwsTransforms',
+      actions: ['cloudformation:CreateChangeSet'],
+      resources: [
+        stack.formatArn({ service: 'cloudformation', account: 'aws', resource: 'transform', resourceName: '*' }),
+      ],
+    });
+    add(grantee, {
+      sid: 'PassCloudFormationRole',
+      actions: ['iam:PassRole'],
+      resources: [this.props.cloudFormationRoleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+    });
+  }
+
+  /** Read the configuration repository at any commit. */
+  grantReadRepository(grantee: iam.IGrantable): void {
+    add(grantee, {
+      sid: 'ReadConfigurationRepository',
+      actions: [
+        'codecommit:GetBranch',
+        'codecommit:GetCommit',
+        'codecommit:GetFolder',
+        'codecommit:GetFile',
+        'codecommit:GetBlob',
+        'codecommit:GetDifferences',
+      ],
+      resources: [this.props.repositoryArn],
+    });
+  }
+
+  /** Read the comments of the configuration repository's pull requests and post or update driftless's plan comment. */
+  grantCommentOnPullRequests(grantee: iam.IGrantable): void {
+    add(grantee, {
+      sid: 'CommentOnPullRequests',
+      actions: [
+        'codecommit:GetCommentsForPullRequest',
+        'codecommit:PostCommentForPullRequest',
+        'codecommit:UpdateComment',
+      ],
+      resources: [this.props.repositoryArn],
+    });
+  }
+
+  /** Append to the ledger and query it: PutItem and Query, nothing else (no update, no delete, no scan). */
+  grantAppendLedger(grantee: iam.IGrantable): void {
+    const table = this.props.ledgerTable;
+    add(grantee, {
+      sid: 'AppendAndQueryLedger',
+      actions: ['dynamodb:PutItem', 'dynamodb:Query'],
+      resources: [table.tableArn, `${table.tableArn}/index/*`],
+    });
+  }
+
+  /** Take, renew, check and release the run lease. */
+  grantLease(grantee: iam.IGrantable): void {
+    add(grantee, {
+      sid: 'HoldRunLease',
+      actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resources: [this.props.lockTable.tableArn],
+    });
+  }
+
+  /** Publish driftless's own notifications (source `driftless`) to the bus. */
+  grantPublishEvents(grantee: iam.IGrantable): void {
+    const bus =
+      this.props.eventBusArn ??
+      Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+    add(grantee, {
+      sid: 'PublishNotifications',
+      actions: ['events:PutEvents'],
+      resources: [bus],
+      conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+    });
+  }
+}
+
+function add(grantee: iam.IGrantable, statement: iam.PolicyStatementProps): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+}

@@ -1,0 +1,122 @@
+/** The deployment's settings, read from CDK context (`cdk.json` or `-c key=value`) and validated at synth time, so a
+ * missing or malformed value stops `cdk synth` with a message that names the key instead of a broken stack. */
+import { z } from 'zod';
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Context values arrive as strings from `-c key=value` and as JSON values from cdk.json: both are accepted. */
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+
+/** A comma-separated string (-c) or a JSON array (cdk.json); unset is an empty list. */
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : value.split(',')))
+  .transform((items) => items.map((item) => item.trim()).filter((item) => item !== ''));
+
+const clusterName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,255}$/, 'an ECS cluster name (letters, digits, hyphens, underscores), not an ARN');
+
+const roleArn = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const roleArnPattern = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/*-]+$/;
+
+const schema = z
+  .object({
+    repository: z
+      .string({ error: 'is required: the CodeCommit repository holding the declarations (-c repository=NAME)' })
+      .regex(/^[\w.-]{1,100}$/, 'a CodeCommit repository name (letters, digits, ".", "_", "-"; up to 100)'),
+    createRepository: flag.default(false),
+    branch: z.string().min(1).default('main'),
+    pathPrefix: z.string().default(''),
+    allowedClusters: list.pipe(
+      z
+        .array(clusterName)
+        .min(
+          1,
+          'is required: a comma-separated list of the ECS clusters driftless may write to (-c allowedClusters=a,b)',
+        ),
+    ),
+    stackNamePrefix: z
+      .string({
+        error:
+          'is required: every CloudFormation stack driftless manages starts with it (-c stackNamePrefix=platform-)',
+      })
+      .regex(
+        /^[A-Za-z][A-Za-z0-9-]{0,63}$/,
+        'a non-empty CloudFormation stack name prefix (starts with a letter; letters, digits, hyphens): it scopes IAM',
+      ),
+    roleArnPatterns: list.pipe(
+      z.array(
+        z
+          .string()
+          .regex(roleArnPattern, 'an IAM role ARN with a 12-digit account; `*` is allowed in the path and name only')
+          .refine(
+            (pattern) => !/:role\/\*$/.test(pattern),
+            'must not match every role in the account (use a path such as role/app/*)',
+          ),
+      ),
+    ),
+    cloudFormationRoleArn: z.string().regex(roleArn, 'an IAM role ARN without wildcards').optional(),
+    sweepRate: z
+      .string()
+      .regex(
+        /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/,
+        'an EventBridge schedule expression: rate(5 minutes) or cron(...)',
+      )
+      .default('rate(5 minutes)'),
+    selfHeal: flag.default(true),
+    prune: flag.default(false),
+    installationId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'up to 64 letters, digits, ".", "_" or "-"')
+      .default('default'),
+    logRetentionDays: z.coerce
+      .number()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(90),
+    reserveConcurrency: flag.default(true),
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'an SNS topic ARN')
+      .optional(),
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name')
+      .optional(),
+  })
+  .transform((value) => ({
+    ...value,
+    stackName:
+      value.stackName ?? (value.installationId === 'default' ? 'driftless' : `driftless-${value.installationId}`),
+  }))
+  .refine((value) => !value.stackName.startsWith(value.stackNamePrefix), {
+    path: ['stackName'],
+    message: 'must not start with stackNamePrefix: driftless would then be allowed to change or delete its own stack',
+  });
+
+/** The validated settings of one driftless installation. */
+export type DriftlessContext = z.output<typeof schema>;
+
+/** The context keys read, in documentation order. */
+export const CONTEXT_KEYS = Object.keys(schema.in.shape) as readonly (keyof z.input<typeof schema>)[];
+
+export class ContextError extends Error {
+  override readonly name = 'ContextError';
+}
+
+/** Validates raw context values (undefined for an unset key); throws ContextError naming every bad key. */
+export function parseContext(raw: Readonly<Record<string, unknown>>): DriftlessContext {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(context)';
+    return `  - ${key}: ${issue.message}`;
+  });
+  throw new ContextError(`driftless: invalid CDK context\n${problems.join('\n')}`);
+}

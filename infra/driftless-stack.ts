@@ -1,0 +1,327 @@
+/** One driftless installation: the ledger and lock tables, the four functions with their triggers, least-privilege
+ * roles, the CloudFormation service role, saved queries, dashboard and alarms. Everything is derived from the
+ * validated context (infra/context.ts); nothing is looked up in the account, so `cdk synth` works offline. */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as events from 'aws-cdk-lib/aws-events';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { ENVIRONMENT } from '../functions/environment.ts';
+import type { FunctionName } from './bundling.ts';
+import { AuditTables } from './constructs/audit-tables.ts';
+import { CloudFormationServiceRole } from './constructs/cloudformation-role.ts';
+import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
+import { LedgerQueries } from './constructs/ledger-queries.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { DriftlessPermissions } from './constructs/permissions.ts';
+import { ReconcilerFunction } from './constructs/reconciler-function.ts';
+import { TriggerRule } from './constructs/trigger-rule.ts';
+import type { DriftlessContext } from './context.ts';
+
+export interface DriftlessStackProps extends StackProps {
+  /** The installation's validated settings. */
+  readonly settings: DriftlessContext;
+}
+
+type Grant =
+  | 'readTargets'
+  | 'describeServices'
+  | 'writeTargets'
+  | 'readRepository'
+  | 'comment'
+  | 'ledger'
+  | 'lease'
+  | 'publishEvents';
+
+interface FunctionPlan {
+  readonly description: string;
+  readonly timeout: Duration;
+  /** Serialize runs of this function (see the constructor). */
+  readonly serialize: boolean;
+  readonly retryAttempts: number;
+  readonly maxEventAge: Duration;
+  /** Whether events Lambda gives up on go to the failed-invocations queue. */
+  readonly keepFailedEvents: boolean;
+  readonly grants: readonly Grant[];
+}
+
+const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
+  push: {
+    description: 'driftless: reconciles the tracked branch after a push',
+    timeout: Duration.minutes(5),
+    serialize: true,
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(1),
+    keepFailedEvents: true,
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
+  },
+  sweep: {
+    description: 'driftless: scheduled full reconcile (drift sweep and self-heal)',
+    timeout: Duration.minutes(5),
+    serialize: true,
+    // The next scheduled sweep is the retry; a sweep left waiting longer than a few intervals is obsolete.
+    retryAttempts: 0,
+    maxEventAge: Duration.minutes(15),
+    keepFailedEvents: false,
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
+  },
+  'pull-request': {
+    description: 'driftless: plans a pull request and comments the plan on it',
+    timeout: Duration.minutes(2),
+    serialize: false,
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(1),
+    keepFailedEvents: true,
+    // Plans only: reads the source commit and live state, writes nothing but its comment (no ledger, no lease).
+    grants: ['readTargets', 'readRepository', 'comment'],
+  },
+  'deployment-outcome': {
+    description: 'driftless: records the final result of ECS deployments and CloudFormation stack operations',
+    timeout: Duration.minutes(1),
+    serialize: false,
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(1),
+    keepFailedEvents: true,
+    // Reads the service's rollback configuration, finds the deployment's origin in the ledger and records its end.
+    grants: ['describeServices', 'ledger', 'publishEvents'],
+  },
+};
+
+export class DriftlessStack extends Stack {
+  readonly tables: AuditTables;
+  readonly functions: Record<FunctionName, ReconcilerFunction>;
+  readonly triggers: Record<'push' | 'pullRequest' | 'sweep' | 'ecsDeployment' | 'stackStatus', TriggerRule>;
+  readonly permissions: DriftlessPermissions;
+  readonly cloudFormationRoleArn: string;
+
+  constructor(scope: Construct, id: string, props: DriftlessStackProps) {
+    super(scope, id, props);
+    const settings = props.settings;
+    const alarmAction: cloudwatch.IAlarmAction | undefined = settings.alarmTopicArn
+      ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn))
+      : undefined;
+
+    let repositoryArn = this.formatArn({ service: 'codecommit', resource: settings.repository });
+    if (settings.createRepository) {
+      const repository = new codecommit.Repository(this, 'ConfigurationRepository', {
+        repositoryName: settings.repository,
+        description: 'driftless: the declarations of ECS services and CloudFormation stacks (GitOps source)',
+      });
+      // The repository is the source of truth; deleting the stack must not delete it.
+      repository.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      repositoryArn = repository.repositoryArn;
+      new CfnOutput(this, 'RepositoryCloneUrlHttp', { value: repository.repositoryCloneUrlHttp });
+    }
+
+    this.tables = new AuditTables(this, 'Tables');
+
+    const failedInvocations = new DeadLetterQueue(this, 'FailedInvocations', {
+      purpose: 'the queue of events the push, pull-request and deployment-outcome functions gave up on',
+      ...(alarmAction ? { alarmAction } : {}),
+    });
+
+    const environment: Record<string, string> = {
+      [ENVIRONMENT.repository]: settings.repository,
+      [ENVIRONMENT.branch]: settings.branch,
+      ...(settings.pathPrefix === '' ? {} : { [ENVIRONMENT.pathPrefix]: settings.pathPrefix }),
+      [ENVIRONMENT.installationId]: settings.installationId,
+      [ENVIRONMENT.ledgerTable]: this.tables.ledgerTable.tableName,
+      [ENVIRONMENT.lockTable]: this.tables.lockTable.tableName,
+      [ENVIRONMENT.eventBus]: 'default',
+      [ENVIRONMENT.allowedClusters]: settings.allowedClusters.join(','),
+      [ENVIRONMENT.stackNamePrefix]: settings.stackNamePrefix,
+      [ENVIRONMENT.selfHeal]: String(settings.selfHeal),
+      [ENVIRONMENT.prune]: String(settings.prune),
+      POWERTOOLS_SERVICE_NAME: 'driftless',
+      LOG_LEVEL: 'INFO',
+    };
+
+    // Push and sweep run one at a time (reserved concurrency 1). The lease already makes overlapping runs safe, but
+    // only serialization makes them cheap: a sweep slower than its interval would otherwise start sweeps that all
+    // read every service and stack only to lose the lease race, and the write token buckets are per process, so one
+    // process per function is what keeps driftless under the published ECS rate limits. Queued events wait in
+    // Lambda's async queue; each run reconciles to the branch HEAD it reads, so the queue converges on the newest
+    // commit. Disable with -c reserveConcurrency=false in accounts too small to reserve any concurrency.
+    this.functions = Object.fromEntries(
+      Object.entries(FUNCTION_PLANS).map(([name, plan]) => [
+        name,
+        new ReconcilerFunction(this, functionId(name as FunctionName), {
+          name: name as FunctionName,
+          description: plan.description,
+          timeout: plan.timeout,
+          environment,
+          logRetention: settings.logRetentionDays as logs.RetentionDays,
+          retryAttempts: plan.retryAttempts,
+          maxEventAge: plan.maxEventAge,
+          ...(plan.serialize && settings.reserveConcurrency ? { reservedConcurrentExecutions: 1 } : {}),
+          ...(plan.keepFailedEvents ? { failedInvocationQueue: failedInvocations.queue } : {}),
+        }),
+      ]),
+    ) as Record<FunctionName, ReconcilerFunction>;
+    const allFunctions = Object.entries(this.functions) as [FunctionName, ReconcilerFunction][];
+
+    if (settings.cloudFormationRoleArn) {
+      this.cloudFormationRoleArn = settings.cloudFormationRoleArn;
+    } else {
+      this.cloudFormationRoleArn = new CloudFormationServiceRole(this, 'CloudFormationRole', {
+        roleArnPatterns: settings.roleArnPatterns,
+        protectedTableArns: [this.tables.ledgerTable.tableArn],
+        protectedLogGroups: allFunctions.map(([, fn]) => fn.logGroup),
+      }).role.roleArn;
+    }
+
+    this.permissions = new DriftlessPermissions(this, 'Permissions', {
+      allowedClusters: settings.allowedClusters,
+      stackNamePrefix: settings.stackNamePrefix,
+      roleArnPatterns: settings.roleArnPatterns,
+      cloudFormationRoleArn: this.cloudFormationRoleArn,
+      installationId: settings.installationId,
+      repositoryArn,
+      ledgerTable: this.tables.ledgerTable,
+      lockTable: this.tables.lockTable,
+    });
+    for (const [name, fn] of allFunctions) {
+      const grantee = fn.function;
+      for (const grant of FUNCTION_PLANS[name].grants) {
+        if (grant === 'readTargets') this.permissions.grantReadTargets(grantee);
+        else if (grant === 'describeServices') this.permissions.grantDescribeServices(grantee);
+        else if (grant === 'writeTargets') this.permissions.grantWriteTargets(grantee);
+        else if (grant === 'readRepository') this.permissions.grantReadRepository(grantee);
+        else if (grant === 'comment') this.permissions.grantCommentOnPullRequests(grantee);
+        else if (grant === 'ledger') this.permissions.grantAppendLedger(grantee);
+        else if (grant === 'lease') this.permissions.grantLease(grantee);
+        else this.permissions.grantPublishEvents(grantee);
+      }
+    }
+
+    const ruleAlarm = alarmAction ? { alarmAction } : {};
+    this.triggers = {
+      push: new TriggerRule(this, 'PushTrigger', {
+        description: `push to ${settings.branch} of ${settings.repository}`,
+        eventPattern: {
+          source: ['aws.codecommit'],
+          detailType: ['CodeCommit Repository State Change'],
+          resources: [repositoryArn],
+          detail: {
+            event: ['referenceCreated', 'referenceUpdated'],
+            referenceType: ['branch'],
+            referenceName: [settings.branch],
+          },
+        },
+        target: this.functions.push.function,
+        ...ruleAlarm,
+      }),
+      pullRequest: new TriggerRule(this, 'PullRequestTrigger', {
+        description: `pull request into ${settings.branch} of ${settings.repository} opened or updated`,
+        eventPattern: {
+          source: ['aws.codecommit'],
+          detailType: ['CodeCommit Pull Request State Change'],
+          resources: [repositoryArn],
+          detail: {
+            event: ['pullRequestCreated', 'pullRequestSourceBranchUpdated'],
+            destinationReference: [`refs/heads/${settings.branch}`],
+          },
+        },
+        target: this.functions['pull-request'].function,
+        ...ruleAlarm,
+      }),
+      sweep: new TriggerRule(this, 'SweepSchedule', {
+        description: `drift sweep ${settings.sweepRate}`,
+        schedule: events.Schedule.expression(settings.sweepRate),
+        target: this.functions.sweep.function,
+        // A sweep that cannot be delivered is superseded by the next one.
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(5),
+        ...ruleAlarm,
+      }),
+      ecsDeployment: new TriggerRule(this, 'EcsDeploymentTrigger', {
+        description: `ECS deployment state changes of services in ${settings.allowedClusters.join(', ')}`,
+        eventPattern: {
+          source: ['aws.ecs'],
+          detailType: ['ECS Deployment State Change'],
+          // Service ARNs in the long format: arn:…:ecs:<region>:<account>:service/<cluster>/<service>.
+          resources: events.Match.anyOf(
+            ...settings.allowedClusters.map((cluster) =>
+              events.Match.prefix(this.formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster}/` })),
+            ),
+          ),
+        },
+        target: this.functions['deployment-outcome'].function,
+        ...ruleAlarm,
+      }),
+      stackStatus: new TriggerRule(this, 'StackStatusTrigger', {
+        description: `CloudFormation status changes of stacks named ${settings.stackNamePrefix}*`,
+        eventPattern: {
+          source: ['aws.cloudformation'],
+          detailType: ['CloudFormation Stack Status Change'],
+          detail: {
+            'stack-id': events.Match.prefix(
+              this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: settings.stackNamePrefix }),
+            ),
+          },
+        },
+        target: this.functions['deployment-outcome'].function,
+        ...ruleAlarm,
+      }),
+    };
+
+    const logGroups = allFunctions.map(([, fn]) => fn.logGroup);
+    new LedgerQueries(this, 'Queries', {
+      logGroups,
+      namePrefix: settings.installationId === 'default' ? 'driftless/' : `driftless/${settings.installationId}/`,
+    });
+    new Monitoring(this, 'Monitoring', {
+      functions: allFunctions.map(([name, fn]) => ({ name, function: fn.function, logGroup: fn.logGroup })),
+      deadLetterQueues: [
+        ...Object.entries(this.triggers).map(([name, trigger]) => ({ name, queue: trigger.deadLetterQueue.queue })),
+        { name: 'failed invocations', queue: failedInvocations.queue },
+      ],
+      metricNamespace: `Driftless/${settings.installationId}`,
+      dashboardName: settings.stackName,
+      ...(alarmAction ? { alarmAction } : {}),
+    });
+
+    new CfnOutput(this, 'LedgerTableName', { value: this.tables.ledgerTable.tableName });
+    new CfnOutput(this, 'LockTableName', { value: this.tables.lockTable.tableName });
+    new CfnOutput(this, 'CloudFormationRoleArn', {
+      description:
+        'Set it as spec.roleArn of CloudFormationStack declarations (and allow it in targets.roleArnPatterns)',
+      value: this.cloudFormationRoleArn,
+    });
+    new CfnOutput(this, 'RepositoryArn', { value: repositoryArn });
+
+    this.suppressFunctionFindings(allFunctions.map(([, fn]) => fn));
+  }
+
+  /** Findings on the function roles that are deliberate; every other finding fails `cdk synth`. */
+  private suppressFunctionFindings(functions: readonly ReconcilerFunction[]): void {
+    for (const fn of functions) {
+      NagSuppressions.addResourceSuppressions(
+        fn.role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Wildcards are the scope itself, each documented in infra/constructs/permissions.ts: services in the ' +
+              'allowed clusters (service/<cluster>/*), stacks with the prefix (stack/<prefix>*/*), the ledger ' +
+              'indexes, new task definition revisions, the configured role ARN patterns, and "*" only for actions ' +
+              'that define no resource type (ListServices, DescribeTaskDefinition, DescribeStacks of all stacks, ' +
+              'and RegisterTaskDefinition conditioned on the managed-by request tag); the log group ARN ends in :*.',
+          },
+        ],
+        true,
+      );
+    }
+  }
+}
+
+function functionId(name: FunctionName): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

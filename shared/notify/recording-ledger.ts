@@ -1,0 +1,36 @@
+/** An AuditLedger that passes everything through to another and keeps a copy of each entry it stored, so whoever
+ * started a run can name the run's ledger entries (by id) in the notifications it sends afterwards. */
+import type { AuditLedger, LedgerEntry, TimeWindow } from '../audit/ledger.ts';
+
+export class RecordingLedger implements AuditLedger {
+  private readonly stored: LedgerEntry[] = [];
+
+  constructor(private readonly inner: AuditLedger) {}
+
+  /** Entries stored through this ledger, in the order they were stored. */
+  get entries(): readonly LedgerEntry[] {
+    return this.stored;
+  }
+
+  async append(entry: LedgerEntry): Promise<void> {
+    await this.inner.append(entry);
+    // Only after the inner append succeeded: a notification never names an entry that was not stored.
+    this.stored.push(entry);
+  }
+
+  resourceHistory(resourceId: string, options?: { readonly limit?: number }): Promise<LedgerEntry[]> {
+    return this.inner.resourceHistory(resourceId, options);
+  }
+
+  commitHistory(commitId: string): Promise<LedgerEntry[]> {
+    return this.inner.commitHistory(commitId);
+  }
+
+  window(window: TimeWindow): Promise<LedgerEntry[]> {
+    return this.inner.window(window);
+  }
+
+  failures(window: TimeWindow): Promise<LedgerEntry[]> {
+    return this.inner.failures(window);
+  }
+}

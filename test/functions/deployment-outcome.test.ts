@@ -1,0 +1,150 @@
+/** The deployment-outcome function: ECS and CloudFormation events traced to the ledger, rolled-back commits skipped
+ * by the next run until a new commit arrives. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDeploymentOutcomeHandler, type DeploymentOutcomeEvent } from '../../functions/deployment-outcome.ts';
+import type { RepositoryStateChangeEvent } from '../../functions/events.ts';
+import { createPushHandler } from '../../functions/push.ts';
+import { createHarness, eventFixture, type Harness, writeCount } from './support.ts';
+
+const WEB = 'EcsService:prod/web';
+
+describe('deployment-outcome function', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.cleanup();
+    harness = undefined;
+  });
+
+  function pushEvent(commitId: string, oldCommitId: string): RepositoryStateChangeEvent {
+    return eventFixture<RepositoryStateChangeEvent>('codecommit-reference-updated', { commitId, oldCommitId });
+  }
+
+  /** The deployment id the push's UpdateService started, as the ledger recorded it. */
+  async function deploymentOf(target: Harness, commitId: string): Promise<string> {
+    const history = await target.ledger.resourceHistory(WEB);
+    const update = history.find(
+      (entry) => entry.commitId === commitId && entry.kind === 'outcome' && entry.action === 'UpdateService',
+    );
+    expect(update?.references?.deploymentId).toMatch(/^ecs-svc\//);
+    return update!.references!.deploymentId!;
+  }
+
+  it('records a circuit-breaker rollback; the same commit is then skipped for the service, and a new commit applies', async () => {
+    // Prepare: web runs 1.4.2; a push rolls out 1.4.3, whose deployment the circuit breaker rolls back.
+    harness = await createHarness();
+    const base = await harness.bootstrap();
+    const previous = harness.simulator.services().find((service) => service.serviceName === 'web')?.taskDefinition;
+    const bad = await harness.bumpImage('1.4.3');
+    const push = createPushHandler(harness.deps);
+    await push(pushEvent(bad, base));
+    const deploymentId = await deploymentOf(harness, bad);
+    harness.simulator.driftService('prod', 'web', (service) => {
+      service.taskDefinition = previous;
+    });
+    harness.eventBridge.resetHistory();
+    const handler = createDeploymentOutcomeHandler(harness.deps);
+
+    // Act
+    const outcome = await handler(eventFixture<DeploymentOutcomeEvent>('ecs-deployment-failed', { deploymentId }));
+    harness.simulator.resetCalls();
+    const again = await push(pushEvent(bad, base));
+    const skippedWrites = writeCount(harness.simulator);
+    const fixed = await harness.bumpImage('1.4.4');
+    const next = await push(pushEvent(fixed, bad));
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'recorded', resourceId: WEB, commitId: bad, result: 'rolled-back' });
+    const recorded = (await harness.ledger.resourceHistory(WEB)).find((entry) => entry.trigger === 'deployment-event');
+    expect(recorded).toMatchObject({
+      kind: 'outcome',
+      result: 'rolled-back',
+      commitId: bad,
+      references: expect.objectContaining({ deploymentId }),
+    });
+    expect(harness.details('Rollout Failed')).toEqual([
+      expect.objectContaining({ result: 'rolled-back', commitId: bad, resourceIds: [WEB], deploymentId }),
+    ]);
+    expect(again).toMatchObject({ outcome: 'reconciled', counts: { skipped: 1 } });
+    expect(skippedWrites).toBe(0);
+    expect(next).toMatchObject({ outcome: 'reconciled', status: 'applied', commitId: fixed });
+    const web = harness.simulator.services().find((service) => service.serviceName === 'web');
+    const running = harness.simulator
+      .taskDefinitions()
+      .find((revision) => revision.taskDefinition.taskDefinitionArn === web?.taskDefinition);
+    expect(running?.taskDefinition.containerDefinitions?.[0]?.image).toMatch(/web:1\.4\.4$/);
+  });
+
+  it('records a completed deployment once: a repeated event records nothing more', async () => {
+    // Prepare
+    harness = await createHarness();
+    const base = await harness.bootstrap();
+    const pushed = await harness.bumpImage('1.4.3');
+    await createPushHandler(harness.deps)(pushEvent(pushed, base));
+    const deploymentId = await deploymentOf(harness, pushed);
+    harness.eventBridge.resetHistory();
+    const handler = createDeploymentOutcomeHandler(harness.deps);
+    const event = eventFixture<DeploymentOutcomeEvent>('ecs-deployment-completed', { deploymentId });
+
+    // Act
+    const first = await handler(event);
+    const repeated = await handler(event);
+
+    // Assess
+    expect(first).toMatchObject({ outcome: 'recorded', result: 'succeeded', commitId: pushed });
+    expect(repeated.outcome).toBe('ignored');
+    const recorded = (await harness.ledger.resourceHistory(WEB)).filter(
+      (entry) => entry.trigger === 'deployment-event',
+    );
+    expect(recorded).toHaveLength(1);
+    expect(harness.announced()).toEqual([]);
+  });
+
+  it('ignores a deployment driftless did not start, with a log line and no ledger entry', async () => {
+    // Prepare
+    harness = await createHarness();
+    await harness.bootstrap();
+    const before = await harness.ledger.resourceHistory(WEB);
+
+    // Act
+    const result = await createDeploymentOutcomeHandler(harness.deps)(
+      eventFixture<DeploymentOutcomeEvent>('ecs-deployment-failed', { deploymentId: 'ecs-svc/9999999999999999999' }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('not started by driftless') });
+    expect(await harness.ledger.resourceHistory(WEB)).toHaveLength(before.length);
+    expect(harness.logger.lines).toEqual([expect.objectContaining({ message: 'deployment event ignored' })]);
+    expect(harness.simulator.calls).toEqual({});
+    expect(harness.announced()).toEqual([]);
+  });
+
+  it('records a CloudFormation UPDATE_ROLLBACK_COMPLETE of a stack driftless changed as rolled-back', async () => {
+    // Prepare
+    harness = await createHarness();
+    const base = await harness.bootstrap();
+    const stackId = harness.simulator.stacks().find((stack) => stack.stackName === 'platform-network')?.stackId;
+    const event = eventFixture<DeploymentOutcomeEvent>(
+      'cloudformation-stack-status-change',
+      { 'stack-id': stackId },
+      { resources: [stackId] },
+    );
+
+    // Act
+    const result = await createDeploymentOutcomeHandler(harness.deps)(event);
+
+    // Assess
+    expect(result).toMatchObject({
+      outcome: 'recorded',
+      resourceId: 'CloudFormationStack:platform-network',
+      commitId: base,
+      result: 'rolled-back',
+    });
+    expect(harness.details('Rollout Failed')).toEqual([
+      expect.objectContaining({
+        result: 'rolled-back',
+        stackId,
+        resourceIds: ['CloudFormationStack:platform-network'],
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,300 @@
+/** What the function tests share: the real handler factories wired to the simulator (ECS, CloudFormation), DynamoDB
+ * Local (ledger and lock, fresh tables per test), a real git repository read through LocalGitSource, and
+ * aws-sdk-client-mock for CodeCommit pull-request comments and EventBridge PutEvents. */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  type CodeCommitClient,
+  CodeCommitClient as CodeCommitClientClass,
+  type Comment,
+  CommentDoesNotExistException,
+  GetCommentsForPullRequestCommand,
+  PostCommentForPullRequestCommand,
+  UpdateCommentCommand,
+} from '@aws-sdk/client-codecommit';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { inject } from 'vitest';
+import type { FunctionDependencies, FunctionLogger } from '../../functions/dependencies.ts';
+import type { FunctionEnvironment } from '../../functions/environment.ts';
+import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
+import { silentLogLine } from '../../shared/audit/log.ts';
+import { dynamoDbClient } from '../../shared/aws/clients.ts';
+import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
+import { reconcile } from '../../shared/reconcile.ts';
+import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
+import { makeRepo, type TestRepo } from '../support/git-repo.ts';
+import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+export const REPOSITORY = 'platform-config';
+
+const FIXTURES = new URL('../fixtures/events/', import.meta.url);
+
+/** An event fixture (test/fixtures/events/<name>.json), its detail patched. */
+export function eventFixture<T>(
+  name: string,
+  detail: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+): T {
+  const event = JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as Record<string, unknown>;
+  return { ...event, ...top, detail: { ...(event.detail as Record<string, unknown>), ...detail } } as T;
+}
+
+export const AWS_WRITES = [
+  'ECS.RegisterTaskDefinition',
+  'ECS.CreateService',
+  'ECS.UpdateService',
+  'ECS.DeleteService',
+  'ECS.TagResource',
+  'ECS.UntagResource',
+  'CloudFormation.CreateChangeSet',
+  'CloudFormation.ExecuteChangeSet',
+  'CloudFormation.DeleteChangeSet',
+  'CloudFormation.DeleteStack',
+];
+
+export function writeCount(simulator: AwsSimulator, api?: string): number {
+  return Object.entries(simulator.calls)
+    .filter(([name]) => (api ? name === api : AWS_WRITES.includes(name)))
+    .reduce((sum, [, count]) => sum + count, 0);
+}
+
+export interface LogLine {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+export class CapturingLogger implements FunctionLogger {
+  readonly lines: LogLine[] = [];
+  info(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.lines.push({ level: 'info', message, attributes: Object.assign({}, ...attributes) });
+  }
+  warn(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.lines.push({ level: 'warn', message, attributes: Object.assign({}, ...attributes) });
+  }
+  error(message: string, ...attributes: Record<string, unknown>[]): void {
+    this.lines.push({ level: 'error', message, attributes: Object.assign({}, ...attributes) });
+  }
+}
+
+/** Fails the test on any call: proves a path touches nothing. */
+export function untouchable<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get: (_target, property) => {
+      if (property === 'then') return undefined;
+      throw new Error(`${what}.${String(property)} was used`);
+    },
+  });
+}
+
+export function testEnvironment(overrides: Partial<FunctionEnvironment> = {}): FunctionEnvironment {
+  return {
+    repository: REPOSITORY,
+    branch: 'main',
+    pathPrefix: '',
+    installationId: 'test',
+    ledgerTable: 'unused',
+    lockTable: 'unused',
+    eventBus: 'driftless-test',
+    allowedClusters: ['prod'],
+    stackNamePrefix: 'platform-',
+    selfHeal: true,
+    prune: false,
+    ...overrides,
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ CodeCommit comments
+
+/** An in-memory pull request's comments behind the CodeCommit mock, answering as the API reference shows:
+ * GetCommentsForPullRequest in pages (nextToken), PostCommentForPullRequest, UpdateComment. */
+export class CommentStore {
+  readonly comments: Comment[] = [];
+  constructor(
+    readonly client: CodeCommitClient,
+    readonly pageSize = 2,
+  ) {
+    const mock = mockClient(client);
+    mock.on(GetCommentsForPullRequestCommand).callsFake((input: { pullRequestId: string; nextToken?: string }) => {
+      const start = Number(input.nextToken ?? '0');
+      const page = this.comments.slice(start, start + this.pageSize);
+      const next = start + this.pageSize < this.comments.length ? String(start + this.pageSize) : undefined;
+      return {
+        commentsForPullRequestData: [
+          {
+            pullRequestId: input.pullRequestId,
+            repositoryName: REPOSITORY,
+            beforeCommitId: 'b'.repeat(40),
+            afterCommitId: 'a'.repeat(40),
+            comments: structuredClone(page),
+          },
+        ],
+        ...(next ? { nextToken: next } : {}),
+      };
+    });
+    mock.on(PostCommentForPullRequestCommand).callsFake((input) => {
+      const comment = this.add(input.content ?? '', 'arn:aws:sts::123456789012:assumed-role/driftless-pull-request/fn');
+      return {
+        repositoryName: input.repositoryName,
+        pullRequestId: input.pullRequestId,
+        beforeCommitId: input.beforeCommitId,
+        afterCommitId: input.afterCommitId,
+        comment: structuredClone(comment),
+      };
+    });
+    mock.on(UpdateCommentCommand).callsFake((input) => {
+      const comment = this.comments.find((candidate) => candidate.commentId === input.commentId);
+      if (!comment)
+        throw new CommentDoesNotExistException({ message: 'No comment exists with the provided ID.', $metadata: {} });
+      comment.content = input.content;
+      comment.lastModifiedDate = new Date();
+      return { comment: structuredClone(comment) };
+    });
+    this.mock = mock;
+  }
+
+  readonly mock: ReturnType<typeof mockClient>;
+
+  add(content: string, authorArn = 'arn:aws:iam::123456789012:user/Saanvi_Sarkar'): Comment {
+    const now = new Date(Date.now() + this.comments.length);
+    const comment: Comment = {
+      commentId: randomUUID(),
+      content,
+      creationDate: now,
+      lastModifiedDate: now,
+      authorArn,
+      deleted: false,
+      callerReactions: [],
+      reactionCounts: {},
+    };
+    this.comments.push(comment);
+    return comment;
+  }
+
+  calls(command: 'GetCommentsForPullRequest' | 'PostCommentForPullRequest' | 'UpdateComment'): number {
+    const type = {
+      GetCommentsForPullRequest: GetCommentsForPullRequestCommand,
+      PostCommentForPullRequest: PostCommentForPullRequestCommand,
+      UpdateComment: UpdateCommentCommand,
+    }[command];
+    return this.mock.commandCalls(type as never).length;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ the harness
+
+export interface Harness {
+  readonly repo: TestRepo;
+  readonly simulator: AwsSimulator;
+  readonly ledger: DynamoDbLedger;
+  readonly logger: CapturingLogger;
+  /** The EventBridge mock: PutEvents answers every entry published unless a test says otherwise. */
+  readonly eventBridge: ReturnType<typeof mockClient>;
+  readonly comments: CommentStore;
+  readonly deps: FunctionDependencies;
+  /** Detail types of every event PutEvents was sent, in order. */
+  announced(): string[];
+  /** Details of the events of one detail type. */
+  details(detailType: string): Record<string, unknown>[];
+  /** A full reconcile of the branch head (what the first sweep after install does), then the simulator settles. */
+  bootstrap(): Promise<string>;
+  /** A new commit on main changing web's image. */
+  bumpImage(version: string): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+let dynamo: DynamoDBClient | undefined;
+
+function dynamoClient(): DynamoDBClient {
+  dynamo ??= dynamoDbClient({
+    endpoint: inject('dynamoDbEndpoint'),
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return dynamo;
+}
+
+export async function createHarness(
+  options: { environment?: Partial<FunctionEnvironment>; deps?: Partial<FunctionDependencies> } = {},
+): Promise<Harness> {
+  const suffix = randomUUID().slice(0, 8);
+  const client = dynamoClient();
+  const ledgerTable = `fn-ledger-${suffix}`;
+  const lockTable = `fn-lock-${suffix}`;
+  await ensureLedgerTable(client, ledgerTable);
+  await ensureLockTable(client, lockTable);
+  const repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
+  const simulator = createAwsSimulator({ seed: 11, accountId: ACCOUNT, region: REGION });
+  const ledger = new DynamoDbLedger({ tableName: ledgerTable, client, logger: silentLogLine });
+  const lock = new LeaseLock({ tableName: lockTable, client });
+  const logger = new CapturingLogger();
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const eventBridgeClient = new EventBridgeClient({ region: REGION, credentials });
+  const eventBridge = mockClient(eventBridgeClient);
+  eventBridge.on(PutEventsCommand).callsFake((input: { Entries?: unknown[] }) => ({
+    FailedEntryCount: 0,
+    Entries: (input.Entries ?? []).map(() => ({ EventId: randomUUID() })),
+  }));
+  const comments = new CommentStore(new CodeCommitClientClass({ region: REGION, credentials }));
+  const deps: FunctionDependencies = {
+    environment: testEnvironment({ ledgerTable, lockTable, ...options.environment }),
+    source: new LocalGitSource({ repoDir: repo.dir }),
+    ecs: simulator.ecs,
+    cloudFormation: simulator.cloudFormation,
+    codeCommit: comments.client,
+    eventBridge: eventBridgeClient,
+    ledger,
+    lock,
+    logger,
+    applyOptions: { changeSetPollMs: 1, baseDelayMs: 1 },
+    ...options.deps,
+  };
+  const putEntries = () =>
+    eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .map((entry) => ({ detailType: entry.DetailType ?? '', detail: JSON.parse(entry.Detail ?? '{}') }));
+  const web = (await readTree(EXAMPLE_REPO_DIR))['services/web.yaml']!.toString();
+  return {
+    repo,
+    simulator,
+    ledger,
+    logger,
+    eventBridge,
+    comments,
+    deps,
+    announced: () => putEntries().map((entry) => entry.detailType),
+    details: (detailType) =>
+      putEntries()
+        .filter((entry) => entry.detailType === detailType)
+        .map((entry) => entry.detail as Record<string, unknown>),
+    async bootstrap() {
+      const result = await reconcile(
+        {
+          repository: REPOSITORY,
+          branch: 'main',
+          trigger: 'manual',
+          installationId: deps.environment.installationId,
+          applyOptions: { changeSetPollMs: 1, baseDelayMs: 1 },
+        },
+        { source: deps.source, ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, ledger, lock },
+      );
+      simulator.advance();
+      simulator.resetCalls();
+      return result.commitId!;
+    },
+    bumpImage: (version) =>
+      repo.commit({ 'services/web.yaml': web.replace('web:1.4.2', `web:${version}`) }, `web: image ${version}`),
+    async cleanup() {
+      simulator.restore();
+      eventBridge.restore();
+      comments.mock.restore();
+      await repo.cleanup();
+    },
+  };
+}

@@ -1,0 +1,470 @@
+/** The synthesized stack, asserted where it matters: every trigger has retries and a dead-letter queue, IAM allows no
+ * wildcard writes and passes roles only to the named service, the ledger is append-only for the functions and keyed
+ * like shared/audit/dynamodb.ts, the saved queries exist, cdk-nag finds nothing unsuppressed. One synthesis (it
+ * bundles the real functions with esbuild) for the whole file. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
+import { FUNCTION_NAMES } from '../../infra/bundling.ts';
+import { createApp } from '../../infra/create-app.ts';
+import { LEDGER_QUERIES } from '../../infra/queries.ts';
+import { ledgerTableDefinition } from '../../shared/audit/dynamodb.ts';
+import { lockTableDefinition } from '../../shared/lock/lease.ts';
+
+const CONTEXT = {
+  repository: 'platform-config',
+  allowedClusters: 'prod,staging',
+  stackNamePrefix: 'platform-',
+  roleArnPatterns: 'arn:aws:iam::123456789012:role/app/*',
+};
+
+type Json = Record<string, unknown>;
+interface Statement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+interface PolicyStatementOf {
+  readonly policy: string;
+  readonly statement: Statement;
+}
+
+/** Write actions by prefix (IAM access levels Write, Tagging and Permissions management of the services used). */
+const WRITE_ACTIONS = [
+  /^ecs:(Create|Update|Delete|Register|Deregister|Tag|Untag|Put|Run|Start|Stop|Submit)/,
+  /^cloudformation:(Create|Execute|Delete|Update|Tag|Untag|Set|Continue|Cancel|Rollback|Signal)/,
+  /^dynamodb:(Put|Update|Delete|BatchWrite|PartiQL(Insert|Update|Delete)|Create|Restore)/,
+  /^iam:/,
+  /^codecommit:(Post|Update|Put|Create|Delete|Merge|Tag|Untag)/,
+  /^events:(Put|Delete|Create|Update|Enable|Disable|Remove)/,
+  /^sqs:(SendMessage|DeleteMessage|Purge|Set|Create|Delete|Tag|Untag)/,
+  /^logs:(Create|Put|Delete)/,
+  /^lambda:/,
+  /^\w+:\*$/,
+  /^\*$/,
+];
+
+/**
+ * The one documented write on "*": RegisterTaskDefinition has no resource type in the ECS service authorization
+ * reference, so it is allowed on "*" only for requests tagged with the installation's managed-by tag.
+ */
+function isDocumentedWildcardWrite(action: string, statement: Statement): boolean {
+  return (
+    action === 'ecs:RegisterTaskDefinition' &&
+    statement.Condition?.StringEquals?.['aws:RequestTag/driftless:managed-by'] === 'default'
+  );
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+let outdir: string;
+let template: Template;
+let annotations: Annotations;
+let resources: Record<string, Json>;
+let statements: PolicyStatementOf[];
+
+function resourcesOfType(type: string): [string, Json][] {
+  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
+}
+
+function propertiesOf(resource: Json): Json {
+  return resource.Properties as Json;
+}
+
+/** Asset hashes change with every code change; the snapshot is about the infrastructure. */
+function withoutAssetHashes(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value)
+      .replace(/[0-9a-f]{64}(\.zip)?/g, '[asset-hash]')
+      .replace(/cdk-hnb659fds-assets-[^"]*/g, 'cdk-hnb659fds-assets-[account]-[region]'),
+  );
+}
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'driftless-cdk-'));
+  const { stack } = createApp(CONTEXT, { outdir });
+  template = Template.fromStack(stack);
+  annotations = Annotations.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Json>;
+  statements = resourcesOfType('AWS::IAM::Policy').flatMap(([policy, resource]) =>
+    ((propertiesOf(resource).PolicyDocument as Json).Statement as Statement[]).map((statement) => ({
+      policy,
+      statement,
+    })),
+  );
+}, 180_000);
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('DriftlessStack triggers', () => {
+  it('gives every EventBridge rule target a retry policy and a dead-letter queue', () => {
+    // Prepare
+    const rules = resourcesOfType('AWS::Events::Rule');
+
+    // Assess
+    expect(rules).toHaveLength(5);
+    for (const [, rule] of rules) {
+      const targets = propertiesOf(rule).Targets as Json[];
+      expect(targets.length).toBeGreaterThan(0);
+      for (const target of targets) {
+        expect(target.RetryPolicy).toEqual({
+          MaximumRetryAttempts: expect.any(Number),
+          MaximumEventAgeInSeconds: expect.any(Number),
+        });
+        expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } });
+      }
+    }
+  });
+
+  it('encrypts every dead-letter queue, refuses plain HTTP to it and alarms on its first message', () => {
+    // Prepare
+    const queues = resourcesOfType('AWS::SQS::Queue');
+    const queueIds = new Set(queues.map(([id]) => id));
+    const dlqIds = resourcesOfType('AWS::Events::Rule').flatMap(([, rule]) =>
+      (propertiesOf(rule).Targets as Json[]).map(
+        (target) => ((target.DeadLetterConfig as Json).Arn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+      ),
+    );
+
+    // Assess
+    for (const id of dlqIds) expect(queueIds.has(id as string)).toBe(true);
+    for (const [id, queue] of queues) {
+      expect(propertiesOf(queue).SqsManagedSseEnabled).toBe(true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    }
+  });
+
+  it('starts push only for the tracked branch of the repository', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.codecommit'],
+        'detail-type': ['CodeCommit Repository State Change'],
+        resources: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':platform-config'])] })],
+        detail: { referenceType: ['branch'], referenceName: ['main'] },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'detail-type': ['CodeCommit Pull Request State Change'],
+        detail: {
+          event: ['pullRequestCreated', 'pullRequestSourceBranchUpdated'],
+          destinationReference: ['refs/heads/main'],
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('hears deployment outcomes only from the allowed clusters and the prefixed stacks', () => {
+    // Prepare
+    const ecsRule = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { source: ['aws.ecs'] } },
+    });
+    const cfnRule = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { source: ['aws.cloudformation'] } },
+    });
+
+    // Assess
+    const ecsPattern = JSON.stringify(Object.values(ecsRule)[0]);
+    expect(ecsPattern).toContain('"detail-type":["ECS Deployment State Change"]');
+    expect(ecsPattern).toContain(':service/prod/"');
+    expect(ecsPattern).toContain(':service/staging/"');
+    expect(ecsPattern.match(/"prefix"/g)).toHaveLength(2);
+    const cfnPattern = JSON.stringify(Object.values(cfnRule)[0]);
+    expect(cfnPattern).toContain('"detail-type":["CloudFormation Stack Status Change"]');
+    expect(cfnPattern).toMatch(/"stack-id":\[\{"prefix":.*:stack\/platform-"/);
+  });
+});
+
+describe('DriftlessStack IAM', () => {
+  it('allows no write action on "*" (RegisterTaskDefinition only with the managed-by request tag)', () => {
+    // Prepare
+    const offending = statements.flatMap(({ policy, statement }) => {
+      if (statement.Effect !== 'Allow' || !asArray(statement.Resource).includes('*')) return [];
+      return asArray(statement.Action)
+        .filter((action) => WRITE_ACTIONS.some((pattern) => pattern.test(action)))
+        .filter((action) => !isDocumentedWildcardWrite(action, statement))
+        .map((action) => `${policy}: ${action}`);
+    });
+
+    // Assess
+    expect(offending).toEqual([]);
+    expect(statements.length).toBeGreaterThan(20);
+  });
+
+  it('passes roles only with iam:PassedToService, each role to the one service it is for', () => {
+    // Prepare
+    const passRoles = statements.filter(
+      ({ statement }) => statement.Effect === 'Allow' && asArray(statement.Action).includes('iam:PassRole'),
+    );
+
+    // Assess
+    expect(passRoles.length).toBeGreaterThan(0);
+    for (const { statement } of passRoles) {
+      expect(asArray(statement.Action)).toEqual(['iam:PassRole']);
+      expect(statement.Condition?.StringEquals?.['iam:PassedToService']).toBeDefined();
+      expect(asArray(statement.Resource)).not.toContain('*');
+    }
+    const toEcsTasks = passRoles.filter(
+      ({ statement }) => statement.Condition?.StringEquals?.['iam:PassedToService'] === 'ecs-tasks.amazonaws.com',
+    );
+    expect(toEcsTasks.map(({ statement }) => statement.Resource)).toEqual([
+      'arn:aws:iam::123456789012:role/app/*',
+      'arn:aws:iam::123456789012:role/app/*',
+    ]);
+    const toCloudFormation = passRoles.filter(
+      ({ statement }) => statement.Condition?.StringEquals?.['iam:PassedToService'] === 'cloudformation.amazonaws.com',
+    );
+    for (const { statement } of toCloudFormation) {
+      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CloudFormationRole/), 'Arn'] });
+    }
+    expect(toCloudFormation).toHaveLength(2);
+  });
+
+  it('lets the functions PutItem and Query the ledger, nothing else', () => {
+    // Prepare
+    const [ledgerId] = Object.keys(
+      template.findResources('AWS::DynamoDB::Table', {
+        Properties: { KeySchema: ledgerTableDefinition('ledger').KeySchema },
+      }),
+    );
+    const onLedger = statements.filter(
+      ({ statement }) => statement.Effect === 'Allow' && JSON.stringify(statement.Resource).includes(`"${ledgerId}"`),
+    );
+
+    // Assess
+    expect(onLedger.map(({ policy }) => policy).sort()).toEqual([
+      expect.stringMatching(/^DeploymentOutcomeRole/),
+      expect.stringMatching(/^PushRole/),
+      expect.stringMatching(/^SweepRole/),
+    ]);
+    for (const { statement } of onLedger) {
+      expect(statement.Action).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+      expect(statement.Resource).toEqual([
+        { 'Fn::GetAtt': [ledgerId, 'Arn'] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ledgerId, 'Arn'] }, '/index/*']] },
+      ]);
+    }
+  });
+
+  it('confines ECS writes to the allowed clusters and CloudFormation writes to the stack prefix', () => {
+    // Prepare
+    const writes = statements.filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' &&
+        asArray(statement.Action).some((action) => /^(ecs|cloudformation):/.test(action)) &&
+        asArray(statement.Action).some((action) => WRITE_ACTIONS.some((pattern) => pattern.test(action))),
+    );
+
+    // Assess
+    expect(writes.length).toBeGreaterThan(0);
+    for (const { statement } of writes) {
+      for (const resource of asArray(statement.Resource)) {
+        const arn = JSON.stringify(resource);
+        const allowed =
+          /:service\/(prod|staging)\/\*"/.test(arn) ||
+          /:stack\/platform-\*\/\*"/.test(arn) ||
+          /:task-definition\/\*"/.test(arn) ||
+          /:aws:transform\/\*"/.test(arn) ||
+          (resource === '*' && isDocumentedWildcardWrite('ecs:RegisterTaskDefinition', statement));
+        expect(allowed, `${statement.Sid}: ${arn}`).toBe(true);
+      }
+    }
+  });
+
+  it('gives the functions only their own roles, without managed policies', () => {
+    // Assess
+    for (const [id, role] of resourcesOfType('AWS::IAM::Role')) {
+      if (id.startsWith('CloudFormationRole')) continue;
+      expect(propertiesOf(role).ManagedPolicyArns, id).toBeUndefined();
+    }
+  });
+});
+
+describe('DriftlessStack tables', () => {
+  it('keys and indexes the ledger exactly as ledgerTableDefinition does', () => {
+    // Prepare
+    const definition = ledgerTableDefinition('ledger');
+    const bySet = <T>(items: readonly T[] | undefined) => [...(items ?? [])].map((item) => JSON.stringify(item)).sort();
+
+    // Assess
+    const ledgers = template.findResources('AWS::DynamoDB::Table', {
+      Properties: { KeySchema: definition.KeySchema },
+    });
+    expect(Object.keys(ledgers)).toHaveLength(1);
+    const ledger = Object.values(ledgers)[0] as Json;
+    const properties = propertiesOf(ledger);
+    expect(bySet(properties.AttributeDefinitions as Json[])).toEqual(bySet(definition.AttributeDefinitions));
+    expect(properties.BillingMode).toBe(definition.BillingMode);
+    expect(
+      bySet(
+        (properties.GlobalSecondaryIndexes as Json[]).map(({ IndexName, KeySchema, Projection }) => ({
+          IndexName,
+          KeySchema,
+          Projection,
+        })),
+      ),
+    ).toEqual(bySet(definition.GlobalSecondaryIndexes));
+    expect(properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(properties.DeletionProtectionEnabled).toBe(true);
+    expect(properties.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(ledger.DeletionPolicy).toBe('Retain');
+    expect(ledger.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('keys the lock table like lockTableDefinition, with TTL on ttl', () => {
+    // Prepare
+    const definition = lockTableDefinition('lock');
+
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: definition.KeySchema,
+      AttributeDefinitions: definition.AttributeDefinitions,
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+});
+
+describe('DriftlessStack functions', () => {
+  it('runs four functions on nodejs22.x arm64, push and sweep one at a time', () => {
+    // Prepare
+    const functions = resourcesOfType('AWS::Lambda::Function');
+
+    // Assess
+    expect(functions.map(([id]) => id.replace(/Function[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'DeploymentOutcome',
+      'PullRequest',
+      'Push',
+      'Sweep',
+    ]);
+    expect(FUNCTION_NAMES).toHaveLength(4);
+    for (const [id, fn] of functions) {
+      const properties = propertiesOf(fn);
+      expect(properties.Runtime, id).toBe('nodejs22.x');
+      expect(properties.Architectures, id).toEqual(['arm64']);
+      expect(properties.Handler, id).toBe('index.handler');
+      expect(properties.MemorySize, id).toBe(512);
+      expect(properties.LoggingConfig, id).toEqual({ LogGroup: { Ref: expect.stringMatching(/Logs/) } });
+      const serialized = id.startsWith('Push') || id.startsWith('Sweep');
+      expect(properties.ReservedConcurrentExecutions, id).toBe(serialized ? 1 : undefined);
+    }
+    const timeouts = Object.fromEntries(functions.map(([id, fn]) => [id.slice(0, 4), propertiesOf(fn).Timeout]));
+    expect(timeouts).toEqual({ Push: 300, Swee: 300, Pull: 120, Depl: 60 });
+  });
+
+  it('sets the environment readEnvironment parses, and the Powertools settings', () => {
+    // Assess
+    for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      const variables = (propertiesOf(fn).Environment as { Variables: Json }).Variables;
+      const asStrings = Object.fromEntries(
+        Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `token-${name}`]),
+      );
+      const environment = readEnvironment(asStrings);
+      expect(environment, id).toMatchObject({
+        repository: 'platform-config',
+        branch: 'main',
+        pathPrefix: '',
+        installationId: 'default',
+        eventBus: 'default',
+        allowedClusters: ['prod', 'staging'],
+        stackNamePrefix: 'platform-',
+        selfHeal: true,
+        prune: false,
+      });
+      expect(variables[ENVIRONMENT.ledgerTable]).toEqual({ Ref: expect.stringMatching(/^TablesLedger/) });
+      expect(variables[ENVIRONMENT.lockTable]).toEqual({ Ref: expect.stringMatching(/^TablesLock/) });
+      expect(variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'driftless', LOG_LEVEL: 'INFO' });
+    }
+  });
+
+  it('keeps function logs in explicit log groups with the configured retention', () => {
+    // Assess
+    const groups = resourcesOfType('AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(4);
+    for (const [, group] of groups) {
+      expect(propertiesOf(group).RetentionInDays).toBe(90);
+      expect(group.DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('DriftlessStack observability', () => {
+  it('saves the ledger queries over every function log group', () => {
+    // Prepare
+    const logGroupRefs = resourcesOfType('AWS::Logs::LogGroup')
+      .map(([id]) => ({ Ref: id }))
+      .sort((a, b) => a.Ref.localeCompare(b.Ref));
+
+    // Assess
+    const definitions = resourcesOfType('AWS::Logs::QueryDefinition').map(([, resource]) => propertiesOf(resource));
+    expect(definitions.map((definition) => definition.Name).sort()).toEqual(Object.keys(LEDGER_QUERIES).sort());
+    for (const definition of definitions) {
+      expect(definition.QueryString).toBe(LEDGER_QUERIES[definition.Name as keyof typeof LEDGER_QUERIES]);
+      expect([...(definition.LogGroupNames as { Ref: string }[])].sort((a, b) => a.Ref.localeCompare(b.Ref))).toEqual(
+        logGroupRefs,
+      );
+    }
+  });
+
+  it('alarms on function errors and shows runs, changes, drift, failures, duration and queue depth', () => {
+    // Assess
+    for (const [id] of resourcesOfType('AWS::Lambda::Function')) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }],
+      });
+    }
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    for (const metric of ['Runs', 'FailedRuns', 'Changes', 'DriftReverted', 'Failures', 'Duration', 'Errors']) {
+      expect(body).toContain(`\\"${metric}\\"`);
+    }
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+    template.resourceCountIs('AWS::Logs::MetricFilter', 4 * 5);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.message = "ledger entry") && ($.ledger.kind = "run") }',
+      MetricTransformations: [{ MetricNamespace: 'Driftless/default', MetricName: 'Runs', MetricValue: '1' }],
+    });
+  });
+});
+
+describe('DriftlessStack compliance', () => {
+  it('has no unsuppressed cdk-nag AwsSolutions error', () => {
+    // Assess
+    const errors = annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect(errors.map((error) => `${error.id}: ${String(error.entry.data).slice(0, 120)}`)).toEqual([]);
+  });
+
+  it('has no unsuppressed cdk-nag AwsSolutions warning', () => {
+    // Assess
+    const warnings = annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect(warnings.map((warning) => `${warning.id}: ${String(warning.entry.data).slice(0, 120)}`)).toEqual([]);
+  });
+
+  it('matches the snapshot (asset hashes stripped)', () => {
+    // Assess
+    expect(withoutAssetHashes(template.toJSON())).toMatchSnapshot();
+  });
+});
