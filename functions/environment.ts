@@ -17,6 +17,7 @@ export const ENVIRONMENT = {
   stackNamePrefix: 'DRIFTLESS_STACK_NAME_PREFIX',
   selfHeal: 'DRIFTLESS_SELF_HEAL',
   prune: 'DRIFTLESS_PRUNE',
+  cloudFormationRoleArn: 'DRIFTLESS_CLOUDFORMATION_ROLE_ARN',
 } as const;
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -39,6 +40,7 @@ const schema = z.object({
   [ENVIRONMENT.stackNamePrefix]: z.string().default(''),
   [ENVIRONMENT.selfHeal]: flag.default(true),
   [ENVIRONMENT.prune]: flag.default(false),
+  [ENVIRONMENT.cloudFormationRoleArn]: z.string().startsWith('arn:').optional(),
 });
 
 export interface FunctionEnvironment {
@@ -55,6 +57,8 @@ export interface FunctionEnvironment {
   /** Upper bounds the repository cannot raise: selfHeal false here means drift is recorded, never reverted. */
   readonly selfHeal: boolean;
   readonly prune: boolean;
+  /** The service role CloudFormation uses for stacks whose declaration names none. */
+  readonly cloudFormationRoleArn?: string;
 }
 
 export class ConfigurationError extends TerminalError {}
@@ -78,6 +82,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionE
     stackNamePrefix: value[ENVIRONMENT.stackNamePrefix],
     selfHeal: value[ENVIRONMENT.selfHeal],
     prune: value[ENVIRONMENT.prune],
+    ...(value[ENVIRONMENT.cloudFormationRoleArn]
+      ? { cloudFormationRoleArn: value[ENVIRONMENT.cloudFormationRoleArn] }
+      : {}),
   };
 }
 

@@ -49,6 +49,7 @@ export function runRequest(deps: FunctionDependencies, request: RunRequest): Rec
     prefix: environment.pathPrefix,
     installationId: environment.installationId,
     limits: limitsOf(environment),
+    ...(environment.cloudFormationRoleArn ? { defaultStackRoleArn: environment.cloudFormationRoleArn } : {}),
     ...(deps.applyOptions ? { applyOptions: deps.applyOptions } : {}),
     ...request,
   };

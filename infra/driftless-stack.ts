@@ -174,6 +174,11 @@ export class DriftlessStack extends Stack {
       }).role.roleArn;
     }
 
+    // Stacks whose declaration names no service role are deployed with this one, never with the functions' own.
+    for (const [, fn] of allFunctions) {
+      fn.function.addEnvironment(ENVIRONMENT.cloudFormationRoleArn, this.cloudFormationRoleArn);
+    }
+
     this.permissions = new DriftlessPermissions(this, 'Permissions', {
       allowedClusters: settings.allowedClusters,
       stackNamePrefix: settings.stackNamePrefix,
@@ -289,7 +294,7 @@ export class DriftlessStack extends Stack {
     new CfnOutput(this, 'LockTableName', { value: this.tables.lockTable.tableName });
     new CfnOutput(this, 'CloudFormationRoleArn', {
       description:
-        'Set it as spec.roleArn of CloudFormationStack declarations (and allow it in targets.roleArnPatterns)',
+        'The CloudFormation service role stacks are deployed with (unless a declaration names its own spec.roleArn)',
       value: this.cloudFormationRoleArn,
     });
     new CfnOutput(this, 'RepositoryArn', { value: repositoryArn });

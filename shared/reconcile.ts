@@ -62,6 +62,8 @@ export interface ReconcileRequest {
   readonly runId?: string;
   /** What the deployment allows, whatever driftless.yaml says: targets are confined twice. */
   readonly limits?: DeploymentLimits;
+  /** The CloudFormation service role stacks use when their declaration names none. */
+  readonly defaultStackRoleArn?: string;
   /** Apply options passed through (retry pacing in tests, change-set polling). */
   readonly applyOptions?: Parameters<typeof applyPlan>[0]['options'];
 }
@@ -166,6 +168,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       installationId: request.installationId,
       options: {
         ...request.applyOptions,
+        ...(request.defaultStackRoleArn ? { defaultStackRoleArn: request.defaultStackRoleArn } : {}),
         dryRun: request.dryRun ?? false,
         allowEmpty: request.allowEmpty ?? false,
         managedCount: live.managed?.length ?? 0,

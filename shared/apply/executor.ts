@@ -133,6 +133,8 @@ export const APPLY_DEFAULTS = {
 } as const;
 
 export interface ApplyOptions {
+  /** The CloudFormation service role for stacks whose declaration names none (the installation's own). */
+  readonly defaultStackRoleArn?: string;
   /** Make no AWS write: record an intent with result 'dry-run' for each write that would be made. Defaults to
    * run.dryRun. */
   readonly dryRun?: boolean;
@@ -711,7 +713,7 @@ class Applier {
     const selfHeal = declaration.document.sync?.selfHeal ?? settings?.spec.sync.selfHeal ?? true;
     const changeSetName = newChangeSetName(this.input.plan.commitId);
     const request = {
-      ...changeSetInput(declaration, this.provenance(declaration)),
+      ...changeSetInput(declaration, this.provenance(declaration), this.input.options?.defaultStackRoleArn),
       ChangeSetName: changeSetName,
       ChangeSetType: type,
       ...(type === 'UPDATE' && selfHeal ? { DeploymentMode: 'REVERT_DRIFT' as const } : {}),

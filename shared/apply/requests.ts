@@ -108,7 +108,12 @@ export function updateServiceInput(
 }
 
 /** CreateChangeSet input (without ChangeSetName/ChangeSetType, which the caller chooses). */
-export function changeSetInput(declaration: CloudFormationStackDeclaration, provenance?: Provenance) {
+/** `defaultRoleArn`: the installation's CloudFormation service role, for stacks whose declaration names none. */
+export function changeSetInput(
+  declaration: CloudFormationStackDeclaration,
+  provenance?: Provenance,
+  defaultRoleArn?: string,
+) {
   const spec = declaration.document.spec;
   const declaredTags = Object.entries(spec.tags ?? {}).map(([key, value]) => ({ key, value }));
   const tags = withProvenance(declaredTags, provenance) ?? [];
@@ -121,6 +126,6 @@ export function changeSetInput(declaration: CloudFormationStackDeclaration, prov
     })),
     Tags: tags.map((tag) => ({ Key: tag.key, Value: tag.value })),
     ...(spec.capabilities ? { Capabilities: spec.capabilities } : {}),
-    ...(spec.roleArn ? { RoleARN: spec.roleArn } : {}),
+    ...((spec.roleArn ?? defaultRoleArn) ? { RoleARN: spec.roleArn ?? defaultRoleArn } : {}),
   };
 }

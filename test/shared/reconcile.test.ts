@@ -307,6 +307,20 @@ describe('reconcile', () => {
     ]);
   });
 
+  it("deploys a stack that names no service role with the installation's role, never with its own credentials", async () => {
+    // Prepare
+    const env = await environment();
+    const network = (await readTree(EXAMPLE_REPO_DIR))['stacks/network.yaml']!.toString();
+    await env.repo.commit({ 'stacks/network.yaml': network.replace(/\n {2}roleArn: .*\n/, '\n') }, 'no stack role');
+    const installationRole = 'arn:aws:iam::123456789012:role/driftless/cloudformation';
+
+    // Act
+    await reconcile({ ...env.request, defaultStackRoleArn: installationRole }, env.deps);
+
+    // Assess
+    expect(env.simulator.stacks()[0]?.roleArn).toBe(installationRole);
+  });
+
   it('refuses declarations outside what the deployment allows, before any AWS call for them', async () => {
     // Prepare
     const env = await environment();
