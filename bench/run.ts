@@ -25,6 +25,8 @@ const WRITE_APIS = [
   'ECS.UntagResource',
 ];
 
+const request = { repository: 'bench', branch: 'main', installationId: 'bench' } as const;
+
 interface Fleet {
   readonly simulator: AwsSimulator;
   readonly source: MemoryGitSource;
@@ -41,7 +43,7 @@ async function fleet(count: number): Promise<Fleet> {
   const blobCache = new Map<string, string>();
   const simulator = createAwsSimulator({ latencyMs: LATENCY_MS, enforceRateLimits: true, seed: count });
   const snapshot = await loadRepository(new MemoryGitSource(files, 0), { ref: 'main', blobCache });
-  seedFleet(simulator, snapshot);
+  seedFleet(simulator, snapshot, request.installationId);
   const state: Fleet = {
     simulator,
     source,
@@ -84,8 +86,6 @@ function callsOf(simulator: AwsSimulator): Record<string, number> {
 function writesOf(calls: Record<string, number>): number {
   return WRITE_APIS.reduce((sum, api) => sum + (calls[api] ?? 0), 0);
 }
-
-const request = { repository: 'bench', branch: 'main', installationId: 'bench' } as const;
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const start = performance.now();

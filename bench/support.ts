@@ -145,8 +145,9 @@ export class MemoryLock implements RunLock {
   }
 }
 
-/** Seeds every service of the snapshot as its declaration says, without API calls (the bench measures sweeps). */
-export function seedFleet(simulator: AwsSimulator, snapshot: RepositorySnapshot): void {
+/** Seeds every service of the snapshot as driftless would have created it (provenance tags included), without API
+ * calls: the bench measures sweeps, not the seeding. */
+export function seedFleet(simulator: AwsSimulator, snapshot: RepositorySnapshot, installationId: string): void {
   const registered = new Map<string, string>();
   for (const declaration of snapshot.declarations) {
     if (declaration.kind !== 'EcsService') continue;
@@ -158,6 +159,7 @@ export function seedFleet(simulator: AwsSimulator, snapshot: RepositorySnapshot)
       arn = seeded.taskDefinition.taskDefinitionArn!;
       registered.set(family, arn);
     }
-    simulator.seedService(createServiceInput(service, arn) as never);
+    const provenance = { installationId, source: service.location.file, commitId: snapshot.commitId };
+    simulator.seedService(createServiceInput(service, arn, provenance) as never);
   }
 }

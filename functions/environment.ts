@@ -1,6 +1,7 @@
 /** The environment every driftless Lambda function reads once, at module load: names set by the CDK stack
  * (infra/) and parsed here, so a missing or malformed value fails the cold start with a named error. */
-import { z } from 'zod';
+// Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
+import { enum as enumOf, object, string } from 'zod';
 import { TerminalError } from '../shared/errors.ts';
 import type { DeploymentLimits } from '../shared/reconcile.ts';
 
@@ -20,27 +21,27 @@ export const ENVIRONMENT = {
   cloudFormationRoleArn: 'DRIFTLESS_CLOUDFORMATION_ROLE_ARN',
 } as const;
 
-const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
-const list = z.string().transform((value) =>
+const flag = enumOf(['true', 'false']).transform((value) => value === 'true');
+const list = string().transform((value) =>
   value
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== ''),
 );
 
-const schema = z.object({
-  [ENVIRONMENT.repository]: z.string().min(1),
-  [ENVIRONMENT.branch]: z.string().min(1),
-  [ENVIRONMENT.pathPrefix]: z.string().default(''),
-  [ENVIRONMENT.installationId]: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
-  [ENVIRONMENT.ledgerTable]: z.string().min(3),
-  [ENVIRONMENT.lockTable]: z.string().min(3),
-  [ENVIRONMENT.eventBus]: z.string().default('default'),
+const schema = object({
+  [ENVIRONMENT.repository]: string().min(1),
+  [ENVIRONMENT.branch]: string().min(1),
+  [ENVIRONMENT.pathPrefix]: string().default(''),
+  [ENVIRONMENT.installationId]: string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  [ENVIRONMENT.ledgerTable]: string().min(3),
+  [ENVIRONMENT.lockTable]: string().min(3),
+  [ENVIRONMENT.eventBus]: string().default('default'),
   [ENVIRONMENT.allowedClusters]: list,
-  [ENVIRONMENT.stackNamePrefix]: z.string().default(''),
+  [ENVIRONMENT.stackNamePrefix]: string().default(''),
   [ENVIRONMENT.selfHeal]: flag.default(true),
   [ENVIRONMENT.prune]: flag.default(false),
-  [ENVIRONMENT.cloudFormationRoleArn]: z.string().startsWith('arn:').optional(),
+  [ENVIRONMENT.cloudFormationRoleArn]: string().startsWith('arn:').optional(),
 });
 
 export interface FunctionEnvironment {

@@ -12,7 +12,8 @@
  * - CloudFormation Stack Status Change (aws.cloudformation): stack-id and status-details.status.
  * - Scheduled Event (aws.events): the sweep's schedule; its detail is empty.
  */
-import { z } from 'zod';
+// Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
+import { array, literal, looseObject, string, type ZodType } from 'zod';
 
 /** The envelope every EventBridge event has. */
 export interface EventBridgeEvent<Detail> {
@@ -28,12 +29,12 @@ export interface EventBridgeEvent<Detail> {
 }
 
 const envelope = {
-  version: z.string(),
-  id: z.string(),
-  account: z.string(),
-  time: z.string(),
-  region: z.string(),
-  resources: z.array(z.string()),
+  version: string(),
+  id: string(),
+  account: string(),
+  time: string(),
+  region: string(),
+  resources: array(string()),
 };
 
 // ------------------------------------------------------------------------------------------------ CodeCommit
@@ -56,20 +57,20 @@ export interface RepositoryStateChangeDetail {
 }
 export type RepositoryStateChangeEvent = EventBridgeEvent<RepositoryStateChangeDetail>;
 
-const repositoryStateChange = z.looseObject({
+const repositoryStateChange = looseObject({
   ...envelope,
-  'detail-type': z.literal(REPOSITORY_STATE_CHANGE),
-  source: z.literal('aws.codecommit'),
-  detail: z.looseObject({
-    event: z.string(),
-    repositoryName: z.string(),
-    repositoryId: z.string().optional(),
-    referenceType: z.string().optional(),
-    referenceName: z.string().optional(),
-    referenceFullName: z.string().optional(),
-    commitId: z.string().optional(),
-    oldCommitId: z.string().optional(),
-    callerUserArn: z.string().optional(),
+  'detail-type': literal(REPOSITORY_STATE_CHANGE),
+  source: literal('aws.codecommit'),
+  detail: looseObject({
+    event: string(),
+    repositoryName: string(),
+    repositoryId: string().optional(),
+    referenceType: string().optional(),
+    referenceName: string().optional(),
+    referenceFullName: string().optional(),
+    commitId: string().optional(),
+    oldCommitId: string().optional(),
+    callerUserArn: string().optional(),
   }),
 });
 
@@ -89,23 +90,23 @@ export interface PullRequestStateChangeDetail {
 }
 export type PullRequestStateChangeEvent = EventBridgeEvent<PullRequestStateChangeDetail>;
 
-const pullRequestStateChange = z.looseObject({
+const pullRequestStateChange = looseObject({
   ...envelope,
-  'detail-type': z.literal(PULL_REQUEST_STATE_CHANGE),
-  source: z.literal('aws.codecommit'),
-  detail: z.looseObject({
-    event: z.string(),
-    pullRequestId: z.string().min(1),
-    repositoryNames: z.array(z.string()),
-    sourceCommit: z.string().min(1),
-    destinationCommit: z.string().min(1),
-    sourceReference: z.string().optional(),
-    destinationReference: z.string(),
-    pullRequestStatus: z.string().optional(),
-    isMerged: z.string().optional(),
-    title: z.string().optional(),
-    author: z.string().optional(),
-    callerUserArn: z.string().optional(),
+  'detail-type': literal(PULL_REQUEST_STATE_CHANGE),
+  source: literal('aws.codecommit'),
+  detail: looseObject({
+    event: string(),
+    pullRequestId: string().min(1),
+    repositoryNames: array(string()),
+    sourceCommit: string().min(1),
+    destinationCommit: string().min(1),
+    sourceReference: string().optional(),
+    destinationReference: string(),
+    pullRequestStatus: string().optional(),
+    isMerged: string().optional(),
+    title: string().optional(),
+    author: string().optional(),
+    callerUserArn: string().optional(),
   }),
 });
 
@@ -123,16 +124,16 @@ export interface EcsDeploymentStateChangeDetail {
 }
 export type EcsDeploymentStateChangeEvent = EventBridgeEvent<EcsDeploymentStateChangeDetail>;
 
-const ecsDeploymentStateChange = z.looseObject({
+const ecsDeploymentStateChange = looseObject({
   ...envelope,
-  'detail-type': z.literal(ECS_DEPLOYMENT_STATE_CHANGE),
-  source: z.literal('aws.ecs'),
-  detail: z.looseObject({
-    eventType: z.string().optional(),
-    eventName: z.string(),
-    deploymentId: z.string().min(1),
-    updatedAt: z.string().optional(),
-    reason: z.string().optional(),
+  'detail-type': literal(ECS_DEPLOYMENT_STATE_CHANGE),
+  source: literal('aws.ecs'),
+  detail: looseObject({
+    eventType: string().optional(),
+    eventName: string(),
+    deploymentId: string().min(1),
+    updatedAt: string().optional(),
+    reason: string().optional(),
   }),
 });
 
@@ -143,14 +144,14 @@ export interface StackStatusChangeDetail {
 }
 export type StackStatusChangeEvent = EventBridgeEvent<StackStatusChangeDetail>;
 
-const stackStatusChange = z.looseObject({
+const stackStatusChange = looseObject({
   ...envelope,
-  'detail-type': z.literal(STACK_STATUS_CHANGE),
-  source: z.literal('aws.cloudformation'),
-  detail: z.looseObject({
-    'stack-id': z.string().min(1),
-    'status-details': z.looseObject({ status: z.string(), 'status-reason': z.string().optional() }),
-    'client-request-token': z.string().optional(),
+  'detail-type': literal(STACK_STATUS_CHANGE),
+  source: literal('aws.cloudformation'),
+  detail: looseObject({
+    'stack-id': string().min(1),
+    'status-details': looseObject({ status: string(), 'status-reason': string().optional() }),
+    'client-request-token': string().optional(),
   }),
 });
 
@@ -160,7 +161,7 @@ export type ScheduledEvent = EventBridgeEvent<Record<string, unknown>>;
 
 export type Parsed<T> = { readonly ok: true; readonly event: T } | { readonly ok: false; readonly reason: string };
 
-function parser<T>(schema: z.ZodType, what: string): (event: unknown) => Parsed<T> {
+function parser<T>(schema: ZodType, what: string): (event: unknown) => Parsed<T> {
   return (event) => {
     const parsed = schema.safeParse(event);
     if (parsed.success) return { ok: true, event: parsed.data as T };

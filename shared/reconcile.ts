@@ -121,14 +121,19 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
   const stopRenewal = lease.startAutoRenew(RENEW_INTERVAL_MS);
   try {
     const commitId = await deps.source.resolveRef(request.branch);
-    const loaded = await loadRepository(deps.source, {
-      ref: commitId,
-      prefix: request.prefix ?? '',
-      ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
-    });
-    const scoped = await scopeToChanges(loaded, request, deps.source, commitId);
+    // The three Git reads are independent: made together, a push waits for the slowest, not for their sum.
+    const prefix = request.prefix ?? '';
+    const [loaded, commit, changes] = await Promise.all([
+      loadRepository(deps.source, {
+        ref: commitId,
+        prefix,
+        ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
+      }),
+      deps.source.commitInfo(commitId),
+      changesSince(request, deps.source, commitId, prefix),
+    ]);
+    const scoped = scopeToChanges(loaded, changes);
     const snapshot = confine(scoped.snapshot, request.limits);
-    const commit = await deps.source.commitInfo(commitId);
     const context: RunContext = {
       ...baseContext,
       commitId,
@@ -211,24 +216,29 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
   }
 }
 
-/** A push reconciles what it changed: the declarations whose files (or templates) differ from `changedSince`.
- * A change to Settings, or history that cannot be compared, means everything. */
-async function scopeToChanges(
-  snapshot: RepositorySnapshot,
+/** The files changed since `request.changedSince`, or undefined for a full run (no previous head, or history that
+ * cannot be compared, as after a force-push). */
+async function changesSince(
   request: ReconcileRequest,
   source: GitSource,
   commitId: string,
-): Promise<{ snapshot: RepositorySnapshot; targeted: boolean }> {
-  if (!request.changedSince || request.changedSince === commitId || /^0+$/.test(request.changedSince)) {
-    return { snapshot, targeted: false };
-  }
-  let changes: Awaited<ReturnType<GitSource['changedFiles']>>;
+  prefix: string,
+): Promise<Awaited<ReturnType<GitSource['changedFiles']>> | undefined> {
+  if (!request.changedSince || request.changedSince === commitId || /^0+$/.test(request.changedSince)) return undefined;
   try {
-    changes = await source.changedFiles(request.changedSince, commitId, snapshot.prefix);
+    return await source.changedFiles(request.changedSince, commitId, prefix);
   } catch {
-    // A force-push can leave the previous head unreachable: a full run is always correct.
-    return { snapshot, targeted: false };
+    return undefined;
   }
+}
+
+/** A push reconciles what it changed: the declarations whose files (or templates) differ from `changedSince`.
+ * A change to Settings, or history that cannot be compared, means everything. */
+function scopeToChanges(
+  snapshot: RepositorySnapshot,
+  changes: Awaited<ReturnType<GitSource['changedFiles']>> | undefined,
+): { snapshot: RepositorySnapshot; targeted: boolean } {
+  if (!changes) return { snapshot, targeted: false };
   const changed = new Set(
     changes.flatMap((change) => [change.path, ...(change.previousPath ? [change.previousPath] : [])]),
   );

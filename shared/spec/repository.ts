@@ -71,6 +71,25 @@ export function normalizePrefix(prefix: string | undefined): string {
   return (prefix ?? '').replace(/^\/+|\/+$/g, '');
 }
 
+interface CheckedFile {
+  readonly documents: ParsedDocument[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Parsed and checked files by path and blob id, kept beside a blob cache (and as long as it): a warm sweep then
+ * parses only what changed, not every declaration on every run. */
+const parseCaches = new WeakMap<Map<string, string>, Map<string, CheckedFile>>();
+const MAX_PARSED_FILES = 10_000;
+
+function parseCacheFor(blobCache: Map<string, string>): Map<string, CheckedFile> {
+  let parsed = parseCaches.get(blobCache);
+  if (!parsed || parsed.size > MAX_PARSED_FILES) {
+    parsed = new Map();
+    parseCaches.set(blobCache, parsed);
+  }
+  return parsed;
+}
+
 /** Reads and validates the repository at `options.ref`. Git read failures throw (GitReadError); they are never
  * an empty repository. Everything wrong with the content is a diagnostic. */
 export async function loadRepository(source: GitSource, options: LoadOptions): Promise<RepositorySnapshot> {
@@ -86,12 +105,23 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
 
   const parsedFiles = new Map<string, ParsedDocument[]>();
   const fileDiagnostics = new Map<string, Diagnostic[]>();
+  const parsedCache = cache ? parseCacheFor(cache) : undefined;
   for (const [path, text] of texts) {
     // A CloudFormation template may sit beside the declarations; it is read through its stack, not as one.
     if (looksLikeCloudFormationTemplate(text)) continue;
-    const parsed = parseDeclarationFile(path, text);
-    parsedFiles.set(path, parsed.documents);
-    fileDiagnostics.set(path, [...parsed.diagnostics, ...parsed.documents.flatMap(checkDocument)]);
+    const key = `${path}@${byPath.get(path)?.blobId}`;
+    let checked = parsedCache?.get(key);
+    if (!checked) {
+      const parsed = parseDeclarationFile(path, text);
+      checked = {
+        documents: parsed.documents,
+        diagnostics: [...parsed.diagnostics, ...parsed.documents.flatMap(checkDocument)],
+      };
+      parsedCache?.set(key, checked);
+    }
+    parsedFiles.set(path, checked.documents);
+    // Copied: the checks across files below add to each file's list.
+    fileDiagnostics.set(path, [...checked.diagnostics]);
   }
 
   const templatePaths = new Set<string>();

@@ -1,7 +1,8 @@
 /** The declaration format (apiVersion driftless/v1) as zod schemas: the single definition behind validation,
  * the TypeScript types and the exported JSON Schema. Field names follow the ECS and CloudFormation APIs so that
  * `aws ecs describe-task-definition` output can be pasted in. */
-import { z } from 'zod';
+// Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
+import { array, boolean, enum as enumOf, literal, number, type output, record, strictObject, string, union } from 'zod';
 
 export const API_VERSION = 'driftless/v1';
 export const KINDS = ['Settings', 'EcsService', 'CloudFormationStack'] as const;
@@ -10,437 +11,395 @@ export const RESOURCE_KINDS = ['EcsService', 'CloudFormationStack'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 // ECS stores cpu and memory as strings but people write numbers in YAML; both are accepted as input.
-const numberOrString = z.union([z.string().min(1), z.number()]);
-const nonNegativeInt = z.number().int().min(0);
-const keyValue = z.strictObject({ name: z.string().min(1), value: z.string() });
-const ecsTag = z.strictObject({ key: z.string().min(1).max(128), value: z.string().max(256) });
-const secretReference = z.strictObject({ name: z.string().min(1), valueFrom: z.string().min(1) });
+const numberOrString = union([string().min(1), number()]);
+const nonNegativeInt = number().int().min(0);
+const keyValue = strictObject({ name: string().min(1), value: string() });
+const ecsTag = strictObject({ key: string().min(1).max(128), value: string().max(256) });
+const secretReference = strictObject({ name: string().min(1), valueFrom: string().min(1) });
 
 /** A JSON pointer (RFC 6901) into a declaration, e.g. /spec/desiredCount. */
-export const jsonPointer = z
-  .string()
-  .regex(/^(\/([^~/]|~[01])*)+$/, 'must be a JSON pointer such as /spec/desiredCount (RFC 6901)');
+export const jsonPointer = string().regex(
+  /^(\/([^~/]|~[01])*)+$/,
+  'must be a JSON pointer such as /spec/desiredCount (RFC 6901)',
+);
 
-export const syncPolicy = z.strictObject({
+export const syncPolicy = strictObject({
   /** Apply order: lower waves first. @default 0 for stacks' dependents is decided by the planner */
-  wave: z.number().int().min(-100).max(100).optional(),
+  wave: number().int().min(-100).max(100).optional(),
   /** Revert manual changes found by the drift sweep. @default the Settings value */
-  selfHeal: z.boolean().optional(),
+  selfHeal: boolean().optional(),
   /** JSON pointers into this declaration that are neither compared nor sent. */
-  ignore: z.array(jsonPointer).optional(),
+  ignore: array(jsonPointer).optional(),
 });
 
 const metadataCommon = {
   /** Free-form labels for humans and tools; never sent to AWS. */
-  labels: z.record(z.string(), z.string()).optional(),
-  description: z.string().optional(),
+  labels: record(string(), string()).optional(),
+  description: string().optional(),
 };
 
 // ---------------------------------------------------------------------------------------------- Settings
 
-export const settingsSpec = z.strictObject({
-  targets: z.strictObject({
+export const settingsSpec = strictObject({
+  targets: strictObject({
     /** ECS clusters (names or ARNs) this repository may touch. */
-    clusters: z.array(z.string().min(1)).default([]),
+    clusters: array(string().min(1)).default([]),
     /** Every CloudFormation stack name must start with this prefix. */
-    stackNamePrefix: z.string().default(''),
+    stackNamePrefix: string().default(''),
     /** Glob patterns (`*` matches any run of characters) that role ARNs passed to ECS or CloudFormation must match. */
-    roleArnPatterns: z.array(z.string().min(1)).default([]),
+    roleArnPatterns: array(string().min(1)).default([]),
   }),
-  sync: z
-    .strictObject({
-      selfHeal: z.boolean().default(true),
-      prune: z.boolean().default(false),
-      maxPruneFraction: z.number().min(0).max(1).default(0.2),
-      /** Ignore rules applied to every resource of a kind. */
-      ignore: z
-        .strictObject({
-          EcsService: z.array(jsonPointer).default([]),
-          CloudFormationStack: z.array(jsonPointer).default([]),
-        })
-        .default({ EcsService: [], CloudFormationStack: [] }),
-    })
-    .default({
-      selfHeal: true,
-      prune: false,
-      maxPruneFraction: 0.2,
-      ignore: { EcsService: [], CloudFormationStack: [] },
-    }),
+  sync: strictObject({
+    selfHeal: boolean().default(true),
+    prune: boolean().default(false),
+    maxPruneFraction: number().min(0).max(1).default(0.2),
+    /** Ignore rules applied to every resource of a kind. */
+    ignore: strictObject({
+      EcsService: array(jsonPointer).default([]),
+      CloudFormationStack: array(jsonPointer).default([]),
+    }).default({ EcsService: [], CloudFormationStack: [] }),
+  }).default({
+    selfHeal: true,
+    prune: false,
+    maxPruneFraction: 0.2,
+    ignore: { EcsService: [], CloudFormationStack: [] },
+  }),
 });
 
-export const settingsDocument = z.strictObject({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal('Settings'),
-  metadata: z.strictObject({ name: z.string().optional(), ...metadataCommon }).optional(),
+export const settingsDocument = strictObject({
+  apiVersion: literal(API_VERSION),
+  kind: literal('Settings'),
+  metadata: strictObject({ name: string().optional(), ...metadataCommon }).optional(),
   spec: settingsSpec,
 });
-export type SettingsDocument = z.output<typeof settingsDocument>;
+export type SettingsDocument = output<typeof settingsDocument>;
 
 // ---------------------------------------------------------------------------------------------- Task definition
 
-const portMapping = z.strictObject({
-  containerPort: z.number().int().min(0).max(65535).optional(),
-  hostPort: z.number().int().min(0).max(65535).optional(),
-  protocol: z.enum(['tcp', 'udp']).optional(),
-  name: z.string().optional(),
-  appProtocol: z.enum(['http', 'http2', 'grpc']).optional(),
-  containerPortRange: z.string().optional(),
+const portMapping = strictObject({
+  containerPort: number().int().min(0).max(65535).optional(),
+  hostPort: number().int().min(0).max(65535).optional(),
+  protocol: enumOf(['tcp', 'udp']).optional(),
+  name: string().optional(),
+  appProtocol: enumOf(['http', 'http2', 'grpc']).optional(),
+  containerPortRange: string().optional(),
 });
 
-const logConfiguration = z.strictObject({
-  logDriver: z.enum(['json-file', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'awsfirelens']),
-  options: z.record(z.string(), z.string()).optional(),
-  secretOptions: z.array(secretReference).optional(),
+const logConfiguration = strictObject({
+  logDriver: enumOf(['json-file', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'awsfirelens']),
+  options: record(string(), string()).optional(),
+  secretOptions: array(secretReference).optional(),
 });
 
-const healthCheck = z.strictObject({
-  command: z.array(z.string()).min(1),
-  interval: z.number().int().min(5).max(300).optional(),
-  timeout: z.number().int().min(2).max(120).optional(),
-  retries: z.number().int().min(1).max(10).optional(),
-  startPeriod: z.number().int().min(0).max(300).optional(),
+const healthCheck = strictObject({
+  command: array(string()).min(1),
+  interval: number().int().min(5).max(300).optional(),
+  timeout: number().int().min(2).max(120).optional(),
+  retries: number().int().min(1).max(10).optional(),
+  startPeriod: number().int().min(0).max(300).optional(),
 });
 
-const linuxParameters = z.strictObject({
-  capabilities: z
-    .strictObject({ add: z.array(z.string()).optional(), drop: z.array(z.string()).optional() })
-    .optional(),
-  devices: z
-    .array(
-      z.strictObject({
-        hostPath: z.string(),
-        containerPath: z.string().optional(),
-        permissions: z.array(z.enum(['read', 'write', 'mknod'])).optional(),
-      }),
-    )
-    .optional(),
-  initProcessEnabled: z.boolean().optional(),
-  sharedMemorySize: z.number().int().optional(),
-  tmpfs: z
-    .array(
-      z.strictObject({
-        containerPath: z.string(),
-        size: z.number().int(),
-        mountOptions: z.array(z.string()).optional(),
-      }),
-    )
-    .optional(),
-  maxSwap: z.number().int().optional(),
-  swappiness: z.number().int().min(0).max(100).optional(),
+const linuxParameters = strictObject({
+  capabilities: strictObject({ add: array(string()).optional(), drop: array(string()).optional() }).optional(),
+  devices: array(
+    strictObject({
+      hostPath: string(),
+      containerPath: string().optional(),
+      permissions: array(enumOf(['read', 'write', 'mknod'])).optional(),
+    }),
+  ).optional(),
+  initProcessEnabled: boolean().optional(),
+  sharedMemorySize: number().int().optional(),
+  tmpfs: array(
+    strictObject({
+      containerPath: string(),
+      size: number().int(),
+      mountOptions: array(string()).optional(),
+    }),
+  ).optional(),
+  maxSwap: number().int().optional(),
+  swappiness: number().int().min(0).max(100).optional(),
 });
 
-export const containerDefinition = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,255}$/, 'container names are 1-255 letters, numbers, hyphens and underscores'),
-  image: z.string().min(1),
-  repositoryCredentials: z.strictObject({ credentialsParameter: z.string().min(1) }).optional(),
-  cpu: z.number().int().min(0).optional(),
-  memory: z.number().int().min(4).optional(),
-  memoryReservation: z.number().int().min(4).optional(),
-  links: z.array(z.string()).optional(),
-  portMappings: z.array(portMapping).optional(),
-  essential: z.boolean().optional(),
-  restartPolicy: z
-    .strictObject({
-      enabled: z.boolean(),
-      ignoredExitCodes: z.array(z.number().int()).optional(),
-      restartAttemptPeriod: z.number().int().optional(),
-    })
-    .optional(),
-  entryPoint: z.array(z.string()).optional(),
-  command: z.array(z.string()).optional(),
-  environment: z.array(keyValue).optional(),
-  environmentFiles: z.array(z.strictObject({ value: z.string(), type: z.literal('s3') })).optional(),
-  mountPoints: z
-    .array(
-      z.strictObject({
-        sourceVolume: z.string().optional(),
-        containerPath: z.string().optional(),
-        readOnly: z.boolean().optional(),
-      }),
-    )
-    .optional(),
-  volumesFrom: z
-    .array(z.strictObject({ sourceContainer: z.string().optional(), readOnly: z.boolean().optional() }))
-    .optional(),
+export const containerDefinition = strictObject({
+  name: string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'container names are 1-255 letters, numbers, hyphens and underscores'),
+  image: string().min(1),
+  repositoryCredentials: strictObject({ credentialsParameter: string().min(1) }).optional(),
+  cpu: number().int().min(0).optional(),
+  memory: number().int().min(4).optional(),
+  memoryReservation: number().int().min(4).optional(),
+  links: array(string()).optional(),
+  portMappings: array(portMapping).optional(),
+  essential: boolean().optional(),
+  restartPolicy: strictObject({
+    enabled: boolean(),
+    ignoredExitCodes: array(number().int()).optional(),
+    restartAttemptPeriod: number().int().optional(),
+  }).optional(),
+  entryPoint: array(string()).optional(),
+  command: array(string()).optional(),
+  environment: array(keyValue).optional(),
+  environmentFiles: array(strictObject({ value: string(), type: literal('s3') })).optional(),
+  mountPoints: array(
+    strictObject({
+      sourceVolume: string().optional(),
+      containerPath: string().optional(),
+      readOnly: boolean().optional(),
+    }),
+  ).optional(),
+  volumesFrom: array(strictObject({ sourceContainer: string().optional(), readOnly: boolean().optional() })).optional(),
   linuxParameters: linuxParameters.optional(),
-  secrets: z.array(secretReference).optional(),
-  dependsOn: z
-    .array(
-      z.strictObject({
-        containerName: z.string(),
-        condition: z.enum(['START', 'COMPLETE', 'SUCCESS', 'HEALTHY']),
-      }),
-    )
-    .optional(),
-  startTimeout: z.number().int().optional(),
-  stopTimeout: z.number().int().optional(),
-  versionConsistency: z.enum(['enabled', 'disabled']).optional(),
-  hostname: z.string().optional(),
-  user: z.string().optional(),
-  workingDirectory: z.string().optional(),
-  disableNetworking: z.boolean().optional(),
-  privileged: z.boolean().optional(),
-  readonlyRootFilesystem: z.boolean().optional(),
-  dnsServers: z.array(z.string()).optional(),
-  dnsSearchDomains: z.array(z.string()).optional(),
-  extraHosts: z.array(z.strictObject({ hostname: z.string(), ipAddress: z.string() })).optional(),
-  dockerSecurityOptions: z.array(z.string()).optional(),
-  interactive: z.boolean().optional(),
-  pseudoTerminal: z.boolean().optional(),
-  dockerLabels: z.record(z.string(), z.string()).optional(),
-  ulimits: z
-    .array(z.strictObject({ name: z.string(), softLimit: z.number().int(), hardLimit: z.number().int() }))
-    .optional(),
+  secrets: array(secretReference).optional(),
+  dependsOn: array(
+    strictObject({
+      containerName: string(),
+      condition: enumOf(['START', 'COMPLETE', 'SUCCESS', 'HEALTHY']),
+    }),
+  ).optional(),
+  startTimeout: number().int().optional(),
+  stopTimeout: number().int().optional(),
+  versionConsistency: enumOf(['enabled', 'disabled']).optional(),
+  hostname: string().optional(),
+  user: string().optional(),
+  workingDirectory: string().optional(),
+  disableNetworking: boolean().optional(),
+  privileged: boolean().optional(),
+  readonlyRootFilesystem: boolean().optional(),
+  dnsServers: array(string()).optional(),
+  dnsSearchDomains: array(string()).optional(),
+  extraHosts: array(strictObject({ hostname: string(), ipAddress: string() })).optional(),
+  dockerSecurityOptions: array(string()).optional(),
+  interactive: boolean().optional(),
+  pseudoTerminal: boolean().optional(),
+  dockerLabels: record(string(), string()).optional(),
+  ulimits: array(strictObject({ name: string(), softLimit: number().int(), hardLimit: number().int() })).optional(),
   logConfiguration: logConfiguration.optional(),
   healthCheck: healthCheck.optional(),
-  systemControls: z.array(z.strictObject({ namespace: z.string(), value: z.string() })).optional(),
-  resourceRequirements: z
-    .array(z.strictObject({ value: z.string(), type: z.enum(['GPU', 'InferenceAccelerator']) }))
-    .optional(),
-  firelensConfiguration: z
-    .strictObject({ type: z.enum(['fluentd', 'fluentbit']), options: z.record(z.string(), z.string()).optional() })
-    .optional(),
-  credentialSpecs: z.array(z.string()).optional(),
+  systemControls: array(strictObject({ namespace: string(), value: string() })).optional(),
+  resourceRequirements: array(
+    strictObject({ value: string(), type: enumOf(['GPU', 'InferenceAccelerator']) }),
+  ).optional(),
+  firelensConfiguration: strictObject({
+    type: enumOf(['fluentd', 'fluentbit']),
+    options: record(string(), string()).optional(),
+  }).optional(),
+  credentialSpecs: array(string()).optional(),
 });
-export type ContainerDefinition = z.output<typeof containerDefinition>;
+export type ContainerDefinition = output<typeof containerDefinition>;
 
-const volume = z.strictObject({
-  name: z.string().min(1),
-  host: z.strictObject({ sourcePath: z.string().optional() }).optional(),
-  configuredAtLaunch: z.boolean().optional(),
-  dockerVolumeConfiguration: z
-    .strictObject({
-      scope: z.enum(['task', 'shared']).optional(),
-      autoprovision: z.boolean().optional(),
-      driver: z.string().optional(),
-      driverOpts: z.record(z.string(), z.string()).optional(),
-      labels: z.record(z.string(), z.string()).optional(),
-    })
-    .optional(),
-  efsVolumeConfiguration: z
-    .strictObject({
-      fileSystemId: z.string(),
-      rootDirectory: z.string().optional(),
-      transitEncryption: z.enum(['ENABLED', 'DISABLED']).optional(),
-      transitEncryptionPort: z.number().int().optional(),
-      authorizationConfig: z
-        .strictObject({ accessPointId: z.string().optional(), iam: z.enum(['ENABLED', 'DISABLED']).optional() })
-        .optional(),
-    })
-    .optional(),
-  fsxWindowsFileServerVolumeConfiguration: z
-    .strictObject({
-      fileSystemId: z.string(),
-      rootDirectory: z.string(),
-      authorizationConfig: z.strictObject({ credentialsParameter: z.string(), domain: z.string() }),
-    })
-    .optional(),
+const volume = strictObject({
+  name: string().min(1),
+  host: strictObject({ sourcePath: string().optional() }).optional(),
+  configuredAtLaunch: boolean().optional(),
+  dockerVolumeConfiguration: strictObject({
+    scope: enumOf(['task', 'shared']).optional(),
+    autoprovision: boolean().optional(),
+    driver: string().optional(),
+    driverOpts: record(string(), string()).optional(),
+    labels: record(string(), string()).optional(),
+  }).optional(),
+  efsVolumeConfiguration: strictObject({
+    fileSystemId: string(),
+    rootDirectory: string().optional(),
+    transitEncryption: enumOf(['ENABLED', 'DISABLED']).optional(),
+    transitEncryptionPort: number().int().optional(),
+    authorizationConfig: strictObject({
+      accessPointId: string().optional(),
+      iam: enumOf(['ENABLED', 'DISABLED']).optional(),
+    }).optional(),
+  }).optional(),
+  fsxWindowsFileServerVolumeConfiguration: strictObject({
+    fileSystemId: string(),
+    rootDirectory: string(),
+    authorizationConfig: strictObject({ credentialsParameter: string(), domain: string() }),
+  }).optional(),
 });
 
 /** RegisterTaskDefinition input, exactly as the ECS API names it. */
-export const taskDefinition = z.strictObject({
-  family: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'family is 1-255 letters, numbers, hyphens and underscores'),
-  taskRoleArn: z.string().optional(),
-  executionRoleArn: z.string().optional(),
-  networkMode: z.enum(['bridge', 'host', 'awsvpc', 'none']).optional(),
-  containerDefinitions: z.array(containerDefinition).min(1),
-  volumes: z.array(volume).optional(),
-  placementConstraints: z
-    .array(z.strictObject({ type: z.literal('memberOf').optional(), expression: z.string().optional() }))
-    .optional(),
-  requiresCompatibilities: z.array(z.enum(['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'])).optional(),
+export const taskDefinition = strictObject({
+  family: string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'family is 1-255 letters, numbers, hyphens and underscores'),
+  taskRoleArn: string().optional(),
+  executionRoleArn: string().optional(),
+  networkMode: enumOf(['bridge', 'host', 'awsvpc', 'none']).optional(),
+  containerDefinitions: array(containerDefinition).min(1),
+  volumes: array(volume).optional(),
+  placementConstraints: array(
+    strictObject({ type: literal('memberOf').optional(), expression: string().optional() }),
+  ).optional(),
+  requiresCompatibilities: array(enumOf(['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'])).optional(),
   cpu: numberOrString.optional(),
   memory: numberOrString.optional(),
-  tags: z.array(ecsTag).optional(),
-  pidMode: z.enum(['host', 'task']).optional(),
-  ipcMode: z.enum(['host', 'task', 'none']).optional(),
-  proxyConfiguration: z
-    .strictObject({
-      type: z.literal('APPMESH').optional(),
-      containerName: z.string(),
-      properties: z.array(keyValue).optional(),
-    })
-    .optional(),
-  ephemeralStorage: z.strictObject({ sizeInGiB: z.number().int().min(21).max(200) }).optional(),
-  runtimePlatform: z
-    .strictObject({
-      cpuArchitecture: z.enum(['X86_64', 'ARM64']).optional(),
-      operatingSystemFamily: z.string().optional(),
-    })
-    .optional(),
-  enableFaultInjection: z.boolean().optional(),
+  tags: array(ecsTag).optional(),
+  pidMode: enumOf(['host', 'task']).optional(),
+  ipcMode: enumOf(['host', 'task', 'none']).optional(),
+  proxyConfiguration: strictObject({
+    type: literal('APPMESH').optional(),
+    containerName: string(),
+    properties: array(keyValue).optional(),
+  }).optional(),
+  ephemeralStorage: strictObject({ sizeInGiB: number().int().min(21).max(200) }).optional(),
+  runtimePlatform: strictObject({
+    cpuArchitecture: enumOf(['X86_64', 'ARM64']).optional(),
+    operatingSystemFamily: string().optional(),
+  }).optional(),
+  enableFaultInjection: boolean().optional(),
 });
-export type TaskDefinition = z.output<typeof taskDefinition>;
+export type TaskDefinition = output<typeof taskDefinition>;
 
 // ---------------------------------------------------------------------------------------------- ECS service
 
-const awsvpcConfiguration = z.strictObject({
-  subnets: z.array(z.string().min(1)).min(1).max(16),
-  securityGroups: z.array(z.string().min(1)).max(5).optional(),
-  assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
+const awsvpcConfiguration = strictObject({
+  subnets: array(string().min(1)).min(1).max(16),
+  securityGroups: array(string().min(1)).max(5).optional(),
+  assignPublicIp: enumOf(['ENABLED', 'DISABLED']).optional(),
 });
 
-const loadBalancer = z.strictObject({
-  targetGroupArn: z.string().optional(),
-  loadBalancerName: z.string().optional(),
-  containerName: z.string(),
-  containerPort: z.number().int().min(0).max(65535),
+const loadBalancer = strictObject({
+  targetGroupArn: string().optional(),
+  loadBalancerName: string().optional(),
+  containerName: string(),
+  containerPort: number().int().min(0).max(65535),
 });
 
-const deploymentConfiguration = z.strictObject({
-  deploymentCircuitBreaker: z.strictObject({ enable: z.boolean(), rollback: z.boolean() }).optional(),
-  maximumPercent: z.number().int().min(0).optional(),
-  minimumHealthyPercent: z.number().int().min(0).optional(),
-  alarms: z.strictObject({ alarmNames: z.array(z.string()), enable: z.boolean(), rollback: z.boolean() }).optional(),
-  strategy: z.enum(['ROLLING', 'BLUE_GREEN']).optional(),
-  bakeTimeInMinutes: z.number().int().min(0).optional(),
+const deploymentConfiguration = strictObject({
+  deploymentCircuitBreaker: strictObject({ enable: boolean(), rollback: boolean() }).optional(),
+  maximumPercent: number().int().min(0).optional(),
+  minimumHealthyPercent: number().int().min(0).optional(),
+  alarms: strictObject({ alarmNames: array(string()), enable: boolean(), rollback: boolean() }).optional(),
+  strategy: enumOf(['ROLLING', 'BLUE_GREEN']).optional(),
+  bakeTimeInMinutes: number().int().min(0).optional(),
 });
 
-const serviceConnectConfiguration = z.strictObject({
-  enabled: z.boolean(),
-  namespace: z.string().optional(),
-  services: z
-    .array(
-      z.strictObject({
-        portName: z.string(),
-        discoveryName: z.string().optional(),
-        clientAliases: z.array(z.strictObject({ port: z.number().int(), dnsName: z.string().optional() })).optional(),
-        ingressPortOverride: z.number().int().optional(),
-        timeout: z
-          .strictObject({
-            idleTimeoutSeconds: z.number().int().optional(),
-            perRequestTimeoutSeconds: z.number().int().optional(),
-          })
-          .optional(),
-      }),
-    )
-    .optional(),
+const serviceConnectConfiguration = strictObject({
+  enabled: boolean(),
+  namespace: string().optional(),
+  services: array(
+    strictObject({
+      portName: string(),
+      discoveryName: string().optional(),
+      clientAliases: array(strictObject({ port: number().int(), dnsName: string().optional() })).optional(),
+      ingressPortOverride: number().int().optional(),
+      timeout: strictObject({
+        idleTimeoutSeconds: number().int().optional(),
+        perRequestTimeoutSeconds: number().int().optional(),
+      }).optional(),
+    }),
+  ).optional(),
   logConfiguration: logConfiguration.optional(),
 });
 
 /** A scalable target declared with the service: Application Auto Scaling owns desiredCount within it. */
-const scalableTarget = z.strictObject({
+const scalableTarget = strictObject({
   minCapacity: nonNegativeInt,
   maxCapacity: nonNegativeInt,
 });
 
-export const ecsServiceSpec = z
-  .strictObject({
-    /** Omit, or ignore, when Application Auto Scaling owns the count. */
-    desiredCount: nonNegativeInt.optional(),
-    /** true, or a scalable target: desiredCount is owned by Application Auto Scaling after creation. */
-    autoscaling: z.union([z.boolean(), scalableTarget]).optional(),
-    launchType: z.enum(['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES']).optional(),
-    capacityProviderStrategy: z
-      .array(
-        z.strictObject({
-          capacityProvider: z.string().min(1),
-          weight: z.number().int().min(0).max(1000).optional(),
-          base: z.number().int().min(0).max(100000).optional(),
-        }),
-      )
-      .optional(),
-    platformVersion: z.string().optional(),
-    networkConfiguration: z.strictObject({ awsvpcConfiguration }).optional(),
-    loadBalancers: z.array(loadBalancer).optional(),
-    serviceRegistries: z
-      .array(
-        z.strictObject({
-          registryArn: z.string(),
-          port: z.number().int().optional(),
-          containerName: z.string().optional(),
-          containerPort: z.number().int().optional(),
-        }),
-      )
-      .optional(),
-    serviceConnectConfiguration: serviceConnectConfiguration.optional(),
-    deploymentConfiguration: deploymentConfiguration.optional(),
-    deploymentController: z.strictObject({ type: z.enum(['ECS', 'CODE_DEPLOY', 'EXTERNAL']) }).optional(),
-    schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
-    placementConstraints: z
-      .array(z.strictObject({ type: z.enum(['distinctInstance', 'memberOf']), expression: z.string().optional() }))
-      .optional(),
-    placementStrategy: z
-      .array(z.strictObject({ type: z.enum(['random', 'spread', 'binpack']), field: z.string().optional() }))
-      .optional(),
-    healthCheckGracePeriodSeconds: nonNegativeInt.optional(),
-    enableExecuteCommand: z.boolean().optional(),
-    enableECSManagedTags: z.boolean().optional(),
-    propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
-    availabilityZoneRebalancing: z.enum(['ENABLED', 'DISABLED']).optional(),
-    tags: z.array(ecsTag).max(50).optional(),
-    taskDefinition,
-  })
-  .superRefine((spec, ctx) => {
-    if (spec.launchType !== undefined && spec.capacityProviderStrategy !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['capacityProviderStrategy'],
-        message: 'launchType and capacityProviderStrategy are mutually exclusive: ECS accepts one or the other',
-      });
-    }
-    if (typeof spec.autoscaling === 'object' && spec.autoscaling.minCapacity > spec.autoscaling.maxCapacity) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['autoscaling', 'minCapacity'],
-        message: 'minCapacity is larger than maxCapacity',
-      });
-    }
-  });
-export type EcsServiceSpec = z.output<typeof ecsServiceSpec>;
+export const ecsServiceSpec = strictObject({
+  /** Omit, or ignore, when Application Auto Scaling owns the count. */
+  desiredCount: nonNegativeInt.optional(),
+  /** true, or a scalable target: desiredCount is owned by Application Auto Scaling after creation. */
+  autoscaling: union([boolean(), scalableTarget]).optional(),
+  launchType: enumOf(['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES']).optional(),
+  capacityProviderStrategy: array(
+    strictObject({
+      capacityProvider: string().min(1),
+      weight: number().int().min(0).max(1000).optional(),
+      base: number().int().min(0).max(100000).optional(),
+    }),
+  ).optional(),
+  platformVersion: string().optional(),
+  networkConfiguration: strictObject({ awsvpcConfiguration }).optional(),
+  loadBalancers: array(loadBalancer).optional(),
+  serviceRegistries: array(
+    strictObject({
+      registryArn: string(),
+      port: number().int().optional(),
+      containerName: string().optional(),
+      containerPort: number().int().optional(),
+    }),
+  ).optional(),
+  serviceConnectConfiguration: serviceConnectConfiguration.optional(),
+  deploymentConfiguration: deploymentConfiguration.optional(),
+  deploymentController: strictObject({ type: enumOf(['ECS', 'CODE_DEPLOY', 'EXTERNAL']) }).optional(),
+  schedulingStrategy: enumOf(['REPLICA', 'DAEMON']).optional(),
+  placementConstraints: array(
+    strictObject({ type: enumOf(['distinctInstance', 'memberOf']), expression: string().optional() }),
+  ).optional(),
+  placementStrategy: array(
+    strictObject({ type: enumOf(['random', 'spread', 'binpack']), field: string().optional() }),
+  ).optional(),
+  healthCheckGracePeriodSeconds: nonNegativeInt.optional(),
+  enableExecuteCommand: boolean().optional(),
+  enableECSManagedTags: boolean().optional(),
+  propagateTags: enumOf(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
+  availabilityZoneRebalancing: enumOf(['ENABLED', 'DISABLED']).optional(),
+  tags: array(ecsTag).max(50).optional(),
+  taskDefinition,
+}).superRefine((spec, ctx) => {
+  if (spec.launchType !== undefined && spec.capacityProviderStrategy !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['capacityProviderStrategy'],
+      message: 'launchType and capacityProviderStrategy are mutually exclusive: ECS accepts one or the other',
+    });
+  }
+  if (typeof spec.autoscaling === 'object' && spec.autoscaling.minCapacity > spec.autoscaling.maxCapacity) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['autoscaling', 'minCapacity'],
+      message: 'minCapacity is larger than maxCapacity',
+    });
+  }
+});
+export type EcsServiceSpec = output<typeof ecsServiceSpec>;
 
-export const ecsServiceDocument = z.strictObject({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal('EcsService'),
-  metadata: z.strictObject({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,255}$/, 'service names are 1-255 letters, numbers, hyphens and underscores'),
+export const ecsServiceDocument = strictObject({
+  apiVersion: literal(API_VERSION),
+  kind: literal('EcsService'),
+  metadata: strictObject({
+    name: string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'service names are 1-255 letters, numbers, hyphens and underscores'),
     /** Cluster name or ARN. */
-    cluster: z.string().min(1),
+    cluster: string().min(1),
     ...metadataCommon,
   }),
   spec: ecsServiceSpec,
   sync: syncPolicy.optional(),
 });
-export type EcsServiceDocument = z.output<typeof ecsServiceDocument>;
+export type EcsServiceDocument = output<typeof ecsServiceDocument>;
 
 // ---------------------------------------------------------------------------------------------- CloudFormation stack
 
-const parameterValue = z.union([z.string(), z.number(), z.boolean()]);
+const parameterValue = union([string(), number(), boolean()]);
 
-export const cloudFormationStackSpec = z.strictObject({
+export const cloudFormationStackSpec = strictObject({
   /** Path to the template file, relative to this declaration file. */
-  template: z.string().min(1),
-  parameters: z
-    .record(z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'parameter names are alphanumeric'), parameterValue)
-    .optional(),
-  tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
-  capabilities: z.array(z.enum(['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'])).optional(),
+  template: string().min(1),
+  parameters: record(
+    string().regex(/^[A-Za-z0-9]{1,255}$/, 'parameter names are alphanumeric'),
+    parameterValue,
+  ).optional(),
+  tags: record(string().min(1).max(128), string().max(256)).optional(),
+  capabilities: array(enumOf(['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'])).optional(),
   /** The CloudFormation service role that performs the stack operations. */
-  roleArn: z.string().optional(),
-  terminationProtection: z.boolean().optional(),
+  roleArn: string().optional(),
+  terminationProtection: boolean().optional(),
 });
-export type CloudFormationStackSpec = z.output<typeof cloudFormationStackSpec>;
+export type CloudFormationStackSpec = output<typeof cloudFormationStackSpec>;
 
-export const cloudFormationStackDocument = z.strictObject({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal('CloudFormationStack'),
-  metadata: z.strictObject({
-    name: z
-      .string()
-      .regex(
-        /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
-        'stack names start with a letter and hold up to 128 letters, numbers and hyphens',
-      ),
+export const cloudFormationStackDocument = strictObject({
+  apiVersion: literal(API_VERSION),
+  kind: literal('CloudFormationStack'),
+  metadata: strictObject({
+    name: string().regex(
+      /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+      'stack names start with a letter and hold up to 128 letters, numbers and hyphens',
+    ),
     ...metadataCommon,
   }),
   spec: cloudFormationStackSpec,
   sync: syncPolicy.optional(),
 });
-export type CloudFormationStackDocument = z.output<typeof cloudFormationStackDocument>;
+export type CloudFormationStackDocument = output<typeof cloudFormationStackDocument>;
 
 export const documentSchemas = {
   Settings: settingsDocument,
