@@ -64,8 +64,20 @@ export interface ReconcileRequest {
   readonly limits?: DeploymentLimits;
   /** The CloudFormation service role stacks use when their declaration names none. */
   readonly defaultStackRoleArn?: string;
+  /** One shard of a fanned-out sweep: only its declarations, under its own lease, never pruning. */
+  readonly shard?: Shard;
   /** Apply options passed through (retry pacing in tests, change-set polling). */
   readonly applyOptions?: Parameters<typeof applyPlan>[0]['options'];
+}
+
+/** A slice of the declarations: one cluster's services (or the stacks), split further by a stable hash. */
+export interface Shard {
+  /** A cluster name, or 'stacks' for the CloudFormation stacks. */
+  readonly group: string;
+  /** 0-based index of this shard within its group. */
+  readonly index: number;
+  /** How many shards the group is split into (1 = the whole group). */
+  readonly count: number;
 }
 
 export interface DeploymentLimits {
@@ -109,7 +121,11 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     dryRun: request.dryRun ?? false,
   };
 
-  const lease = await deps.lock.acquire({ repository: request.repository, branch: request.branch }, runId);
+  // Each shard has its own lease, so shards run side by side while two runs of the same shard never overlap.
+  const lockBranch = request.shard
+    ? `${request.branch}#${request.shard.group}/${request.shard.index}-of-${request.shard.count}`
+    : request.branch;
+  const lease = await deps.lock.acquire({ repository: request.repository, branch: lockBranch }, runId);
   if (!lease) {
     // The holder, or the next run, reconciles to the newest head anyway: this event needs nothing more.
     const reason = 'another run holds the lock for this repository and branch; it reconciles to the newest head';
@@ -132,7 +148,9 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       deps.source.commitInfo(commitId),
       changesSince(request, deps.source, commitId, prefix),
     ]);
-    const scoped = scopeToChanges(loaded, changes);
+    const scoped = request.shard
+      ? { snapshot: shardOf(loaded, request.shard), targeted: true }
+      : scopeToChanges(loaded, changes);
     const snapshot = confine(scoped.snapshot, request.limits);
     const context: RunContext = {
       ...baseContext,
@@ -214,6 +232,39 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     stopRenewal();
     await lease.release();
   }
+}
+
+/** The declarations of one shard: a shard never prunes, since it cannot see what the other shards declare. */
+export function shardOf(snapshot: RepositorySnapshot, shard: Shard): RepositorySnapshot {
+  const declarations = snapshot.declarations.filter((declaration) => {
+    const group = declaration.kind === 'EcsService' ? clusterName(declaration.document.metadata.cluster) : 'stacks';
+    return group === shard.group && shardIndex(declaration.id, shard.count) === shard.index;
+  });
+  return { ...snapshot, declarations };
+}
+
+/** Stable across runs and processes: FNV-1a of the resource id. */
+export function shardIndex(id: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % Math.max(1, count);
+}
+
+/** The shards a sweep fans out to: every cluster with declared services, split so no shard holds more than
+ * `maxPerShard` services, plus one shard for the stacks when there are any. */
+export function planShards(snapshot: RepositorySnapshot, maxPerShard: number): Shard[] {
+  const counts = new Map<string, number>();
+  for (const declaration of snapshot.declarations) {
+    const group = declaration.kind === 'EcsService' ? clusterName(declaration.document.metadata.cluster) : 'stacks';
+    counts.set(group, (counts.get(group) ?? 0) + 1);
+  }
+  return [...counts].flatMap(([group, count]) => {
+    const shards = Math.max(1, Math.ceil(count / Math.max(1, maxPerShard)));
+    return Array.from({ length: shards }, (_, index) => ({ group, index, count: shards }));
+  });
 }
 
 /** The files changed since `request.changedSince`, or undefined for a full run (no previous head, or history that

@@ -6,8 +6,9 @@ import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.t
 import { silentLogLine } from '../../shared/audit/log.ts';
 import { dynamoDbClient } from '../../shared/aws/clients.ts';
 import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
-import { type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
+import { planShards, type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { loadRepository } from '../../shared/spec/repository.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
@@ -319,6 +320,32 @@ describe('reconcile', () => {
 
     // Assess
     expect(env.simulator.stacks()[0]?.roleArn).toBe(installationRole);
+  });
+
+  it('fans a sweep out to shards that run side by side under their own leases and together apply everything once', async () => {
+    // Prepare
+    const env = await environment();
+    const snapshot = await loadRepository(env.deps.source, { ref: 'main' });
+    const shards = planShards(snapshot, 1);
+
+    // Act
+    const results = await Promise.all(shards.map((shard) => reconcile({ ...env.request, shard }, env.deps)));
+
+    // Assess
+    expect(shards.map((shard) => `${shard.group}/${shard.index}-of-${shard.count}`).sort()).toEqual([
+      'prod/0-of-2',
+      'prod/1-of-2',
+      'stacks/0-of-1',
+    ]);
+    // Hashing decides which prod shard holds which service; with two services one shard may hold both.
+    expect(results.every((result) => result.status === 'applied' || result.status === 'in-sync')).toBe(true);
+    expect(results.flatMap((result) => result.plan?.actions.map((action) => action.id) ?? []).sort()).toEqual([
+      'CloudFormationStack:platform-network',
+      'EcsService:prod/web',
+      'EcsService:prod/worker',
+    ]);
+    expect(writeCount(env.simulator, 'ECS.CreateService')).toBe(2);
+    expect(writeCount(env.simulator, 'CloudFormation.ExecuteChangeSet')).toBe(1);
   });
 
   it('refuses declarations outside what the deployment allows, before any AWS call for them', async () => {
