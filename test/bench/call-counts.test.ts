@@ -1,0 +1,63 @@
+/** The API-call floor, checked by counting calls (deterministic), never by timing: a sweep of N in-sync services
+ * makes ceil(N/10) DescribeServices and no write; a warm process reads no task definition again. */
+import { describe, expect, it } from 'vitest';
+import { fleetFiles, MemoryGitSource, MemoryLock, seedFleet } from '../../bench/support.ts';
+import { CloudFormationLiveReader } from '../../shared/live/cloudformation.ts';
+import { EcsLiveReader } from '../../shared/live/ecs.ts';
+import { reconcile } from '../../shared/reconcile.ts';
+import { loadRepository } from '../../shared/spec/repository.ts';
+import { MemoryLedger } from '../support/memory-ledger.ts';
+import { createAwsSimulator } from '../support/simulator/index.ts';
+
+const WRITES = [
+  'ECS.RegisterTaskDefinition',
+  'ECS.CreateService',
+  'ECS.UpdateService',
+  'ECS.DeleteService',
+  'ECS.TagResource',
+];
+
+describe.each([25, 101, 250])('a sweep of %i in-sync services', (count) => {
+  it('makes ceil(N/10) DescribeServices, one DescribeTaskDefinition per family when cold, none warm, and no write', async () => {
+    // Prepare
+    const files = fleetFiles(count);
+    const source = new MemoryGitSource(files, 0);
+    const simulator = createAwsSimulator({ seed: count });
+    const snapshot = await loadRepository(source, { ref: 'main' });
+    seedFleet(simulator, snapshot, 'bench');
+    const families = new Set(
+      snapshot.declarations.map((d) => (d.kind === 'EcsService' ? d.document.spec.taskDefinition.family : '')),
+    ).size;
+    const deps = {
+      source,
+      ecs: simulator.ecs,
+      cloudFormation: simulator.cloudFormation,
+      ledger: new MemoryLedger(),
+      lock: new MemoryLock(),
+      readers: {
+        ecs: new EcsLiveReader({ client: simulator.ecs }),
+        cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
+      },
+      blobCache: new Map<string, string>(),
+    };
+    const request = { repository: 'bench', branch: 'main', installationId: 'bench', trigger: 'schedule' } as const;
+
+    // Act
+    const cold = await reconcile(request, deps);
+    const coldCalls = { ...simulator.calls };
+    simulator.resetCalls();
+    const warm = await reconcile(request, deps);
+    const warmCalls = { ...simulator.calls };
+
+    // Assess
+    expect(cold.status).toBe('in-sync');
+    expect(warm.status).toBe('in-sync');
+    expect(coldCalls['ECS.DescribeServices']).toBe(Math.ceil(count / 10));
+    expect(coldCalls['ECS.DescribeTaskDefinition']).toBe(families);
+    expect(warmCalls['ECS.DescribeServices']).toBe(Math.ceil(count / 10));
+    expect(warmCalls['ECS.DescribeTaskDefinition'] ?? 0).toBe(0);
+    expect(WRITES.reduce((sum, api) => sum + (coldCalls[api] ?? 0) + (warmCalls[api] ?? 0), 0)).toBe(0);
+    expect(warmCalls['ECS.ListServices'] ?? 0).toBe(0);
+    simulator.restore();
+  });
+});
