@@ -11,14 +11,14 @@ import type { AwsSimulator } from '../test/support/simulator/index.ts';
 export const SETTINGS = `apiVersion: driftless/v1
 kind: Settings
 spec:
-  targets: { clusters: [prod], stackNamePrefix: bench-, roleArnPatterns: ['arn:aws:iam::123456789012:role/app/*'] }
+  targets: { clusters: [prod, prod-1, prod-2, prod-3], stackNamePrefix: bench-, roleArnPatterns: ['arn:aws:iam::123456789012:role/app/*'] }
 `;
 
 /** One declaration of a realistic Fargate service; `family` is shared by several services, as in real fleets. */
-export function serviceYaml(index: number, family: string, image = '1.0.0'): string {
+export function serviceYaml(index: number, family: string, image = '1.0.0', cluster = 'prod'): string {
   return `apiVersion: driftless/v1
 kind: EcsService
-metadata: { name: svc-${index}, cluster: prod }
+metadata: { name: svc-${index}, cluster: ${cluster} }
 spec:
   desiredCount: 2
   launchType: FARGATE
@@ -41,10 +41,14 @@ spec:
 }
 
 /** A repository of N service declarations over ceil(N / servicesPerFamily) task definition families. */
-export function fleetFiles(count: number, servicesPerFamily = 5): Map<string, string> {
+export function fleetFiles(count: number, servicesPerFamily = 5, clusters = 1): Map<string, string> {
   const files = new Map<string, string>([['driftless.yaml', SETTINGS]]);
   for (let index = 0; index < count; index++) {
-    files.set(`services/svc-${index}.yaml`, serviceYaml(index, `family-${Math.floor(index / servicesPerFamily)}`));
+    const cluster = clusters === 1 ? 'prod' : index % clusters === 0 ? 'prod' : `prod-${index % clusters}`;
+    files.set(
+      `services/svc-${index}.yaml`,
+      serviceYaml(index, `family-${Math.floor(index / servicesPerFamily)}`, '1.0.0', cluster),
+    );
   }
   return files;
 }
