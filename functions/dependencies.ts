@@ -17,6 +17,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbLedger } from '../shared/audit/dynamodb.ts';
 import type { AuditLedger } from '../shared/audit/ledger.ts';
 import {
@@ -25,7 +26,9 @@ import {
   dynamoDbClient,
   ecsClient,
   eventBridgeClient,
+  sqsClient,
 } from '../shared/aws/clients.ts';
+import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import type { LiveReaders } from '../shared/live/read.ts';
@@ -52,6 +55,8 @@ export interface FunctionDependencies {
   readonly codeCommit: CodeCommitClient;
   /** Notifications, on environment.eventBus. */
   readonly eventBridge: EventBridgeClient;
+  /** The sweep's shard messages, on environment.shardQueueUrl: only the sweep has it, and only when it fans out. */
+  readonly sqs?: SQSClient;
   readonly ledger: AuditLedger;
   readonly lock: RunLock;
   readonly logger: FunctionLogger;
@@ -106,11 +111,34 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
     lock: new LeaseLock({ tableName: environment.lockTable, client: dynamo }),
     logger,
     readers: {
-      ecs: new EcsLiveReader({ client: ecs }),
+      // ECS throttles per account: workers running side by side each take their share of the read rate.
+      ecs: new EcsLiveReader({ client: ecs, rates: sharedRates(environment.readShare) }),
       cloudFormation: new CloudFormationLiveReader({ client: cloudFormation }),
     },
     blobCache: new BoundedCache(BLOB_CACHE_ENTRIES),
   };
+}
+
+function sharedRates(share: number) {
+  const part = (rate: { capacity: number; refillPerSecond: number }) => ({
+    capacity: Math.max(1, Math.floor(rate.capacity / share)),
+    refillPerSecond: rate.refillPerSecond / share,
+  });
+  return {
+    describeServices: part(ECS_CLIENT_RATES.describeServices),
+    describeTaskDefinition: part(ECS_CLIENT_RATES.describeTaskDefinition),
+  };
+}
+
+/**
+ * The production dependencies plus the SQS client the sweep sends its shards with, when the environment turns fan-out
+ * on. Only the sweep's handler builds it, so the other bundles leave the SQS client out. Configured like the clients
+ * of shared/aws/clients.ts (endpoint override, adaptive retries, user agent).
+ */
+export function sweepDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
+  const deps = productionDependencies(variables);
+  if (!deps.environment.shardQueueUrl) return deps;
+  return { ...deps, sqs: sqsClient() };
 }
 
 /**

@@ -19,6 +19,9 @@ export const ENVIRONMENT = {
   selfHeal: 'DRIFTLESS_SELF_HEAL',
   prune: 'DRIFTLESS_PRUNE',
   cloudFormationRoleArn: 'DRIFTLESS_CLOUDFORMATION_ROLE_ARN',
+  sweepShardSize: 'DRIFTLESS_SWEEP_SHARD_SIZE',
+  shardQueueUrl: 'DRIFTLESS_SHARD_QUEUE_URL',
+  readShare: 'DRIFTLESS_READ_SHARE',
 } as const;
 
 const flag = enumOf(['true', 'false']).transform((value) => value === 'true');
@@ -28,6 +31,12 @@ const list = string().transform((value) =>
     .map((item) => item.trim())
     .filter((item) => item !== ''),
 );
+
+/** A count written as decimal digits; unset is 0. */
+const count = string()
+  .regex(/^\d{1,9}$/, 'a whole number of 0 or more')
+  .transform((value) => Number(value))
+  .default(0);
 
 const schema = object({
   [ENVIRONMENT.repository]: string().min(1),
@@ -42,6 +51,17 @@ const schema = object({
   [ENVIRONMENT.selfHeal]: flag.default(true),
   [ENVIRONMENT.prune]: flag.default(false),
   [ENVIRONMENT.cloudFormationRoleArn]: string().startsWith('arn:').optional(),
+  [ENVIRONMENT.sweepShardSize]: count,
+  [ENVIRONMENT.readShare]: string()
+    .regex(/^[1-9]\d{0,3}$/, 'a whole number of processes sharing the read rate')
+    .transform(Number)
+    .default(1),
+  [ENVIRONMENT.shardQueueUrl]: string()
+    .regex(/^https?:\/\/\S+$/, 'an SQS queue URL')
+    .optional(),
+}).refine((value) => value[ENVIRONMENT.sweepShardSize] === 0 || value[ENVIRONMENT.shardQueueUrl] !== undefined, {
+  path: [ENVIRONMENT.shardQueueUrl],
+  message: `is required when ${ENVIRONMENT.sweepShardSize} is set: the queue the sweep sends its shards to`,
 });
 
 export interface FunctionEnvironment {
@@ -60,6 +80,12 @@ export interface FunctionEnvironment {
   readonly prune: boolean;
   /** The service role CloudFormation uses for stacks whose declaration names none. */
   readonly cloudFormationRoleArn?: string;
+  /** Set only when the sweep fans out: the most services one shard reconciles (functions/sweep.ts). */
+  readonly sweepShardSize?: number;
+  /** Set only when the sweep fans out: the SQS queue its shards are sent to, read by functions/sweep-shard.ts. */
+  readonly shardQueueUrl?: string;
+  /** How many processes share the account's ECS read rate (the sweep workers): each reads at 1/readShare of it. */
+  readonly readShare: number;
 }
 
 export class ConfigurationError extends TerminalError {}
@@ -86,7 +112,26 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionE
     ...(value[ENVIRONMENT.cloudFormationRoleArn]
       ? { cloudFormationRoleArn: value[ENVIRONMENT.cloudFormationRoleArn] }
       : {}),
+    ...fanOutOf(value[ENVIRONMENT.sweepShardSize], value[ENVIRONMENT.shardQueueUrl]),
+    readShare: value[ENVIRONMENT.readShare],
   };
+}
+
+/** Fan-out is on when the shard size is above 0 (the schema has made sure a queue URL comes with it). */
+function fanOutOf(
+  shardSize: number,
+  queueUrl: string | undefined,
+): Pick<FunctionEnvironment, 'sweepShardSize' | 'shardQueueUrl'> {
+  return shardSize > 0 && queueUrl ? { sweepShardSize: shardSize, shardQueueUrl: queueUrl } : {};
+}
+
+/** The sweep's fan-out, when the environment turns it on. */
+export function fanOutOfEnvironment(
+  environment: FunctionEnvironment,
+): { readonly shardSize: number; readonly queueUrl: string } | undefined {
+  return environment.sweepShardSize && environment.shardQueueUrl
+    ? { shardSize: environment.sweepShardSize, queueUrl: environment.shardQueueUrl }
+    : undefined;
 }
 
 /** What the deployment allows, whatever driftless.yaml says: passed to every run as its limits. */

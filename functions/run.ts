@@ -37,7 +37,7 @@ export type RunSummary =
     };
 
 /** What the trigger adds to the run the environment describes. */
-export type RunRequest = Pick<ReconcileRequest, 'eventCommitId' | 'pushedBy' | 'changedSince'> & {
+export type RunRequest = Pick<ReconcileRequest, 'eventCommitId' | 'pushedBy' | 'changedSince' | 'shard'> & {
   readonly trigger: Trigger;
 };
 

@@ -81,6 +81,18 @@ const schema = z
       })
       .default(90),
     reserveConcurrency: flag.default(true),
+    sweepShardSize: z.coerce
+      .number()
+      .int('a whole number')
+      .min(0, '0 (no fan-out) or more')
+      .max(100_000, 'at most 100000 services per shard')
+      .default(0),
+    sweepWorkers: z.coerce
+      .number()
+      .int('a whole number')
+      .min(2, 'at least 2: the SQS event source cannot be limited to fewer concurrent workers')
+      .max(1000, 'at most 1000: the most concurrent workers an SQS event source can be limited to')
+      .default(4),
     alarmTopicArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'an SNS topic ARN')

@@ -1,11 +1,13 @@
 /** One driftless installation: the ledger and lock tables, the four functions with their triggers, least-privilege
- * roles, the CloudFormation service role, saved queries, dashboard and alarms. Everything is derived from the
- * validated context (infra/context.ts); nothing is looked up in the account, so `cdk synth` works offline. */
+ * roles, the CloudFormation service role, saved queries, dashboard and alarms; with `sweepShardSize` above 0, also
+ * the shard queue and the sweep-shard worker a fanned-out sweep uses. Everything is derived from the validated
+ * context (infra/context.ts); nothing is looked up in the account, so `cdk synth` works offline. */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { NagSuppressions } from 'cdk-nag';
@@ -19,6 +21,7 @@ import { LedgerQueries } from './constructs/ledger-queries.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { DriftlessPermissions } from './constructs/permissions.ts';
 import { ReconcilerFunction } from './constructs/reconciler-function.ts';
+import { ShardQueue } from './constructs/shard-queue.ts';
 import { TriggerRule } from './constructs/trigger-rule.ts';
 import type { DriftlessContext } from './context.ts';
 
@@ -47,7 +50,14 @@ interface FunctionPlan {
   /** Whether events Lambda gives up on go to the failed-invocations queue. */
   readonly keepFailedEvents: boolean;
   readonly grants: readonly Grant[];
+  /** Created only when the sweep fans out (sweepShardSize above 0). */
+  readonly fanOutOnly?: boolean;
 }
+
+/** The functions every installation has; the sweep-shard worker exists only with fan-out. */
+type AlwaysDeployed = Exclude<FunctionName, 'sweep-shard'>;
+export type DriftlessFunctions = Record<AlwaysDeployed, ReconcilerFunction> &
+  Partial<Record<'sweep-shard', ReconcilerFunction>>;
 
 const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
   push: {
@@ -89,11 +99,27 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     // Reads the service's rollback configuration, finds the deployment's origin in the ledger and records its end.
     grants: ['describeServices', 'ledger', 'publishEvents'],
   },
+  'sweep-shard': {
+    description: 'driftless: reconciles one shard of a fanned-out drift sweep (from the shard queue)',
+    // Lambda's longest: a shard is sized (sweepShardSize) to fit in it.
+    timeout: Duration.minutes(15),
+    // Bounded by sweepWorkers instead (see the constructor).
+    serialize: false,
+    // Invoked by the SQS event source, never asynchronously: SQS delivers a failed shard again, then dead-letters it.
+    retryAttempts: 0,
+    maxEventAge: Duration.minutes(15),
+    keepFailedEvents: false,
+    // What the sweep does, for its shard.
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
+    fanOutOnly: true,
+  },
 };
 
 export class DriftlessStack extends Stack {
   readonly tables: AuditTables;
-  readonly functions: Record<FunctionName, ReconcilerFunction>;
+  readonly functions: DriftlessFunctions;
+  /** The queue of a fanned-out sweep's shards; absent without fan-out. */
+  readonly shardQueue?: ShardQueue;
   readonly triggers: Record<'push' | 'pullRequest' | 'sweep' | 'ecsDeployment' | 'stackStatus', TriggerRule>;
   readonly permissions: DriftlessPermissions;
   readonly cloudFormationRoleArn: string;
@@ -101,6 +127,7 @@ export class DriftlessStack extends Stack {
   constructor(scope: Construct, id: string, props: DriftlessStackProps) {
     super(scope, id, props);
     const settings = props.settings;
+    const fanOut = settings.sweepShardSize > 0;
     const alarmAction: cloudwatch.IAlarmAction | undefined = settings.alarmTopicArn
       ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn))
       : undefined;
@@ -146,22 +173,29 @@ export class DriftlessStack extends Stack {
     // process per function is what keeps driftless under the published ECS rate limits. Queued events wait in
     // Lambda's async queue; each run reconciles to the branch HEAD it reads, so the queue converges on the newest
     // commit. Disable with -c reserveConcurrency=false in accounts too small to reserve any concurrency.
+    //
+    // The sweep-shard worker instead runs up to sweepWorkers shards side by side, bounded twice: by the SQS event
+    // source's maximum concurrency (so the poller never invokes more workers than may run, which would throttle
+    // messages towards the dead-letter queue) and by a reservation of as many (unless reserveConcurrency=false).
+    // More workers do not read faster: the ECS rate limits are per account and shared by every worker.
     this.functions = Object.fromEntries(
-      Object.entries(FUNCTION_PLANS).map(([name, plan]) => [
-        name,
-        new ReconcilerFunction(this, functionId(name as FunctionName), {
-          name: name as FunctionName,
-          description: plan.description,
-          timeout: plan.timeout,
-          environment,
-          logRetention: settings.logRetentionDays as logs.RetentionDays,
-          retryAttempts: plan.retryAttempts,
-          maxEventAge: plan.maxEventAge,
-          ...(plan.serialize && settings.reserveConcurrency ? { reservedConcurrentExecutions: 1 } : {}),
-          ...(plan.keepFailedEvents ? { failedInvocationQueue: failedInvocations.queue } : {}),
-        }),
-      ]),
-    ) as Record<FunctionName, ReconcilerFunction>;
+      Object.entries(FUNCTION_PLANS)
+        .filter(([, plan]) => fanOut || !plan.fanOutOnly)
+        .map(([name, plan]) => [
+          name,
+          new ReconcilerFunction(this, functionId(name as FunctionName), {
+            name: name as FunctionName,
+            description: plan.description,
+            timeout: plan.timeout,
+            environment,
+            logRetention: settings.logRetentionDays as logs.RetentionDays,
+            retryAttempts: plan.retryAttempts,
+            maxEventAge: plan.maxEventAge,
+            ...(settings.reserveConcurrency ? reservation(name as FunctionName, plan, settings.sweepWorkers) : {}),
+            ...(plan.keepFailedEvents ? { failedInvocationQueue: failedInvocations.queue } : {}),
+          }),
+        ]),
+    ) as DriftlessFunctions;
     const allFunctions = Object.entries(this.functions) as [FunctionName, ReconcilerFunction][];
 
     if (settings.cloudFormationRoleArn) {
@@ -189,6 +223,27 @@ export class DriftlessStack extends Stack {
       ledgerTable: this.tables.ledgerTable,
       lockTable: this.tables.lockTable,
     });
+    const worker = this.functions['sweep-shard'];
+    if (worker) {
+      // The sweep sends one message per shard (and one for the prune pass); the worker reconciles them.
+      this.shardQueue = new ShardQueue(this, 'SweepShards', {
+        workerTimeout: FUNCTION_PLANS['sweep-shard'].timeout,
+        ...(alarmAction ? { alarmAction } : {}),
+      });
+      const sweep = this.functions.sweep.function;
+      sweep.addEnvironment(ENVIRONMENT.sweepShardSize, String(settings.sweepShardSize));
+      sweep.addEnvironment(ENVIRONMENT.shardQueueUrl, this.shardQueue.queue.queueUrl);
+      this.permissions.grantSendSweepShards(sweep, this.shardQueue.queue);
+      // The workers run side by side against one account-wide ECS read rate: each reads at its share.
+      worker.function.addEnvironment(ENVIRONMENT.readShare, String(settings.sweepWorkers));
+      worker.function.addEventSource(
+        new lambdaEventSources.SqsEventSource(this.shardQueue.queue, {
+          batchSize: 1,
+          reportBatchItemFailures: true,
+          maxConcurrency: settings.sweepWorkers,
+        }),
+      );
+    }
     for (const [name, fn] of allFunctions) {
       const grantee = fn.function;
       for (const grant of FUNCTION_PLANS[name].grants) {
@@ -284,6 +339,7 @@ export class DriftlessStack extends Stack {
       deadLetterQueues: [
         ...Object.entries(this.triggers).map(([name, trigger]) => ({ name, queue: trigger.deadLetterQueue.queue })),
         { name: 'failed invocations', queue: failedInvocations.queue },
+        ...(this.shardQueue ? [{ name: 'sweep shards', queue: this.shardQueue.deadLetterQueue.queue }] : []),
       ],
       metricNamespace: `Driftless/${settings.installationId}`,
       dashboardName: settings.stackName,
@@ -322,6 +378,16 @@ export class DriftlessStack extends Stack {
       );
     }
   }
+}
+
+/** Push and sweep one at a time; the sweep-shard worker up to sweepWorkers at a time; the others unreserved. */
+function reservation(
+  name: FunctionName,
+  plan: FunctionPlan,
+  sweepWorkers: number,
+): { reservedConcurrentExecutions?: number } {
+  if (name === 'sweep-shard') return { reservedConcurrentExecutions: sweepWorkers };
+  return plan.serialize ? { reservedConcurrentExecutions: 1 } : {};
 }
 
 function functionId(name: FunctionName): string {

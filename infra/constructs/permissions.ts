@@ -10,6 +10,7 @@
 import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../shared/notify/events.ts';
 import { MANAGED_BY_TAG_KEY } from '../../shared/util.ts';
@@ -195,6 +196,15 @@ export class DriftlessPermissions extends Construct {
       sid: 'HoldRunLease',
       actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       resources: [this.props.lockTable.tableArn],
+    });
+  }
+
+  /** Send the shards of a fanned-out sweep to the shard queue (SendMessageBatch is authorized as SendMessage). */
+  grantSendSweepShards(grantee: iam.IGrantable, queue: sqs.IQueue): void {
+    add(grantee, {
+      sid: 'SendSweepShards',
+      actions: ['sqs:SendMessage'],
+      resources: [queue.queueArn],
     });
   }
 

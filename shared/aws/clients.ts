@@ -4,6 +4,7 @@ import { CodeCommitClient, type CodeCommitClientConfig } from '@aws-sdk/client-c
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface AwsClientOptions {
   /** AWS region; defaults to the SDK's own resolution (AWS_REGION, profile). */
@@ -51,4 +52,8 @@ export function dynamoDbClient(options: AwsClientOptions = {}): DynamoDBClient {
 
 export function eventBridgeClient(options: AwsClientOptions = {}): EventBridgeClient {
   return new EventBridgeClient(commonConfig(options));
+}
+
+export function sqsClient(options: AwsClientOptions = {}): SQSClient {
+  return new SQSClient(commonConfig(options));
 }

@@ -1,8 +1,8 @@
 /** The functions' environment contract: read once, and a missing variable fails with a ConfigurationError naming
  * it — from productionDependencies and from every module-level Lambda handler. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { productionDependencies } from '../../functions/dependencies.ts';
-import { ConfigurationError, ENVIRONMENT } from '../../functions/environment.ts';
+import { productionDependencies, sweepDependencies } from '../../functions/dependencies.ts';
+import { ConfigurationError, ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
 
 const COMPLETE = {
   [ENVIRONMENT.repository]: 'platform-config',
@@ -55,7 +55,56 @@ describe('function configuration', () => {
     expect(failure).toMatchObject({ retryable: false });
   });
 
-  it.each(['push', 'sweep', 'pull-request', 'deployment-outcome'])(
+  it('turns the sweep fan-out on with a shard size above 0 and a queue URL, and gives only then the SQS client', () => {
+    // Prepare
+    const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/driftless-sweep-shards';
+    const fanOut = { ...COMPLETE, [ENVIRONMENT.sweepShardSize]: '500', [ENVIRONMENT.shardQueueUrl]: queueUrl };
+
+    // Act
+    const on = readEnvironment(fanOut);
+    const off = readEnvironment({ ...fanOut, [ENVIRONMENT.sweepShardSize]: '0' });
+    const unset = readEnvironment(COMPLETE);
+
+    // Assess
+    expect(on).toMatchObject({ sweepShardSize: 500, shardQueueUrl: queueUrl });
+    for (const environment of [off, unset]) {
+      expect(environment).not.toHaveProperty('sweepShardSize');
+      expect(environment).not.toHaveProperty('shardQueueUrl');
+    }
+    expect(sweepDependencies({ ...fanOut, AWS_REGION: 'us-east-1' }).sqs).toBeDefined();
+    expect(sweepDependencies({ ...COMPLETE, AWS_REGION: 'us-east-1' }).sqs).toBeUndefined();
+    expect(productionDependencies({ ...fanOut, AWS_REGION: 'us-east-1' }).sqs).toBeUndefined();
+  });
+
+  it.each([
+    ['a shard size without the queue URL', { [ENVIRONMENT.sweepShardSize]: '500' }, ENVIRONMENT.shardQueueUrl],
+    [
+      'a shard size that is not a whole number',
+      { [ENVIRONMENT.sweepShardSize]: '-5', [ENVIRONMENT.shardQueueUrl]: 'https://sqs.example/q' },
+      ENVIRONMENT.sweepShardSize,
+    ],
+    [
+      'a queue URL that is not a URL',
+      { [ENVIRONMENT.sweepShardSize]: '500', [ENVIRONMENT.shardQueueUrl]: 'driftless-sweep-shards' },
+      ENVIRONMENT.shardQueueUrl,
+    ],
+  ])('refuses %s with a ConfigurationError naming it', (_what, variables, named) => {
+    // Act
+    const failure = (() => {
+      try {
+        readEnvironment({ ...COMPLETE, ...variables });
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    // Assess
+    expect(failure).toBeInstanceOf(ConfigurationError);
+    expect((failure as Error).message).toContain(named);
+  });
+
+  it.each(['push', 'sweep', 'pull-request', 'deployment-outcome', 'sweep-shard'])(
     'the %s module imports without its environment, and its handler rethrows the ConfigurationError on every invocation',
     async (name) => {
       // Prepare
@@ -75,4 +124,21 @@ describe('function configuration', () => {
       }
     },
   );
+});
+
+describe('the read share of sweep workers', () => {
+  it('divides the ECS read rate among workers that run side by side', () => {
+    const base = {
+      DRIFTLESS_REPOSITORY: 'platform-config',
+      DRIFTLESS_BRANCH: 'main',
+      DRIFTLESS_INSTALLATION_ID: 'test',
+      DRIFTLESS_LEDGER_TABLE: 'ledger',
+      DRIFTLESS_LOCK_TABLE: 'lock',
+      DRIFTLESS_ALLOWED_CLUSTERS: 'prod',
+      AWS_REGION: 'us-east-1',
+    };
+    expect(productionDependencies({ ...base, DRIFTLESS_READ_SHARE: '4' }).environment.readShare).toBe(4);
+    expect(productionDependencies(base).environment.readShare).toBe(1);
+    expect(() => productionDependencies({ ...base, DRIFTLESS_READ_SHARE: '0' })).toThrow(/DRIFTLESS_READ_SHARE/);
+  });
 });

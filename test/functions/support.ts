@@ -105,6 +105,7 @@ export function testEnvironment(overrides: Partial<FunctionEnvironment> = {}): F
     stackNamePrefix: 'platform-',
     selfHeal: true,
     prune: false,
+    readShare: 1,
     ...overrides,
   };
 }

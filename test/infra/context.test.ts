@@ -38,6 +38,8 @@ describe('parseContext', () => {
       installationId: 'default',
       logRetentionDays: 90,
       reserveConcurrency: true,
+      sweepShardSize: 0,
+      sweepWorkers: 4,
       stackName: 'driftless',
     });
   });
@@ -53,6 +55,8 @@ describe('parseContext', () => {
       prune: true,
       logRetentionDays: '365',
       installationId: 'blue',
+      sweepShardSize: '500',
+      sweepWorkers: 8,
     });
 
     // Assess
@@ -63,6 +67,8 @@ describe('parseContext', () => {
       selfHeal: false,
       prune: true,
       logRetentionDays: 365,
+      sweepShardSize: 500,
+      sweepWorkers: 8,
       stackName: 'driftless-blue',
     });
   });
@@ -87,6 +93,10 @@ describe('parseContext', () => {
     ['a retention CloudWatch Logs does not offer', { logRetentionDays: '100' }],
     ['an installation id with spaces', { installationId: 'my install' }],
     ['a boolean that is not true or false', { prune: 'yes' }],
+    ['a shard size that is not a whole number', { sweepShardSize: '12.5' }],
+    ['a negative shard size', { sweepShardSize: '-1' }],
+    ['a single sweep worker (an SQS event source runs at least 2)', { sweepWorkers: '1' }],
+    ['sweep workers that are not a number', { sweepWorkers: 'many' }],
   ])('refuses %s', (_what, override) => {
     // Act
     const message = problemsOf({ ...REQUIRED, ...override });

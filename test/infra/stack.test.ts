@@ -359,7 +359,8 @@ describe('DriftlessStack functions', () => {
       'Push',
       'Sweep',
     ]);
-    expect(FUNCTION_NAMES).toHaveLength(4);
+    // The fifth, sweep-shard, exists only when the sweep fans out (test/infra/fan-out.test.ts).
+    expect(FUNCTION_NAMES).toHaveLength(5);
     for (const [id, fn] of functions) {
       const properties = propertiesOf(fn);
       expect(properties.Runtime, id).toBe('nodejs22.x');
@@ -401,6 +402,26 @@ describe('DriftlessStack functions', () => {
       expect(variables[ENVIRONMENT.lockTable]).toEqual({ Ref: expect.stringMatching(/^TablesLock/) });
       expect(variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'driftless', LOG_LEVEL: 'INFO' });
     }
+  });
+
+  it('has no shard queue, sweep-shard worker or event source mapping without sweepShardSize', () => {
+    // Prepare
+    const sweep = resourcesOfType('AWS::Lambda::Function').find(([id]) => id.startsWith('Sweep'));
+    const variables = (propertiesOf(sweep?.[1] ?? {}).Environment as { Variables: Json }).Variables;
+    const sqsOfSweep = statements.filter(
+      ({ policy, statement }) =>
+        policy.startsWith('SweepRole') && asArray(statement.Action).some((action) => action.startsWith('sqs:')),
+    );
+
+    // Assess
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    expect(Object.keys(resources).filter((id) => /SweepShard/.test(id))).toEqual([]);
+    for (const [id, queue] of resourcesOfType('AWS::SQS::Queue')) {
+      expect(propertiesOf(queue).RedrivePolicy, id).toBeUndefined();
+    }
+    expect(variables[ENVIRONMENT.sweepShardSize]).toBeUndefined();
+    expect(variables[ENVIRONMENT.shardQueueUrl]).toBeUndefined();
+    expect(sqsOfSweep).toEqual([]);
   });
 
   it('keeps function logs in explicit log groups with the configured retention', () => {

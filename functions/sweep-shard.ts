@@ -1,0 +1,160 @@
+/**
+ * Sweep shard: the worker of a fanned-out sweep (functions/sweep.ts). An SQS event source delivers the sweep's
+ * messages one at a time (batch size 1, ReportBatchItemFailures); a bounded number of workers (reserved concurrency)
+ * reconcile the shards of one sweep side by side.
+ *
+ * - `{ "shard": { group, index, count }, "commitId" }`: reconciles that shard of the branch head (trigger `schedule`,
+ *   the message's commit recorded, never applied): only its declarations, under its own lease, never pruning. Drift
+ *   is reverted or held as in an unsharded sweep, and announced the same way, one run per shard.
+ * - `{ "prune": true, "commitId" }` (commitId optional): the sweep's prune pass, one full unsharded reconcile (the only run of a
+ *   fanned-out sweep that lists managed resources and may prune), made only when pruning is on in both the
+ *   deployment (DRIFTLESS_PRUNE) and driftless.yaml (sync.prune) at the head it reads; otherwise nothing is done.
+ *   It reconciles every declaration again, so it has to fit in one invocation like an unsharded sweep.
+ *
+ * Errors, per message: retryable ones (throttled or failed live reads, a lost lock, an unwritable ledger) and
+ * unexpected ones are reported in `batchItemFailures`, so SQS delivers that message again after its visibility
+ * timeout and moves it to the dead-letter queue after the last receive; the other messages of the batch are done.
+ * Terminal ones (validation, a missing branch, access denied) and a message that cannot be read are logged (and
+ * announced, for a reconcile) and not retried. A ConfigurationError while building the dependencies fails the whole
+ * batch on every invocation (see dependencies.ts), so the messages end in the dead-letter queue, not in a log line.
+ */
+// Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
+import { literal, number, object, string, union } from 'zod';
+import { loadRepository } from '../shared/spec/repository.ts';
+import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
+import { classifyError, summarizeError } from './errors.ts';
+import { runAndAnnounce } from './run.ts';
+import type { ShardMessage } from './sweep.ts';
+
+/** An SQS message as Lambda's SQS event source delivers it (the fields driftless reads). */
+export interface SQSRecord {
+  readonly messageId: string;
+  readonly receiptHandle?: string;
+  readonly body: string;
+  readonly attributes?: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
+  readonly eventSource?: string;
+  readonly eventSourceARN?: string;
+  readonly awsRegion?: string;
+}
+
+export interface SQSEvent {
+  readonly Records: readonly SQSRecord[];
+}
+
+/** The partial batch response (ReportBatchItemFailures): the messages to deliver again. */
+export interface SQSBatchResponse {
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+}
+
+const shardMessage = union([
+  object({
+    shard: object({
+      group: string().min(1),
+      index: number().int().min(0),
+      count: number().int().min(1),
+    }).refine((shard) => shard.index < shard.count, { message: 'index must be less than count' }),
+    commitId: string().min(1),
+  }),
+  // The sweep names its head; a prune message sent by hand may leave it out.
+  object({ prune: literal(true), commitId: string().min(1).optional() }),
+]);
+
+export type ParsedShardMessage =
+  | { readonly ok: true; readonly message: ShardMessage }
+  | { readonly ok: false; readonly reason: string };
+
+/** Reads a message body; one that is not JSON or not a shard or prune message is refused with the reason. */
+export function parseShardMessage(body: string): ParsedShardMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'the body is not JSON' };
+  }
+  const parsed = shardMessage.safeParse(json);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const problems = parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, reason: `not a shard or prune message: ${problems}` };
+}
+
+export function createSweepShardHandler(deps: FunctionDependencies): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  return async (event) => {
+    const batchItemFailures: { itemIdentifier: string }[] = [];
+    for (const record of event.Records ?? []) {
+      if ((await handleRecord(deps, record)) === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+    return { batchItemFailures };
+  };
+}
+
+/** One message: 'retry' when SQS should deliver it again. */
+async function handleRecord(deps: FunctionDependencies, record: SQSRecord): Promise<'done' | 'retry'> {
+  const { logger } = deps;
+  const log: Record<string, unknown> = {
+    messageId: record.messageId,
+    receiveCount: record.attributes?.ApproximateReceiveCount,
+    trigger: 'schedule',
+  };
+  const parsed = parseShardMessage(record.body);
+  if (!parsed.ok) {
+    logger.error('shard message ignored; not retried: it cannot be read', { ...log, reason: parsed.reason });
+    return 'done';
+  }
+  const { message } = parsed;
+  try {
+    if ('shard' in message) {
+      const shardLog = { ...log, shard: message.shard, eventCommitId: message.commitId };
+      await runAndAnnounce(
+        deps,
+        { trigger: 'schedule', shard: message.shard, eventCommitId: message.commitId },
+        shardLog,
+      );
+    } else {
+      await prunePass(deps, message.commitId, { ...log, prune: true, eventCommitId: message.commitId });
+    }
+    return 'done';
+  } catch (error) {
+    // runAndAnnounce announced and logged a failed reconcile already; it throws only what SQS should deliver again.
+    const kind = classifyError(error);
+    const summary = summarizeError(error);
+    if (kind === 'terminal') {
+      logger.error('shard message failed; not retried: retrying cannot change this', { ...log, error: summary });
+      return 'done';
+    }
+    logger.error('shard message failed; SQS delivers it again (dead-letter queue after the last receive)', {
+      ...log,
+      error: summary,
+    });
+    return 'retry';
+  }
+}
+
+/** The prune pass: a full unsharded reconcile, made only when the deployment and driftless.yaml both prune. */
+async function prunePass(
+  deps: FunctionDependencies,
+  commitId: string | undefined,
+  log: Record<string, unknown>,
+): Promise<void> {
+  const { environment, logger } = deps;
+  if (!environment.prune) {
+    logger.info('prune pass skipped: the deployment does not allow pruning', log);
+    return;
+  }
+  const head = await deps.source.resolveRef(environment.branch);
+  const snapshot = await loadRepository(deps.source, {
+    ref: head,
+    prefix: environment.pathPrefix,
+    ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
+  });
+  if (snapshot.settings?.document.spec.sync.prune !== true) {
+    logger.info('prune pass skipped: driftless.yaml does not enable pruning', { ...log, commitId: head });
+    return;
+  }
+  await runAndAnnounce(deps, { trigger: 'schedule', ...(commitId ? { eventCommitId: commitId } : {}) }, log);
+}
+
+/** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
+export const handler = lazyHandler(createSweepShardHandler);
