@@ -8,7 +8,7 @@ import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { planShards, type ReconcileDependencies, reconcile } from '../shared/reconcile.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { MemoryLedger } from '../test/support/memory-ledger.ts';
-import { type AwsSimulator, createAwsSimulator } from '../test/support/simulator/index.ts';
+import { type AwsSimulator, createAwsSimulator, writeCount } from '../test/support/simulator/index.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
 import { fleetFiles, MemoryGitSource, MemoryLock, seedFleet, serviceYaml } from './support.ts';
@@ -16,14 +16,6 @@ import { fleetFiles, MemoryGitSource, MemoryLock, seedFleet, serviceYaml } from 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const LATENCY_MS = Number(args.find((arg) => arg.startsWith('--latency='))?.split('=')[1] ?? 30);
-const WRITE_APIS = [
-  'ECS.RegisterTaskDefinition',
-  'ECS.CreateService',
-  'ECS.UpdateService',
-  'ECS.DeleteService',
-  'ECS.TagResource',
-  'ECS.UntagResource',
-];
 
 const request = { repository: 'bench', branch: 'main', installationId: 'bench' } as const;
 
@@ -84,7 +76,7 @@ function callsOf(simulator: AwsSimulator): Record<string, number> {
 }
 
 function writesOf(calls: Record<string, number>): number {
-  return WRITE_APIS.reduce((sum, api) => sum + (calls[api] ?? 0), 0);
+  return writeCount(calls);
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; seconds: number }> {

@@ -14,6 +14,7 @@ import {
   type UserInfo,
 } from '@aws-sdk/client-codecommit';
 import { codeCommitClient } from '../aws/clients.ts';
+import { errorName, isRetryableAwsError } from '../aws/errors.ts';
 import { FileTooLargeError, GitReadError, RefNotFoundError } from '../errors.ts';
 import { compareStrings, mapWithConcurrency } from '../util.ts';
 import {
@@ -38,29 +39,6 @@ const DIFFERENCES_PAGE_SIZE = 100;
 const FULL_COMMIT_ID = /^[0-9a-f]{40}$/i;
 /** CodeCommit dates are git's raw form: seconds since the epoch, then the committer's UTC offset. */
 const GIT_RAW_DATE = /^(\d+) [+-]\d{4}$/;
-
-/** Names the SDK's own retry strategy treats as throttling; seeing one here means its retries ran out. */
-const THROTTLING_ERROR_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'LimitExceededException',
-  'SlowDown',
-]);
-const TRANSIENT_ERROR_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-const TRANSIENT_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 
 export class CodeCommitGitSource implements GitSource {
   readonly description: string;
@@ -236,7 +214,10 @@ export class CodeCommitGitSource implements GitSource {
       return new RefNotFoundError(`${handling.refNotFound} in ${this.repositoryName}`, { cause: error });
     }
     const reason = error instanceof Error ? error.message || error.name : String(error);
-    return new GitReadError(`CodeCommit ${what} failed: ${reason}`, { cause: error, retryable: isRetryable(error) });
+    return new GitReadError(`CodeCommit ${what} failed: ${reason}`, {
+      cause: error,
+      retryable: isRetryableAwsError(error),
+    });
   }
 }
 
@@ -255,28 +236,6 @@ const REF_NOT_FOUND_ERROR_NAMES = new Set([
   'InvalidCommitIdException',
   'InvalidCommitException',
 ]);
-
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
-function isRetryable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const details = error as Error & {
-    $metadata?: { httpStatusCode?: number };
-    $retryable?: unknown;
-    code?: unknown;
-  };
-  const status = details.$metadata?.httpStatusCode;
-  return (
-    THROTTLING_ERROR_NAMES.has(error.name) ||
-    TRANSIENT_ERROR_NAMES.has(error.name) ||
-    details.$retryable !== undefined ||
-    status === 429 ||
-    (status !== undefined && status >= 500) ||
-    (typeof details.code === 'string' && TRANSIENT_NETWORK_CODES.has(details.code))
-  );
-}
 
 function toFileEntry(item: File | SymbolicLink, type: FileEntry['type'], folder: string, target: string): FileEntry {
   const path = entryPath(item, folder, target);

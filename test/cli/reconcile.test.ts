@@ -1,31 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import type { CliIo } from '../../cli/output.ts';
 import { dynamoDbClient } from '../../shared/aws/clients.ts';
+import { capture } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
-
-function capture(): CliIo & { stdout: () => string; stderr: () => string; reset: () => void } {
-  let stdout = '';
-  let stderr = '';
-  return {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    color: false,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    reset: () => {
-      stdout = '';
-      stderr = '';
-    },
-  };
-}
 
 describe('driftless reconcile, status and audit', () => {
   let repo: TestRepo | undefined;

@@ -2,26 +2,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import type { CliIo } from '../../cli/output.ts';
 import { declarationJsonSchema } from '../../shared/spec/json-schema.ts';
+import { capture } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-
-function capture(): CliIo & { stdout: () => string; stderr: () => string } {
-  let stdout = '';
-  let stderr = '';
-  return {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    color: false,
-    stdout: () => stdout,
-    stderr: () => stderr,
-  };
-}
 
 describe('driftless validate', () => {
   let repo: TestRepo | undefined;

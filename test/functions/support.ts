@@ -26,7 +26,7 @@ import { reconcile } from '../../shared/reconcile.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
+import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -44,23 +44,8 @@ export function eventFixture<T>(
   return { ...event, ...top, detail: { ...(event.detail as Record<string, unknown>), ...detail } } as T;
 }
 
-export const AWS_WRITES = [
-  'ECS.RegisterTaskDefinition',
-  'ECS.CreateService',
-  'ECS.UpdateService',
-  'ECS.DeleteService',
-  'ECS.TagResource',
-  'ECS.UntagResource',
-  'CloudFormation.CreateChangeSet',
-  'CloudFormation.ExecuteChangeSet',
-  'CloudFormation.DeleteChangeSet',
-  'CloudFormation.DeleteStack',
-];
-
 export function writeCount(simulator: AwsSimulator, api?: string): number {
-  return Object.entries(simulator.calls)
-    .filter(([name]) => (api ? name === api : AWS_WRITES.includes(name)))
-    .reduce((sum, [, count]) => sum + count, 0);
+  return countWrites(simulator.calls, api);
 }
 
 export interface LogLine {

@@ -11,25 +11,10 @@ import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
-
-const WRITES = [
-  'ECS.RegisterTaskDefinition',
-  'ECS.CreateService',
-  'ECS.UpdateService',
-  'ECS.DeleteService',
-  'ECS.TagResource',
-  'ECS.UntagResource',
-  'CloudFormation.CreateChangeSet',
-  'CloudFormation.ExecuteChangeSet',
-  'CloudFormation.DeleteChangeSet',
-  'CloudFormation.DeleteStack',
-];
+import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
 
 function writeCount(simulator: AwsSimulator, api?: string): number {
-  return Object.entries(simulator.calls)
-    .filter(([name]) => (api ? name === api : WRITES.includes(name)))
-    .reduce((sum, [, count]) => sum + count, 0);
+  return countWrites(simulator.calls, api);
 }
 
 describe('reconcile', () => {

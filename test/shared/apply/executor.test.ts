@@ -11,7 +11,7 @@ import { buildPlan, type ManagedResource } from '../../../shared/plan/plan.ts';
 import type { EcsServiceDeclaration, RepositorySnapshot } from '../../../shared/spec/repository.ts';
 import { MemoryLedger } from '../../support/memory-ledger.ts';
 import { seedService } from '../../support/seed.ts';
-import { type AwsSimulator, createAwsSimulator } from '../../support/simulator/index.ts';
+import { type AwsSimulator, createAwsSimulator, writeCalls } from '../../support/simulator/index.ts';
 import { snapshotOf } from '../../support/snapshots.ts';
 
 // ------------------------------------------------------------------------------------------------ fixtures
@@ -24,21 +24,6 @@ const COMMIT_3 = 'c0ffee0000000000000000000000000000000003';
 const WEB = 'EcsService:prod/web';
 const API = 'EcsService:prod/api';
 const NETWORK = 'CloudFormationStack:platform-network';
-
-const WRITE_APIS = new Set([
-  'ECS.RegisterTaskDefinition',
-  'ECS.DeregisterTaskDefinition',
-  'ECS.CreateService',
-  'ECS.UpdateService',
-  'ECS.DeleteService',
-  'ECS.TagResource',
-  'ECS.UntagResource',
-  'CloudFormation.CreateChangeSet',
-  'CloudFormation.ExecuteChangeSet',
-  'CloudFormation.DeleteChangeSet',
-  'CloudFormation.DeleteStack',
-  'CloudFormation.UpdateTerminationProtection',
-]);
 
 function settingsYaml(sync = ''): string {
   return `apiVersion: driftless/v1
@@ -209,7 +194,7 @@ async function converge(env: Env, snapshot: RepositorySnapshot): Promise<ApplyRe
 }
 
 function writes(simulator: AwsSimulator): Record<string, number> {
-  return Object.fromEntries(Object.entries(simulator.calls).filter(([api]) => WRITE_APIS.has(api)));
+  return writeCalls(simulator.calls);
 }
 
 function outcomeOf(result: ApplyResult, id: string) {

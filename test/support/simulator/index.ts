@@ -311,3 +311,31 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
     },
   };
 }
+
+/** Every API that changes state, as the simulator counts them: what "no AWS write happened" checks against. */
+export const WRITE_APIS: readonly string[] = [
+  'ECS.RegisterTaskDefinition',
+  'ECS.DeregisterTaskDefinition',
+  'ECS.CreateService',
+  'ECS.UpdateService',
+  'ECS.DeleteService',
+  'ECS.TagResource',
+  'ECS.UntagResource',
+  'CloudFormation.CreateChangeSet',
+  'CloudFormation.ExecuteChangeSet',
+  'CloudFormation.DeleteChangeSet',
+  'CloudFormation.DeleteStack',
+  'CloudFormation.UpdateTerminationProtection',
+];
+
+/** The write calls among `calls`, by API. */
+export function writeCalls(calls: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(calls).filter(([api, count]) => WRITE_APIS.includes(api) && count > 0));
+}
+
+/** How many writes `calls` holds, of one API or of all. */
+export function writeCount(calls: Readonly<Record<string, number>>, api?: string): number {
+  return Object.entries(writeCalls(calls))
+    .filter(([name]) => api === undefined || name === api)
+    .reduce((sum, [, count]) => sum + count, 0);
+}

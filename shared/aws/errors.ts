@@ -1,0 +1,56 @@
+/** How an AWS SDK error is judged: its name, and whether the same call may succeed later. */
+
+/** Names the SDK's own retry strategy treats as throttling; seeing one here means its retries ran out.
+ * LimitExceededException is left out: in ECS and CloudFormation it is a quota, not a rate. */
+const THROTTLING_ERROR_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+]);
+const TRANSIENT_ERROR_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ServerException',
+  'InternalFailure',
+  'ServiceUnavailable',
+]);
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+export function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/** Throttling, 5xx, timeouts and dropped connections: the same call may succeed later. */
+export function isRetryableAwsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const details = error as Error & {
+    $metadata?: { httpStatusCode?: number };
+    $fault?: unknown;
+    $retryable?: unknown;
+    code?: unknown;
+  };
+  const status = details.$metadata?.httpStatusCode;
+  return (
+    THROTTLING_ERROR_NAMES.has(error.name) ||
+    TRANSIENT_ERROR_NAMES.has(error.name) ||
+    details.$retryable !== undefined ||
+    details.$fault === 'server' ||
+    status === 429 ||
+    (status !== undefined && status >= 500) ||
+    (typeof details.code === 'string' && TRANSIENT_NETWORK_CODES.has(details.code))
+  );
+}
