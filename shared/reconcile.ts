@@ -204,7 +204,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     const errors = snapshot.diagnostics.filter((d) => d.severity === 'error');
     const reason =
       errors.length > 0
-        ? `${errors.length} declaration errors: nothing applied from ${[...new Set(errors.map((d) => d.file))].join(', ')}; pruning blocked`
+        ? `${errors.length} declaration error${errors.length === 1 ? '' : 's'}: nothing applied from ${[...new Set(errors.map((d) => d.file))].join(', ')}; pruning blocked`
         : undefined;
     await deps.ledger.append(runEntry(context, now(), status, reason, summaryOf(apply)));
     return {
