@@ -19,7 +19,7 @@ const LATENCY_MS = Number(args.find((arg) => arg.startsWith('--latency='))?.spli
 
 const request = { repository: 'bench', branch: 'main', installationId: 'bench' } as const;
 /** The SDK's default attempts per call. */
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 10;
 
 interface Fleet {
   readonly simulator: AwsSimulator;
@@ -78,7 +78,7 @@ async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promis
           state.throttlingFailures += 1;
           throw error;
         }
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt * Math.random()));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt) * Math.random()));
       }
     }
   };
@@ -300,7 +300,10 @@ async function main() {
   for (const size of sizes) sweeps.push(await sweepInSync(size));
   const drifts = [];
   for (const drifted of driftSizes) drifts.push(await drift(QUICK ? 100 : 1_000, drifted));
-  const fan = QUICK ? await fanOut(400, 4) : await fanOut(20_000, 4);
+  // A scenario that fails is reported as failed, and the others still print and are written.
+  const fan = await (QUICK ? fanOut(400, 4) : fanOut(20_000, 4)).catch((error: unknown) => ({
+    error: `${(error as Error).name}: ${(error as Error).message}`,
+  }));
   const starts = await coldStarts(QUICK ? 1 : 7);
   const cost = monthlyCost({
     sweepSeconds: { 100: sweeps[0]!.warm.seconds, 1000: sweeps[1]!.warm.seconds },
@@ -374,9 +377,11 @@ async function main() {
       }, ${sweep.throttlingErrors} throttled calls retried, ${sweep.throttlingFailures} failed, ${sweep.writes} writes, peak RSS ${sweep.peakRssMb.toFixed(0)} MB\n`,
     );
   }
-  process.stdout.write(
-    `\nfan-out: ${fan.services} services in ${fan.clusters} clusters — one run ${fan.single.seconds.toFixed(2)} s, ${fan.shards} shards side by side ${fan.sharded.seconds.toFixed(2)} s (speed-up ×${fan.speedUp.toFixed(2)}; the account's DescribeServices floor is ${fan.tokenBucketTimeFloorSeconds.toFixed(2)} s), ${fan.throttlingErrors} throttled calls retried, ${fan.throttlingFailures} failed\n`,
-  );
+  if ('error' in fan) process.stdout.write(`\nfan-out: FAILED — ${fan.error}\n`);
+  else
+    process.stdout.write(
+      `\nfan-out: ${fan.services} services in ${fan.clusters} clusters — one run ${fan.single.seconds.toFixed(2)} s, ${fan.shards} shards side by side ${fan.sharded.seconds.toFixed(2)} s (speed-up ×${fan.speedUp.toFixed(2)}; the account's DescribeServices floor is ${fan.tokenBucketTimeFloorSeconds.toFixed(2)} s), ${fan.throttlingErrors} throttled calls retried, ${fan.throttlingFailures} failed\n`,
+    );
   process.stdout.write('\ncold start (bundle, module init median):\n');
   for (const start of starts) {
     process.stdout.write(
