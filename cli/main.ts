@@ -1,11 +1,11 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
 import { Command, CommanderError, Option } from 'commander';
 import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
-import { auditCommand } from './commands/audit.ts';
-import { planCommand } from './commands/plan.ts';
-import { reconcileCommand } from './commands/reconcile.ts';
-import { statusCommand } from './commands/status.ts';
-import { validateCommand } from './commands/validate.ts';
+import { type AuditOptions, auditCommand } from './commands/audit.ts';
+import { type PlanOptions, planCommand } from './commands/plan.ts';
+import { type ReconcileOptions, reconcileCommand } from './commands/reconcile.ts';
+import { type StatusOptions, statusCommand } from './commands/status.ts';
+import { type ValidateOptions, validateCommand } from './commands/validate.ts';
 import { type AwsClients, DEFAULT_INSTALLATION_ID, DEFAULT_LEDGER_TABLE, DEFAULT_LOCK_TABLE } from './context.ts';
 import { demoCommand } from './demo.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, processIo } from './output.ts';
@@ -45,7 +45,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       'after',
       '\nExamples:\n  driftless validate --repo ../platform-config\n  driftless validate --ref main --path ecs --json',
     )
-    .action(async (options: { repo: string; ref: string; path: string; json: boolean }) => {
+    .action(async (options: ValidateOptions) => {
       exitCode = await validateCommand(options, io);
     });
 
@@ -67,21 +67,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       'after',
       '\nValues under secret-looking keys are masked; secrets[].valueFrom ARNs are shown.\n\nExamples:\n  driftless plan --repo ../platform-config --region eu-west-1\n  driftless plan --ref main --json > plan.json',
     )
-    .action(
-      async (options: {
-        repo: string;
-        ref: string;
-        path: string;
-        region?: string;
-        endpoint?: string;
-        installation?: string;
-        json: boolean;
-        color: boolean;
-        verbose: boolean;
-      }) => {
-        exitCode = await planCommand(options, io, clients);
-      },
-    );
+    .action(async (options: PlanOptions) => {
+      exitCode = await planCommand(options, io, clients);
+    });
 
   const awsOptions = (command: Command) =>
     command
@@ -109,24 +97,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       false,
     )
     .option('--json', 'print the run as data', false)
-    .action(
-      async (options: {
-        repo: string;
-        ref: string;
-        path: string;
-        region?: string;
-        endpoint?: string;
-        ledgerTable: string;
-        lockTable: string;
-        installation: string;
-        dryRun: boolean;
-        allowEmpty: boolean;
-        createTables: boolean;
-        json: boolean;
-      }) => {
-        exitCode = await reconcileCommand(options, io, clients);
-      },
-    );
+    .action(async (options: ReconcileOptions) => {
+      exitCode = await reconcileCommand(options, io, clients);
+    });
 
   awsOptions(
     repositoryOptions(
@@ -134,19 +107,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     ),
   )
     .option('--json', 'print the statuses as data', false)
-    .action(
-      async (options: {
-        repo: string;
-        ref: string;
-        path: string;
-        region?: string;
-        endpoint?: string;
-        ledgerTable: string;
-        json: boolean;
-      }) => {
-        exitCode = await statusCommand(options, io, clients);
-      },
-    );
+    .action(async (options: StatusOptions) => {
+      exitCode = await statusCommand(options, io, clients);
+    });
 
   awsOptions(
     program
@@ -159,21 +122,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--failed', 'only failures, refusals and rollbacks', false)
     .option('--limit <n>', 'at most this many entries, newest kept', (value) => Number.parseInt(value, 10), 200)
     .option('--json', 'print the entries as data', false)
-    .action(
-      async (options: {
-        resource?: string;
-        commit?: string;
-        since?: string;
-        failed: boolean;
-        json: boolean;
-        ledgerTable: string;
-        region?: string;
-        endpoint?: string;
-        limit: number;
-      }) => {
-        exitCode = await auditCommand(options, io, clients);
-      },
-    );
+    .action(async (options: AuditOptions) => {
+      exitCode = await auditCommand(options, io, clients);
+    });
 
   program
     .command('demo')
