@@ -7,11 +7,10 @@ import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { planShards, type ReconcileDependencies, reconcile } from '../shared/reconcile.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
-import { MemoryLedger } from '../test/support/memory-ledger.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../test/support/simulator/index.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
-import { fleetFiles, MemoryGitSource, MemoryLock, seedFleet, serviceYaml } from './support.ts';
+import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -43,23 +42,10 @@ async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promis
   const state: Fleet = {
     simulator,
     source,
-    families: new Set(
-      snapshot.declarations.map((d) => (d.kind === 'EcsService' ? d.document.spec.taskDefinition.family : '')),
-    ).size,
+    families: familiesOf(snapshot),
     throttles: 0,
     throttlingFailures: 0,
-    deps: {
-      source,
-      ecs: simulator.ecs,
-      cloudFormation: simulator.cloudFormation,
-      ledger: new MemoryLedger(),
-      lock: new MemoryLock(),
-      readers: {
-        ecs: new EcsLiveReader({ client: simulator.ecs }),
-        cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
-      },
-      blobCache,
-    },
+    deps: fleetDependencies(simulator, source, blobCache),
   };
   // Count throttling the client saw, and note when UpdateService goes out (the push latency's end point).
   const send = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;

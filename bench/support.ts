@@ -3,9 +3,12 @@
 import { createHash } from 'node:crypto';
 import { createServiceInput, registerTaskDefinitionInput } from '../shared/apply/requests.ts';
 import { RefNotFoundError } from '../shared/errors.ts';
-import type { RunLease, RunLock } from '../shared/reconcile.ts';
+import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
+import { EcsLiveReader } from '../shared/live/ecs.ts';
+import type { ReconcileDependencies, RunLease, RunLock } from '../shared/reconcile.ts';
 import type { CommitInfo, FileChange, FileEntry, GitSource } from '../shared/source/git-source.ts';
 import type { EcsServiceDeclaration, RepositorySnapshot } from '../shared/spec/repository.ts';
+import { MemoryLedger } from '../test/support/memory-ledger.ts';
 import type { AwsSimulator } from '../test/support/simulator/index.ts';
 
 export const SETTINGS = `apiVersion: driftless/v1
@@ -166,4 +169,32 @@ export function seedFleet(simulator: AwsSimulator, snapshot: RepositorySnapshot,
     const provenance = { installationId, source: service.location.file, commitId: snapshot.commitId };
     simulator.seedService(createServiceInput(service, arn, provenance) as never);
   }
+}
+
+/** What a warm reconciler process keeps across runs, over the simulator: readers with their caches, a blob cache,
+ * and an in-memory ledger and lock. */
+export function fleetDependencies(
+  simulator: AwsSimulator,
+  source: GitSource,
+  blobCache = new Map<string, string>(),
+): ReconcileDependencies {
+  return {
+    source,
+    ecs: simulator.ecs,
+    cloudFormation: simulator.cloudFormation,
+    ledger: new MemoryLedger(),
+    lock: new MemoryLock(),
+    readers: {
+      ecs: new EcsLiveReader({ client: simulator.ecs }),
+      cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
+    },
+    blobCache,
+  };
+}
+
+/** Distinct task definition families: the cold DescribeTaskDefinition floor. */
+export function familiesOf(snapshot: RepositorySnapshot): number {
+  return new Set(
+    snapshot.declarations.flatMap((d) => (d.kind === 'EcsService' ? [d.document.spec.taskDefinition.family] : [])),
+  ).size;
 }

@@ -1,12 +1,9 @@
 /** The API-call floor, checked by counting calls (deterministic), never by timing: a sweep of N in-sync services
  * makes ceil(N/10) DescribeServices and no write; a warm process reads no task definition again. */
 import { describe, expect, it } from 'vitest';
-import { fleetFiles, MemoryGitSource, MemoryLock, seedFleet } from '../../bench/support.ts';
-import { CloudFormationLiveReader } from '../../shared/live/cloudformation.ts';
-import { EcsLiveReader } from '../../shared/live/ecs.ts';
+import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet } from '../../bench/support.ts';
 import { reconcile } from '../../shared/reconcile.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
-import { MemoryLedger } from '../support/memory-ledger.ts';
 import { createAwsSimulator, writeCount } from '../support/simulator/index.ts';
 
 describe.each([25, 101, 250])('a sweep of %i in-sync services', (count) => {
@@ -17,21 +14,8 @@ describe.each([25, 101, 250])('a sweep of %i in-sync services', (count) => {
     const simulator = createAwsSimulator({ seed: count });
     const snapshot = await loadRepository(source, { ref: 'main' });
     seedFleet(simulator, snapshot, 'bench');
-    const families = new Set(
-      snapshot.declarations.map((d) => (d.kind === 'EcsService' ? d.document.spec.taskDefinition.family : '')),
-    ).size;
-    const deps = {
-      source,
-      ecs: simulator.ecs,
-      cloudFormation: simulator.cloudFormation,
-      ledger: new MemoryLedger(),
-      lock: new MemoryLock(),
-      readers: {
-        ecs: new EcsLiveReader({ client: simulator.ecs }),
-        cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
-      },
-      blobCache: new Map<string, string>(),
-    };
+    const families = familiesOf(snapshot);
+    const deps = fleetDependencies(simulator, source);
     const request = { repository: 'bench', branch: 'main', installationId: 'bench', trigger: 'schedule' } as const;
 
     // Act
