@@ -36,6 +36,7 @@ import { LeaseLock } from '../shared/lock/lease.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile.ts';
 import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
+import type { ChangeProposer } from '../shared/source/proposals.ts';
 import { type FunctionEnvironment, readEnvironment } from './environment.ts';
 
 /** What the functions log through: Powertools Logger in production, a capturing one in tests. */
@@ -60,6 +61,8 @@ export interface FunctionDependencies {
   readonly ledger: AuditLedger;
   readonly lock: RunLock;
   readonly logger: FunctionLogger;
+  /** Opens pull requests on the configuration repository (drift adoption, rollback write-back). */
+  readonly proposer?: ChangeProposer;
   /** Live readers kept across invocations (their task-definition and template caches). */
   readonly readers?: LiveReaders;
   /** File texts by blob id kept across invocations, so a warm function reads only what a commit changed. */

@@ -37,7 +37,10 @@ export type RunSummary =
     };
 
 /** What the trigger adds to the run the environment describes. */
-export type RunRequest = Pick<ReconcileRequest, 'eventCommitId' | 'pushedBy' | 'changedSince' | 'shard'> & {
+export type RunRequest = Pick<
+  ReconcileRequest,
+  'eventCommitId' | 'pushedBy' | 'changedSince' | 'shard' | 'resources' | 'manualChange'
+> & {
   readonly trigger: Trigger;
 };
 
@@ -82,6 +85,7 @@ export async function runAndAnnounce(
       ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      ...(deps.proposer ? { proposer: deps.proposer } : {}),
     });
   } catch (error) {
     const kind = classifyError(error);

@@ -14,6 +14,7 @@ import { type LiveReaders, readLiveState } from './live/read.ts';
 import type { Action, Plan } from './plan/plan.ts';
 import { buildPlan } from './plan/plan.ts';
 import type { GitSource } from './source/git-source.ts';
+import type { ChangeProposer } from './source/proposals.ts';
 import { clusterName } from './spec/checks.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic } from './spec/diagnostics.ts';
 import { loadRepository, type RepositorySnapshot } from './spec/repository.ts';
@@ -39,8 +40,22 @@ export interface ReconcileDependencies {
   readonly readers?: LiveReaders;
   /** File texts by blob id, kept by a warm process so a run reads only what changed. */
   readonly blobCache?: Map<string, string>;
+  /** Writes proposals back to Git as pull requests (drift adoption); without it, adopt falls back to alert. */
+  readonly proposer?: ChangeProposer;
   readonly now?: () => number;
   readonly sleep?: (milliseconds: number) => Promise<void>;
+}
+
+/** A change made outside Git that a manual-change run answers, from its CloudTrail event. */
+export interface ManualChange {
+  /** The identity (IAM ARN) that made the change. */
+  readonly changedBy: string;
+  /** `<service>:<EventName>`, e.g. ecs:UpdateService. */
+  readonly apiCall: string;
+  /** The CloudTrail event id. */
+  readonly eventId: string;
+  /** When the change was made (CloudTrail eventTime). */
+  readonly eventTime: string;
 }
 
 export interface ReconcileRequest {
@@ -66,6 +81,10 @@ export interface ReconcileRequest {
   readonly defaultStackRoleArn?: string;
   /** One shard of a fanned-out sweep: only its declarations, under its own lease, never pruning. */
   readonly shard?: Shard;
+  /** Reconcile only these resources (ids such as EcsService:prod/web): a manual-change run's target. Never prunes. */
+  readonly resources?: readonly string[];
+  /** The manual change a `manual-change` run answers: who and which call, recorded in every entry of the run. */
+  readonly manualChange?: ManualChange;
   /** Apply options passed through (retry pacing in tests, change-set polling). */
   readonly applyOptions?: Parameters<typeof applyPlan>[0]['options'];
 }
@@ -118,6 +137,9 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     repository: request.repository,
     branch: request.branch,
     ...(request.pushedBy ? { pushedBy: request.pushedBy } : {}),
+    ...(request.manualChange
+      ? { changedBy: request.manualChange.changedBy, apiCall: request.manualChange.apiCall }
+      : {}),
     dryRun: request.dryRun ?? false,
   };
 
@@ -148,9 +170,11 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       deps.source.commitInfo(commitId),
       changesSince(request, deps.source, commitId, prefix),
     ]);
-    const scoped = request.shard
-      ? { snapshot: shardOf(loaded, request.shard), targeted: true }
-      : scopeToChanges(loaded, changes);
+    const scoped = request.resources
+      ? { snapshot: onlyResources(loaded, request.resources), targeted: true }
+      : request.shard
+        ? { snapshot: shardOf(loaded, request.shard), targeted: true }
+        : scopeToChanges(loaded, changes);
     const snapshot = confine(scoped.snapshot, request.limits);
     const context: RunContext = {
       ...baseContext,
@@ -241,6 +265,12 @@ export function shardOf(snapshot: RepositorySnapshot, shard: Shard): RepositoryS
     return group === shard.group && shardIndex(declaration.id, shard.count) === shard.index;
   });
   return { ...snapshot, declarations };
+}
+
+/** The declarations of the named resources only (a manual-change run); a targeted run never prunes. */
+export function onlyResources(snapshot: RepositorySnapshot, resourceIds: readonly string[]): RepositorySnapshot {
+  const wanted = new Set(resourceIds);
+  return { ...snapshot, declarations: snapshot.declarations.filter((declaration) => wanted.has(declaration.id)) };
 }
 
 /** Stable across runs and processes: FNV-1a of the resource id. */

@@ -180,6 +180,23 @@ export class DriftlessPermissions extends Construct {
     });
   }
 
+  /** Propose changes to the configuration repository as pull requests (drift adoption, rollback write-back): a new
+   * branch, one commit on it, and a pull request, on this one repository only. Never merge, never push to the
+   * tracked branch: CreateCommit is allowed on branches named driftless/* only. */
+  grantProposeChanges(grantee: iam.IGrantable): void {
+    add(grantee, {
+      sid: 'ProposePullRequests',
+      actions: ['codecommit:CreateBranch', 'codecommit:CreatePullRequest', 'codecommit:GetBranch'],
+      resources: [this.props.repositoryArn],
+    });
+    add(grantee, {
+      sid: 'CommitToProposalBranches',
+      actions: ['codecommit:CreateCommit'],
+      resources: [this.props.repositoryArn],
+      conditions: { StringLike: { 'codecommit:References': ['refs/heads/driftless/*'] } },
+    });
+  }
+
   /** Append to the ledger and query it: PutItem and Query, nothing else (no update, no delete, no scan). */
   grantAppendLedger(grantee: iam.IGrantable): void {
     const table = this.props.ledgerTable;

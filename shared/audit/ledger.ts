@@ -2,7 +2,8 @@
 import type { FieldChange } from '../plan/diff.ts';
 
 export type Trigger = 'push' | 'schedule' | 'pull-request' | 'manual' | 'deployment-event' | 'manual-change';
-export type EntryKind = 'intent' | 'outcome' | 'run';
+/** `pause` and `resume` are break-glass entries (driftless pause/resume): no AWS write, a window on one resource. */
+export type EntryKind = 'intent' | 'outcome' | 'run' | 'pause' | 'resume';
 export type EntryResult = 'succeeded' | 'failed' | 'refused' | 'skipped' | 'dry-run' | 'rolled-back';
 
 /** The AWS write an intent announces, in the API's own words. */
@@ -26,6 +27,10 @@ export interface AwsReferences {
   readonly deploymentId?: string;
   readonly changeSetArn?: string;
   readonly stackId?: string;
+  /** A pull request driftless opened (adopt, rollback write-back). */
+  readonly pullRequestId?: string;
+  /** The CloudTrail event of the manual change a run reverted. */
+  readonly cloudTrailEventId?: string;
 }
 
 /** Who and what a run is about; copied into every entry so each answers "who changed what, from which commit". */
@@ -40,6 +45,10 @@ export interface RunContext {
   readonly commitMessage?: string;
   /** The identity that pushed, when the triggering event carries it. */
   readonly pushedBy?: string;
+  /** Manual-change runs: the identity (IAM ARN) that made the change outside Git, from CloudTrail. */
+  readonly changedBy?: string;
+  /** Manual-change runs: the API call that made it, as `<service>:<EventName>` (e.g. ecs:UpdateService). */
+  readonly apiCall?: string;
   readonly dryRun: boolean;
 }
 
@@ -65,6 +74,8 @@ export interface LedgerEntry extends Omit<RunContext, 'commitMessage'> {
   readonly summary?: Readonly<Record<string, number>>;
   /** Free-form reason (a refused prune's guards, a skipped run's cause). */
   readonly reason?: string;
+  /** Pause entries: when the pause ends by itself (ISO-8601). */
+  readonly until?: string;
 }
 
 export interface TimeWindow {

@@ -23,6 +23,12 @@ export const jsonPointer = string().regex(
   'must be a JSON pointer such as /spec/desiredCount (RFC 6901)',
 );
 
+/** What a sweep or a manual change does with drift: revert it, only record and announce it, or open a pull request
+ * that writes the live values into the declaration. */
+export const DRIFT_POLICIES = ['revert', 'alert', 'adopt'] as const;
+export type DriftPolicy = (typeof DRIFT_POLICIES)[number];
+const driftPolicy = enumOf(DRIFT_POLICIES);
+
 export const syncPolicy = strictObject({
   /** Apply order: lower waves first. @default 0 for stacks' dependents is decided by the planner */
   wave: number().int().min(-100).max(100).optional(),
@@ -30,6 +36,8 @@ export const syncPolicy = strictObject({
   selfHeal: boolean().optional(),
   /** JSON pointers into this declaration that are neither compared nor sent. */
   ignore: array(jsonPointer).optional(),
+  /** What to do with drift on this resource. @default the Settings value, else revert when selfHeal is on, alert when off */
+  drift: driftPolicy.optional(),
 });
 
 const metadataCommon = {
@@ -53,6 +61,8 @@ export const settingsSpec = strictObject({
     selfHeal: boolean().default(true),
     prune: boolean().default(false),
     maxPruneFraction: number().min(0).max(1).default(0.2),
+    /** What to do with drift, for resources that do not say. @default revert when selfHeal is on, alert when off */
+    drift: driftPolicy.optional(),
     /** Ignore rules applied to every resource of a kind. */
     ignore: strictObject({
       EcsService: array(jsonPointer).default([]),
