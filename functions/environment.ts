@@ -22,6 +22,7 @@ export const ENVIRONMENT = {
   sweepShardSize: 'DRIFTLESS_SWEEP_SHARD_SIZE',
   shardQueueUrl: 'DRIFTLESS_SHARD_QUEUE_URL',
   readShare: 'DRIFTLESS_READ_SHARE',
+  ownRoleArns: 'DRIFTLESS_OWN_ROLE_ARNS',
 } as const;
 
 const flag = enumOf(['true', 'false']).transform((value) => value === 'true');
@@ -56,6 +57,7 @@ const schema = object({
     .regex(/^[1-9]\d{0,3}$/, 'a whole number of processes sharing the read rate')
     .transform(Number)
     .default(1),
+  [ENVIRONMENT.ownRoleArns]: list.default([]),
   [ENVIRONMENT.shardQueueUrl]: string()
     .regex(/^https?:\/\/\S+$/, 'an SQS queue URL')
     .optional(),
@@ -86,6 +88,8 @@ export interface FunctionEnvironment {
   readonly shardQueueUrl?: string;
   /** How many processes share the account's ECS read rate (the sweep workers): each reads at 1/readShare of it. */
   readonly readShare: number;
+  /** The installation's own IAM roles (functions, CloudFormation service role): manual-change ignores their calls. */
+  readonly ownRoleArns?: readonly string[];
 }
 
 export class ConfigurationError extends TerminalError {}
@@ -114,6 +118,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionE
       : {}),
     ...fanOutOf(value[ENVIRONMENT.sweepShardSize], value[ENVIRONMENT.shardQueueUrl]),
     readShare: value[ENVIRONMENT.readShare],
+    ...(value[ENVIRONMENT.ownRoleArns].length > 0 ? { ownRoleArns: value[ENVIRONMENT.ownRoleArns] } : {}),
   };
 }
 

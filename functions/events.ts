@@ -11,9 +11,23 @@
  *   deploymentId and reason; resources[0] is the service ARN.
  * - CloudFormation Stack Status Change (aws.cloudformation): stack-id and status-details.status.
  * - Scheduled Event (aws.events): the sweep's schedule; its detail is empty.
+ * - AWS API Call via CloudTrail (aws.ecs, aws.cloudformation): the CloudTrail record of a write call (eventID,
+ *   eventTime, eventSource, eventName, userIdentity, requestParameters, responseElements, errorCode).
  */
 // Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
-import { array, literal, looseObject, string, type ZodType } from 'zod';
+import {
+  array,
+  boolean,
+  enum as enumOf,
+  literal,
+  looseObject,
+  null as nullValue,
+  record,
+  string,
+  unknown,
+  type ZodType,
+} from 'zod';
+import { AWS_API_CALL_VIA_CLOUDTRAIL, type CloudTrailDetail } from '../shared/manual-change.ts';
 
 /** The envelope every EventBridge event has. */
 export interface EventBridgeEvent<Detail> {
@@ -155,6 +169,39 @@ const stackStatusChange = looseObject({
   }),
 });
 
+// ------------------------------------------------------------------------------------------------ CloudTrail
+
+export { AWS_API_CALL_VIA_CLOUDTRAIL };
+export type CloudTrailApiCallEvent = EventBridgeEvent<CloudTrailDetail>;
+
+const cloudTrailApiCall = looseObject({
+  ...envelope,
+  'detail-type': literal(AWS_API_CALL_VIA_CLOUDTRAIL),
+  source: enumOf(['aws.ecs', 'aws.cloudformation']),
+  detail: looseObject({
+    eventVersion: string().optional(),
+    eventID: string().min(1),
+    eventTime: string().min(1),
+    eventSource: string().min(1),
+    eventName: string().min(1),
+    awsRegion: string().optional(),
+    readOnly: boolean().optional(),
+    errorCode: string().optional(),
+    errorMessage: string().optional(),
+    userIdentity: looseObject({
+      type: string().optional(),
+      arn: string().optional(),
+      principalId: string().optional(),
+      invokedBy: string().optional(),
+      sessionContext: looseObject({
+        sessionIssuer: looseObject({ arn: string().optional(), type: string().optional() }).optional(),
+      }).optional(),
+    }).optional(),
+    requestParameters: record(string(), unknown()).or(nullValue()).optional(),
+    responseElements: record(string(), unknown()).or(nullValue()).optional(),
+  }),
+});
+
 export type ScheduledEvent = EventBridgeEvent<Record<string, unknown>>;
 
 // ------------------------------------------------------------------------------------------------ parsing
@@ -186,6 +233,7 @@ export const parseEcsDeploymentStateChange = parser<EcsDeploymentStateChangeEven
   ECS_DEPLOYMENT_STATE_CHANGE,
 );
 export const parseStackStatusChange = parser<StackStatusChangeEvent>(stackStatusChange, STACK_STATUS_CHANGE);
+export const parseCloudTrailApiCall = parser<CloudTrailApiCallEvent>(cloudTrailApiCall, AWS_API_CALL_VIA_CLOUDTRAIL);
 
 /** The id and detail type of anything that looks like an EventBridge event, for log lines. */
 export function eventLabel(event: unknown): { eventId?: string; detailType?: string } {

@@ -66,7 +66,20 @@ export async function runAndAnnounce(
   log: Record<string, unknown>,
 ): Promise<RunSummary> {
   const full = runRequest(deps, request);
-  const run: RunIdentity = { repository: full.repository, branch: full.branch, trigger: full.trigger };
+  const run: RunIdentity = {
+    repository: full.repository,
+    branch: full.branch,
+    trigger: full.trigger,
+    ...(full.manualChange
+      ? {
+          manualChange: {
+            changedBy: full.manualChange.changedBy,
+            apiCall: full.manualChange.apiCall,
+            eventId: full.manualChange.eventId,
+          },
+        }
+      : {}),
+  };
   const ledger = new RecordingLedger(deps.ledger);
   const publisher = new EventPublisher({
     client: deps.eventBridge,

@@ -81,7 +81,8 @@ export interface ReconcileRequest {
   readonly defaultStackRoleArn?: string;
   /** One shard of a fanned-out sweep: only its declarations, under its own lease, never pruning. */
   readonly shard?: Shard;
-  /** Reconcile only these resources (ids such as EcsService:prod/web): a manual-change run's target. Never prunes. */
+  /** Reconcile only these resources (ids such as EcsService:prod/web, or `<Kind>:*`): a manual-change run's target.
+   * Never prunes. */
   readonly resources?: readonly string[];
   /** The manual change a `manual-change` run answers: who and which call, recorded in every entry of the run. */
   readonly manualChange?: ManualChange;
@@ -267,10 +268,14 @@ export function shardOf(snapshot: RepositorySnapshot, shard: Shard): RepositoryS
   return { ...snapshot, declarations };
 }
 
-/** The declarations of the named resources only (a manual-change run); a targeted run never prunes. */
+/** The declarations of the named resources only (a manual-change run); `<Kind>:*` names every declaration of a kind.
+ * A targeted run never prunes. */
 export function onlyResources(snapshot: RepositorySnapshot, resourceIds: readonly string[]): RepositorySnapshot {
   const wanted = new Set(resourceIds);
-  return { ...snapshot, declarations: snapshot.declarations.filter((declaration) => wanted.has(declaration.id)) };
+  const declarations = snapshot.declarations.filter(
+    (declaration) => wanted.has(declaration.id) || wanted.has(`${declaration.kind}:*`),
+  );
+  return { ...snapshot, declarations };
 }
 
 /** Stable across runs and processes: FNV-1a of the resource id. */

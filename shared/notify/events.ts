@@ -8,6 +8,8 @@
  * - `Reconcile Failed`: a run failed, partly failed, refused a broken repository, or stopped on an error.
  * - `Drift Detected`: a sweep found live resources that differ from Git.
  * - `Drift Reverted`: the sweep put them back (absent when self-heal is off: the drift is held and only detected).
+ *   For a manual change (trigger `manual-change`) both name who made it and with which call: changedBy, apiCall,
+ *   cloudTrailEventId.
  * - `Rollout Failed`: a deployment driftless started failed or was rolled back (ECS circuit breaker, CloudFormation).
  * - `Prune Refused`: a resource no longer declared was not deleted, and why.
  *
@@ -55,6 +57,8 @@ export interface RunIdentity {
   readonly repository: string;
   readonly branch: string;
   readonly trigger: Trigger;
+  /** A manual-change run: who made the change outside Git, with which call (named in the drift events). */
+  readonly manualChange?: { readonly changedBy: string; readonly apiCall: string; readonly eventId: string };
 }
 
 /** The run entry and the outcome entries a run recorded for one resource, by the ledger's own ids. */
@@ -107,6 +111,13 @@ export function reconcileEvents(
     ...(result.commitId ? { commitId: result.commitId } : {}),
     status: result.status,
     ...(runEntry ? { runEntryId: runEntry } : {}),
+    ...(run.manualChange
+      ? {
+          changedBy: run.manualChange.changedBy,
+          apiCall: run.manualChange.apiCall,
+          cloudTrailEventId: run.manualChange.eventId,
+        }
+      : {}),
   };
   const withOutcome = (outcome: ResourceOutcome) =>
     [...outcomes.entries()].filter(([, value]) => value === outcome).map(([id]) => id);
