@@ -9,7 +9,14 @@ import type { BuildOptions } from 'esbuild';
 export const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The Lambda functions, each `functions/<name>.ts` exporting `handler`. */
-export const FUNCTION_NAMES = ['push', 'sweep', 'pull-request', 'deployment-outcome', 'sweep-shard'] as const;
+export const FUNCTION_NAMES = [
+  'push',
+  'sweep',
+  'pull-request',
+  'deployment-outcome',
+  'sweep-shard',
+  'manual-change',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export function functionEntry(name: FunctionName): string {

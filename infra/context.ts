@@ -93,6 +93,11 @@ const schema = z
       .min(2, 'at least 2: the SQS event source cannot be limited to fewer concurrent workers')
       .max(1000, 'at most 1000: the most concurrent workers an SQS event source can be limited to')
       .default(4),
+    /** Create a CloudTrail trail (write management events, this region) so "AWS API Call via CloudTrail" events
+     * reach EventBridge and manual changes are reverted in seconds; leave false when the account has a trail. */
+    createTrail: flag.default(false),
+    /** Days the trail's S3 bucket keeps log files (createTrail only). */
+    trailRetentionDays: z.coerce.number().int('a whole number').min(1).max(3653).default(90),
     alarmTopicArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'an SNS topic ARN')

@@ -3,16 +3,23 @@
  * the shard queue and the sweep-shard worker a fanned-out sweep uses. Everything is derived from the validated
  * context (infra/context.ts); nothing is looked up in the account, so `cdk synth` works offline. */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { ENVIRONMENT } from '../functions/environment.ts';
+import {
+  AWS_API_CALL_VIA_CLOUDTRAIL,
+  ECS_MANUAL_CHANGE_CALLS,
+  STACK_MANUAL_CHANGE_CALLS,
+} from '../shared/manual-change.ts';
 import type { FunctionName } from './bundling.ts';
 import { AuditTables } from './constructs/audit-tables.ts';
 import { CloudFormationServiceRole } from './constructs/cloudformation-role.ts';
@@ -38,7 +45,8 @@ type Grant =
   | 'comment'
   | 'ledger'
   | 'lease'
-  | 'publishEvents';
+  | 'publishEvents'
+  | 'proposeChanges';
 
 interface FunctionPlan {
   readonly description: string;
@@ -69,6 +77,18 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     keepFailedEvents: true,
     grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
   },
+  'manual-change': {
+    description: 'driftless: reconciles a managed resource seconds after a manual change (CloudTrail write calls)',
+    timeout: Duration.minutes(5),
+    // One at a time: a burst of changes to one resource is taken in order and answered by one run (the others are
+    // coalesced), and the write token buckets stay per process.
+    serialize: true,
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(1),
+    keepFailedEvents: true,
+    // What a sweep does, for the changed resource; proposes a pull request when its drift policy is adopt.
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
+  },
   sweep: {
     description: 'driftless: scheduled full reconcile (drift sweep and self-heal)',
     timeout: Duration.minutes(5),
@@ -77,7 +97,7 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 0,
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
-    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
   },
   'pull-request': {
     description: 'driftless: plans a pull request and comments the plan on it',
@@ -110,7 +130,7 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
     // What the sweep does, for its shard.
-    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
     fanOutOnly: true,
   },
 };
@@ -120,7 +140,12 @@ export class DriftlessStack extends Stack {
   readonly functions: DriftlessFunctions;
   /** The queue of a fanned-out sweep's shards; absent without fan-out. */
   readonly shardQueue?: ShardQueue;
-  readonly triggers: Record<'push' | 'pullRequest' | 'sweep' | 'ecsDeployment' | 'stackStatus', TriggerRule>;
+  readonly triggers: Record<
+    'push' | 'pullRequest' | 'sweep' | 'ecsDeployment' | 'stackStatus' | 'manualChangeEcs' | 'manualChangeStacks',
+    TriggerRule
+  >;
+  /** The trail that makes CloudTrail deliver API calls to EventBridge; only with createTrail. */
+  readonly trail?: cloudtrail.Trail;
   readonly permissions: DriftlessPermissions;
   readonly cloudFormationRoleArn: string;
 
@@ -254,9 +279,17 @@ export class DriftlessStack extends Stack {
         else if (grant === 'comment') this.permissions.grantCommentOnPullRequests(grantee);
         else if (grant === 'ledger') this.permissions.grantAppendLedger(grantee);
         else if (grant === 'lease') this.permissions.grantLease(grantee);
+        else if (grant === 'proposeChanges') this.permissions.grantProposeChanges(grantee);
         else this.permissions.grantPublishEvents(grantee);
       }
     }
+
+    // The manual-change function ignores calls made by driftless itself: its functions' roles and the CloudFormation
+    // service role it deploys stacks with. Without this list it would answer its own writes (it refuses to start).
+    this.functions['manual-change'].function.addEnvironment(
+      ENVIRONMENT.ownRoleArns,
+      [...allFunctions.map(([, fn]) => fn.role.roleArn), this.cloudFormationRoleArn].join(','),
+    );
 
     const ruleAlarm = alarmAction ? { alarmAction } : {};
     this.triggers = {
@@ -327,7 +360,39 @@ export class DriftlessStack extends Stack {
         target: this.functions['deployment-outcome'].function,
         ...ruleAlarm,
       }),
+      // Manual changes: successful write calls on services and stacks, as CloudTrail delivers them (a trail must be
+      // logging in the account: createTrail makes one). Which resource, and whether the caller is driftless itself,
+      // is decided by the function: a rule cannot match a cluster given by name, by ARN or not at all.
+      manualChangeEcs: new TriggerRule(this, 'ManualChangeEcsTrigger', {
+        description: `manual changes to ECS services in ${settings.allowedClusters.join(', ')} (CloudTrail)`,
+        eventPattern: {
+          source: ['aws.ecs'],
+          detailType: [AWS_API_CALL_VIA_CLOUDTRAIL],
+          detail: {
+            eventSource: ['ecs.amazonaws.com'],
+            eventName: [...ECS_MANUAL_CHANGE_CALLS],
+            errorCode: events.Match.doesNotExist(),
+          },
+        },
+        target: this.functions['manual-change'].function,
+        ...ruleAlarm,
+      }),
+      manualChangeStacks: new TriggerRule(this, 'ManualChangeStacksTrigger', {
+        description: `manual changes to CloudFormation stacks named ${settings.stackNamePrefix}* (CloudTrail)`,
+        eventPattern: {
+          source: ['aws.cloudformation'],
+          detailType: [AWS_API_CALL_VIA_CLOUDTRAIL],
+          detail: {
+            eventSource: ['cloudformation.amazonaws.com'],
+            eventName: [...STACK_MANUAL_CHANGE_CALLS],
+            errorCode: events.Match.doesNotExist(),
+          },
+        },
+        target: this.functions['manual-change'].function,
+        ...ruleAlarm,
+      }),
     };
+    if (settings.createTrail) this.trail = this.createTrail(settings.trailRetentionDays);
 
     const logGroups = allFunctions.map(([, fn]) => fn.logGroup);
     new LedgerQueries(this, 'Queries', {
@@ -356,6 +421,37 @@ export class DriftlessStack extends Stack {
     new CfnOutput(this, 'RepositoryArn', { value: repositoryArn });
 
     this.suppressFunctionFindings(allFunctions.map(([, fn]) => fn));
+  }
+
+  /**
+   * A single-region trail of write management events: what CloudTrail needs before it delivers "AWS API Call via
+   * CloudTrail" events to EventBridge. Its log files go to an encrypted, private bucket that refuses plain HTTP and
+   * forgets them after `retentionDays`; log file validation is on. An account that already has a trail needs none.
+   */
+  private createTrail(retentionDays: number): cloudtrail.Trail {
+    const bucket = new s3.Bucket(this, 'TrailBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: false,
+      lifecycleRules: [{ expiration: Duration.days(retentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    NagSuppressions.addResourceSuppressions(bucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          'The bucket holds CloudTrail log files only (the trail exists so EventBridge receives API calls); access ' +
+          'to it is itself recorded by CloudTrail management events, and server access logs would need a second bucket.',
+      },
+    ]);
+    return new cloudtrail.Trail(this, 'ManualChangeTrail', {
+      bucket,
+      isMultiRegionTrail: false,
+      includeGlobalServiceEvents: false,
+      managementEvents: cloudtrail.ReadWriteType.WRITE_ONLY,
+      enableFileValidation: true,
+    });
   }
 
   /** Findings on the function roles that are deliberate; every other finding fails `cdk synth`. */

@@ -40,6 +40,8 @@ describe('parseContext', () => {
       reserveConcurrency: true,
       sweepShardSize: 0,
       sweepWorkers: 4,
+      createTrail: false,
+      trailRetentionDays: 90,
       stackName: 'driftless',
     });
   });

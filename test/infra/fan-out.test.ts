@@ -272,6 +272,8 @@ describe('DriftlessStack with fan-out: compliance', () => {
 
     // Assess: each function that writes passes the task roles to ECS tasks and the service role to CloudFormation.
     expect(byFunctions.map(({ policy }) => policy.replace(/DefaultPolicy[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'ManualChangeRole',
+      'ManualChangeRole',
       'PushRole',
       'PushRole',
       'SweepRole',

@@ -109,7 +109,7 @@ describe('DriftlessStack triggers', () => {
     const rules = resourcesOfType('AWS::Events::Rule');
 
     // Assess
-    expect(rules).toHaveLength(5);
+    expect(rules).toHaveLength(7);
     for (const [, rule] of rules) {
       const targets = propertiesOf(rule).Targets as Json[];
       expect(targets.length).toBeGreaterThan(0);
@@ -232,6 +232,7 @@ describe('DriftlessStack IAM', () => {
     expect(toEcsTasks.map(({ statement }) => statement.Resource)).toEqual([
       'arn:aws:iam::123456789012:role/app/*',
       'arn:aws:iam::123456789012:role/app/*',
+      'arn:aws:iam::123456789012:role/app/*',
     ]);
     const toCloudFormation = passRoles.filter(
       ({ statement }) => statement.Condition?.StringEquals?.['iam:PassedToService'] === 'cloudformation.amazonaws.com',
@@ -239,7 +240,7 @@ describe('DriftlessStack IAM', () => {
     for (const { statement } of toCloudFormation) {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CloudFormationRole/), 'Arn'] });
     }
-    expect(toCloudFormation).toHaveLength(2);
+    expect(toCloudFormation).toHaveLength(3);
   });
 
   it('lets the functions PutItem and Query the ledger, nothing else', () => {
@@ -256,6 +257,7 @@ describe('DriftlessStack IAM', () => {
     // Assess
     expect(onLedger.map(({ policy }) => policy).sort()).toEqual([
       expect.stringMatching(/^DeploymentOutcomeRole/),
+      expect.stringMatching(/^ManualChangeRole/),
       expect.stringMatching(/^PushRole/),
       expect.stringMatching(/^SweepRole/),
     ]);
@@ -348,19 +350,20 @@ describe('DriftlessStack tables', () => {
 });
 
 describe('DriftlessStack functions', () => {
-  it('runs four functions on nodejs22.x arm64, push and sweep one at a time', () => {
+  it('runs five functions on nodejs22.x arm64, push, sweep and manual-change one at a time', () => {
     // Prepare
     const functions = resourcesOfType('AWS::Lambda::Function');
 
     // Assess
     expect(functions.map(([id]) => id.replace(/Function[0-9A-F]{8}$/, '')).sort()).toEqual([
       'DeploymentOutcome',
+      'ManualChange',
       'PullRequest',
       'Push',
       'Sweep',
     ]);
-    // The fifth, sweep-shard, exists only when the sweep fans out (test/infra/fan-out.test.ts).
-    expect(FUNCTION_NAMES).toHaveLength(5);
+    // The sixth, sweep-shard, exists only when the sweep fans out (test/infra/fan-out.test.ts).
+    expect(FUNCTION_NAMES).toHaveLength(6);
     for (const [id, fn] of functions) {
       const properties = propertiesOf(fn);
       expect(properties.Runtime, id).toBe('nodejs22.x');
@@ -368,11 +371,11 @@ describe('DriftlessStack functions', () => {
       expect(properties.Handler, id).toBe('index.handler');
       expect(properties.MemorySize, id).toBe(512);
       expect(properties.LoggingConfig, id).toEqual({ LogGroup: { Ref: expect.stringMatching(/Logs/) } });
-      const serialized = id.startsWith('Push') || id.startsWith('Sweep');
+      const serialized = id.startsWith('Push') || id.startsWith('Sweep') || id.startsWith('ManualChange');
       expect(properties.ReservedConcurrentExecutions, id).toBe(serialized ? 1 : undefined);
     }
     const timeouts = Object.fromEntries(functions.map(([id, fn]) => [id.slice(0, 4), propertiesOf(fn).Timeout]));
-    expect(timeouts).toEqual({ Push: 300, Swee: 300, Pull: 120, Depl: 60 });
+    expect(timeouts).toEqual({ Push: 300, Swee: 300, Pull: 120, Depl: 60, Manu: 300 });
   });
 
   it('sets the environment readEnvironment parses, and the Powertools settings', () => {
@@ -427,7 +430,7 @@ describe('DriftlessStack functions', () => {
   it('keeps function logs in explicit log groups with the configured retention', () => {
     // Assess
     const groups = resourcesOfType('AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
     for (const [, group] of groups) {
       expect(propertiesOf(group).RetentionInDays).toBe(90);
       expect(group.DeletionPolicy).toBe('Retain');
@@ -467,7 +470,7 @@ describe('DriftlessStack observability', () => {
       expect(body).toContain(`\\"${metric}\\"`);
     }
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
-    template.resourceCountIs('AWS::Logs::MetricFilter', 4 * 5);
+    template.resourceCountIs('AWS::Logs::MetricFilter', 5 * 5);
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ ($.message = "ledger entry") && ($.ledger.kind = "run") }',
       MetricTransformations: [{ MetricNamespace: 'Driftless/default', MetricName: 'Runs', MetricValue: '1' }],
