@@ -12,6 +12,7 @@ import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { readLiveState } from '../shared/live/read.ts';
 import { ensureLockTable, LeaseLock } from '../shared/lock/lease.ts';
+import { type CloudTrailDetail, ManualChangeCoalescer, readManualChange } from '../shared/manual-change.ts';
 import { buildPlan } from '../shared/plan/plan.ts';
 import { renderPlan } from '../shared/plan/render.ts';
 import { type ReconcileResult, reconcile } from '../shared/reconcile.ts';
@@ -89,6 +90,33 @@ export async function demoCommand(io: CliIo): Promise<number> {
     const bumpCommit = await git('rev-parse', 'HEAD');
     const second = await run('push');
 
+    step('2b. Someone scales web to 1 in the console — CloudTrail reports the call, driftless reverts just web');
+    const manual = await manualChangeScene(
+      say,
+      (service) => {
+        simulator.driftService('prod', 'web', (live) => {
+          live.desiredCount = service;
+        });
+      },
+      async (reading) => {
+        const result = await reconcile(
+          {
+            repository: 'platform-config',
+            branch: 'main',
+            trigger: 'manual-change',
+            installationId: INSTALLATION_ID,
+            resources: reading.resources,
+            manualChange: reading,
+            applyOptions: { changeSetPollMs: 20 },
+          },
+          deps,
+        );
+        io.out(indent(formatReconcile(result, io)));
+        simulator.advance();
+        return result;
+      },
+    );
+
     step('3. Someone scales web to 1 task in the console — the next sweep finds the drift and reverts it');
     simulator.driftService('prod', 'web', (service) => {
       service.desiredCount = 1;
@@ -123,6 +151,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
     const expected =
       first.status === 'applied' &&
       second.status === 'applied' &&
+      manual &&
       sweep.status === 'applied' &&
       broken.diagnostics.some((d) => d.severity === 'error') &&
       rollback.status === 'applied';
@@ -141,6 +170,64 @@ export async function demoCommand(io: CliIo): Promise<number> {
     await dynamo.stop();
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
+const OWN_ROLE = 'arn:aws:iam::123456789012:role/driftless-ManualChangeRole';
+
+/** The CloudTrail record of `aws ecs update-service --cluster prod --service web --desired-count N`, made `at`. */
+function updateServiceRecord(caller: string, at: string, index: number, desiredCount: number): CloudTrailDetail {
+  return {
+    eventID: `demo-${index}`,
+    eventTime: at,
+    eventSource: 'ecs.amazonaws.com',
+    eventName: 'UpdateService',
+    readOnly: false,
+    userIdentity: {
+      type: 'AssumedRole',
+      arn: caller.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/').concat('/session'),
+      sessionContext: { sessionIssuer: { arn: caller } },
+    },
+    requestParameters: { cluster: 'prod', service: 'web', desiredCount },
+    responseElements: null,
+  };
+}
+
+/**
+ * A manual change answered as the manual-change function answers it (shared/manual-change.ts): the change is read
+ * from its CloudTrail record, one targeted run reverts it, a burst of 50 more records made before that run is
+ * coalesced, and driftless's own call is ignored. True when it went as narrated.
+ */
+async function manualChangeScene(
+  say: (text: string) => void,
+  scaleBy: (desiredCount: number) => void,
+  reconcileChange: (reading: {
+    resources: readonly string[];
+    changedBy: string;
+    apiCall: string;
+    eventId: string;
+    eventTime: string;
+  }) => Promise<ReconcileResult>,
+): Promise<boolean> {
+  const scope = { ownRoleArns: [OWN_ROLE], allowedClusters: ['prod'], stackNamePrefix: 'platform-' };
+  const coalescer = new ManualChangeCoalescer();
+  const changedAt = new Date(Date.now() - 5_000).toISOString();
+  scaleBy(1);
+  const reading = readManualChange(updateServiceRecord(ADMIN, changedAt, 0, 1), scope);
+  if (reading.answer !== 'reconcile') return false;
+  say(`  CloudTrail: ${reading.apiCall} on ${reading.resources.join(', ')} by ${reading.changedBy}`);
+  const startedAt = Date.now();
+  const result = await reconcileChange(reading);
+  coalescer.started(reading.resources, startedAt);
+  const burst = Array.from({ length: 50 }, (_, index) => updateServiceRecord(ADMIN, changedAt, index + 1, 1));
+  const coalesced = burst.filter((record) => {
+    const answer = readManualChange(record, scope);
+    return answer.answer === 'reconcile' && coalescer.covered(answer.resources, answer.eventTime);
+  }).length;
+  say(`  a burst of 50 more records of that change: ${coalesced} coalesced into the run above, 0 more writes`);
+  const own = readManualChange(updateServiceRecord(OWN_ROLE, new Date().toISOString(), 99, 3), scope);
+  say(`  driftless's own revert, as CloudTrail reports it: ${own.answer === 'ignore' ? own.reason : 'answered (!)'}`);
+  return result.status === 'applied' && coalesced === 50 && own.answer === 'ignore';
 }
 
 const GIT_IDENTITY = {
