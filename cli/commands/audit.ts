@@ -69,8 +69,10 @@ export function formatAudit(entries: readonly LedgerEntry[], io: CliIo): string 
     entry.resourceId ?? `(run ${entry.runId.slice(-8)})`,
     entry.action ?? '',
     entry.commitId.slice(0, 8),
-    entry.pushedBy ?? entry.commitAuthor?.replace(/ <.*>$/, '') ?? '',
-    entry.errorMessage ?? entry.reason ?? detailOf(entry),
+    entry.changedBy ?? entry.pushedBy ?? entry.commitAuthor?.replace(/ <.*>$/, '') ?? '',
+    entry.errorMessage ??
+      entry.reason ??
+      (entry.apiCall ? `after ${entry.apiCall}; ${detailOf(entry)}` : detailOf(entry)),
   ]);
   const header = ['TIME (UTC)', 'KIND', 'RESULT', 'TRIGGER', 'RESOURCE', 'ACTION', 'COMMIT', 'WHO', 'DETAIL'];
   const widths = header.map((title, column) =>
