@@ -15,7 +15,7 @@ import { ensureLockTable, LeaseLock } from '../shared/lock/lease.ts';
 import { type CloudTrailDetail, ManualChangeCoalescer, readManualChange } from '../shared/manual-change.ts';
 import { buildPlan } from '../shared/plan/plan.ts';
 import { renderPlan } from '../shared/plan/render.ts';
-import { type ReconcileResult, reconcile } from '../shared/reconcile.ts';
+import { type ReconcileRequest, type ReconcileResult, reconcile } from '../shared/reconcile.ts';
 import { LocalGitSource } from '../shared/source/local-git.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 // The simulator is test support, never shipped in a Lambda bundle; the demo is its one use outside the tests.
@@ -60,7 +60,10 @@ export async function demoCommand(io: CliIo): Promise<number> {
 
     const source = new LocalGitSource({ repoDir });
     const deps = { source, ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, ledger, lock };
-    const run = async (trigger: 'push' | 'schedule'): Promise<ReconcileResult> => {
+    const run = async (
+      trigger: 'push' | 'schedule' | 'manual-change',
+      scope: Pick<ReconcileRequest, 'resources' | 'manualChange'> = {},
+    ): Promise<ReconcileResult> => {
       const result = await reconcile(
         {
           repository: 'platform-config',
@@ -68,6 +71,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
           trigger,
           installationId: INSTALLATION_ID,
           applyOptions: { changeSetPollMs: 20 },
+          ...scope,
         },
         deps,
       );
@@ -98,23 +102,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
           live.desiredCount = service;
         });
       },
-      async (reading) => {
-        const result = await reconcile(
-          {
-            repository: 'platform-config',
-            branch: 'main',
-            trigger: 'manual-change',
-            installationId: INSTALLATION_ID,
-            resources: reading.resources,
-            manualChange: reading,
-            applyOptions: { changeSetPollMs: 20 },
-          },
-          deps,
-        );
-        io.out(indent(formatReconcile(result, io)));
-        simulator.advance();
-        return result;
-      },
+      (reading) => run('manual-change', { resources: reading.resources, manualChange: reading }),
     );
 
     step('3. Someone scales web to 1 task in the console — the next sweep finds the drift and reverts it');
