@@ -10,9 +10,8 @@ import { silentLogLine } from '../shared/audit/log.ts';
 import { dynamoDbClient } from '../shared/aws/clients.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
-import { readLiveState } from '../shared/live/read.ts';
+import { planAgainstLive } from '../shared/live/read.ts';
 import { ensureLockTable, LeaseLock } from '../shared/lock/lease.ts';
-import { buildPlan } from '../shared/plan/plan.ts';
 import { renderPlan } from '../shared/plan/render.ts';
 import { type ReconcileResult, reconcile } from '../shared/reconcile.ts';
 import { LocalGitSource } from '../shared/source/local-git.ts';
@@ -94,11 +93,12 @@ export async function demoCommand(io: CliIo): Promise<number> {
       service.desiredCount = 1;
     });
     const drifted = await loadRepository(source, { ref: 'main' });
-    const live = await readLiveState(drifted, {
+    const readers = {
       ecs: new EcsLiveReader({ client: simulator.ecs }),
       cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
-    });
-    say(indent(`driftless plan sees:\n${renderPlan(buildPlan({ snapshot: drifted, live: live.live }))}`));
+    };
+    const live = await planAgainstLive(drifted, readers);
+    say(indent(`driftless plan sees:\n${renderPlan(live.plan)}`));
     const sweep = await run('schedule');
 
     step('4. A commit with a broken file — nothing from it is applied, nothing is pruned, the error names file:line');
