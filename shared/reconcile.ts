@@ -18,7 +18,7 @@ import { DriftlessError } from './errors.ts';
 import { CloudFormationLiveReader } from './live/cloudformation.ts';
 import { EcsLiveReader } from './live/ecs.ts';
 import { type LiveReaders, planAgainstLive } from './live/read.ts';
-import type { Action, Plan } from './plan/plan.ts';
+import { type Action, type Plan, summarize } from './plan/plan.ts';
 import type { GitSource } from './source/git-source.ts';
 import type { ChangeProposer } from './source/proposals.ts';
 import { clusterName } from './spec/checks.ts';
@@ -367,7 +367,13 @@ async function applyAfterStacks(
     const planned = await planAgainstLive(subset, input.readers);
     const readyIds = new Set(ready);
     const actions = planned.plan.actions.filter((action) => readyIds.has(action.id));
-    const plan = { ...planned.plan, actions };
+    const summary = summarize(actions);
+    const plan: Plan = {
+      ...planned.plan,
+      actions,
+      summary,
+      hasChanges: summary.create + summary.update + summary.delete + summary.replace + summary.wait > 0,
+    };
     const result = await applyPlan({
       plan: holdDrift(plan, planned.snapshot, request).plan,
       snapshot: planned.snapshot,

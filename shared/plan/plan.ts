@@ -440,7 +440,8 @@ function compareActions(a: Action, b: Action): number {
   return TYPE_ORDER[a.type] - TYPE_ORDER[b.type];
 }
 
-function summarize(actions: readonly Action[]): PlanSummary {
+/** The counts a plan's summary line shows, for a list of actions. */
+export function summarize(actions: readonly Action[]): PlanSummary {
   const byResource = new Map<string, ActionType>();
   for (const action of actions) {
     // A register-task-definition and its update are one resource to update.
