@@ -23,7 +23,7 @@ import type { GitSource } from './source/git-source.ts';
 import type { ChangeProposer } from './source/proposals.ts';
 import { clusterName } from './spec/checks.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic } from './spec/diagnostics.ts';
-import { loadRepository, type RepositorySnapshot } from './spec/repository.ts';
+import { type Declaration, loadRepository, type RepositorySnapshot } from './spec/repository.ts';
 
 /** What a run needs of the lock: a lease it can check before each write and give back at the end. */
 export interface RunLock {
@@ -489,10 +489,20 @@ function scopeToChanges(
   );
   const settingsChanged = [...changed].some((path) => /(^|\/)driftless\.ya?ml$/.test(path));
   if (settingsChanged) return { snapshot, targeted: false };
+  const inScope = (declaration: Declaration) =>
+    changed.has(declaration.location.file) ||
+    (declaration.kind === 'CloudFormationStack' && changed.has(declaration.template.path));
+  // A changed stack may change its outputs: the services referencing it are reconciled with it.
+  const changedStacks = new Set(
+    snapshot.declarations.flatMap((declaration) =>
+      declaration.kind === 'CloudFormationStack' && inScope(declaration) ? [declaration.document.metadata.name] : [],
+    ),
+  );
   const declarations = snapshot.declarations.filter(
     (declaration) =>
-      changed.has(declaration.location.file) ||
-      (declaration.kind === 'CloudFormationStack' && changed.has(declaration.template.path)),
+      inScope(declaration) ||
+      (declaration.kind === 'EcsService' &&
+        (declaration.references ?? []).some((reference) => changedStacks.has(reference.stack))),
   );
   return { snapshot: { ...snapshot, declarations }, targeted: true };
 }

@@ -174,7 +174,7 @@ describe('reconcile with stack-output references', () => {
   it('executes the stack change set first, then updates the service with the new output value, in one run', async () => {
     // Prepare
     const env = await environment();
-    await reconcile(env.request, env.deps);
+    const first = await reconcile(env.request, env.deps);
     env.simulator.advance();
     const before = await outputsOf(env.simulator, 'platform-network');
     const template = (await referencingTree())['stacks/network.template.yaml']!;
@@ -192,10 +192,14 @@ describe('reconcile with stack-output references', () => {
     const executedBefore = env.simulator.stubs.cloudFormation.commandCalls(ExecuteChangeSetCommand).length;
     const updatedBefore = env.simulator.stubs.ecs.commandCalls(UpdateServiceCommand).length;
 
-    // Act
-    const result = await reconcile(env.request, env.deps);
+    // Act: a push that changed only the template still reconciles the services referencing the stack.
+    const result = await reconcile({ ...env.request, changedSince: first.commitId! }, env.deps);
 
     // Assess
+    expect(result.plan?.actions.map((action) => `${action.type} ${action.id}`)).toEqual([
+      'update CloudFormationStack:platform-network',
+      'wait EcsService:prod/web',
+    ]);
     const after = await outputsOf(env.simulator, 'platform-network');
     expect(after.PrivateSubnetAId).toMatch(/^subnet-/);
     expect(after.PrivateSubnetAId).not.toBe(before.PrivateSubnetAId);
