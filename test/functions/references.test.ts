@@ -119,4 +119,32 @@ describe('stack references through the functions', () => {
     );
     expect(content).toContain('/spec/networkConfiguration/awsvpcConfiguration/subnets');
   });
+  it('the pull-request comment names an unresolved reference at file:line and plans the rest', async () => {
+    // Prepare
+    harness = await referencingHarness();
+    const destination = await harness.bootstrap();
+    await harness.repo.branch('web-subnets');
+    await harness.repo.checkout('web-subnets');
+    const source = await harness.repo.commit({ 'services/web.yaml': WEB }, 'web: subnets from outputs not there yet');
+    await harness.repo.checkout('main');
+
+    // Act
+    const result = await createPullRequestHandler(harness.deps)(
+      eventFixture<PullRequestStateChangeEvent>('codecommit-pull-request-created', {
+        sourceCommit: source,
+        destinationCommit: destination,
+      }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'commented', commitId: source, errors: 2 });
+    const content = harness.comments.comments.find((comment) =>
+      comment.content?.startsWith(PLAN_COMMENT_MARKER),
+    )?.content;
+    expect(content).toContain('#### Validation: 2 errors, 0 warnings');
+    expect(content).toContain(
+      '- **error** `services/web.yaml:14:17` `E_REFERENCE` ${stack:platform-network.PrivateSubnetAId}: stack platform-network (CREATE\\_COMPLETE) has no output PrivateSubnetAId (its outputs: PrivateSubnetIds, ServiceSecurityGroupId, VpcId)',
+    );
+    expect(content).toContain('**Plan: 0 to create, 0 to update, 0 to delete, 2 in sync.**');
+  });
 });
