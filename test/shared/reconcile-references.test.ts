@@ -11,6 +11,7 @@ import {
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatReconcile } from '../../cli/commands/reconcile.ts';
 import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
 import { dynamoDbClient } from '../../shared/aws/clients.ts';
@@ -18,6 +19,7 @@ import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
 import { type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { capture } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
@@ -153,6 +155,22 @@ describe('reconcile with stack-output references', () => {
       'EcsService:prod/web applied',
       'EcsService:prod/worker applied',
     ]);
+    const printed = formatReconcile(result, capture());
+    expect(printed).toContain(
+      [
+        '… EcsService prod/web: wait [Missing, wave 1]  (services/web.yaml)',
+        '    waits for stack platform-network to be stable: its outputs may change',
+      ].join('\n'),
+    );
+    expect(printed).toContain(
+      [
+        'Once the stacks they reference were stable, planned again with their outputs:',
+        '+ EcsService prod/web: create [Missing, wave 1]  (services/web.yaml)',
+      ].join('\n'),
+    );
+    expect(printed).toContain(
+      `    /spec/networkConfiguration/awsvpcConfiguration/subnets/1 = ${outputs.PrivateSubnetBId} ← \${stack:platform-network.PrivateSubnetBId}`,
+    );
     // One poll found the stack busy; one stackStablePollMs later it was stable.
     expect(env.sleeps.filter((milliseconds) => milliseconds === 250)).toHaveLength(1);
     const history = await env.ledger.resourceHistory('EcsService:prod/web', { limit: 20 });
