@@ -10,11 +10,10 @@ import { silentLogLine } from '../shared/audit/log.ts';
 import { dynamoDbClient } from '../shared/aws/clients.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
-import { readLiveState } from '../shared/live/read.ts';
+import { planAgainstLive } from '../shared/live/read.ts';
 import { ensureLockTable, LeaseLock } from '../shared/lock/lease.ts';
 import { type CloudTrailDetail, ManualChangeCoalescer, readManualChange } from '../shared/manual-change.ts';
-import { buildPlan } from '../shared/plan/plan.ts';
-import { renderPlan } from '../shared/plan/render.ts';
+import { formatResolved, renderPlan } from '../shared/plan/render.ts';
 import { type ReconcileRequest, type ReconcileResult, reconcile } from '../shared/reconcile.ts';
 import { LocalGitSource } from '../shared/source/local-git.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
@@ -63,6 +62,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
     const run = async (
       trigger: 'push' | 'schedule' | 'manual-change',
       scope: Pick<ReconcileRequest, 'resources' | 'manualChange'> = {},
+      clock: { sleep?: (milliseconds: number) => Promise<void> } = {},
     ): Promise<ReconcileResult> => {
       const result = await reconcile(
         {
@@ -70,10 +70,10 @@ export async function demoCommand(io: CliIo): Promise<number> {
           branch: 'main',
           trigger,
           installationId: INSTALLATION_ID,
-          applyOptions: { changeSetPollMs: 20 },
+          applyOptions: { changeSetPollMs: 20, stackStablePollMs: 20 },
           ...scope,
         },
-        deps,
+        { ...deps, ...clock },
       );
       io.out(indent(formatReconcile(result, io)));
       // The rollouts and stack operations the run started finish "later", as they would in AWS.
@@ -110,11 +110,12 @@ export async function demoCommand(io: CliIo): Promise<number> {
       service.desiredCount = 1;
     });
     const drifted = await loadRepository(source, { ref: 'main' });
-    const live = await readLiveState(drifted, {
+    const readers = {
       ecs: new EcsLiveReader({ client: simulator.ecs }),
       cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
-    });
-    say(indent(`driftless plan sees:\n${renderPlan(buildPlan({ snapshot: drifted, live: live.live }))}`));
+    };
+    const live = await planAgainstLive(drifted, readers);
+    say(indent(`driftless plan sees:\n${renderPlan(live.plan)}`));
     const sweep = await run('schedule');
 
     step('4. A commit with a broken file — nothing from it is applied, nothing is pruned, the error names file:line');
@@ -132,7 +133,44 @@ export async function demoCommand(io: CliIo): Promise<number> {
       .map((revision) => revision.taskDefinition.containerDefinitions?.[0]?.image?.split(':').at(-1));
     say(indent(`web task definition revisions registered, in order: ${image.join(', ')}`));
 
-    step('6. driftless audit: what the ledger recorded in this session');
+    step("6. Cross-kind references: web takes its subnets from the network stack's outputs, in one run");
+    await editFile(
+      'stacks/network.template.yaml',
+      (text) =>
+        `${text}  PrivateSubnetAId:\n    Value: !Ref PrivateSubnetA\n  PrivateSubnetBId:\n    Value: !Ref PrivateSubnetB\n`,
+    );
+    await editFile('services/web.yaml', (text) =>
+      text.replace(
+        'subnets: [subnet-0a1b2c3d4e5f60718, subnet-0b2c3d4e5f6071829]',
+        'subnets: ["${stack:platform-network.PrivateSubnetAId}", "${stack:platform-network.PrivateSubnetBId}"]',
+      ),
+    );
+    await git('commit', '-q', '-am', 'web: subnets from the network stack outputs');
+    say(indent('the stack update runs first; web waits for it to be stable, then gets the new outputs'));
+    // While the run waits for the stack, CloudFormation finishes the update (the simulator advances).
+    const referenced = await run(
+      'push',
+      {},
+      {
+        sleep: async () => {
+          simulator.advance();
+        },
+      },
+    );
+    const resolvedPlan = await planAgainstLive(await loadRepository(source, { ref: 'main' }), readers);
+    const webAction = resolvedPlan.plan.actions.find((action) => action.id === 'EcsService:prod/web');
+    const resolved = webAction?.resolved ?? [];
+    say(indent(`driftless plan now shows where web's subnets come from:\n${resolved.map(formatResolved).join('\n')}`));
+    const liveSubnets = simulator.services().find((service) => service.serviceName === 'web')?.networkConfiguration
+      ?.awsvpcConfiguration?.subnets;
+    say(indent(`web runs in: ${(liveSubnets ?? []).join(', ')}`));
+    const referencesApplied =
+      referenced.status === 'applied' &&
+      webAction?.type === 'in-sync' &&
+      resolved.length === 2 &&
+      JSON.stringify(liveSubnets) === JSON.stringify(resolved.map((reference) => reference.value));
+
+    step('7. driftless audit: what the ledger recorded in this session');
     const entries = await ledger.window({ since: started });
     io.out(indent(formatAudit(entries, io)));
 
@@ -142,13 +180,14 @@ export async function demoCommand(io: CliIo): Promise<number> {
       manual &&
       sweep.status === 'applied' &&
       broken.diagnostics.some((d) => d.severity === 'error') &&
-      rollback.status === 'applied';
+      rollback.status === 'applied' &&
+      referencesApplied;
     say(
       expected
         ? paint(
             io,
             'green',
-            '\nDemo complete: created, rolled out, drift reverted, a broken commit contained, rolled back.',
+            '\nDemo complete: created, rolled out, drift reverted, a broken commit contained, rolled back, a service wired to stack outputs.',
           )
         : paint(io, 'red', '\nThe demo did not go as narrated; see the runs above.'),
     );

@@ -17,9 +17,9 @@
  */
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
-import { readLiveState } from '../shared/live/read.ts';
+import { planAgainstLive } from '../shared/live/read.ts';
 import { codeSpan, MAX_COMMENT_LENGTH, renderPlanMarkdown } from '../shared/plan/markdown.ts';
-import { buildPlan, type PlanSummary } from '../shared/plan/plan.ts';
+import type { PlanSummary } from '../shared/plan/plan.ts';
 import { confine } from '../shared/reconcile.ts';
 import { PLAN_COMMENT_MARKER, upsertPlanComment } from '../shared/source/pull-request-comments.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
@@ -88,6 +88,7 @@ export function createPullRequestHandler(
       const maxLength = MAX_COMMENT_LENGTH - PLAN_COMMENT_MARKER.length - 1;
       let markdown: string;
       let summary: PlanSummary | undefined;
+      let resolvedDiagnostics: typeof snapshot.diagnostics | undefined;
       if (snapshot.pruneBlocked) {
         // Nothing reaches AWS from a repository with errors: a target outside the allowlist is never even read.
         markdown = renderPlanMarkdown({
@@ -100,16 +101,18 @@ export function createPullRequestHandler(
         // Like a run, orphans (prune candidates) are looked for only when pruning is on: confine turned it off
         // already when the deployment does not allow it.
         const listOrphans = snapshot.settings?.document.spec.sync.prune === true;
-        const live = await readLiveState(
+        const live = await planAgainstLive(
           snapshot,
           readers,
           listOrphans ? { installationId: environment.installationId } : {},
         );
-        const plan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
+        const plan = live.plan;
         summary = plan.summary;
+        resolvedDiagnostics = live.snapshot.diagnostics;
         markdown = renderPlanMarkdown({
           plan,
-          diagnostics: snapshot.diagnostics,
+          // With any reference that did not resolve (E_REFERENCE at its file:line).
+          diagnostics: live.snapshot.diagnostics,
           commitId: snapshot.commitId,
           context,
           missingClusters: live.missingClusters,
@@ -126,7 +129,7 @@ export function createPullRequestHandler(
         },
         `${PLAN_COMMENT_MARKER}\n${markdown}`,
       );
-      const errors = snapshot.diagnostics.filter((d) => d.severity === 'error').length;
+      const errors = (resolvedDiagnostics ?? snapshot.diagnostics).filter((d) => d.severity === 'error').length;
       logger.info('plan commented', { ...log, ...comment, ...(summary ? { summary } : {}), errors });
       return {
         outcome: 'commented',

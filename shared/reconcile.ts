@@ -4,20 +4,26 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { type ApplyResult, applyPlan } from './apply/executor.ts';
+import {
+  APPLY_DEFAULTS,
+  type ApplyResult,
+  applyPlan,
+  RESOURCE_OUTCOMES,
+  type ResourceOutcome,
+  type ResourceResult,
+} from './apply/executor.ts';
 import { newEntryId } from './audit/dynamodb.ts';
 import type { AuditLedger, LedgerEntry, RunContext, Trigger } from './audit/ledger.ts';
 import { DriftlessError } from './errors.ts';
 import { CloudFormationLiveReader } from './live/cloudformation.ts';
 import { EcsLiveReader } from './live/ecs.ts';
-import { type LiveReaders, readLiveState } from './live/read.ts';
-import type { Action, Plan } from './plan/plan.ts';
-import { buildPlan } from './plan/plan.ts';
+import { type LiveReaders, planAgainstLive } from './live/read.ts';
+import { type Action, type Plan, summarize } from './plan/plan.ts';
 import type { GitSource } from './source/git-source.ts';
 import type { ChangeProposer } from './source/proposals.ts';
 import { clusterName } from './spec/checks.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic } from './spec/diagnostics.ts';
-import { loadRepository, type RepositorySnapshot } from './spec/repository.ts';
+import { type Declaration, loadRepository, type RepositorySnapshot } from './spec/repository.ts';
 
 /** What a run needs of the lock: a lease it can check before each write and give back at the end. */
 export interface RunLock {
@@ -124,6 +130,9 @@ export interface ReconcileResult {
   readonly reason?: string;
   /** Resources whose drift a sweep found and left in place because self-heal is off. */
   readonly driftHeld?: readonly string[];
+  /** The second plan of the run: services that waited for the stacks they reference, planned again once those
+   * stacks were stable (their results are merged into `apply`). */
+  readonly afterStacks?: Plan;
 }
 
 /** How often a running reconcile renews its lease; well inside the lease time. */
@@ -176,7 +185,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       : request.shard
         ? { snapshot: shardOf(loaded, request.shard), targeted: true }
         : scopeToChanges(loaded, changes);
-    const snapshot = confine(scoped.snapshot, request.limits);
+    const confined = confine(scoped.snapshot, request.limits);
     const context: RunContext = {
       ...baseContext,
       commitId,
@@ -190,9 +199,15 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     };
     // Orphans are looked for only when they could be pruned: listing costs a ListServices page per 100 services and
     // a DescribeServices per 10 on every sweep, which a repository that never prunes should not pay.
-    const listOrphans = !scoped.targeted && snapshot.settings?.document.spec.sync.prune === true;
-    const live = await readLiveState(snapshot, readers, listOrphans ? { installationId: request.installationId } : {});
-    const fullPlan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
+    const listOrphans = !scoped.targeted && confined.settings?.document.spec.sync.prune === true;
+    const live = await planAgainstLive(
+      confined,
+      readers,
+      listOrphans ? { installationId: request.installationId } : {},
+    );
+    // References resolved: the declarations the plan diffed are the ones to apply.
+    const snapshot = live.snapshot;
+    const fullPlan = live.plan;
     const { plan, held } = holdDrift(fullPlan, snapshot, request);
     for (const action of held) {
       await deps.ledger.append({
@@ -206,7 +221,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
         reason: 'drift detected; self-heal is off, so it is recorded and announced, not reverted',
       });
     }
-    const apply = await applyPlan({
+    const firstPass = await applyPlan({
       plan,
       snapshot,
       live: live.live,
@@ -225,8 +240,20 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
     });
-    const status = statusOf(apply, snapshot.pruneBlocked);
-    const errors = snapshot.diagnostics.filter((d) => d.severity === 'error');
+    const afterStacks = await applyAfterStacks({
+      request,
+      deps,
+      readers,
+      confined,
+      plan,
+      apply: firstPass,
+      context,
+      guard: () => lease.assertHeld(),
+    });
+    const apply = afterStacks.apply;
+    const diagnostics = [...snapshot.diagnostics, ...afterStacks.diagnostics].sort(compareDiagnostics);
+    const status = statusOf(apply, snapshot.pruneBlocked || afterStacks.diagnostics.length > 0);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
     const reason =
       errors.length > 0
         ? `${errors.length} declaration error${errors.length === 1 ? '' : 's'}: nothing applied from ${[...new Set(errors.map((d) => d.file))].join(', ')}; pruning blocked`
@@ -236,8 +263,9 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       runId,
       status,
       commitId,
-      diagnostics: snapshot.diagnostics,
+      diagnostics,
       plan: fullPlan,
+      ...(afterStacks.plan ? { afterStacks: afterStacks.plan } : {}),
       apply,
       driftHeld: held.map((action) => action.id),
       ...(reason ? { reason } : {}),
@@ -257,6 +285,142 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     stopRenewal();
     await lease.release();
   }
+}
+
+interface AfterStacksInput {
+  readonly request: ReconcileRequest;
+  readonly deps: ReconcileDependencies;
+  readonly readers: LiveReaders;
+  /** The run's declarations before references were resolved. */
+  readonly confined: RepositorySnapshot;
+  readonly plan: Plan;
+  readonly apply: ApplyResult;
+  readonly context: RunContext;
+  readonly guard: () => Promise<void>;
+}
+
+/** Stack outcomes after which a service waiting for the stack may go ahead once it is stable. */
+const STACK_WENT_AHEAD: ReadonlySet<ResourceOutcome> = new Set(['applied', 'in-sync']);
+
+/**
+ * The second pass of a run: services that waited for stacks they reference, where this run applied those stacks,
+ * are applied once the stacks are stable, with the outputs as they are then, in the same run (same ledger context,
+ * same lease). A stack that failed, rolled back or is still busy after the polling bound leaves its services
+ * waiting for the next run.
+ */
+async function applyAfterStacks(
+  input: AfterStacksInput,
+): Promise<{ apply: ApplyResult; plan?: Plan; diagnostics: Diagnostic[] }> {
+  const { request, deps, apply } = input;
+  const unchanged = { apply, diagnostics: [] };
+  if (request.dryRun) return unchanged;
+  const outcomes = new Map(apply.resources.map((resource) => [resource.id, resource]));
+  const waiting = input.plan.actions.filter(
+    (action) =>
+      action.type === 'wait' &&
+      (action.waitsFor?.length ?? 0) > 0 &&
+      outcomes.get(action.id)?.outcome === 'waiting' &&
+      action.waitsFor!.every((name) =>
+        STACK_WENT_AHEAD.has(outcomes.get(`CloudFormationStack:${name}`)?.outcome ?? 'skipped'),
+      ),
+  );
+  if (waiting.length === 0) return unchanged;
+
+  const names = [...new Set(waiting.flatMap((action) => action.waitsFor ?? []))].sort();
+  const options = request.applyOptions ?? {};
+  const pollMs = options.stackStablePollMs ?? APPLY_DEFAULTS.stackStablePollMs;
+  const maxPolls = Math.max(1, options.stackStableMaxPolls ?? APPLY_DEFAULTS.stackStableMaxPolls);
+  const sleep =
+    deps.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
+  let statuses = new Map<string, string>();
+  for (let poll = 0; poll < maxPolls; poll++) {
+    if (poll > 0) await sleep(pollMs);
+    const described = await input.readers.cloudFormation.describeStacks(names);
+    statuses = new Map(names.map((name) => [name, String(described.get(name)?.StackStatus ?? 'DOES_NOT_EXIST')]));
+    if (![...statuses.values()].some((status) => status.endsWith('_IN_PROGRESS'))) break;
+  }
+  const unstable = (name: string): string | undefined => {
+    const status = statuses.get(name) ?? 'DOES_NOT_EXIST';
+    if (status.endsWith('_IN_PROGRESS')) {
+      return `stack ${name} was still ${status} after ${maxPolls} checks ${pollMs} ms apart; the next run applies this service`;
+    }
+    if (!status.endsWith('_COMPLETE') || status.includes('ROLLBACK') || status.startsWith('DELETE')) {
+      return `stack ${name} ended ${status}; the next run applies this service`;
+    }
+    return undefined;
+  };
+  const stillWaiting = new Map<string, string>();
+  const ready: string[] = [];
+  for (const action of waiting) {
+    const reason = (action.waitsFor ?? []).map(unstable).find((found) => found !== undefined);
+    if (reason) stillWaiting.set(action.id, reason);
+    else ready.push(action.id);
+  }
+
+  let second: { plan: Plan; results: ReadonlyMap<string, ResourceResult>; diagnostics: Diagnostic[] } | undefined;
+  if (ready.length > 0) {
+    await input.guard();
+    const wanted = new Set([...ready, ...names.map((name) => `CloudFormationStack:${name}`)]);
+    const subset = {
+      ...input.confined,
+      declarations: input.confined.declarations.filter((declaration) => wanted.has(declaration.id)),
+    };
+    const planned = await planAgainstLive(subset, input.readers);
+    const readyIds = new Set(ready);
+    const actions = planned.plan.actions.filter((action) => readyIds.has(action.id));
+    const summary = summarize(actions);
+    const plan: Plan = {
+      ...planned.plan,
+      actions,
+      summary,
+      hasChanges: summary.create + summary.update + summary.delete + summary.replace + summary.wait > 0,
+    };
+    const result = await applyPlan({
+      plan: holdDrift(plan, planned.snapshot, request).plan,
+      snapshot: planned.snapshot,
+      live: planned.live,
+      clients: { ecs: deps.ecs, cloudFormation: deps.cloudFormation },
+      ledger: deps.ledger,
+      run: input.context,
+      installationId: request.installationId,
+      options: {
+        ...request.applyOptions,
+        ...(request.defaultStackRoleArn ? { defaultStackRoleArn: request.defaultStackRoleArn } : {}),
+        dryRun: false,
+        allowEmpty: false,
+        managedCount: 0,
+      },
+      guard: input.guard,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    });
+    const diagnostics = [...planned.diagnostics];
+    for (const diagnosticFound of diagnostics) {
+      const service = ready.find((id) => {
+        const declaration = subset.declarations.find((candidate) => candidate.id === id);
+        return declaration?.location.file === diagnosticFound.file;
+      });
+      if (service) stillWaiting.set(service, `${diagnosticFound.message}; not applied`);
+    }
+    second = { plan, results: new Map(result.resources.map((resource) => [resource.id, resource])), diagnostics };
+  }
+
+  const resources = apply.resources.map((resource): ResourceResult => {
+    const again = second?.results.get(resource.id);
+    if (again) return again;
+    const reason = stillWaiting.get(resource.id);
+    return reason ? { ...resource, reason } : resource;
+  });
+  const counts = Object.fromEntries(RESOURCE_OUTCOMES.map((outcome) => [outcome, 0])) as Record<
+    ResourceOutcome,
+    number
+  >;
+  for (const resource of resources) counts[resource.outcome] += 1;
+  return {
+    apply: { ...apply, resources, counts },
+    ...(second ? { plan: second.plan } : {}),
+    diagnostics: second?.diagnostics ?? [],
+  };
 }
 
 /** The declarations of one shard: a shard never prunes, since it cannot see what the other shards declare. */
@@ -330,10 +494,20 @@ function scopeToChanges(
   );
   const settingsChanged = [...changed].some((path) => /(^|\/)driftless\.ya?ml$/.test(path));
   if (settingsChanged) return { snapshot, targeted: false };
+  const inScope = (declaration: Declaration) =>
+    changed.has(declaration.location.file) ||
+    (declaration.kind === 'CloudFormationStack' && changed.has(declaration.template.path));
+  // A changed stack may change its outputs: the services referencing it are reconciled with it.
+  const changedStacks = new Set(
+    snapshot.declarations.flatMap((declaration) =>
+      declaration.kind === 'CloudFormationStack' && inScope(declaration) ? [declaration.document.metadata.name] : [],
+    ),
+  );
   const declarations = snapshot.declarations.filter(
     (declaration) =>
-      changed.has(declaration.location.file) ||
-      (declaration.kind === 'CloudFormationStack' && changed.has(declaration.template.path)),
+      inScope(declaration) ||
+      (declaration.kind === 'EcsService' &&
+        (declaration.references ?? []).some((reference) => changedStacks.has(reference.stack))),
   );
   return { snapshot: { ...snapshot, declarations }, targeted: true };
 }

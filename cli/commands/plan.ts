@@ -2,10 +2,11 @@
 import { DriftlessError } from '../../shared/errors.ts';
 import { CloudFormationLiveReader } from '../../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../../shared/live/ecs.ts';
-import { readLiveState } from '../../shared/live/read.ts';
-import { buildPlan } from '../../shared/plan/plan.ts';
+import { planAgainstLive } from '../../shared/live/read.ts';
+import type { Plan } from '../../shared/plan/plan.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
+import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
 import { loadRepository, type RepositorySnapshot } from '../../shared/spec/repository.ts';
 import { type AwsClients, awsClients } from '../context.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
@@ -57,22 +58,26 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
   if (resourceCount > PROGRESS_THRESHOLD && process.stderr.isTTY && !options.json) {
     io.err(`Reading live state of ${resourceCount} resources…\n`);
   }
-  let plan: ReturnType<typeof buildPlan>;
+  let plan: Plan;
   let missingClusters: readonly string[];
+  let referenceErrors: readonly Diagnostic[];
   try {
-    const live = await readLiveState(
+    const live = await planAgainstLive(
       snapshot,
       readers,
       options.installation ? { installationId: options.installation } : {},
     );
     missingClusters = live.missingClusters;
-    plan = buildPlan({ snapshot, live: live.live, ...(live.managed ? { managed: live.managed } : {}) });
+    plan = live.plan;
+    referenceErrors = live.diagnostics;
   } catch (error) {
     return failure(error, 'cannot read live state', options, cliIo);
   }
 
   if (options.json) {
-    io.out(`${JSON.stringify({ valid: true, ...plan, missingClusters }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ valid: referenceErrors.length === 0, ...plan, missingClusters, diagnostics: referenceErrors }, null, 2)}\n`,
+    );
   } else {
     const header = `Plan for ${options.ref} at ${snapshot.commitId.slice(0, 12)}: ${snapshot.declarations.length} declarations`;
     io.out(`${header}\n\n`);
@@ -82,7 +87,18 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
       );
     }
     io.out(renderPlan(plan, { paint: (style, text) => paint(cliIo, style, text), verbose: options.verbose }));
+    if (referenceErrors.length > 0) {
+      // Found only against live state: a reference to a stack output that does not exist. Its service is not planned.
+      io.out('\n');
+      for (const d of referenceErrors) {
+        io.out(`${paint(cliIo, 'red', 'error')} ${d.file}:${d.line}:${d.column} ${d.code} ${d.message}\n`);
+      }
+      io.out(
+        `${referenceErrors.length === 1 ? 'That service is' : 'Those services are'} not planned; pruning is blocked.\n`,
+      );
+    }
   }
+  if (referenceErrors.length > 0) return EXIT_INVALID;
   return plan.hasChanges ? EXIT_CHANGES : EXIT_OK;
 }
 

@@ -98,6 +98,13 @@ export function formatReconcile(result: ReconcileResult, io: CliIo): string {
   if (result.plan) {
     lines.push('', renderPlan(result.plan, { paint: (style, text) => paint(io, style, text) }).trimEnd());
   }
+  if (result.afterStacks) {
+    lines.push(
+      '',
+      'Once the stacks they reference were stable, planned again with their outputs:',
+      renderPlan(result.afterStacks, { paint: (style, text) => paint(io, style, text) }).trimEnd(),
+    );
+  }
   if (result.apply && result.apply.resources.length > 0) {
     lines.push('');
     for (const resource of result.apply.resources) {

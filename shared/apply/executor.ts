@@ -130,6 +130,8 @@ export const APPLY_DEFAULTS = {
   changeSetPollMs: 1_000,
   changeSetMaxPolls: 30,
   concurrency: 8,
+  stackStablePollMs: 5_000,
+  stackStableMaxPolls: 24,
 } as const;
 
 export interface ApplyOptions {
@@ -155,6 +157,10 @@ export interface ApplyOptions {
   readonly changeSetMaxPolls?: number;
   /** Resources applied at once within a wave (default 8). */
   readonly concurrency?: number;
+  /** For reconcile's second pass (services waiting for stacks they reference): DescribeStacks every
+   * stackStablePollMs, at most stackStableMaxPolls times, until the stacks applied are stable (defaults 5000, 24: two minutes, inside the push function's five). */
+  readonly stackStablePollMs?: number;
+  readonly stackStableMaxPolls?: number;
 }
 
 export interface ApplyInput {

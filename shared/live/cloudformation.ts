@@ -64,6 +64,16 @@ export class CloudFormationLiveReader {
     return { resources, absent };
   }
 
+  /** DescribeStacks for each named stack, without templates (for the outputs services reference): undefined for a
+   * stack that does not exist or is DELETE_COMPLETE. */
+  async describeStacks(names: readonly string[]): Promise<Map<string, Record<string, unknown> | undefined>> {
+    const unique = [...new Set(names)];
+    const stacks = await mapWithConcurrency(unique, CLOUDFORMATION_READ_CONCURRENCY, (name) =>
+      this.describeStack(name),
+    );
+    return new Map(unique.map((name, index) => [name, stacks[index] ? toJsonRecord(stacks[index]) : undefined]));
+  }
+
   /** Names of the stacks tagged driftless:managed-by=`installationId` whose name starts with `prefix`, for finding
    * orphans. Deleted stacks are left out. */
   async listManagedStacks(installationId: string, prefix: string): Promise<string[]> {

@@ -197,7 +197,12 @@ function renderGroup(group: ResourceGroup, input: MarkdownPlanInput): string[][]
   }
   const guards = group.actions.flatMap((action) => action.blockedBy ?? []);
   for (const guard of guards) lines.push(`- blocked: ${text(guard)}`);
-  if (ignored.length > 0 || guards.length > 0) lines.push('');
+  const resolved = group.actions.flatMap((action) => action.resolved ?? []);
+  for (const reference of resolved) {
+    const value = secretShapeOf(reference.value) === undefined ? reference.value : MASK;
+    lines.push(`- resolved ${code(reference.path)} = ${code(value)} ← ${code(reference.reference)}`);
+  }
+  if (ignored.length > 0 || guards.length > 0 || resolved.length > 0) lines.push('');
   return [lines];
 }
 

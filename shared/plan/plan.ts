@@ -49,6 +49,32 @@ export interface Action {
   readonly reason?: string;
   /** For prune: the guards that would stop it. Empty means apply may prune. */
   readonly blockedBy?: readonly string[];
+  /** The `${stack:…}` references of the declaration, with the values they resolved to; absent when none. */
+  readonly resolved?: readonly ResolvedReference[];
+  /** For wait: the stacks (names) whose pending operation the resource waits for. */
+  readonly waitsFor?: readonly string[];
+}
+
+/** A `${stack:<name>.<OutputKey>}` reference and the stack output it resolved to. */
+export interface ResolvedReference {
+  /** JSON pointer of the field in the declaration (`/spec/networkConfiguration/awsvpcConfiguration/subnets/0`). */
+  readonly path: string;
+  /** The reference as written. */
+  readonly reference: string;
+  readonly stack: string;
+  readonly outputKey: string;
+  readonly value: string;
+}
+
+/** What a service's references mean for its plan (worked out by shared/plan/references.ts). */
+export interface ServiceReferences {
+  readonly resolved: readonly ResolvedReference[];
+  /** Referenced declared stacks with a pending action: the service waits for them to be stable. */
+  readonly waitsFor: readonly string[];
+  /** One more than the wave of each referenced declared stack: the service runs after them. */
+  readonly minimumWave: number;
+  /** Every reference was substituted in the declaration (false while a waited-for stack lacks the output). */
+  readonly complete: boolean;
 }
 
 export interface PlanSummary {
@@ -80,6 +106,8 @@ export interface PlanInput {
   readonly live: LiveState;
   /** Live resources tagged as managed by this installation (from the orphan listing); omit to plan no prunes. */
   readonly managed?: readonly ManagedResource[];
+  /** Services' stack references by declaration id (see shared/plan/references.ts); omit when there are none. */
+  readonly references?: ReadonlyMap<string, ServiceReferences>;
 }
 
 const DEFAULT_WAVE: Record<ResourceKind, number> = { CloudFormationStack: 0, EcsService: 1 };
@@ -94,7 +122,10 @@ export function buildPlan(input: PlanInput): Plan {
     const live = input.live.resources.get(declaration.id);
     actions.push(
       ...(declaration.kind === 'EcsService'
-        ? planService(declaration, live?.kind === 'EcsService' ? live : undefined, settings)
+        ? withReferences(
+            planService(declaration, live?.kind === 'EcsService' ? live : undefined, settings),
+            input.references?.get(declaration.id),
+          )
         : planStack(declaration, live?.kind === 'CloudFormationStack' ? live : undefined, settings)),
     );
   }
@@ -109,7 +140,33 @@ export function buildPlan(input: PlanInput): Plan {
   };
 }
 
-function waveOf(declaration: Declaration): number {
+/** A service's actions as its references make them: after the stacks it references, each value shown with where it
+ * came from, and one wait while a referenced stack has an operation pending. */
+function withReferences(actions: Action[], references: ServiceReferences | undefined): Action[] {
+  if (!references) return actions;
+  // The values are shown once per resource: on its last action (the update, create or in-sync).
+  const placed = actions.map((action, index) => ({
+    ...action,
+    wave: Math.max(action.wave, references.minimumWave),
+    ...(references.resolved.length > 0 && index === actions.length - 1 ? { resolved: references.resolved } : {}),
+  }));
+  if (references.waitsFor.length === 0) return placed;
+  const first = placed[0]!;
+  const stacks = references.waitsFor;
+  return [
+    {
+      ...first,
+      ...(references.resolved.length > 0 ? { resolved: references.resolved } : {}),
+      type: 'wait',
+      changes: references.complete ? placed.flatMap((action) => action.changes) : [],
+      ignored: placed.flatMap((action) => action.ignored),
+      reason: `waits for stack${stacks.length === 1 ? '' : 's'} ${stacks.join(', ')} to be stable: its outputs may change`,
+      waitsFor: stacks,
+    },
+  ];
+}
+
+export function waveOf(declaration: Declaration): number {
   return declaration.document.sync?.wave ?? DEFAULT_WAVE[declaration.kind];
 }
 
@@ -383,7 +440,8 @@ function compareActions(a: Action, b: Action): number {
   return TYPE_ORDER[a.type] - TYPE_ORDER[b.type];
 }
 
-function summarize(actions: readonly Action[]): PlanSummary {
+/** The counts a plan's summary line shows, for a list of actions. */
+export function summarize(actions: readonly Action[]): PlanSummary {
   const byResource = new Map<string, ActionType>();
   for (const action of actions) {
     // A register-task-definition and its update are one resource to update.

@@ -1,8 +1,10 @@
 /** Renders a plan as text a person reads in a terminal: one block per resource, changed fields as
  * `path: before → after`, and the summary line. Pure; colour is applied through an injected painter. */
+
+import { secretShapeOf } from '../spec/checks.ts';
 import type { FieldChange } from './diff.ts';
 import type { Json } from './normalize.ts';
-import type { Action, ActionType, Plan } from './plan.ts';
+import type { Action, ActionType, Plan, ResolvedReference } from './plan.ts';
 
 export type Painter = (style: 'green' | 'yellow' | 'red' | 'cyan' | 'dim' | 'bold', text: string) => string;
 const plain: Painter = (_style, text) => text;
@@ -104,7 +106,14 @@ function renderAction(action: Action, paint: Painter): string[] {
     lines.push(paint('dim', `    ignored ${formatChange(ignored)} (rule ${ignored.rule}, from ${ignored.source})`));
   }
   for (const guard of action.blockedBy ?? []) lines.push(paint('red', `    blocked: ${guard}`));
+  for (const reference of action.resolved ?? []) lines.push(paint('dim', `    ${formatResolved(reference)}`));
   return lines;
+}
+
+/** `/spec/…/subnets/0 = subnet-0abc ← ${stack:platform-network.PrivateSubnetAId}`: a value and where it came from. */
+export function formatResolved(reference: ResolvedReference): string {
+  const value = secretShapeOf(reference.value) === undefined ? reference.value : '(masked)';
+  return `${reference.path} = ${value} ← ${reference.reference}`;
 }
 
 export function summaryLine(plan: Plan): string {

@@ -2,6 +2,7 @@
  * definition limits, targets outside what Settings allow, and warnings for risky but legal choices. Pure. */
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import type { ParsedDocument, PathSegment } from './parse.ts';
+import { checkReferences, containsReference } from './references.ts';
 import type { EcsServiceDocument, SettingsDocument } from './schema.ts';
 
 /** RegisterTaskDefinition rejects a request whose task definition is larger than 64 KiB. */
@@ -44,11 +45,14 @@ const SSM_PARAMETER_NAME = /^(?!arn:)[A-Za-z0-9_.\-/]+$/;
 export function checkDocument(parsed: ParsedDocument): Diagnostic[] {
   switch (parsed.kind) {
     case 'EcsService':
-      return checkEcsService(parsed.document, parsed.locate);
+      return [...checkEcsService(parsed.document, parsed.locate), ...checkReferences(parsed)];
     case 'CloudFormationStack':
-      return checkStackParameters(parsed.document.spec.parameters ?? {}, parsed.locate);
+      return [
+        ...checkStackParameters(parsed.document.spec.parameters ?? {}, parsed.locate),
+        ...checkReferences(parsed),
+      ];
     default:
-      return [];
+      return checkReferences(parsed);
   }
 }
 
@@ -228,6 +232,8 @@ export function checkTargets(parsed: ParsedDocument, settings: SettingsDocument)
   const rolePatterns = targets.roleArnPatterns.map(globToRegExp);
   const checkRole = (arn: string | undefined, path: PathSegment[], label: string) => {
     if (arn === undefined || rolePatterns.some((pattern) => pattern.test(arn))) return;
+    // A role named by a stack output is checked once resolved, at plan time (shared/plan/references.ts).
+    if (parsed.kind === 'EcsService' && containsReference(arn)) return;
     const allowed = targets.roleArnPatterns.length > 0 ? targets.roleArnPatterns.join(', ') : 'none are allowed';
     found.push(
       diagnostic(

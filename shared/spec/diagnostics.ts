@@ -13,6 +13,7 @@ export const DIAGNOSTIC_CODES = {
   E_SECRET_VALUE: 'a value looks like a secret; secrets must be references (secrets[].valueFrom)',
   E_SECRET_REF: 'a secret reference is not a Secrets Manager or SSM Parameter Store ARN',
   E_TASKDEF_LIMIT: 'a task definition is over an ECS limit (64 KiB, 10 containers)',
+  E_REFERENCE: 'a ${stack:<name>.<OutputKey>} reference is malformed, misplaced, or names no existing stack output',
   W_IMAGE_TAG: 'an image has no tag or uses :latest, so what runs can change without a commit',
   W_CIRCUIT_BREAKER: 'the service has no deployment circuit breaker, so a failing rollout is not rolled back',
   W_EMPTY: 'a declaration file holds no declaration',

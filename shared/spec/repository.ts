@@ -8,6 +8,7 @@ import { checkDocument, checkTargets, clusterName } from './checks.ts';
 import { parseTemplate } from './cloudformation-yaml.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic, hasErrors, type SourceLocation } from './diagnostics.ts';
 import { type ParsedDocument, parseDeclarationFile } from './parse.ts';
+import { type LocatedStackReference, locateReferences } from './references.ts';
 import type { CloudFormationStackDocument, EcsServiceDocument, SettingsDocument } from './schema.ts';
 
 export const SETTINGS_FILE_NAMES = ['driftless.yaml', 'driftless.yml'] as const;
@@ -21,6 +22,8 @@ export interface EcsServiceDeclaration {
   readonly id: string;
   readonly document: EcsServiceDocument;
   readonly location: SourceLocation;
+  /** The `${stack:<name>.<OutputKey>}` references in its spec, resolved at plan time; absent when none. */
+  readonly references?: readonly LocatedStackReference[];
 }
 
 export interface CloudFormationStackDeclaration {
@@ -175,7 +178,14 @@ export async function loadRepository(source: GitSource, options: LoadOptions): P
       const id = identityOf(parsed);
       if (id === undefined || duplicated.has(id)) continue;
       if (parsed.kind === 'EcsService') {
-        declarations.push({ kind: 'EcsService', id, document: parsed.document, location: parsed.location });
+        const references = locateReferences(parsed.document.spec, parsed.locate);
+        declarations.push({
+          kind: 'EcsService',
+          id,
+          document: parsed.document,
+          location: parsed.location,
+          ...(references.length > 0 ? { references } : {}),
+        });
       } else if (parsed.kind === 'CloudFormationStack') {
         const template = templates.get(file + parsed.location.line);
         if (template) {

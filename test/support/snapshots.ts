@@ -2,6 +2,7 @@
 import type { LiveEcsService, LiveResource, LiveStack, LiveState } from '../../shared/live/model.ts';
 import { parseTemplate } from '../../shared/spec/cloudformation-yaml.ts';
 import { parseDeclarationFile } from '../../shared/spec/parse.ts';
+import { locateReferences } from '../../shared/spec/references.ts';
 import { type Declaration, identityOf, type RepositorySnapshot } from '../../shared/spec/repository.ts';
 import type { SettingsDocument } from '../../shared/spec/schema.ts';
 
@@ -27,7 +28,14 @@ export function snapshotOf(
     for (const document of parsed.documents) {
       const id = identityOf(document)!;
       if (document.kind === 'EcsService') {
-        declarations.push({ kind: 'EcsService', id, document: document.document, location: document.location });
+        const references = locateReferences(document.document.spec, document.locate);
+        declarations.push({
+          kind: 'EcsService',
+          id,
+          document: document.document,
+          location: document.location,
+          ...(references.length > 0 ? { references } : {}),
+        });
       } else if (document.kind === 'CloudFormationStack') {
         const path = document.document.spec.template;
         const body = options.templates?.[path];

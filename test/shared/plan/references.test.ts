@@ -1,0 +1,358 @@
+/** Stack-output references at plan time: resolution, substitution, order, waiting, the role allowlist, and how the
+ * plan shows each value and where it came from. Pure: snapshots and live state built in memory. */
+import { describe, expect, it } from 'vitest';
+import { renderPlanMarkdown } from '../../../shared/plan/markdown.ts';
+import { planWithReferences, type StackOutputs } from '../../../shared/plan/references.ts';
+import { renderPlan } from '../../../shared/plan/render.ts';
+import type { EcsServiceDeclaration } from '../../../shared/spec/repository.ts';
+import { liveService, liveStack, liveStateOf, snapshotOf } from '../../support/snapshots.ts';
+
+const WEB = `apiVersion: driftless/v1
+kind: EcsService
+metadata: { name: web, cluster: prod }
+spec:
+  desiredCount: 2
+  launchType: FARGATE
+  networkConfiguration: { awsvpcConfiguration: { subnets: [subnet-a, subnet-b], securityGroups: [sg-1] } }
+  deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } }
+  taskDefinition:
+    family: web
+    cpu: "256"
+    memory: "512"
+    networkMode: awsvpc
+    requiresCompatibilities: [FARGATE]
+    containerDefinitions:
+      - name: web
+        image: web:1.4.2
+        portMappings: [{ containerPort: 8080 }]
+        environment: [{ name: LOG_LEVEL, value: info }]
+`;
+
+const NETWORK = `apiVersion: driftless/v1
+kind: CloudFormationStack
+metadata: { name: platform-network }
+spec:
+  template: network.template.yaml
+  parameters: { VpcCidr: 10.0.0.0/16 }
+  tags: { team: platform }
+`;
+const TEMPLATE = `Parameters:
+  VpcCidr: { Type: String }
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: { CidrBlock: !Ref VpcCidr }
+`;
+
+/** What DescribeServices / DescribeTaskDefinition answer for WEB once ECS has filled its defaults. */
+function liveWeb(service: Record<string, unknown> = {}, taskDefinition: Record<string, unknown> = {}) {
+  return liveService(
+    'prod',
+    'web',
+    {
+      serviceName: 'web',
+      status: 'ACTIVE',
+      desiredCount: 2,
+      runningCount: 2,
+      launchType: 'FARGATE',
+      platformVersion: 'LATEST',
+      taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:4',
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: ['subnet-b', 'subnet-a'],
+          securityGroups: ['sg-1'],
+          assignPublicIp: 'DISABLED',
+        },
+      },
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+      },
+      schedulingStrategy: 'REPLICA',
+      deploymentController: { type: 'ECS' },
+      propagateTags: 'NONE',
+      enableECSManagedTags: false,
+      enableExecuteCommand: false,
+      deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }],
+      ...service,
+    },
+    {
+      taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:4',
+      revision: 4,
+      status: 'ACTIVE',
+      family: 'web',
+      cpu: '256',
+      memory: '512',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      compatibilities: ['EC2', 'FARGATE'],
+      containerDefinitions: [
+        {
+          name: 'web',
+          image: 'web:1.4.2',
+          cpu: 0,
+          essential: true,
+          portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }],
+          environment: [{ name: 'LOG_LEVEL', value: 'info' }],
+          mountPoints: [],
+          volumesFrom: [],
+        },
+      ],
+      volumes: [],
+      ...taskDefinition,
+    },
+  );
+}
+
+function liveNetwork(stack: Record<string, unknown> = {}, templateBody: string | undefined = TEMPLATE) {
+  return liveStack(
+    'platform-network',
+    {
+      StackStatus: 'UPDATE_COMPLETE',
+      Parameters: [{ ParameterKey: 'VpcCidr', ParameterValue: '10.0.0.0/16' }],
+      Tags: [{ Key: 'team', Value: 'platform' }],
+      ...stack,
+    },
+    templateBody,
+  );
+}
+
+const templates = { 'network.template.yaml': TEMPLATE };
+
+const SUBNETS = 'subnets: [subnet-a, subnet-b]';
+const REFERENCED = 'subnets: ["${stack:platform-network.SubnetA}", "${stack:platform-network.SubnetB}"]';
+const WEB_REFERENCING = WEB.replace(SUBNETS, REFERENCED);
+const OUTPUTS = { SubnetA: 'subnet-a', SubnetB: 'subnet-b', VpcId: 'vpc-1' };
+
+function stacks(entries: Record<string, StackOutputs | undefined>): Map<string, StackOutputs | undefined> {
+  return new Map(Object.entries(entries));
+}
+const complete = (outputs: Record<string, string>): StackOutputs => ({ status: 'UPDATE_COMPLETE', outputs });
+
+describe('planWithReferences', () => {
+  it('substitutes the outputs, and finds the service in sync when live has those values: no false drift', () => {
+    // Act
+    const result = planWithReferences({
+      snapshot: snapshotOf({ 'web.yaml': WEB_REFERENCING }),
+      live: liveStateOf([liveWeb()]),
+      stacks: stacks({ 'platform-network': complete(OUTPUTS) }),
+    });
+
+    // Assess
+    expect(result.diagnostics).toEqual([]);
+    const web = result.snapshot.declarations[0] as EcsServiceDeclaration;
+    expect(web.document.spec.networkConfiguration?.awsvpcConfiguration?.subnets).toEqual(['subnet-a', 'subnet-b']);
+    expect(result.plan.actions).toHaveLength(1);
+    expect(result.plan.actions[0]).toMatchObject({ type: 'in-sync', wave: 1, changes: [] });
+    expect(result.plan.actions[0]?.resolved).toEqual([
+      {
+        path: '/spec/networkConfiguration/awsvpcConfiguration/subnets/0',
+        reference: '${stack:platform-network.SubnetA}',
+        stack: 'platform-network',
+        outputKey: 'SubnetA',
+        value: 'subnet-a',
+      },
+      {
+        path: '/spec/networkConfiguration/awsvpcConfiguration/subnets/1',
+        reference: '${stack:platform-network.SubnetB}',
+        stack: 'platform-network',
+        outputKey: 'SubnetB',
+        value: 'subnet-b',
+      },
+    ]);
+  });
+
+  it('diffs the resolved value against live, and shows it with its source in the text and Markdown plans', () => {
+    // Act
+    const result = planWithReferences({
+      snapshot: snapshotOf({ 'web.yaml': WEB_REFERENCING }),
+      live: liveStateOf([liveWeb()]),
+      stacks: stacks({ 'platform-network': complete({ ...OUTPUTS, SubnetB: 'subnet-c' }) }),
+    });
+
+    // Assess
+    expect(result.plan.actions.map((action) => [action.type, action.changes])).toEqual([
+      [
+        'update',
+        [
+          {
+            path: '/spec/networkConfiguration/awsvpcConfiguration/subnets',
+            before: ['subnet-a', 'subnet-b'],
+            after: ['subnet-a', 'subnet-c'],
+          },
+        ],
+      ],
+    ]);
+    const text = renderPlan(result.plan);
+    expect(text).toContain(
+      '/spec/networkConfiguration/awsvpcConfiguration/subnets/1 = subnet-c ← ${stack:platform-network.SubnetB}',
+    );
+    const markdown = renderPlanMarkdown({ plan: result.plan, commitId: result.plan.commitId });
+    expect(markdown).toContain(
+      '- resolved `/spec/networkConfiguration/awsvpcConfiguration/subnets/1` = `subnet-c` ← `${stack:platform-network.SubnetB}`',
+    );
+  });
+
+  it('resolves a reference embedded in a longer string, anywhere in the spec, task definition included', () => {
+    // Prepare
+    const web = WEB_REFERENCING.replace(
+      'image: web:1.4.2',
+      'image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/${stack:platform-images.WebRepository}:1.4.2"',
+    );
+
+    // Act
+    const result = planWithReferences({
+      snapshot: snapshotOf({ 'web.yaml': web }),
+      live: liveStateOf([], ['EcsService:prod/web']),
+      stacks: stacks({
+        'platform-network': complete(OUTPUTS),
+        'platform-images': complete({ WebRepository: 'web-prod' }),
+      }),
+    });
+
+    // Assess
+    const declaration = result.snapshot.declarations[0] as EcsServiceDeclaration;
+    expect(declaration.document.spec.taskDefinition.containerDefinitions[0]?.image).toBe(
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/web-prod:1.4.2',
+    );
+    expect(result.plan.actions[0]?.resolved?.map((reference) => `${reference.path}=${reference.value}`)).toEqual([
+      '/spec/networkConfiguration/awsvpcConfiguration/subnets/0=subnet-a',
+      '/spec/networkConfiguration/awsvpcConfiguration/subnets/1=subnet-b',
+      '/spec/taskDefinition/containerDefinitions/0/image=web-prod',
+    ]);
+  });
+
+  it('runs the service after the declared stack it references: wave = the stack wave + 1', () => {
+    // Prepare
+    const network = `${NETWORK}sync: { wave: 3 }\n`;
+
+    // Act
+    const result = planWithReferences({
+      snapshot: snapshotOf({ 'web.yaml': WEB_REFERENCING, 'network.yaml': network }, { templates }),
+      live: liveStateOf([liveWeb(), liveNetwork({ Outputs: [{ OutputKey: 'SubnetA', OutputValue: 'subnet-a' }] })]),
+      stacks: stacks({ 'platform-network': complete(OUTPUTS) }),
+    });
+
+    // Assess
+    expect(result.plan.actions.map((action) => [action.type, action.id, action.wave])).toEqual([
+      ['in-sync', 'CloudFormationStack:platform-network', 3],
+      ['in-sync', 'EcsService:prod/web', 4],
+    ]);
+  });
+
+  it('plans a wait while a referenced declared stack has a pending change, even before the stack has the output', () => {
+    // Act
+    const result = planWithReferences({
+      snapshot: snapshotOf({ 'web.yaml': WEB_REFERENCING, 'network.yaml': NETWORK }, { templates }),
+      live: liveStateOf([], ['EcsService:prod/web', 'CloudFormationStack:platform-network']),
+      stacks: stacks({ 'platform-network': undefined }),
+    });
+
+    // Assess
+    expect(result.diagnostics).toEqual([]);
+    expect(result.plan.actions.map((action) => [action.type, action.id, action.wave])).toEqual([
+      ['create', 'CloudFormationStack:platform-network', 0],
+      ['wait', 'EcsService:prod/web', 1],
+    ]);
+    expect(result.plan.actions[1]).toMatchObject({
+      waitsFor: ['platform-network'],
+      changes: [],
+      reason: 'waits for stack platform-network to be stable: its outputs may change',
+    });
+    expect(result.plan.summary).toMatchObject({ create: 1, wait: 1 });
+  });
+
+  it('leaves out a service whose reference names a missing stack or output: E_REFERENCE at file:line', () => {
+    // Prepare
+    const web = WEB.replace(
+      SUBNETS,
+      'subnets: ["${stack:platform-network.SubnetC}", "${stack:platform-gone.SubnetB}"]',
+    );
+    const worker = WEB.replace('name: web, cluster: prod', 'name: worker, cluster: prod');
+
+    // Act
+    const result = planWithReferences({
+      snapshot: snapshotOf({ 'web.yaml': web, 'worker.yaml': worker }),
+      live: liveStateOf([], ['EcsService:prod/web', 'EcsService:prod/worker']),
+      stacks: stacks({ 'platform-network': complete(OUTPUTS), 'platform-gone': undefined }),
+    });
+
+    // Assess
+    expect(result.diagnostics).toEqual([
+      {
+        code: 'E_REFERENCE',
+        severity: 'error',
+        file: 'web.yaml',
+        line: 7,
+        column: 60,
+        message:
+          '${stack:platform-network.SubnetC}: stack platform-network (UPDATE_COMPLETE) has no output SubnetC (its outputs: SubnetA, SubnetB, VpcId)',
+      },
+      {
+        code: 'E_REFERENCE',
+        severity: 'error',
+        file: 'web.yaml',
+        line: 7,
+        column: 97,
+        message: '${stack:platform-gone.SubnetB}: stack platform-gone does not exist',
+      },
+    ]);
+    expect(result.snapshot.declarations.map((declaration) => declaration.id)).toEqual(['EcsService:prod/worker']);
+    expect(result.snapshot.pruneBlocked).toBe(true);
+    expect(result.snapshot.diagnostics).toEqual(result.diagnostics);
+    expect(result.plan.actions.map((action) => [action.type, action.id])).toEqual([
+      ['create', 'EcsService:prod/worker'],
+    ]);
+  });
+
+  it('checks a resolved role ARN against targets.roleArnPatterns: E_ROLE, and the service is left out', () => {
+    // Prepare
+    const web = WEB_REFERENCING.replace(
+      '    family: web\n',
+      '    family: web\n    taskRoleArn: ${stack:platform-roles.WebTaskRole}\n    executionRoleArn: "arn:aws:iam::123456789012:role/app/${stack:platform-roles.ExecutionRoleName}"\n',
+    );
+    const run = (outputs: Record<string, string>) =>
+      planWithReferences({
+        snapshot: snapshotOf({ 'web.yaml': web }),
+        live: liveStateOf([], ['EcsService:prod/web']),
+        stacks: stacks({ 'platform-network': complete(OUTPUTS), 'platform-roles': complete(outputs) }),
+      });
+
+    // Act
+    const refused = run({ WebTaskRole: 'arn:aws:iam::123456789012:role/admin/root', ExecutionRoleName: 'web-exec' });
+    const allowed = run({ WebTaskRole: 'arn:aws:iam::123456789012:role/app/web-task', ExecutionRoleName: 'web-exec' });
+
+    // Assess
+    expect(refused.diagnostics).toEqual([
+      {
+        code: 'E_ROLE',
+        severity: 'error',
+        file: 'web.yaml',
+        line: 11,
+        column: 18,
+        message:
+          'taskRoleArn arn:aws:iam::123456789012:role/admin/root (from ${stack:platform-roles.WebTaskRole}) does not match an allowed role ARN pattern in Settings (targets.roleArnPatterns: arn:aws:iam::123456789012:role/app/*)',
+      },
+    ]);
+    expect(refused.snapshot.declarations).toEqual([]);
+    expect(allowed.diagnostics).toEqual([]);
+    const taskDefinition = (allowed.snapshot.declarations[0] as EcsServiceDeclaration).document.spec.taskDefinition;
+    expect([taskDefinition.taskRoleArn, taskDefinition.executionRoleArn]).toEqual([
+      'arn:aws:iam::123456789012:role/app/web-task',
+      'arn:aws:iam::123456789012:role/app/web-exec',
+    ]);
+  });
+
+  it('returns the same plan as buildPlan when no service references a stack', () => {
+    // Act
+    const result = planWithReferences({
+      snapshot: snapshotOf({ 'web.yaml': WEB }),
+      live: liveStateOf([liveWeb()]),
+      stacks: new Map(),
+    });
+
+    // Assess
+    expect(result.plan.actions.map((action) => [action.type, action.resolved])).toEqual([['in-sync', undefined]]);
+  });
+});
