@@ -293,6 +293,46 @@ describe('DriftlessStack IAM', () => {
     }
   });
 
+  it('lets only the deployment-outcome function branch, commit and open pull requests, on the one repository', () => {
+    // Prepare
+    const proposing = ['codecommit:CreateBranch', 'codecommit:CreateCommit', 'codecommit:CreatePullRequest'];
+    const grants = statements.filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' && asArray(statement.Action).some((action) => proposing.includes(action)),
+    );
+    const repositoryArn = statements.find(({ statement }) => statement.Sid === 'ReadConfigurationRepository')?.statement
+      .Resource;
+    const merges = statements.filter(({ statement }) =>
+      asArray(statement.Action).some((action) =>
+        /^codecommit:(Merge|Put|Update(Pull|Default|Repository))/.test(action),
+      ),
+    );
+
+    // Assess
+    expect(JSON.stringify(repositoryArn)).toContain(':codecommit:');
+    expect(JSON.stringify(repositoryArn)).toContain(':platform-config');
+    expect(grants.map(({ policy }) => policy)).toEqual([
+      expect.stringMatching(/^DeploymentOutcomeRole/),
+      expect.stringMatching(/^DeploymentOutcomeRole/),
+    ]);
+    const bySid = Object.fromEntries(grants.map(({ statement }) => [statement.Sid, statement]));
+    expect(bySid.ProposePullRequests).toMatchObject({
+      Action: ['codecommit:CreateBranch', 'codecommit:CreatePullRequest', 'codecommit:GetBranch'],
+      Resource: repositoryArn,
+    });
+    expect(bySid.CommitToProposalBranches).toMatchObject({
+      Action: 'codecommit:CreateCommit',
+      Resource: repositoryArn,
+      Condition: { StringLike: { 'codecommit:References': ['refs/heads/driftless/*'] } },
+    });
+    expect(merges).toEqual([]);
+    const outcomeReads = statements.filter(
+      ({ policy, statement }) =>
+        /^DeploymentOutcomeRole/.test(policy) && statement.Sid === 'ReadConfigurationRepository',
+    );
+    expect(outcomeReads).toHaveLength(1);
+  });
+
   it('gives the functions only their own roles, without managed policies', () => {
     // Assess
     for (const [id, role] of resourcesOfType('AWS::IAM::Role')) {
