@@ -189,6 +189,7 @@ export function createDeploymentOutcomeHandler(
         prefix: deps.environment.pathPrefix,
         rolledBack,
         why,
+        ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
       });
     } catch (error) {
       if (isRethrown(error)) throw error;

@@ -45,6 +45,8 @@ export interface RollbackRequest {
   readonly rolledBack?: LedgerEntry;
   /** Why, for the description: "the ECS deployment circuit breaker rolled the deployment back". */
   readonly why?: string;
+  /** File texts by blob id, shared with the runs of a warm function (see LoadOptions). */
+  readonly blobCache?: Map<string, string>;
 }
 
 export type RollbackWriteBack =
@@ -78,7 +80,13 @@ export function resourceSlug(resourceId: string): string {
 export async function writeBackRollback(request: RollbackRequest): Promise<RollbackWriteBack> {
   const { source, resourceId, commitId } = request;
   const short = commitId.slice(0, SHORT);
-  const atX = await loadRepository(source, { ref: commitId, ...(request.prefix ? { prefix: request.prefix } : {}) });
+  const load = (ref: string) =>
+    loadRepository(source, {
+      ref,
+      ...(request.prefix ? { prefix: request.prefix } : {}),
+      ...(request.blobCache ? { blobCache: request.blobCache } : {}),
+    });
+  const atX = await load(commitId);
   const declaration = atX.declarations.find((candidate) => candidate.id === resourceId);
   if (!declaration) {
     return { status: 'not-proposed', reason: `${resourceId} is not declared (without errors) at commit ${short}` };
@@ -90,10 +98,7 @@ export async function writeBackRollback(request: RollbackRequest): Promise<Rollb
 
   const paths = new Set(filesOf(declaration));
   if (previous.commitId !== commitId) {
-    const atPrevious = await loadRepository(source, {
-      ref: previous.commitId,
-      ...(request.prefix ? { prefix: request.prefix } : {}),
-    });
+    const atPrevious = await load(previous.commitId);
     const before = atPrevious.declarations.find((candidate) => candidate.id === resourceId);
     if (before) for (const path of filesOf(before)) paths.add(path);
   }
@@ -125,7 +130,7 @@ export async function writeBackRollback(request: RollbackRequest): Promise<Rollb
     };
   }
 
-  const title = `Revert ${declaration.document.metadata.name} to ${previous.commitId.slice(0, SHORT)}: deployment rolled back`;
+  const title = titleFor(declaration.document.metadata.name, previous.commitId);
   const branch = rollbackBranch(resourceId, commitId);
   const description = describe(request, declaration, previous, files, history);
   const result = await request.proposer.propose({
@@ -147,6 +152,15 @@ export async function writeBackRollback(request: RollbackRequest): Promise<Rollb
     title,
     files,
   };
+}
+
+/** CodeCommit takes titles of at most 150 characters; a long resource name is shortened, the rest kept. */
+const MAX_TITLE = 150;
+
+function titleFor(name: string, previousCommitId: string): string {
+  const rest = ` to ${previousCommitId.slice(0, SHORT)}: deployment rolled back`;
+  const room = MAX_TITLE - 'Revert '.length - rest.length;
+  return `Revert ${name.length > room ? `${name.slice(0, room - 1)}…` : name}${rest}`;
 }
 
 interface Previous {

@@ -67,6 +67,23 @@ describe('writeBackRollback', () => {
     expect(resourceSlug('EcsService:Prod Cluster/Web_1')).toBe('prod-cluster-web_1');
   });
 
+  it("keeps a long service name inside CodeCommit's 150-character title", async () => {
+    // Prepare
+    const { repo, tree } = await exampleRepo();
+    const name = 'w'.repeat(200);
+    const web = tree['services/web.yaml']!.replace('name: web\n', `name: ${name}\n`);
+    const base = await repo.commit({ 'services/web.yaml': web }, 'long name');
+    const bad = await repo.commit({ 'services/web.yaml': web.replace('web:1.4.2', 'web:9') }, 'bump');
+
+    // Act
+    const result = await writeBackRollback(request(repo, { commitId: bad, resourceId: `EcsService:prod/${name}` }));
+
+    // Assess
+    const title = result.status === 'opened' ? result.title : '';
+    expect(title).toHaveLength(150);
+    expect(title).toBe(`Revert ${'w'.repeat(102)}… to ${base.slice(0, 12)}: deployment rolled back`);
+  });
+
   it('restores the newest commit the ledger records as deployed, skipping one whose deployment failed later', async () => {
     // Prepare: 1.4.3 deployed; 1.4.4 written but then failed; 1.4.5 rolled back.
     const { repo, tree } = await exampleRepo();
