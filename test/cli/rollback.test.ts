@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { CodeCommitClient, GetFileCommand, GetFolderCommand } from '@aws-sdk/client-codecommit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { run } from '../../cli/main.ts';
 import { dynamoDbClient } from '../../shared/aws/clients.ts';
+import { pullRequestToken } from '../../shared/source/codecommit-proposer.ts';
+import { ProposalStore } from '../functions/support.ts';
 import { capture } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
@@ -132,6 +135,112 @@ describe('driftless rollback', () => {
       `error: nothing proposed: main changed services/web.yaml since ${bad.slice(0, 12)} (now at ${newer.slice(0, 12)}): a newer commit supersedes the rolled-back one, so nothing is proposed\n`,
     );
     expect((await repo.git('branch', '--list')).trim()).toBe('* main');
+  });
+
+  it('opens a CodeCommit pull request with --codecommit, reading the repository through the CodeCommit API', async () => {
+    // Prepare: a CodeCommit repository whose content is a real git repository's, answered as the API reference shows.
+    const tree = await readTree(EXAMPLE_REPO_DIR);
+    repo = await makeRepo(tree);
+    const git = repo.git;
+    const base = (await git('rev-parse', 'HEAD')).trim();
+    const web = tree['services/web.yaml']!.toString();
+    const bad = await repo.commit({ 'services/web.yaml': web.replace('web:1.4.2', 'web:9.9.9') }, 'web 9.9.9');
+    const store = new ProposalStore(
+      new CodeCommitClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+        maxAttempts: 1,
+      }),
+    );
+    store.branches.set('main', bad);
+    store.mock.on(GetFolderCommand).callsFake(async (input: { commitSpecifier: string; folderPath: string }) => {
+      const folder = input.folderPath.replace(/^\/+|\/+$/g, '');
+      const listing = await git('ls-tree', '-z', input.commitSpecifier, ...(folder ? [`${folder}/`] : []));
+      const entries = listing
+        .split('\0')
+        .filter(Boolean)
+        .map((line) => {
+          const [meta, path] = line.split('\t') as [string, string];
+          const [, type, id] = meta.split(' ') as [string, string, string];
+          return { type, id, path, relativePath: path.slice(folder ? folder.length + 1 : 0) };
+        });
+      return {
+        commitId: input.commitSpecifier,
+        folderPath: input.folderPath,
+        treeId: 'f'.repeat(40),
+        subFolders: entries
+          .filter((entry) => entry.type === 'tree')
+          .map((entry) => ({ treeId: entry.id, absolutePath: entry.path, relativePath: entry.relativePath })),
+        files: entries
+          .filter((entry) => entry.type === 'blob')
+          .map((entry) => ({
+            blobId: entry.id,
+            absolutePath: entry.path,
+            relativePath: entry.relativePath,
+            fileMode: 'NORMAL',
+          })),
+        symbolicLinks: [],
+        subModules: [],
+      };
+    });
+    store.mock.on(GetFileCommand).callsFake(async (input: { commitSpecifier: string; filePath: string }) => {
+      const content = new TextEncoder().encode(await git('show', `${input.commitSpecifier}:${input.filePath}`));
+      return {
+        commitId: input.commitSpecifier,
+        blobId: (await git('rev-parse', `${input.commitSpecifier}:${input.filePath}`)).trim(),
+        filePath: input.filePath,
+        fileMode: 'NORMAL',
+        fileSize: content.byteLength,
+        fileContent: content,
+      };
+    });
+    const io = capture();
+
+    // Act
+    const exitCode = await run(
+      [
+        'rollback',
+        WEB,
+        '--codecommit',
+        'platform-config',
+        '--ref',
+        'main',
+        '--to',
+        base,
+        '--commit',
+        bad,
+        '--no-ledger',
+      ],
+      io,
+      { codeCommit: store.client },
+    );
+    store.mock.restore();
+
+    // Assess
+    const branch = `driftless/rollback/prod-web-${bad.slice(0, 12)}`;
+    expect(exitCode).toBe(0);
+    expect(io.stdout()).toContain(
+      `Opened pull request 1: Revert web to ${base.slice(0, 12)}: deployment rolled back\n`,
+    );
+    expect(io.stdout()).not.toContain('git diff');
+    expect(store.commandNames().filter((name) => name.startsWith('Create'))).toEqual([
+      'CreateBranch',
+      'CreateCommit',
+      'CreatePullRequest',
+    ]);
+    expect(store.commits.get(store.branches.get(branch) ?? '')?.input).toEqual({
+      repositoryName: 'platform-config',
+      branchName: branch,
+      parentCommitId: bad,
+      authorName: 'driftless',
+      commitMessage: `Revert web to ${base.slice(0, 12)}: deployment rolled back\n\nRestores services/web.yaml as of ${base}: the deployment of ${bad} to ${WEB} was rolled back.`,
+      putFiles: [{ filePath: 'services/web.yaml', fileContent: new TextEncoder().encode(web) }],
+    });
+    expect(store.pullRequests[0]?.input).toMatchObject({
+      targets: [{ repositoryName: 'platform-config', sourceReference: branch, destinationReference: 'main' }],
+      clientRequestToken: pullRequestToken('platform-config', branch),
+    });
+    expect(store.pullRequests[0]?.input.description).toContain('driftless never merges this pull request');
   });
 
   it('refuses a resource id it cannot read, and --no-ledger without --to', async () => {
