@@ -43,10 +43,10 @@ type Grant =
   | 'writeTargets'
   | 'readRepository'
   | 'comment'
+  | 'proposeChanges'
   | 'ledger'
   | 'lease'
-  | 'publishEvents'
-  | 'proposeChanges';
+  | 'publishEvents';
 
 interface FunctionPlan {
   readonly description: string;
@@ -111,13 +111,15 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
   },
   'deployment-outcome': {
     description: 'driftless: records the final result of ECS deployments and CloudFormation stack operations',
-    timeout: Duration.minutes(1),
+    // Two minutes: a rollback's write-back reads the repository at two commits before it opens the pull request.
+    timeout: Duration.minutes(2),
     serialize: false,
     retryAttempts: 2,
     maxEventAge: Duration.hours(1),
     keepFailedEvents: true,
-    // Reads the service's rollback configuration, finds the deployment's origin in the ledger and records its end.
-    grants: ['describeServices', 'ledger', 'publishEvents'],
+    // Reads the service's rollback configuration, finds the deployment's origin in the ledger and records its end; a
+    // rollback is written back to Git as a pull request (reads the repository, proposes, never merges).
+    grants: ['describeServices', 'readRepository', 'proposeChanges', 'ledger', 'publishEvents'],
   },
   'sweep-shard': {
     description: 'driftless: reconciles one shard of a fanned-out drift sweep (from the shard queue)',
@@ -277,9 +279,9 @@ export class DriftlessStack extends Stack {
         else if (grant === 'writeTargets') this.permissions.grantWriteTargets(grantee);
         else if (grant === 'readRepository') this.permissions.grantReadRepository(grantee);
         else if (grant === 'comment') this.permissions.grantCommentOnPullRequests(grantee);
+        else if (grant === 'proposeChanges') this.permissions.grantProposeChanges(grantee);
         else if (grant === 'ledger') this.permissions.grantAppendLedger(grantee);
         else if (grant === 'lease') this.permissions.grantLease(grantee);
-        else if (grant === 'proposeChanges') this.permissions.grantProposeChanges(grantee);
         else this.permissions.grantPublishEvents(grantee);
       }
     }

@@ -295,6 +295,54 @@ describe('DriftlessStack IAM', () => {
     }
   });
 
+  it('lets only the functions that propose (rollback write-back, drift adoption) branch, commit and open pull requests, on the one repository', () => {
+    // Prepare
+    const proposing = ['codecommit:CreateBranch', 'codecommit:CreateCommit', 'codecommit:CreatePullRequest'];
+    const grants = statements.filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' && asArray(statement.Action).some((action) => proposing.includes(action)),
+    );
+    const repositoryArn = statements.find(({ statement }) => statement.Sid === 'ReadConfigurationRepository')?.statement
+      .Resource;
+    const merges = statements.filter(({ statement }) =>
+      asArray(statement.Action).some((action) =>
+        /^codecommit:(Merge|Put|Update(Pull|Default|Repository))/.test(action),
+      ),
+    );
+
+    // Assess
+    expect(JSON.stringify(repositoryArn)).toContain(':codecommit:');
+    expect(JSON.stringify(repositoryArn)).toContain(':platform-config');
+    // Push and pull-request never propose: push applies Git, pull-request only comments.
+    expect([...new Set(grants.map(({ policy }) => policy.replace(/DefaultPolicy[0-9A-F]{8}$/, '')))].sort()).toEqual([
+      'DeploymentOutcomeRole',
+      'ManualChangeRole',
+      'SweepRole',
+    ]);
+    expect(grants).toHaveLength(6);
+    for (const { statement } of grants) {
+      if (statement.Sid === 'ProposePullRequests') {
+        expect(statement).toMatchObject({
+          Action: ['codecommit:CreateBranch', 'codecommit:CreatePullRequest', 'codecommit:GetBranch'],
+          Resource: repositoryArn,
+        });
+      } else {
+        expect(statement).toMatchObject({
+          Sid: 'CommitToProposalBranches',
+          Action: 'codecommit:CreateCommit',
+          Resource: repositoryArn,
+          Condition: { StringLike: { 'codecommit:References': ['refs/heads/driftless/*'] } },
+        });
+      }
+    }
+    expect(merges).toEqual([]);
+    const outcomeReads = statements.filter(
+      ({ policy, statement }) =>
+        /^DeploymentOutcomeRole/.test(policy) && statement.Sid === 'ReadConfigurationRepository',
+    );
+    expect(outcomeReads).toHaveLength(1);
+  });
+
   it('gives the functions only their own roles, without managed policies', () => {
     // Assess
     for (const [id, role] of resourcesOfType('AWS::IAM::Role')) {
@@ -375,7 +423,7 @@ describe('DriftlessStack functions', () => {
       expect(properties.ReservedConcurrentExecutions, id).toBe(serialized ? 1 : undefined);
     }
     const timeouts = Object.fromEntries(functions.map(([id, fn]) => [id.slice(0, 4), propertiesOf(fn).Timeout]));
-    expect(timeouts).toEqual({ Push: 300, Swee: 300, Pull: 120, Depl: 60, Manu: 300 });
+    expect(timeouts).toEqual({ Push: 300, Swee: 300, Pull: 120, Depl: 120, Manu: 300 });
   });
 
   it('sets the environment readEnvironment parses, and the Powertools settings', () => {
