@@ -167,8 +167,9 @@ describe('reconcile', () => {
     // Act
     const failure = await reconcile(env.request, env.deps).catch((error: unknown) => error);
 
-    // Assess
-    expect(failure).toMatchObject({ name: 'LedgerWriteError' });
+    // Assess: the run's first ledger call is now the read of active pauses (one Query), which fails the run before
+    // any write; without pauses known, nothing may be applied.
+    expect(failure).toMatchObject({ message: expect.stringMatching(/^ledger active pauses failed/) });
     expect(writeCount(env.simulator)).toBe(0);
   });
 
@@ -376,7 +377,8 @@ describe('reconcile', () => {
     const held = (await env.ledger.resourceHistory('EcsService:prod/web')).find((entry) => entry.result === 'skipped');
     expect(held).toMatchObject({
       trigger: 'schedule',
-      reason: 'drift detected; self-heal is off, so it is recorded and announced, not reverted',
+      reason:
+        'drift detected; drift policy alert (the deployment turns self-heal off), so it is recorded and announced, not reverted',
       changes: [{ path: '/spec/desiredCount', before: 1, after: 3 }],
     });
   });
