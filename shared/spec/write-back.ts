@@ -30,6 +30,8 @@ type Item = Record<string, unknown>;
 interface KeyedList {
   readonly keyOf: (item: Item) => string;
   readonly toItem: (key: string, value: Json) => Json;
+  /** Set when the canonical value is one field of the item (environment's value, a tag's value). */
+  readonly valueField?: string;
 }
 
 const byField =
@@ -39,15 +41,17 @@ const byField =
 /** The canonical value is the whole item (it carries its key field). */
 const whole: KeyedList['toItem'] = (_key, value) => value;
 /** The canonical value is one field of the item, beside its key field. */
-const valueOnly =
-  (keyField: string, valueField: string): KeyedList['toItem'] =>
-  (key, value) => ({ [keyField]: key, [valueField]: value });
+const valueOnly = (keyField: string, valueField: string): Pick<KeyedList, 'toItem' | 'valueField'> => ({
+  toItem: (key, value) => ({ [keyField]: key, [valueField]: value }),
+  valueField,
+});
 
 function portMappingKey(mapping: Item): string {
   return `${mapping.containerPort ?? mapping.containerPortRange}/${mapping.protocol ?? 'tcp'}`;
 }
 
-/** Mirrors normalize.ts: every list it turns into a map, by the path of the map ('*' for a map key above it). */
+/** Mirrors normalize.ts: every list of an EcsService it turns into a map, by the path of the map ('*' for a map key
+ * above it). A CloudFormationStack declares its parameters and tags as maps already: nothing to turn back. */
 const KEYED_LISTS: Readonly<Record<string, KeyedList>> = {
   'spec/capacityProviderStrategy': {
     keyOf: byField('capacityProvider'),
@@ -59,16 +63,16 @@ const KEYED_LISTS: Readonly<Record<string, KeyedList>> = {
   },
   'spec/serviceRegistries': { keyOf: byField('registryArn'), toItem: whole },
   'spec/serviceConnectConfiguration/services': { keyOf: byField('portName'), toItem: whole },
-  'spec/tags': { keyOf: byField('key'), toItem: valueOnly('key', 'value') },
+  'spec/tags': { keyOf: byField('key'), ...valueOnly('key', 'value') },
   'spec/taskDefinition/containerDefinitions': { keyOf: byField('name'), toItem: whole },
   'spec/taskDefinition/containerDefinitions/*/portMappings': { keyOf: portMappingKey, toItem: whole },
   'spec/taskDefinition/containerDefinitions/*/environment': {
     keyOf: byField('name'),
-    toItem: valueOnly('name', 'value'),
+    ...valueOnly('name', 'value'),
   },
   'spec/taskDefinition/containerDefinitions/*/secrets': {
     keyOf: byField('name'),
-    toItem: valueOnly('name', 'valueFrom'),
+    ...valueOnly('name', 'valueFrom'),
   },
   'spec/taskDefinition/containerDefinitions/*/mountPoints': {
     keyOf: (mount) => `${mount.sourceVolume}:${mount.containerPath}`,
@@ -78,31 +82,31 @@ const KEYED_LISTS: Readonly<Record<string, KeyedList>> = {
   'spec/taskDefinition/containerDefinitions/*/ulimits': { keyOf: byField('name'), toItem: whole },
   'spec/taskDefinition/containerDefinitions/*/dependsOn': {
     keyOf: byField('containerName'),
-    toItem: valueOnly('containerName', 'condition'),
+    ...valueOnly('containerName', 'condition'),
   },
   'spec/taskDefinition/containerDefinitions/*/extraHosts': {
     keyOf: byField('hostname'),
-    toItem: valueOnly('hostname', 'ipAddress'),
+    ...valueOnly('hostname', 'ipAddress'),
   },
   'spec/taskDefinition/containerDefinitions/*/systemControls': {
     keyOf: byField('namespace'),
-    toItem: valueOnly('namespace', 'value'),
+    ...valueOnly('namespace', 'value'),
   },
   'spec/taskDefinition/containerDefinitions/*/resourceRequirements': {
     keyOf: byField('type'),
-    toItem: valueOnly('type', 'value'),
+    ...valueOnly('type', 'value'),
   },
   'spec/taskDefinition/containerDefinitions/*/logConfiguration/secretOptions': {
     keyOf: byField('name'),
-    toItem: valueOnly('name', 'valueFrom'),
+    ...valueOnly('name', 'valueFrom'),
   },
   'spec/taskDefinition/containerDefinitions/*/linuxParameters/tmpfs': {
     keyOf: byField('containerPath'),
     toItem: whole,
   },
   'spec/taskDefinition/volumes': { keyOf: byField('name'), toItem: whole },
-  'spec/taskDefinition/proxyConfiguration/properties': { keyOf: byField('name'), toItem: valueOnly('name', 'value') },
-  'spec/taskDefinition/tags': { keyOf: byField('key'), toItem: valueOnly('key', 'value') },
+  'spec/taskDefinition/proxyConfiguration/properties': { keyOf: byField('name'), ...valueOnly('name', 'value') },
+  'spec/taskDefinition/tags': { keyOf: byField('key'), ...valueOnly('key', 'value') },
 };
 
 function isObject(value: unknown): value is JsonObject {
@@ -126,17 +130,23 @@ export function maskedChanges(changes: readonly FieldChange[]): FieldChange[] {
 }
 
 /** A canonical value turned back into the declaration's shape: keyed maps under `pattern` become lists. */
-export function toDeclarationShape(pattern: readonly string[], value: Json): Json {
-  const keyed = KEYED_LISTS[pattern.join('/')];
+export function toDeclarationShape(pattern: readonly string[], value: Json, kind = 'EcsService'): Json {
+  const keyed = keyedListAt(kind, pattern);
   if (keyed && isObject(value)) {
-    return Object.entries(value).map(([key, child]) => keyed.toItem(key, toDeclarationShape([...pattern, '*'], child)));
+    return Object.entries(value).map(([key, child]) =>
+      keyed.toItem(key, toDeclarationShape([...pattern, '*'], child, kind)),
+    );
   }
   if (isObject(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, child]) => [key, toDeclarationShape([...pattern, key], child)]),
+      Object.entries(value).map(([key, child]) => [key, toDeclarationShape([...pattern, key], child, kind)]),
     );
   }
   return value;
+}
+
+function keyedListAt(kind: string, pattern: readonly string[]): KeyedList | undefined {
+  return kind === 'EcsService' ? KEYED_LISTS[pattern.join('/')] : undefined;
 }
 
 /** The index of the YAML document that holds `line` (1-based) in a file of several documents. */
@@ -207,12 +217,35 @@ export function writeBack(text: string, documentIndex: number, changes: readonly
   if (!document || document.errors.length > 0) {
     throw new WriteBackError(`document ${documentIndex} of the file cannot be read as YAML`);
   }
+  const baseline = documents.map((each) => each.toString(STRINGIFY)).join('');
+  const kind = String(document.get('kind') ?? '');
   // Items are found by their key for every change, never by a remembered index: order does not matter.
-  for (const change of changes) applyChange(document, change);
-  return documents.map((each) => each.toString({ lineWidth: 0 })).join('');
+  for (const change of changes) applyChange(document, change, kind);
+  return keepFormatting(documents.map((each) => each.toString(STRINGIFY)).join(''), baseline, text);
 }
 
-function applyChange(document: Document, change: FieldChange): void {
+const STRINGIFY = { lineWidth: 0 } as const;
+
+/**
+ * The yaml package writes `[a, b]` as `[ a, b ]` whatever the source said (one padding option for every flow
+ * collection). Lines the write-back did not touch are put back as the file had them: each line of the re-stringified
+ * original maps to the original line at the same position, when the two have as many lines.
+ */
+function keepFormatting(written: string, baseline: string, text: string): string {
+  const baselineLines = baseline.split('\n');
+  const originalLines = text.split('\n');
+  if (baselineLines.length !== originalLines.length) return written;
+  const asWritten = new Map<string, string>();
+  baselineLines.forEach((line, index) => {
+    if (!asWritten.has(line)) asWritten.set(line, originalLines[index]!);
+  });
+  return written
+    .split('\n')
+    .map((line) => asWritten.get(line) ?? line)
+    .join('\n');
+}
+
+function applyChange(document: Document, change: FieldChange, kind: string): void {
   const segments = change.path.split('/').slice(1).map(unescapeSegment);
   if (segments.length === 0 || segments[0] !== 'spec') {
     throw new WriteBackError(`${change.path} is not a path into the declaration's spec`);
@@ -221,7 +254,7 @@ function applyChange(document: Document, change: FieldChange): void {
   const pattern: string[] = [];
   for (const [position, segment] of segments.entries()) {
     const last = position === segments.length - 1;
-    const keyed = KEYED_LISTS[pattern.join('/')];
+    const keyed = keyedListAt(kind, pattern);
     if (keyed) {
       const list = document.getIn(yamlPath, true);
       const items = isSeq(list) ? list.items : [];
@@ -232,11 +265,18 @@ function applyChange(document: Document, change: FieldChange): void {
       if (last) {
         if (change.before === undefined) {
           if (index >= 0) document.deleteIn([...yamlPath, index]);
+        } else if (index >= 0 && keyed.valueField) {
+          document.setIn([...yamlPath, index, keyed.valueField], change.before);
         } else {
-          const item = keyed.toItem(segment, toDeclarationShape([...pattern, '*'], change.before));
-          if (index >= 0) document.setIn([...yamlPath, index], document.createNode(item));
-          else if (isSeq(list)) list.add(document.createNode(item));
-          else document.setIn(yamlPath, document.createNode([item]));
+          const node = document.createNode(
+            keyed.toItem(segment, toDeclarationShape([...pattern, '*'], change.before, kind)),
+          );
+          // Written the way its neighbours are: a flow `{ name: X, value: y }` among flow items.
+          const neighbour = items[index >= 0 ? index : items.length - 1];
+          if (isMap(node) && isMap(neighbour) && neighbour.flow) node.flow = true;
+          if (index >= 0) document.setIn([...yamlPath, index], node);
+          else if (isSeq(list)) list.add(node);
+          else document.setIn(yamlPath, document.createNode([node]));
         }
         return;
       }
@@ -255,7 +295,7 @@ function applyChange(document: Document, change: FieldChange): void {
       if (change.path === '/spec/terminationProtection') document.setIn(yamlPath, false);
       else if (document.hasIn(yamlPath)) document.deleteIn(yamlPath);
     } else {
-      document.setIn(yamlPath, document.createNode(toDeclarationShape(pattern, change.before)));
+      document.setIn(yamlPath, document.createNode(toDeclarationShape(pattern, change.before, kind)));
     }
   }
 }
