@@ -35,6 +35,7 @@ import type { LiveReaders } from '../shared/live/read.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile.ts';
 import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
+import { CodeCommitProposer } from '../shared/source/codecommit-proposer.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
 import type { ChangeProposer } from '../shared/source/proposals.ts';
 import { type FunctionEnvironment, readEnvironment } from './environment.ts';
@@ -113,6 +114,7 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
     ledger: new DynamoDbLedger({ tableName: environment.ledgerTable, client: dynamo }),
     lock: new LeaseLock({ tableName: environment.lockTable, client: dynamo }),
     logger,
+    proposer: new CodeCommitProposer({ repositoryName: environment.repository, client: codeCommit }),
     readers: {
       // ECS throttles per account: workers running side by side each take their share of the read rate.
       ecs: new EcsLiveReader({ client: ecs, rates: sharedRates(environment.readShare) }),

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { productionDependencies, sweepDependencies } from '../../functions/dependencies.ts';
 import { ConfigurationError, ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
+import { CodeCommitProposer } from '../../shared/source/codecommit-proposer.ts';
 
 const COMPLETE = {
   [ENVIRONMENT.repository]: 'platform-config',
@@ -32,6 +33,8 @@ describe('function configuration', () => {
       eventBus: 'default',
     });
     expect(deps.source.description).toBe('CodeCommit repository platform-config');
+    expect(deps.proposer).toBeInstanceOf(CodeCommitProposer);
+    expect((deps.proposer as CodeCommitProposer).description).toBe('CodeCommit repository platform-config');
   });
 
   it('fails with a ConfigurationError naming the missing variable', () => {

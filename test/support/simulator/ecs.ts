@@ -63,6 +63,8 @@ export class EcsBackend {
   private readonly lastRevision = new Map<string, number>();
   /** "<cluster>/<service>" → service, tags included (stripped from answers unless asked for). */
   private readonly servicesByKey = new Map<string, Service>();
+  /** "<cluster>/<service>" whose deployment in progress fails its tasks at the next advance. */
+  private readonly failingRollouts = new Set<string>();
 
   constructor(
     private readonly context: SimulatorContext,
@@ -524,6 +526,11 @@ export class EcsBackend {
         primary?.rolloutState === 'COMPLETED' &&
         service.deployments?.length === 1 &&
         service.runningCount === service.desiredCount;
+      const key = `${lastSegment(service.clusterArn ?? '')}/${service.serviceName}`;
+      if (primary?.rolloutState === 'IN_PROGRESS' && this.failingRollouts.delete(key)) {
+        this.failRollout(service, primary);
+        continue;
+      }
       service.runningCount = service.desiredCount;
       service.pendingCount = 0;
       if (!primary) continue;
@@ -538,6 +545,44 @@ export class EcsBackend {
       this.addEvent(service, `(service ${service.serviceName}) has reached a steady state.`);
       this.addEvent(service, `(service ${service.serviceName}) (deployment ${primary.id}) deployment completed.`);
     }
+  }
+
+  /** The service's deployment in progress will fail to start its tasks: at the next advance the deployment circuit
+   * breaker marks it FAILED and, when the service has rollback on, rolls back to the deployment before it. */
+  failNextRollout(cluster: string, name: string): void {
+    this.serviceForDrift(cluster, name);
+    this.failingRollouts.add(`${lastSegment(cluster)}/${name}`);
+  }
+
+  /** As ECS does it: FAILED with the circuit breaker's reason; with rollback on, a new PRIMARY deployment of the
+   * previous deployment's task definition replaces it and rolls out (COMPLETED), and the failed one is gone. */
+  private failRollout(service: Service, failed: Deployment): void {
+    const now = this.context.date();
+    failed.rolloutState = 'FAILED';
+    failed.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+    failed.failedTasks = Math.max(1, failed.desiredCount ?? 1);
+    failed.runningCount = 0;
+    failed.updatedAt = now;
+    this.addEvent(
+      service,
+      `(service ${service.serviceName}) (deployment ${failed.id}) deployment failed: tasks failed to start.`,
+    );
+    const breaker = service.deploymentConfiguration?.deploymentCircuitBreaker;
+    const previous = service.deployments?.find((deployment) => deployment.status === 'ACTIVE');
+    if (breaker?.enable !== true || breaker.rollback !== true || !previous?.taskDefinition) return;
+    service.taskDefinition = previous.taskDefinition;
+    const rollback = this.newDeployment(service, previous.serviceConnectConfiguration);
+    rollback.rolloutState = 'COMPLETED';
+    rollback.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${previous.id}.`;
+    rollback.runningCount = service.desiredCount;
+    service.runningCount = service.desiredCount;
+    service.pendingCount = 0;
+    service.deployments = [rollback];
+    this.addEvent(
+      service,
+      `(service ${service.serviceName}) (deployment ${failed.id}) deployment failed: rolling back to deployment ${previous.id}.`,
+    );
+    this.addEvent(service, `(service ${service.serviceName}) has reached a steady state.`);
   }
 
   private addEvent(service: Service, message: string): void {

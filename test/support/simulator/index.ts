@@ -110,6 +110,9 @@ export interface AwsSimulator {
   driftTaskDefinition(reference: string, patch: (record: SimulatedTaskDefinition) => void): void;
   /** A manual change to a live stack: `patch` edits the simulator's own record (templateBody, parameters, tags…). */
   driftStack(name: string, patch: (stack: SimulatedStack) => void): void;
+  /** The service's deployment in progress fails to start its tasks at the next advance: the deployment circuit
+   * breaker fails it and, when the service has rollback on, rolls back to the previous task definition. */
+  failNextRollout(cluster: string, name: string): void;
   /** Finishes what is in flight: deployments roll out, draining services go INACTIVE, change sets finish computing,
    * stack operations complete (or roll back). */
   advance(): void;
@@ -296,6 +299,7 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
     },
     seedStack: (input) => structuredClone(cloudFormationBackend.seedStack(structuredClone(input))),
     driftService: (cluster, name, patch) => patch(ecsBackend.serviceForDrift(cluster, name)),
+    failNextRollout: (cluster, name) => ecsBackend.failNextRollout(cluster, name),
     driftTaskDefinition: (reference, patch) => patch(ecsBackend.taskDefinitionForDrift(reference)),
     driftStack: (name, patch) => patch(cloudFormationBackend.stackForDrift(name)),
     advance: () => {

@@ -413,6 +413,74 @@ describe('ECS services', () => {
     expect(updateMissing.name).toBe('ServiceNotFoundException');
   });
 
+  it('fails a rollout with the circuit breaker and rolls back to the previous task definition when rollback is on', async () => {
+    // Prepare
+    const aws = simulator();
+    await aws.ecs.send(new RegisterTaskDefinitionCommand(webTaskDefinition()));
+    await aws.ecs.send(new RegisterTaskDefinitionCommand(webTaskDefinition()));
+    await aws.ecs.send(
+      new CreateServiceCommand(
+        webService({
+          taskDefinition: 'web:1',
+          deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+        }),
+      ),
+    );
+    aws.advance();
+    const started = await aws.ecs.send(
+      new UpdateServiceCommand({ cluster: 'prod', service: 'web', taskDefinition: 'web:2' }),
+    );
+    const failedId = started.service?.deployments?.[0]?.id;
+    const previousId = started.service?.deployments?.[1]?.id;
+
+    // Act
+    aws.failNextRollout('prod', 'web');
+    aws.advance();
+    const rolledBack = await aws.ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }));
+    aws.advance();
+    const after = await aws.ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }));
+
+    // Assess
+    const service = rolledBack.services?.[0];
+    expect(service?.taskDefinition).toBe(`${ARN}:task-definition/web:1`);
+    expect(service?.deployments).toMatchObject([
+      {
+        status: 'PRIMARY',
+        rolloutState: 'COMPLETED',
+        rolloutStateReason: `ECS deployment circuit breaker: rolling back to deploymentId ${previousId}.`,
+        taskDefinition: `${ARN}:task-definition/web:1`,
+      },
+    ]);
+    expect(service?.deployments?.[0]?.id).not.toBe(failedId);
+    expect(service?.events?.map((event) => event.message)).toContain(
+      `(service web) (deployment ${failedId}) deployment failed: rolling back to deployment ${previousId}.`,
+    );
+    expect(after.services?.[0]?.taskDefinition).toBe(`${ARN}:task-definition/web:1`);
+  });
+
+  it('leaves a failed rollout FAILED, on the new task definition, when the circuit breaker does not roll back', async () => {
+    // Prepare
+    const aws = simulator();
+    await aws.ecs.send(new RegisterTaskDefinitionCommand(webTaskDefinition()));
+    await aws.ecs.send(new RegisterTaskDefinitionCommand(webTaskDefinition()));
+    await aws.ecs.send(new CreateServiceCommand(webService({ taskDefinition: 'web:1' })));
+    aws.advance();
+    await aws.ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web', taskDefinition: 'web:2' }));
+
+    // Act
+    aws.failNextRollout('prod', 'web');
+    aws.advance();
+    const failed = await aws.ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }));
+
+    // Assess
+    expect(failed.services?.[0]?.taskDefinition).toBe(`${ARN}:task-definition/web:2`);
+    expect(failed.services?.[0]?.deployments?.[0]).toMatchObject({
+      status: 'PRIMARY',
+      rolloutState: 'FAILED',
+      rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+    });
+  });
+
   it('starts a new deployment on forceNewDeployment and not for a desired count alone', async () => {
     // Prepare
     const aws = simulator();
