@@ -62,3 +62,42 @@ export function parseDuration(text: string): number | undefined {
   const ms = Math.round(Number(match[1]) * unit);
   return ms > 0 ? ms : undefined;
 }
+
+/** A `pause` or `resume` ledger entry: the caller in `changedBy`, the call in `apiCall`, the window's end in `until`.
+ * `commitId` is the head the caller checked the resource against (it must be declared there). */
+export function breakGlassEntry(input: {
+  readonly kind: 'pause' | 'resume';
+  readonly entryId: string;
+  readonly repository: string;
+  readonly branch: string;
+  readonly commitId: string;
+  readonly resourceId: string;
+  readonly by: string;
+  readonly reason: string;
+  /** Milliseconds. */
+  readonly now: number;
+  /** Pause only: milliseconds, at most MAX_PAUSE_MS. */
+  readonly durationMs?: number;
+}): LedgerEntry {
+  const time = new Date(input.now).toISOString();
+  const pause = input.kind === 'pause';
+  if (pause && (input.durationMs === undefined || input.durationMs <= 0 || input.durationMs > MAX_PAUSE_MS)) {
+    throw new RangeError(`a pause lasts more than nothing and at most 7 days (asked: ${input.durationMs} ms)`);
+  }
+  return {
+    entryId: input.entryId,
+    kind: input.kind,
+    time,
+    runId: `${input.kind}-${input.entryId}`,
+    trigger: 'manual',
+    repository: input.repository,
+    branch: input.branch,
+    commitId: input.commitId,
+    dryRun: false,
+    resourceId: input.resourceId,
+    changedBy: input.by,
+    apiCall: pause ? PAUSE_API_CALL : RESUME_API_CALL,
+    reason: input.reason,
+    ...(pause ? { until: new Date(input.now + (input.durationMs ?? 0)).toISOString() } : {}),
+  };
+}
