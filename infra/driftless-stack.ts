@@ -7,6 +7,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -38,7 +39,9 @@ type Grant =
   | 'comment'
   | 'ledger'
   | 'lease'
-  | 'publishEvents';
+  | 'publishEvents'
+  | 'queryLedger'
+  | 'proposeChanges';
 
 interface FunctionPlan {
   readonly description: string;
@@ -77,7 +80,8 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 0,
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
-    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
+    // proposeChanges: drift policy adopt opens a pull request with the live values.
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
   },
   'pull-request': {
     description: 'driftless: plans a pull request and comments the plan on it',
@@ -86,8 +90,9 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 2,
     maxEventAge: Duration.hours(1),
     keepFailedEvents: true,
-    // Plans only: reads the source commit and live state, writes nothing but its comment (no ledger, no lease).
-    grants: ['readTargets', 'readRepository', 'comment'],
+    // Plans only: reads the source commit and live state, writes nothing but its comment (no lease, and of the
+    // ledger only Query: the comment shows the active pauses of the resources in the plan).
+    grants: ['readTargets', 'readRepository', 'comment', 'queryLedger'],
   },
   'deployment-outcome': {
     description: 'driftless: records the final result of ECS deployments and CloudFormation stack operations',
@@ -110,7 +115,7 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
     // What the sweep does, for its shard.
-    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
     fanOutOnly: true,
   },
 };
@@ -123,6 +128,8 @@ export class DriftlessStack extends Stack {
   readonly triggers: Record<'push' | 'pullRequest' | 'sweep' | 'ecsDeployment' | 'stackStatus', TriggerRule>;
   readonly permissions: DriftlessPermissions;
   readonly cloudFormationRoleArn: string;
+  /** The break-glass permission: a managed policy allowing driftless pause, resume and status. */
+  readonly pausePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: DriftlessStackProps) {
     super(scope, id, props);
@@ -254,6 +261,8 @@ export class DriftlessStack extends Stack {
         else if (grant === 'comment') this.permissions.grantCommentOnPullRequests(grantee);
         else if (grant === 'ledger') this.permissions.grantAppendLedger(grantee);
         else if (grant === 'lease') this.permissions.grantLease(grantee);
+        else if (grant === 'queryLedger') this.permissions.grantQueryLedger(grantee);
+        else if (grant === 'proposeChanges') this.permissions.grantProposeChanges(grantee);
         else this.permissions.grantPublishEvents(grantee);
       }
     }
@@ -354,6 +363,12 @@ export class DriftlessStack extends Stack {
       value: this.cloudFormationRoleArn,
     });
     new CfnOutput(this, 'RepositoryArn', { value: repositoryArn });
+    this.pausePolicy = this.permissions.createPausePolicy(`${settings.stackName}-pause`);
+    new CfnOutput(this, 'PausePolicyArn', {
+      description:
+        'Who may break glass: attach this managed policy to the people or roles allowed to run driftless pause/resume',
+      value: this.pausePolicy.managedPolicyArn,
+    });
 
     this.suppressFunctionFindings(allFunctions.map(([, fn]) => fn));
   }

@@ -38,7 +38,7 @@ import { DriftlessError, LedgerWriteError, RetryableError, TerminalError } from 
 import { isRetryableAwsError } from '../live/errors.ts';
 import type { AuditLedger, EntryResult, LedgerEntry, TimeWindow } from './ledger.ts';
 import { type LedgerLogLine, powertoolsLogLine } from './log.ts';
-import { type ActivePause, activePausesFrom, MAX_PAUSE_MS } from './pauses.ts';
+import { type ActivePause, activePausesFrom, breakGlassEntry, MAX_PAUSE_MS } from './pauses.ts';
 
 export const LEDGER_INDEX = {
   byCommit: 'by-commit',
@@ -175,6 +175,24 @@ function fromItem(item: Record<string, AttributeValue>): LedgerEntry {
     throw new TerminalError(`ledger item ${item.pk?.S}/${item.sk?.S} lacks ${missing.join(', ')}`);
   }
   return entry as unknown as LedgerEntry;
+}
+
+/** Every attribute a pause or resume item is stored with (keys included): what the stack's pause policy allows
+ * PutItem to write (dynamodb:Attributes), so the policy cannot write an entry of any other shape. */
+export function breakGlassAttributes(): string[] {
+  const sample = breakGlassEntry({
+    kind: 'pause',
+    entryId: '20260101T000000000Z-00000000000000000000',
+    repository: 'r',
+    branch: 'b',
+    commitId: 'c',
+    resourceId: 'EcsService:c/s',
+    by: 'arn',
+    reason: 'why',
+    now: 0,
+    durationMs: 1,
+  });
+  return Object.keys(toItem(sample, new Date(0).toISOString())).sort();
 }
 
 // ------------------------------------------------------------------------------------------------ errors
