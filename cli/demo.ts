@@ -16,12 +16,14 @@ import { buildPlan } from '../shared/plan/plan.ts';
 import { renderPlan } from '../shared/plan/render.ts';
 import { type ReconcileResult, reconcile } from '../shared/reconcile.ts';
 import { LocalGitSource } from '../shared/source/local-git.ts';
+import { LocalGitProposer } from '../shared/source/local-git-proposer.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 // The simulator is test support, never shipped in a Lambda bundle; the demo is its one use outside the tests.
 import { createAwsSimulator } from '../test/support/simulator/index.ts';
 import { formatAudit } from './commands/audit.ts';
 import { formatReconcile } from './commands/reconcile.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { run as runCli } from './main.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from './output.ts';
 
 const EXAMPLE_REPO = new URL('../examples/config-repo/', import.meta.url).pathname;
@@ -58,7 +60,19 @@ export async function demoCommand(io: CliIo): Promise<number> {
     say(`DynamoDB Local at ${dynamo.endpoint} (pid ${dynamo.pid}); configuration repository at ${repoDir}`);
 
     const source = new LocalGitSource({ repoDir });
-    const deps = { source, ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, ledger, lock };
+    // The demo's clock: scene 5 moves it past a pause's end instead of waiting two hours.
+    let clockOffset = 0;
+    const now = () => Date.now() + clockOffset;
+    const deps = {
+      source,
+      ecs: simulator.ecs,
+      cloudFormation: simulator.cloudFormation,
+      ledger,
+      lock,
+      // Drift adoption proposes on a branch of the local repository (the "pull request" is the branch).
+      proposer: new LocalGitProposer({ repoDir }),
+      now,
+    };
     const run = async (trigger: 'push' | 'schedule'): Promise<ReconcileResult> => {
       const result = await reconcile(
         {
@@ -101,12 +115,62 @@ export async function demoCommand(io: CliIo): Promise<number> {
     say(indent(`driftless plan sees:\n${renderPlan(buildPlan({ snapshot: drifted, live: live.live }))}`));
     const sweep = await run('schedule');
 
-    step('4. A commit with a broken file — nothing from it is applied, nothing is pruned, the error names file:line');
+    step(
+      '4. Drift policy adopt: worker says sync.drift: adopt; a console hot-fix becomes a pull request, not a revert',
+    );
+    await editFile('services/worker.yaml', (text) =>
+      text.replace('sync:\n  wave: 1\n', 'sync:\n  wave: 1\n  drift: adopt\n'),
+    );
+    await git('commit', '-q', '-am', 'worker: adopt drift (hot-fixes become Git)');
+    await run('push');
+    simulator.driftService('prod', 'worker', (service) => {
+      service.deploymentConfiguration = { ...service.deploymentConfiguration, maximumPercent: 150 };
+    });
+    say(indent("Someone sets worker's maximumPercent to 150 in the console; the sweep runs:"));
+    const adoptSweep = await run('schedule');
+    const adopted = adoptSweep.driftAdopted?.[0];
+    if (adopted) {
+      say(indent(`The proposal is branch ${adopted.branch}; git diff main ${adopted.branch}:`));
+      say(indent(await git('diff', 'main', adopted.branch)));
+      await git('merge', '-q', '--ff-only', adopted.branch);
+      say(indent('Merged (fast-forward): the next push finds Git and live in agreement.'));
+    }
+    const adoptMerged = await run('push');
+
+    step('5. Break glass: driftless pause web --for 2h; a console change and a push are recorded, not applied');
+    const pauseArgs = ['--repo', repoDir, '--ledger-table', LEDGER_TABLE, '--endpoint', dynamo.endpoint];
+    const cliClients = { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, dynamoDb: client, now };
+    const pauseIo = { ...io, out: (text: string) => io.out(indent(text)) };
+    await runCli(
+      ['pause', 'web', '--for', '2h', '--reason', 'INC-4411: checkout latency, hands off web', ...pauseArgs],
+      pauseIo,
+      cliClients,
+    );
+    simulator.driftService('prod', 'web', (service) => {
+      service.desiredCount = 6;
+    });
+    await editFile('services/web.yaml', (text) =>
+      text.replace('{ name: LOG_LEVEL, value: info }', '{ name: LOG_LEVEL, value: debug }'),
+    );
+    await git('commit', '-q', '-am', 'web: LOG_LEVEL debug');
+    say(indent('The sweep (web scaled to 6 in the console) and the push (LOG_LEVEL debug):'));
+    const pausedSweep = await run('schedule');
+    const pausedPush = await run('push');
+    await runCli(['status', ...pauseArgs], pauseIo, cliClients);
+    clockOffset += 2 * 3_600_000 + 60_000;
+    say(
+      indent(
+        'Two hours later (the demo moves its clock): the pause has ended by itself, and the sweep reconciles web.',
+      ),
+    );
+    const healed = await run('schedule');
+
+    step('6. A commit with a broken file — nothing from it is applied, nothing is pruned, the error names file:line');
     await editFile('services/web.yaml', (text) => text.replace('desiredCount: 3', 'desiredCont: 3'));
     await git('commit', '-q', '-am', 'web: scale (with a typo)');
     const broken = await run('push');
 
-    step('5. Rollback is git revert: revert the broken commit and the image bump');
+    step('7. Rollback is git revert: revert the broken commit and the image bump');
     await git('revert', '--no-edit', 'HEAD');
     await git('revert', '--no-edit', bumpCommit);
     const rollback = await run('push');
@@ -116,14 +180,21 @@ export async function demoCommand(io: CliIo): Promise<number> {
       .map((revision) => revision.taskDefinition.containerDefinitions?.[0]?.image?.split(':').at(-1));
     say(indent(`web task definition revisions registered, in order: ${image.join(', ')}`));
 
-    step('6. driftless audit: what the ledger recorded in this session');
-    const entries = await ledger.window({ since: started });
+    step('8. driftless audit: what the ledger recorded in this session');
+    const entries = await ledger.window({ since: started, until: new Date(now() + 1_000).toISOString() });
     io.out(indent(formatAudit(entries, io)));
 
     const expected =
       first.status === 'applied' &&
       second.status === 'applied' &&
       sweep.status === 'applied' &&
+      adopted?.status === 'opened' &&
+      adoptMerged.status === 'in-sync' &&
+      (pausedSweep.driftHeld ?? []).includes('EcsService:prod/web') &&
+      (pausedPush.driftHeld ?? []).includes('EcsService:prod/web') &&
+      !pausedSweep.apply?.resources.some((resource) => resource.outcome === 'applied') &&
+      !pausedPush.apply?.resources.some((resource) => resource.outcome === 'applied') &&
+      healed.status === 'applied' &&
       broken.diagnostics.some((d) => d.severity === 'error') &&
       rollback.status === 'applied';
     say(
@@ -131,7 +202,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
         ? paint(
             io,
             'green',
-            '\nDemo complete: created, rolled out, drift reverted, a broken commit contained, rolled back.',
+            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back.',
           )
         : paint(io, 'red', '\nThe demo did not go as narrated; see the runs above.'),
     );

@@ -182,7 +182,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .command('demo')
     .description(
       'The whole loop on this machine with no AWS account: DynamoDB Local for the ledger, a real git repository,\n' +
-        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, contains a broken commit, rolls back.',
+        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, adopts a hot-fix, honours a pause,\n' +
+        'contains a broken commit, rolls back.',
     )
     .action(async () => {
       exitCode = await demoCommand(io);
