@@ -6,7 +6,14 @@ import { parse } from 'yaml';
 import { diff } from '../../../shared/plan/diff.ts';
 import { normalizeDeclaredService, normalizeDeclaredStack } from '../../../shared/plan/normalize.ts';
 import { parseTemplate } from '../../../shared/spec/cloudformation-yaml.ts';
-import { documentIndexAt, toDeclarationShape, WriteBackError, writeBack } from '../../../shared/spec/write-back.ts';
+import type { Declaration } from '../../../shared/spec/repository.ts';
+import {
+  adoptionFiles,
+  documentIndexAt,
+  toDeclarationShape,
+  WriteBackError,
+  writeBack,
+} from '../../../shared/spec/write-back.ts';
 import { EXAMPLE_REPO_DIR } from '../../support/fixtures.ts';
 
 const WEB = readFileSync(`${EXAMPLE_REPO_DIR}services/web.yaml`, 'utf8');
@@ -214,5 +221,60 @@ describe('writeBack round trip over the no-false-drift declarations', () => {
 
     // Assess
     expect(diff(canonical(live.spec), canonical(parse(written).spec))).toEqual([]);
+  });
+});
+
+describe('adoptionFiles', () => {
+  const network = readFileSync(`${EXAMPLE_REPO_DIR}stacks/network.yaml`, 'utf8');
+  const templateBody = readFileSync(`${EXAMPLE_REPO_DIR}stacks/network.template.yaml`, 'utf8');
+  const declaration = {
+    kind: 'CloudFormationStack',
+    id: 'CloudFormationStack:platform-network',
+    document: parse(network),
+    location: { file: 'stacks/network.yaml', line: 3, column: 1 },
+    template: { path: 'stacks/network.template.yaml', body: templateBody, parsed: {} },
+  } as unknown as Declaration;
+  const liveTemplateBody = `${templateBody}# changed in the console\n`;
+
+  it('writes the live template body into the template file when the template drifted, and spec values into the declaration', () => {
+    // Act
+    const files = adoptionFiles({
+      declaration,
+      text: network,
+      liveTemplateBody,
+      changes: [
+        { path: '/spec/template/Resources/Vpc/Properties/CidrBlock', before: '10.9.0.0/16', after: '10.0.0.0/16' },
+        { path: '/spec/tags/owner', before: 'network-team' },
+      ],
+    });
+
+    // Assess
+    expect(files.map((file) => file.path)).toEqual(['stacks/network.yaml', 'stacks/network.template.yaml']);
+    expect(files[1]?.content).toBe(liveTemplateBody);
+    expect(parse(files[0]!.content).spec.tags.owner).toBe('network-team');
+  });
+
+  it('proposes only the template file when only the template drifted', () => {
+    const files = adoptionFiles({
+      declaration,
+      text: network,
+      liveTemplateBody,
+      changes: [{ path: '/spec/template/Outputs/VpcId', before: { Value: 'x' } }],
+    });
+    expect(files).toEqual([{ path: 'stacks/network.template.yaml', content: liveTemplateBody }]);
+  });
+
+  it('refuses a template drift whose values the planner masked, or whose live body was not read', () => {
+    expect(() =>
+      adoptionFiles({
+        declaration,
+        text: network,
+        liveTemplateBody,
+        changes: [{ path: '/spec/template/Parameters/DbPassword/Default', before: '(masked)', after: '(masked)' }],
+      }),
+    ).toThrow(/masked/);
+    expect(() =>
+      adoptionFiles({ declaration, text: network, changes: [{ path: '/spec/template/Resources', before: {} }] }),
+    ).toThrow(/live template body was not read/);
   });
 });
