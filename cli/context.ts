@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { DynamoDbLedger } from '../shared/audit/dynamodb.ts';
@@ -16,6 +17,8 @@ export interface AwsClients {
   readonly ecs?: ECSClient;
   readonly cloudFormation?: CloudFormationClient;
   readonly dynamoDb?: DynamoDBClient;
+  /** `driftless rollback --codecommit`: the repository's client (tests pass a mocked one). */
+  readonly codeCommit?: CodeCommitClient;
   /** Where each ledger entry's log line goes; the CLI keeps stdout for people by default. */
   readonly logLine?: LedgerLogLine;
   /** Who is calling (pause, resume); STS GetCallerIdentity, or local:<user> against a local endpoint, by default. */

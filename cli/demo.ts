@@ -5,6 +5,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { EventBridgeClient, type PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { createDeploymentOutcomeHandler, type DeploymentOutcomeEvent } from '../functions/deployment-outcome.ts';
 import { DynamoDbLedger, ensureLedgerTable } from '../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../shared/audit/log.ts';
 import { dynamoDbClient } from '../shared/aws/clients.ts';
@@ -180,7 +183,88 @@ export async function demoCommand(io: CliIo): Promise<number> {
       .map((revision) => revision.taskDefinition.containerDefinitions?.[0]?.image?.split(':').at(-1));
     say(indent(`web task definition revisions registered, in order: ${image.join(', ')}`));
 
-    step('8. driftless audit: what the ledger recorded in this session');
+    step('8. A rollout the circuit breaker rolls back is written back to Git — and not applied again');
+    await editFile('services/web.yaml', (text) => text.replace('web:1.4.2', 'web:1.5.0'));
+    await git('commit', '-q', '-am', 'web: image 1.5.0');
+    const badCommit = await git('rev-parse', 'HEAD');
+    // The new image's tasks will not start: ECS's deployment circuit breaker fails the rollout and rolls it back.
+    simulator.failNextRollout('prod', 'web');
+    await run('push');
+    const web = simulator.services().find((service) => service.serviceName === 'web');
+    const rollout = (await ledger.resourceHistory('EcsService:prod/web')).find(
+      (entry) => entry.commitId === badCommit && entry.kind === 'outcome' && entry.action === 'UpdateService',
+    );
+    io.out(indent(`ECS: ${web?.deployments?.[0]?.rolloutStateReason ?? '(no deployment)'}`));
+    // The event ECS sends EventBridge, delivered to the deployment-outcome function as Lambda would.
+    const published: string[] = [];
+    const handler = createDeploymentOutcomeHandler({
+      environment: {
+        repository: 'platform-config',
+        branch: 'main',
+        pathPrefix: '',
+        installationId: INSTALLATION_ID,
+        ledgerTable: LEDGER_TABLE,
+        lockTable: LOCK_TABLE,
+        eventBus: 'default',
+        allowedClusters: ['prod'],
+        stackNamePrefix: 'platform-',
+        selfHeal: true,
+        prune: false,
+        readShare: 1,
+      },
+      source,
+      ecs: simulator.ecs,
+      cloudFormation: simulator.cloudFormation,
+      // Not used on this path; pointed at a closed loopback port so nothing could leave the machine.
+      codeCommit: new CodeCommitClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        credentials: LOCAL_CREDENTIALS,
+      }),
+      eventBridge: capturingEventBus(published),
+      ledger,
+      lock,
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+      // A local repository: the "pull request" is a branch, as `driftless rollback --repo` makes it.
+      proposer: new LocalGitProposer({ repoDir }),
+      // The demo's clock (moved on in scene 5), so its entries sort after the runs they follow.
+      now,
+    });
+    const outcome = await handler({
+      version: '0',
+      id: '9f6c1e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b',
+      'detail-type': 'ECS Deployment State Change',
+      source: 'aws.ecs',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [web?.serviceArn ?? ''],
+      detail: {
+        eventType: 'ERROR',
+        eventName: 'SERVICE_DEPLOYMENT_FAILED',
+        deploymentId: rollout?.references?.deploymentId ?? '',
+        updatedAt: new Date().toISOString(),
+        reason: 'ECS deployment circuit breaker: task failed to start.',
+      },
+    } as DeploymentOutcomeEvent);
+    const proposal = outcome.outcome === 'recorded' ? outcome.rollbackProposal : undefined;
+    io.out(
+      indent(`deployment-outcome: ${outcome.outcome === 'recorded' ? `recorded ${outcome.result}` : outcome.outcome}`),
+    );
+    io.out(indent(`Rollout Failed published: ${published.join('; ') || '(nothing)'}`));
+    if (proposal?.branch) {
+      io.out(indent(`rollback proposal (never merged by driftless): branch ${proposal.branch}`));
+      io.out(indent(await git('log', '-1', '--format=commit %H%nAuthor: %an <%ae>%n%n    %s', proposal.branch)));
+      io.out(indent(await git('diff', '--no-color', 'main', proposal.branch)));
+    } else {
+      io.out(indent(`no rollback proposal: ${proposal?.reason ?? 'none'}`));
+    }
+    io.out(
+      indent(`The same push again: commit ${badCommit.slice(0, 12)} is not re-applied to web until a newer commit.`),
+    );
+    const again = await run('push');
+
+    step('9. driftless audit: what the ledger recorded in this session');
     const entries = await ledger.window({ since: started, until: new Date(now() + 1_000).toISOString() });
     io.out(indent(formatAudit(entries, io)));
 
@@ -196,13 +280,15 @@ export async function demoCommand(io: CliIo): Promise<number> {
       !pausedPush.apply?.resources.some((resource) => resource.outcome === 'applied') &&
       healed.status === 'applied' &&
       broken.diagnostics.some((d) => d.severity === 'error') &&
-      rollback.status === 'applied';
+      rollback.status === 'applied' &&
+      proposal?.status === 'opened' &&
+      (again.apply?.counts.skipped ?? 0) >= 1;
     say(
       expected
         ? paint(
             io,
             'green',
-            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back.',
+            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back, and a circuit-breaker rollback written back to Git.',
           )
         : paint(io, 'red', '\nThe demo did not go as narrated; see the runs above.'),
     );
@@ -222,6 +308,30 @@ const GIT_IDENTITY = {
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_CONFIG_GLOBAL: '/dev/null',
 };
+
+/** The demo's event bus: PutEvents answered in-process, each entry's detail type and proposal kept for printing. */
+function capturingEventBus(published: string[]): EventBridgeClient {
+  const bus = new EventBridgeClient({
+    endpoint: 'http://127.0.0.1:9',
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const send = async (command: PutEventsCommand) => {
+    const entries = command.input.Entries ?? [];
+    for (const entry of entries) {
+      const detail = JSON.parse(entry.Detail ?? '{}') as { rollbackProposal?: { status: string; branch?: string } };
+      const proposal = detail.rollbackProposal;
+      published.push(
+        `${entry.DetailType}${proposal ? ` (rollback proposal ${proposal.status}: ${proposal.branch ?? ''})` : ''}`,
+      );
+    }
+    return {
+      FailedEntryCount: 0,
+      Entries: entries.map((_, index) => ({ EventId: `demo-${published.length}-${index}` })),
+    };
+  };
+  return Object.assign(bus, { send }) as EventBridgeClient;
+}
 
 function indent(text: string): string {
   return text

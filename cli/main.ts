@@ -5,6 +5,7 @@ import { type AuditOptions, auditCommand } from './commands/audit.ts';
 import { type BreakGlassOptions, type PauseOptions, pauseCommand, resumeCommand } from './commands/pause.ts';
 import { type PlanOptions, planCommand } from './commands/plan.ts';
 import { type ReconcileOptions, reconcileCommand } from './commands/reconcile.ts';
+import { type RollbackOptions, rollbackCommand } from './commands/rollback.ts';
 import { type StatusOptions, statusCommand } from './commands/status.ts';
 import { type ValidateOptions, validateCommand } from './commands/validate.ts';
 import { type AwsClients, DEFAULT_INSTALLATION_ID, DEFAULT_LEDGER_TABLE, DEFAULT_LOCK_TABLE } from './context.ts';
@@ -176,6 +177,45 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--json', 'print the ledger entry as data', false)
     .action(async (resource: string, options: BreakGlassOptions) => {
       exitCode = await resumeCommand(resource, options, io, clients);
+    });
+
+  awsOptions(
+    repositoryOptions(
+      program
+        .command('rollback')
+        .argument('<resource>', 'EcsService:<cluster>/<service> or CloudFormationStack:<stack>')
+        .description(
+          "Propose a rollback in Git: a new branch (on CodeCommit, a pull request) from the tracked branch's head that " +
+            "restores the resource's declaration file (and a stack's template) to its previous version. driftless never " +
+            'merges it: a person does, and that merge is the new commit. It is the proposal a deployment rolled back by ' +
+            'the circuit breaker (or CloudFormation) opens by itself. The previous version is --to, else the newest ' +
+            'other commit the audit ledger records as deployed to the resource, else the parent of the commit rolled ' +
+            'back. Nothing is proposed when a newer commit already changed those files. Exit 0 proposed (or proposed ' +
+            'before), 1 nothing proposed or an error.',
+        ),
+    ),
+  )
+    .option('--to <sha>', 'restore the files as of this commit (any ref git or CodeCommit resolves)')
+    .option(
+      '--commit <sha>',
+      'the commit being rolled back (default: the newest the ledger applied to the resource, else --ref)',
+    )
+    .option(
+      '--codecommit <repository>',
+      'propose a CodeCommit pull request in this repository instead of a local branch',
+    )
+    .option('--no-ledger', 'do not read the audit ledger (then --to is required)')
+    .option('--json', 'print the result as data', false)
+    .addHelpText(
+      'after',
+      '\n--ref names the branch the proposal targets (HEAD: the checked-out branch; with --codecommit, default main).\n' +
+        '\nExamples:\n' +
+        '  driftless rollback EcsService:prod/web --repo ../platform-config\n' +
+        '  driftless rollback EcsService:prod/web --repo . --to HEAD~1 --no-ledger\n' +
+        '  driftless rollback CloudFormationStack:platform-network --codecommit platform-config --ref main',
+    )
+    .action(async (resource: string, options: RollbackOptions) => {
+      exitCode = await rollbackCommand(resource, options, io, clients);
     });
 
   program

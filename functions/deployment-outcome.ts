@@ -11,7 +11,14 @@
  * - Only deployments driftless started: one the ledger does not reference (not ours) is ignored with a log line, as
  *   is one whose end is recorded already (a repeated event). Nothing else reads or writes AWS.
  * - `rolled-back` marks the commit as rolled back for that resource: the executor skips it until a new commit.
- * - Announces Rollout Failed on the event bus for failed and rolled-back deployments.
+ * - Rollback write-back (when deps.proposer is set): after `rolled-back` is recorded, a pull request restores the
+ *   resource's declaration files to their previous version (shared/rollback.ts); driftless never merges it. What it
+ *   did is one more ledger outcome (still `rolled-back`, reason `rollback write-back: …`). A retried or repeated event
+ *   whose rollback is recorded but whose write-back is not makes the write-back then; once it is recorded, a
+ *   repeat is ignored. The proposal's branch is deterministic, so even a crash between the pull request and its
+ *   ledger entry opens one pull request. A terminal failure to propose is logged and recorded, not retried.
+ * - Announces Rollout Failed on the event bus for failed and rolled-back deployments (with the write-back's pull
+ *   request or branch), once the write-back is done.
  *
  * Errors: terminal ones (configuration, access denied) are logged and returned, never rethrown: EventBridge would
  * only retry them into the dead-letter queue. Retryable ones (ledger or ECS throttling and 5xx, a ledger write that
@@ -32,6 +39,7 @@ import {
 } from '../shared/audit/deployment-outcomes.ts';
 import type { LedgerEntry } from '../shared/audit/ledger.ts';
 import { EventPublisher, rolloutFailedEvent } from '../shared/notify/events.ts';
+import { isWriteBackEntry, type RollbackWriteBack, recordWriteBack, writeBackRollback } from '../shared/rollback.ts';
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
 import { type ErrorSummary, isRethrown, summarizeError } from './errors.ts';
 import {
@@ -54,8 +62,19 @@ export type DeploymentOutcomeResult =
       readonly commitId: string;
       readonly result: DeploymentResult;
       readonly entryId: string;
+      /** What the rollback write-back did, when the deployment was rolled back and a proposer is configured. */
+      readonly rollbackProposal?: RollbackProposalSummary;
     }
   | { readonly outcome: 'failed'; readonly error: ErrorSummary };
+
+export interface RollbackProposalSummary {
+  readonly status: RollbackWriteBack['status'] | 'failed';
+  readonly branch?: string;
+  readonly pullRequestId?: string;
+  readonly reason?: string;
+  /** The ledger entry recording it. */
+  readonly entryId: string;
+}
 
 /** What an event says happened, before the ledger is asked whether it was ours. */
 interface Observation {
@@ -150,6 +169,64 @@ export function createDeploymentOutcomeHandler(
     };
   }
 
+  /**
+   * Proposes the rollback in Git and records what happened. Retryable failures are rethrown (the whole event is
+   * retried, and the retry finds the rollback recorded without its write-back); terminal ones are recorded.
+   */
+  async function writeBack(rolledBack: LedgerEntry, why: string): Promise<RollbackProposalSummary | undefined> {
+    const proposer = deps.proposer;
+    if (!proposer || !rolledBack.resourceId) return undefined;
+    const now = deps.now ?? Date.now;
+    let outcome: RollbackWriteBack | { readonly status: 'failed'; readonly reason: string };
+    try {
+      outcome = await writeBackRollback({
+        source: deps.source,
+        proposer,
+        ledger: deps.ledger,
+        resourceId: rolledBack.resourceId,
+        commitId: rolledBack.commitId,
+        branch: deps.environment.branch,
+        prefix: deps.environment.pathPrefix,
+        rolledBack,
+        why,
+        ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
+      });
+    } catch (error) {
+      if (isRethrown(error)) throw error;
+      const summary = summarizeError(error);
+      logger.error('rollback write-back failed; not retried: retrying cannot change this', {
+        resourceId: rolledBack.resourceId,
+        commitId: rolledBack.commitId,
+        error: summary,
+      });
+      outcome = { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+    }
+    const entry = await recordWriteBack(deps.ledger, rolledBack, outcome, now);
+    const line = {
+      resourceId: rolledBack.resourceId,
+      commitId: rolledBack.commitId,
+      status: outcome.status,
+      entryId: entry.entryId,
+      ...(outcome.status === 'opened' || outcome.status === 'exists' ? { branch: outcome.branch } : {}),
+      ...(outcome.status === 'opened' && outcome.pullRequestId ? { pullRequestId: outcome.pullRequestId } : {}),
+    };
+    if (outcome.status === 'opened') logger.info('rollback written back to Git', line);
+    else logger.warn('rollback not written back to Git', { ...line, reason: entry.reason });
+    return {
+      status: outcome.status,
+      entryId: entry.entryId,
+      ...(outcome.status === 'opened' || outcome.status === 'exists' ? { branch: outcome.branch } : {}),
+      ...(outcome.status === 'opened' && outcome.pullRequestId ? { pullRequestId: outcome.pullRequestId } : {}),
+      ...(outcome.status === 'not-proposed' || outcome.status === 'failed' ? { reason: outcome.reason } : {}),
+    };
+  }
+
+  function announced(proposal: RollbackProposalSummary | undefined) {
+    if (!proposal) return {};
+    const { entryId: _entryId, ...rest } = proposal;
+    return { rollbackProposal: rest };
+  }
+
   return async (event) => {
     const label = eventLabel(event);
     let observation: Observation | string;
@@ -170,6 +247,36 @@ export function createDeploymentOutcomeHandler(
     const log = { ...label, resourceId: observation.resourceId, deployment: observation.describe };
     try {
       const origin = await findDeploymentOrigin(deps.ledger, observation.resourceId, observation.references);
+      if (
+        origin.kind === 'recorded' &&
+        origin.entry.result === 'rolled-back' &&
+        deps.proposer &&
+        !isWriteBackEntry(origin.entry)
+      ) {
+        // The rollback was recorded, but its write-back was not (an earlier delivery failed after recording it).
+        const proposal = await writeBack(origin.entry, rollbackWhy(observation));
+        await publisher.publish([
+          rolloutFailedEvent({
+            entry: origin.entry,
+            result: 'rolled-back',
+            resourceArn: observation.resourceArn,
+            ...announced(proposal),
+          }),
+        ]);
+        logger.warn('rollback write-back made for a rollback recorded earlier', {
+          ...log,
+          commitId: origin.entry.commitId,
+          entryId: origin.entry.entryId,
+        });
+        return {
+          outcome: 'recorded',
+          resourceId: observation.resourceId,
+          commitId: origin.entry.commitId,
+          result: 'rolled-back',
+          entryId: origin.entry.entryId,
+          ...(proposal ? { rollbackProposal: proposal } : {}),
+        };
+      }
       if (origin.kind !== 'ours') {
         const reason =
           origin.kind === 'unknown'
@@ -187,8 +294,11 @@ export function createDeploymentOutcomeHandler(
             : observation.reason,
         ...(deps.now ? { now: deps.now } : {}),
       });
+      const proposal = result === 'rolled-back' ? await writeBack(entry, rollbackWhy(observation)) : undefined;
       if (result !== 'succeeded') {
-        await publisher.publish([rolloutFailedEvent({ entry, result, resourceArn: observation.resourceArn })]);
+        await publisher.publish([
+          rolloutFailedEvent({ entry, result, resourceArn: observation.resourceArn, ...announced(proposal) }),
+        ]);
       }
       const line = { ...log, commitId: entry.commitId, runId: entry.runId, result, entryId: entry.entryId };
       if (result === 'succeeded') logger.info('deployment outcome recorded', line);
@@ -199,6 +309,7 @@ export function createDeploymentOutcomeHandler(
         commitId: entry.commitId,
         result,
         entryId: entry.entryId,
+        ...(proposal ? { rollbackProposal: proposal } : {}),
       };
     } catch (error) {
       const summary = summarizeError(error);
@@ -210,6 +321,12 @@ export function createDeploymentOutcomeHandler(
       return { outcome: 'failed', error: summary };
     }
   };
+}
+
+function rollbackWhy(observation: Observation): string {
+  return observation.resourceId.startsWith('EcsService:')
+    ? `The ECS deployment circuit breaker rolled back ${observation.describe}`
+    : `CloudFormation rolled back the ${observation.describe}`;
 }
 
 /** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */

@@ -37,11 +37,11 @@ type Grant =
   | 'writeTargets'
   | 'readRepository'
   | 'comment'
+  | 'proposeChanges'
   | 'ledger'
   | 'lease'
   | 'publishEvents'
-  | 'queryLedger'
-  | 'proposeChanges';
+  | 'queryLedger';
 
 interface FunctionPlan {
   readonly description: string;
@@ -101,8 +101,9 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 2,
     maxEventAge: Duration.hours(1),
     keepFailedEvents: true,
-    // Reads the service's rollback configuration, finds the deployment's origin in the ledger and records its end.
-    grants: ['describeServices', 'ledger', 'publishEvents'],
+    // Reads the service's rollback configuration, finds the deployment's origin in the ledger and records its end; a
+    // rollback is written back to Git as a pull request (reads the repository, proposes, never merges).
+    grants: ['describeServices', 'readRepository', 'proposeChanges', 'ledger', 'publishEvents'],
   },
   'sweep-shard': {
     description: 'driftless: reconciles one shard of a fanned-out drift sweep (from the shard queue)',
@@ -259,10 +260,10 @@ export class DriftlessStack extends Stack {
         else if (grant === 'writeTargets') this.permissions.grantWriteTargets(grantee);
         else if (grant === 'readRepository') this.permissions.grantReadRepository(grantee);
         else if (grant === 'comment') this.permissions.grantCommentOnPullRequests(grantee);
+        else if (grant === 'proposeChanges') this.permissions.grantProposeChanges(grantee);
         else if (grant === 'ledger') this.permissions.grantAppendLedger(grantee);
         else if (grant === 'lease') this.permissions.grantLease(grantee);
         else if (grant === 'queryLedger') this.permissions.grantQueryLedger(grantee);
-        else if (grant === 'proposeChanges') this.permissions.grantProposeChanges(grantee);
         else this.permissions.grantPublishEvents(grantee);
       }
     }

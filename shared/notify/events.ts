@@ -234,6 +234,13 @@ export function rolloutFailedEvent(input: {
   readonly entry: LedgerEntry;
   readonly result: Extract<EntryResult, 'failed' | 'rolled-back'>;
   readonly resourceArn?: string;
+  /** What the rollback write-back did: the pull request (or, for a local repository, the branch) it opened. */
+  readonly rollbackProposal?: {
+    readonly status: string;
+    readonly branch?: string;
+    readonly pullRequestId?: string;
+    readonly reason?: string;
+  };
 }): DriftlessEvent {
   const { entry } = input;
   return {
@@ -249,6 +256,7 @@ export function rolloutFailedEvent(input: {
       ...(entry.references?.deploymentId ? { deploymentId: entry.references.deploymentId } : {}),
       ...(entry.references?.stackId ? { stackId: entry.references.stackId } : {}),
       ...(entry.reason ? { reason: entry.reason } : {}),
+      ...(input.rollbackProposal ? { rollbackProposal: input.rollbackProposal } : {}),
       entryIds: [entry.entryId],
     },
     ...(input.resourceArn ? { resources: [input.resourceArn] } : {}),

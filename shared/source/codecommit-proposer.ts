@@ -24,16 +24,19 @@ import {
 import { codeCommitClient } from '../aws/clients.ts';
 import { errorName, isRetryableAwsError } from '../aws/errors.ts';
 import { RetryableError, TerminalError } from '../errors.ts';
-import type { ChangeProposer, Proposal, ProposalResult } from './proposals.ts';
+import {
+  type ChangeProposer,
+  checkProposal,
+  PROPOSER_AUTHOR,
+  type Proposal,
+  type ProposalResult,
+} from './proposals.ts';
 
 export interface CodeCommitProposerOptions {
   readonly repositoryName: string;
   /** Injected so tests and callers control region, endpoint and retries; built by codeCommitClient() when absent. */
   readonly client?: CodeCommitClient;
 }
-
-/** The name every driftless commit is authored under, and how a half-made proposal's commit is recognised. */
-export const PROPOSER_AUTHOR = 'driftless';
 
 export class CodeCommitProposer implements ChangeProposer {
   readonly description: string;
@@ -188,17 +191,4 @@ export class CodeCommitProposer implements ChangeProposer {
 /** Same repository and branch → same token, so a retried CreatePullRequest answers the pull request opened first. */
 export function pullRequestToken(repositoryName: string, branch: string): string {
   return createHash('sha256').update(`driftless-proposal\0${repositoryName}\0${branch}`).digest('hex').slice(0, 64);
-}
-
-/** A proposal that cannot be made as given is a bug in its caller, not something a retry fixes. */
-export function checkProposal(proposal: Proposal): void {
-  if (proposal.files.length === 0) throw new TerminalError(`proposal ${proposal.branch} changes no file`);
-  if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(proposal.baseCommitId)) {
-    throw new TerminalError(`proposal ${proposal.branch}: base ${proposal.baseCommitId} is not a full commit id`);
-  }
-  for (const file of proposal.files) {
-    if (file.path === '' || file.path.startsWith('/') || file.path.split('/').includes('..')) {
-      throw new TerminalError(`proposal ${proposal.branch}: invalid file path '${file.path}'`);
-    }
-  }
 }

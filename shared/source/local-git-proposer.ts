@@ -14,8 +14,13 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TerminalError } from '../errors.ts';
-import { checkProposal, PROPOSER_AUTHOR } from './codecommit-proposer.ts';
-import type { ChangeProposer, Proposal, ProposalResult } from './proposals.ts';
+import {
+  type ChangeProposer,
+  checkProposal,
+  PROPOSER_AUTHOR,
+  type Proposal,
+  type ProposalResult,
+} from './proposals.ts';
 
 export interface LocalGitProposerOptions {
   /** The repository: a working tree's top folder or a bare repository. */

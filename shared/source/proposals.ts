@@ -6,6 +6,8 @@
  * branch, for the CLI and the demo).
  */
 
+import { TerminalError } from '../errors.ts';
+
 /** One file of a proposal: its new text, or null to delete it. Paths are relative to the repository root. */
 export interface ProposedFile {
   readonly path: string;
@@ -27,7 +29,8 @@ export interface Proposal {
 
 export type ProposalResult =
   | {
-      /** A new branch, commit and pull request. */
+      /** A new branch, commit and pull request; or, when an earlier attempt was cut short, the proposal finished
+       * (CodeCommit answers a repeated CreatePullRequest token with the pull request it opened first). */
       readonly status: 'opened';
       readonly branch: string;
       readonly commitId: string;
@@ -35,11 +38,28 @@ export type ProposalResult =
       readonly pullRequestId?: string;
     }
   | {
-      /** The branch exists already: this proposal was made before (a repeated sweep or event); nothing was written. */
+      /** The branch exists already and holds someone else's work, or the proposal was made before (a repeated sweep
+       * or event); nothing was written. */
       readonly status: 'exists';
       readonly branch: string;
     };
 
 export interface ChangeProposer {
   propose(proposal: Proposal): Promise<ProposalResult>;
+}
+
+/** The name every driftless commit is authored under; a half-made proposal's commit is recognised by it. */
+export const PROPOSER_AUTHOR = 'driftless';
+
+/** A proposal that cannot be made as given is a bug in its caller, not something a retry fixes. */
+export function checkProposal(proposal: Proposal): void {
+  if (proposal.files.length === 0) throw new TerminalError(`proposal ${proposal.branch} changes no file`);
+  if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(proposal.baseCommitId)) {
+    throw new TerminalError(`proposal ${proposal.branch}: base ${proposal.baseCommitId} is not a full commit id`);
+  }
+  for (const file of proposal.files) {
+    if (file.path === '' || file.path.startsWith('/') || file.path.split('/').includes('..')) {
+      throw new TerminalError(`proposal ${proposal.branch}: invalid file path '${file.path}'`);
+    }
+  }
 }

@@ -1,14 +1,25 @@
 /** What the function tests share: the real handler factories wired to the simulator (ECS, CloudFormation), DynamoDB
  * Local (ledger and lock, fresh tables per test), a real git repository read through LocalGitSource, and
  * aws-sdk-client-mock for CodeCommit pull-request comments and EventBridge PutEvents. */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
+  BranchDoesNotExistException,
+  BranchNameExistsException,
   type CodeCommitClient,
   CodeCommitClient as CodeCommitClientClass,
   type Comment,
   CommentDoesNotExistException,
+  CreateBranchCommand,
+  CreateCommitCommand,
+  type CreateCommitInput,
+  CreatePullRequestCommand,
+  type CreatePullRequestInput,
+  GetBranchCommand,
   GetCommentsForPullRequestCommand,
+  GetCommitCommand,
+  IdempotencyParameterMismatchException,
+  ParentCommitIdOutdatedException,
   PostCommentForPullRequestCommand,
   UpdateCommentCommand,
 } from '@aws-sdk/client-codecommit';
@@ -169,6 +180,132 @@ export class CommentStore {
       UpdateComment: UpdateCommentCommand,
     }[command];
     return this.mock.commandCalls(type as never).length;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ CodeCommit proposals
+
+export interface FakeCommit {
+  readonly commitId: string;
+  readonly parents: string[];
+  readonly input: CreateCommitInput;
+}
+
+export interface FakePullRequest {
+  readonly pullRequestId: string;
+  readonly input: CreatePullRequestInput;
+}
+
+/** The branches, commits and pull requests a ChangeProposer makes, behind the CodeCommit mock, answering as the
+ * API reference shows: CreateBranch (BranchNameExistsException), GetBranch, CreateCommit (parentCommitId must be the
+ * branch's tip: ParentCommitIdOutdatedException), GetCommit, CreatePullRequest (a repeated clientRequestToken answers
+ * the first pull request; with other parameters, IdempotencyParameterMismatchException). Branches other than the
+ * ones created here point at whatever `branches` is given. */
+export class ProposalStore {
+  readonly branches = new Map<string, string>();
+  readonly commits = new Map<string, FakeCommit>();
+  readonly pullRequests: FakePullRequest[] = [];
+  readonly mock: ReturnType<typeof mockClient>;
+
+  constructor(readonly client: CodeCommitClient) {
+    const mock = mockClient(client);
+    mock.on(CreateBranchCommand).callsFake((input: { branchName: string; commitId: string }) => {
+      if (this.branches.has(input.branchName)) {
+        throw new BranchNameExistsException({
+          message: `Branch name ${input.branchName} already exists in repository ${REPOSITORY}`,
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      this.branches.set(input.branchName, input.commitId);
+      return {};
+    });
+    mock.on(GetBranchCommand).callsFake((input: { branchName: string }) => {
+      const commitId = this.branches.get(input.branchName);
+      if (!commitId) {
+        throw new BranchDoesNotExistException({ message: `Branch ${input.branchName} does not exist`, $metadata: {} });
+      }
+      return { branch: { branchName: input.branchName, commitId } };
+    });
+    mock.on(CreateCommitCommand).callsFake((input: CreateCommitInput) => {
+      const tip = this.branches.get(input.branchName ?? '');
+      if (!tip) throw new BranchDoesNotExistException({ message: `Branch does not exist`, $metadata: {} });
+      if (input.parentCommitId !== tip) {
+        throw new ParentCommitIdOutdatedException({
+          message: 'The parent commit ID is not the most recent commit ID.',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      const commitId = createHash('sha1').update(JSON.stringify({ tip, input })).digest('hex');
+      this.commits.set(commitId, { commitId, parents: [tip], input });
+      this.branches.set(input.branchName ?? '', commitId);
+      const metadata = (path: string | undefined) => ({
+        absolutePath: path,
+        blobId: 'b'.repeat(40),
+        fileMode: 'NORMAL',
+      });
+      return {
+        commitId,
+        treeId: 'e'.repeat(40),
+        filesAdded: [],
+        filesUpdated: (input.putFiles ?? []).map((file) => metadata(file.filePath)),
+        filesDeleted: (input.deleteFiles ?? []).map((file) => metadata(file.filePath)),
+      };
+    });
+    mock.on(GetCommitCommand).callsFake((input: { commitId: string }) => {
+      const commit = this.commits.get(input.commitId);
+      const author = { name: commit?.input.authorName ?? 'Test Author', email: '', date: '1767323045 +0000' };
+      return {
+        commit: {
+          commitId: input.commitId,
+          treeId: 'e'.repeat(40),
+          parents: commit?.parents ?? [],
+          message: commit?.input.commitMessage ?? '',
+          author,
+          committer: author,
+          additionalData: '',
+        },
+      };
+    });
+    mock.on(CreatePullRequestCommand).callsFake((input: CreatePullRequestInput) => {
+      const earlier = this.pullRequests.find((pr) => pr.input.clientRequestToken === input.clientRequestToken);
+      if (earlier && JSON.stringify(earlier.input) !== JSON.stringify(input)) {
+        throw new IdempotencyParameterMismatchException({
+          message: 'The client request token is not valid.',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      const pullRequest = earlier ?? { pullRequestId: String(this.pullRequests.length + 1), input };
+      if (!earlier) this.pullRequests.push(pullRequest);
+      const target = input.targets?.[0];
+      return {
+        pullRequest: {
+          pullRequestId: pullRequest.pullRequestId,
+          title: input.title,
+          description: input.description,
+          pullRequestStatus: 'OPEN',
+          authorArn: 'arn:aws:sts::123456789012:assumed-role/driftless-deployment-outcome/fn',
+          clientRequestToken: input.clientRequestToken,
+          creationDate: new Date(),
+          lastActivityDate: new Date(),
+          revisionId: 'a'.repeat(64),
+          pullRequestTargets: [
+            {
+              repositoryName: target?.repositoryName,
+              sourceReference: `refs/heads/${target?.sourceReference}`,
+              destinationReference: `refs/heads/${target?.destinationReference}`,
+              sourceCommit: this.branches.get(target?.sourceReference ?? ''),
+              mergeMetadata: { isMerged: false },
+            },
+          ],
+        },
+      };
+    });
+    this.mock = mock;
+  }
+
+  /** The names of the commands received, in order. */
+  commandNames(): string[] {
+    return this.mock.calls().map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
   }
 }
 

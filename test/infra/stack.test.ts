@@ -296,6 +296,49 @@ describe('DriftlessStack IAM', () => {
     }
   });
 
+  it('lets only the deployment-outcome and sweep functions branch, commit and open pull requests, on the one repository', () => {
+    // Prepare
+    const proposing = ['codecommit:CreateBranch', 'codecommit:CreateCommit', 'codecommit:CreatePullRequest'];
+    const grants = statements.filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' && asArray(statement.Action).some((action) => proposing.includes(action)),
+    );
+    const repositoryArn = statements.find(({ statement }) => statement.Sid === 'ReadConfigurationRepository')?.statement
+      .Resource;
+    const merges = statements.filter(({ statement }) =>
+      asArray(statement.Action).some((action) =>
+        /^codecommit:(Merge|Put|Update(Pull|Default|Repository))/.test(action),
+      ),
+    );
+
+    // Assess
+    expect(JSON.stringify(repositoryArn)).toContain(':codecommit:');
+    expect(JSON.stringify(repositoryArn)).toContain(':platform-config');
+    // Rollback write-back (deployment outcome) and drift adoption (the sweep, sync.drift: adopt).
+    expect(grants.map(({ policy }) => policy).sort()).toEqual([
+      expect.stringMatching(/^DeploymentOutcomeRole/),
+      expect.stringMatching(/^DeploymentOutcomeRole/),
+      expect.stringMatching(/^SweepRole/),
+      expect.stringMatching(/^SweepRole/),
+    ]);
+    const bySid = Object.fromEntries(grants.map(({ statement }) => [statement.Sid, statement]));
+    expect(bySid.ProposePullRequests).toMatchObject({
+      Action: ['codecommit:CreateBranch', 'codecommit:CreatePullRequest', 'codecommit:GetBranch'],
+      Resource: repositoryArn,
+    });
+    expect(bySid.CommitToProposalBranches).toMatchObject({
+      Action: 'codecommit:CreateCommit',
+      Resource: repositoryArn,
+      Condition: { StringLike: { 'codecommit:References': ['refs/heads/driftless/*'] } },
+    });
+    expect(merges).toEqual([]);
+    const outcomeReads = statements.filter(
+      ({ policy, statement }) =>
+        /^DeploymentOutcomeRole/.test(policy) && statement.Sid === 'ReadConfigurationRepository',
+    );
+    expect(outcomeReads).toHaveLength(1);
+  });
+
   it('gives the functions only their own roles, without managed policies', () => {
     // Assess
     for (const [id, role] of resourcesOfType('AWS::IAM::Role')) {

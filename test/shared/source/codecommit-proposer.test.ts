@@ -280,6 +280,25 @@ describe('CodeCommitProposer', () => {
     expect(codeCommit).not.toHaveReceivedCommand(CreatePullRequestCommand);
   });
 
+  it('refuses a proposal with no file, a path outside the repository or a base that is not a commit id, calling nothing', async () => {
+    // Act
+    const empty = await proposer()
+      .propose({ ...PROPOSAL, files: [] })
+      .catch((error: unknown) => error);
+    const outside = await proposer()
+      .propose({ ...PROPOSAL, files: [{ path: '../escape.yaml', content: 'x' }] })
+      .catch((error: unknown) => error);
+    const notACommit = await proposer()
+      .propose({ ...PROPOSAL, baseCommitId: 'main' })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(empty).toBeInstanceOf(TerminalError);
+    expect((outside as Error).message).toMatch(/invalid file path '..\/escape.yaml'/);
+    expect((notACommit as Error).message).toMatch(/base main is not a full commit id/);
+    expect(codeCommit.calls()).toEqual([]);
+  });
+
   it('derives one token per repository and branch', () => {
     expect(pullRequestToken(REPOSITORY, BRANCH)).toBe(pullRequestToken(REPOSITORY, BRANCH));
     expect(pullRequestToken(REPOSITORY, BRANCH)).not.toBe(pullRequestToken(REPOSITORY, `${BRANCH}x`));
