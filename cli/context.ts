@@ -21,6 +21,10 @@ export interface AwsClients {
   readonly codeCommit?: CodeCommitClient;
   /** Where each ledger entry's log line goes; the CLI keeps stdout for people by default. */
   readonly logLine?: LedgerLogLine;
+  /** Who is calling (pause, resume); STS GetCallerIdentity, or local:<user> against a local endpoint, by default. */
+  readonly callerIdentity?: () => Promise<string>;
+  /** The clock (milliseconds) of pause windows; Date.now by default. */
+  readonly now?: () => number;
 }
 
 export interface AwsOptions {

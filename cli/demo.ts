@@ -26,6 +26,7 @@ import { createAwsSimulator } from '../test/support/simulator/index.ts';
 import { formatAudit } from './commands/audit.ts';
 import { formatReconcile } from './commands/reconcile.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { run as runCli } from './main.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from './output.ts';
 
 const EXAMPLE_REPO = new URL('../examples/config-repo/', import.meta.url).pathname;
@@ -62,7 +63,19 @@ export async function demoCommand(io: CliIo): Promise<number> {
     say(`DynamoDB Local at ${dynamo.endpoint} (pid ${dynamo.pid}); configuration repository at ${repoDir}`);
 
     const source = new LocalGitSource({ repoDir });
-    const deps = { source, ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, ledger, lock };
+    // The demo's clock: scene 5 moves it past a pause's end instead of waiting two hours.
+    let clockOffset = 0;
+    const now = () => Date.now() + clockOffset;
+    const deps = {
+      source,
+      ecs: simulator.ecs,
+      cloudFormation: simulator.cloudFormation,
+      ledger,
+      lock,
+      // Drift adoption proposes on a branch of the local repository (the "pull request" is the branch).
+      proposer: new LocalGitProposer({ repoDir }),
+      now,
+    };
     const run = async (
       trigger: 'push' | 'schedule' | 'manual-change',
       scope: Pick<ReconcileRequest, 'resources' | 'manualChange'> = {},
@@ -122,12 +135,62 @@ export async function demoCommand(io: CliIo): Promise<number> {
     say(indent(`driftless plan sees:\n${renderPlan(live.plan)}`));
     const sweep = await run('schedule');
 
-    step('4. A commit with a broken file — nothing from it is applied, nothing is pruned, the error names file:line');
+    step(
+      '4. Drift policy adopt: worker says sync.drift: adopt; a console hot-fix becomes a pull request, not a revert',
+    );
+    await editFile('services/worker.yaml', (text) =>
+      text.replace('sync:\n  wave: 1\n', 'sync:\n  wave: 1\n  drift: adopt\n'),
+    );
+    await git('commit', '-q', '-am', 'worker: adopt drift (hot-fixes become Git)');
+    await run('push');
+    simulator.driftService('prod', 'worker', (service) => {
+      service.deploymentConfiguration = { ...service.deploymentConfiguration, maximumPercent: 150 };
+    });
+    say(indent("Someone sets worker's maximumPercent to 150 in the console; the sweep runs:"));
+    const adoptSweep = await run('schedule');
+    const adopted = adoptSweep.driftAdopted?.[0];
+    if (adopted) {
+      say(indent(`The proposal is branch ${adopted.branch}; git diff main ${adopted.branch}:`));
+      say(indent(await git('diff', 'main', adopted.branch)));
+      await git('merge', '-q', '--ff-only', adopted.branch);
+      say(indent('Merged (fast-forward): the next push finds Git and live in agreement.'));
+    }
+    const adoptMerged = await run('push');
+
+    step('5. Break glass: driftless pause web --for 2h; a console change and a push are recorded, not applied');
+    const pauseArgs = ['--repo', repoDir, '--ledger-table', LEDGER_TABLE, '--endpoint', dynamo.endpoint];
+    const cliClients = { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, dynamoDb: client, now };
+    const pauseIo = { ...io, out: (text: string) => io.out(indent(text)) };
+    await runCli(
+      ['pause', 'web', '--for', '2h', '--reason', 'INC-4411: checkout latency, hands off web', ...pauseArgs],
+      pauseIo,
+      cliClients,
+    );
+    simulator.driftService('prod', 'web', (service) => {
+      service.desiredCount = 6;
+    });
+    await editFile('services/web.yaml', (text) =>
+      text.replace('{ name: LOG_LEVEL, value: info }', '{ name: LOG_LEVEL, value: debug }'),
+    );
+    await git('commit', '-q', '-am', 'web: LOG_LEVEL debug');
+    say(indent('The sweep (web scaled to 6 in the console) and the push (LOG_LEVEL debug):'));
+    const pausedSweep = await run('schedule');
+    const pausedPush = await run('push');
+    await runCli(['status', ...pauseArgs], pauseIo, cliClients);
+    clockOffset += 2 * 3_600_000 + 60_000;
+    say(
+      indent(
+        'Two hours later (the demo moves its clock): the pause has ended by itself, and the sweep reconciles web.',
+      ),
+    );
+    const healed = await run('schedule');
+
+    step('6. A commit with a broken file — nothing from it is applied, nothing is pruned, the error names file:line');
     await editFile('services/web.yaml', (text) => text.replace('desiredCount: 3', 'desiredCont: 3'));
     await git('commit', '-q', '-am', 'web: scale (with a typo)');
     const broken = await run('push');
 
-    step('5. Rollback is git revert: revert the broken commit and the image bump');
+    step('7. Rollback is git revert: revert the broken commit and the image bump');
     await git('revert', '--no-edit', 'HEAD');
     await git('revert', '--no-edit', bumpCommit);
     const rollback = await run('push');
@@ -137,7 +200,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
       .map((revision) => revision.taskDefinition.containerDefinitions?.[0]?.image?.split(':').at(-1));
     say(indent(`web task definition revisions registered, in order: ${image.join(', ')}`));
 
-    step("6. Cross-kind references: web takes its subnets from the network stack's outputs, in one run");
+    step("8. Cross-kind references: web takes its subnets from the network stack's outputs, in one run");
     await editFile(
       'stacks/network.template.yaml',
       (text) =>
@@ -173,7 +236,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
       webAction?.type === 'in-sync' &&
       resolved.length === 2 &&
       JSON.stringify(liveSubnets) === JSON.stringify(resolved.map((reference) => reference.value));
-    step('7. A rollout the circuit breaker rolls back is written back to Git — and not applied again');
+    step('9. A rollout the circuit breaker rolls back is written back to Git — and not applied again');
     await editFile('services/web.yaml', (text) => text.replace('web:1.4.2', 'web:1.5.0'));
     await git('commit', '-q', '-am', 'web: image 1.5.0');
     const badCommit = await git('rev-parse', 'HEAD');
@@ -217,6 +280,8 @@ export async function demoCommand(io: CliIo): Promise<number> {
       logger: { info: () => {}, warn: () => {}, error: () => {} },
       // A local repository: the "pull request" is a branch, as `driftless rollback --repo` makes it.
       proposer: new LocalGitProposer({ repoDir }),
+      // The demo's clock (moved on in scene 5), so its entries sort after the runs they follow.
+      now,
     });
     const outcome = await handler({
       version: '0',
@@ -252,8 +317,8 @@ export async function demoCommand(io: CliIo): Promise<number> {
     );
     const again = await run('push');
 
-    step('8. driftless audit: what the ledger recorded in this session');
-    const entries = await ledger.window({ since: started });
+    step('10. driftless audit: what the ledger recorded in this session');
+    const entries = await ledger.window({ since: started, until: new Date(now() + 1_000).toISOString() });
     io.out(indent(formatAudit(entries, io)));
 
     const expected =
@@ -261,6 +326,13 @@ export async function demoCommand(io: CliIo): Promise<number> {
       second.status === 'applied' &&
       manual &&
       sweep.status === 'applied' &&
+      adopted?.status === 'opened' &&
+      adoptMerged.status === 'in-sync' &&
+      (pausedSweep.driftHeld ?? []).includes('EcsService:prod/web') &&
+      (pausedPush.driftHeld ?? []).includes('EcsService:prod/web') &&
+      !pausedSweep.apply?.resources.some((resource) => resource.outcome === 'applied') &&
+      !pausedPush.apply?.resources.some((resource) => resource.outcome === 'applied') &&
+      healed.status === 'applied' &&
       broken.diagnostics.some((d) => d.severity === 'error') &&
       rollback.status === 'applied' &&
       referencesApplied &&
@@ -271,7 +343,7 @@ export async function demoCommand(io: CliIo): Promise<number> {
         ? paint(
             io,
             'green',
-            '\nDemo complete: created, rolled out, drift reverted, a broken commit contained, rolled back, a service wired to stack outputs, and a circuit-breaker rollback written back to Git.',
+            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back, a service wired to stack outputs, and a circuit-breaker rollback written back to Git.',
           )
         : paint(io, 'red', '\nThe demo did not go as narrated; see the runs above.'),
     );

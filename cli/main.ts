@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
 import { type AuditOptions, auditCommand } from './commands/audit.ts';
+import { type BreakGlassOptions, type PauseOptions, pauseCommand, resumeCommand } from './commands/pause.ts';
 import { type PlanOptions, planCommand } from './commands/plan.ts';
 import { type ReconcileOptions, reconcileCommand } from './commands/reconcile.ts';
 import { type RollbackOptions, rollbackCommand } from './commands/rollback.ts';
@@ -104,10 +105,15 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
 
   awsOptions(
     repositoryOptions(
-      program.command('status').description('Per resource: in sync or not, health, and the last commit applied to it.'),
+      program
+        .command('status')
+        .description(
+          'Per resource: in sync or not, health, the last commit applied to it, and active break-glass pauses.',
+        ),
     ),
   )
     .option('--json', 'print the statuses as data', false)
+    .option('--repository <name>', 'the repository name the installation records (default: the folder name)')
     .action(async (options: StatusOptions) => {
       exitCode = await statusCommand(options, io, clients);
     });
@@ -125,6 +131,52 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--json', 'print the entries as data', false)
     .action(async (options: AuditOptions) => {
       exitCode = await auditCommand(options, io, clients);
+    });
+
+  awsOptions(
+    repositoryOptions(
+      program
+        .command('pause')
+        .argument(
+          '<resource>',
+          'a declared resource: EcsService:prod/web, CloudFormationStack:platform-network, or its name',
+        )
+        .description(
+          'Break glass: for a while, drift on one resource is recorded but not reverted (nor adopted), and pushes to\n' +
+            'it are planned but not applied. The pause ends by itself; resume ends it early. Both are ledger entries\n' +
+            "with your identity (STS GetCallerIdentity; local:<user> with --endpoint). Needs the stack's pause policy.",
+        ),
+    ),
+  )
+    .requiredOption('--for <duration>', 'how long: 30m, 2h, 1d (at most 7d)')
+    .requiredOption('--reason <text>', 'why, for whoever finds the pause (status, PR comments, the ledger)')
+    .option('--repository <name>', 'the repository name the installation records (default: the folder name)')
+    .option('--json', 'print the ledger entry as data', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  driftless pause web --for 2h --reason "INC-4411: hot-fix under investigation"\n' +
+        '  driftless pause CloudFormationStack:platform-network --for 30m --reason "manual failover"\n' +
+        '  driftless status    # lists active pauses: who, until when, why',
+    )
+    .action(async (resource: string, options: PauseOptions) => {
+      exitCode = await pauseCommand(resource, options, io, clients);
+    });
+
+  awsOptions(
+    repositoryOptions(
+      program
+        .command('resume')
+        .argument('<resource>', 'a declared resource, or its name')
+        .description(
+          'End a pause now: drift on the resource is handled by its drift policy again, and the next push applies.',
+        ),
+    ),
+  )
+    .option('--reason <text>', 'why it ends now', 'resumed')
+    .option('--repository <name>', 'the repository name the installation records (default: the folder name)')
+    .option('--json', 'print the ledger entry as data', false)
+    .action(async (resource: string, options: BreakGlassOptions) => {
+      exitCode = await resumeCommand(resource, options, io, clients);
     });
 
   awsOptions(
@@ -170,7 +222,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .command('demo')
     .description(
       'The whole loop on this machine with no AWS account: DynamoDB Local for the ledger, a real git repository,\n' +
-        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, contains a broken commit, rolls back.',
+        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, adopts a hot-fix, honours a pause,\n' +
+        'contains a broken commit, rolls back.',
     )
     .action(async () => {
       exitCode = await demoCommand(io);

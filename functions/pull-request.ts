@@ -7,6 +7,7 @@
  * - Loads the repository at the SOURCE commit, confined by the deployment's limits. With validation errors the
  *   comment lists them (file:line) and nothing is read from AWS; otherwise live state is read and the plan rendered
  *   (shared/plan/markdown.ts, secret-looking values masked).
+ * - Shows the break-glass pauses active on resources in the plan (one ledger Query): merging applies nothing to them.
  * - Posts ONE comment per pull request, found again by a hidden marker and updated in place (comments.ts).
  *
  * Errors: terminal ones (configuration, a commit that does not exist, access denied, a comment CodeCommit refuses)
@@ -109,6 +110,12 @@ export function createPullRequestHandler(
         const plan = live.plan;
         summary = plan.summary;
         resolvedDiagnostics = live.snapshot.diagnostics;
+        // One Query: the break-glass pauses of the tracked branch, shown for the resources this plan touches.
+        const pauses = await deps.ledger.activePauses(
+          environment.repository,
+          environment.branch,
+          (deps.now ?? Date.now)(),
+        );
         markdown = renderPlanMarkdown({
           plan,
           // With any reference that did not resolve (E_REFERENCE at its file:line).
@@ -117,6 +124,7 @@ export function createPullRequestHandler(
           context,
           missingClusters: live.missingClusters,
           maxLength,
+          pauses,
         });
       }
       const comment = await upsertPlanComment(

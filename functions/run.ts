@@ -10,7 +10,7 @@ import {
   reconcileEvents,
 } from '../shared/notify/events.ts';
 import { RecordingLedger } from '../shared/notify/recording-ledger.ts';
-import { type ReconcileRequest, type ReconcileStatus, reconcile } from '../shared/reconcile.ts';
+import { type AdoptedDrift, type ReconcileRequest, type ReconcileStatus, reconcile } from '../shared/reconcile.ts';
 import type { FunctionDependencies } from './dependencies.ts';
 import { limitsOf } from './environment.ts';
 import { classifyError, type ErrorSummary, summarizeError } from './errors.ts';
@@ -24,8 +24,10 @@ export type RunSummary =
       readonly commitId?: string;
       /** Resources by what happened to them. */
       readonly counts: Partial<Record<ResourceOutcome, number>>;
-      /** Resources whose drift was left in place because self-heal is off. */
+      /** Resources whose drift (or pushed changes) the run left in place: drift policy alert or adopt, or a pause. */
       readonly driftHeld: readonly string[];
+      /** Drift proposed back to Git (drift policy adopt): the branch, and the pull request when there is one. */
+      readonly driftAdopted: readonly AdoptedDrift[];
       readonly reason?: string;
       /** Detail types announced on the event bus. */
       readonly announced: readonly DetailType[];
@@ -129,6 +131,7 @@ export async function runAndAnnounce(
     ...(result.commitId ? { commitId: result.commitId } : {}),
     counts,
     driftHeld: result.driftHeld ?? [],
+    driftAdopted: result.driftAdopted ?? [],
     ...(result.reason ? { reason: result.reason } : {}),
     announced: events.map((event) => event.detailType),
   };

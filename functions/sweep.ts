@@ -3,8 +3,10 @@
  * console or the CLI) is found and, unless self-heal is off, reverted.
  *
  * - Reconciles everything (trigger `schedule`): the only run that lists managed resources and so may prune.
- * - Self-heal off (DRIFTLESS_SELF_HEAL=false, or selfHeal: false in driftless.yaml): drift is recorded in the ledger
- *   and announced, never reverted.
+ * - What happens to drift is each resource's drift policy (sync.drift: revert | alert | adopt; see shared/reconcile.ts
+ *   driftPolicyOf): revert puts it back, alert records and announces it, adopt opens a pull request with the live
+ *   values (deps.proposer). Self-heal off (DRIFTLESS_SELF_HEAL=false, or selfHeal: false) turns revert into alert.
+ * - A resource under a break-glass pause (driftless pause) has its drift recorded, never reverted or adopted.
  * - Announces on the event bus: Drift Detected (the plan updated resources in place), Drift Reverted (the sweep put
  *   them back), Reconcile Succeeded / Reconcile Failed, Prune Refused.
  *

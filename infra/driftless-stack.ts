@@ -8,6 +8,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -46,7 +47,8 @@ type Grant =
   | 'proposeChanges'
   | 'ledger'
   | 'lease'
-  | 'publishEvents';
+  | 'publishEvents'
+  | 'queryLedger';
 
 interface FunctionPlan {
   readonly description: string;
@@ -97,6 +99,7 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 0,
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
+    // proposeChanges: drift policy adopt opens a pull request with the live values.
     grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
   },
   'pull-request': {
@@ -106,8 +109,9 @@ const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 2,
     maxEventAge: Duration.hours(1),
     keepFailedEvents: true,
-    // Plans only: reads the source commit and live state, writes nothing but its comment (no ledger, no lease).
-    grants: ['readTargets', 'readRepository', 'comment'],
+    // Plans only: reads the source commit and live state, writes nothing but its comment (no lease, and of the
+    // ledger only Query: the comment shows the active pauses of the resources in the plan).
+    grants: ['readTargets', 'readRepository', 'comment', 'queryLedger'],
   },
   'deployment-outcome': {
     description: 'driftless: records the final result of ECS deployments and CloudFormation stack operations',
@@ -150,6 +154,8 @@ export class DriftlessStack extends Stack {
   readonly trail?: cloudtrail.Trail;
   readonly permissions: DriftlessPermissions;
   readonly cloudFormationRoleArn: string;
+  /** The break-glass permission: a managed policy allowing driftless pause, resume and status. */
+  readonly pausePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: DriftlessStackProps) {
     super(scope, id, props);
@@ -282,6 +288,7 @@ export class DriftlessStack extends Stack {
         else if (grant === 'proposeChanges') this.permissions.grantProposeChanges(grantee);
         else if (grant === 'ledger') this.permissions.grantAppendLedger(grantee);
         else if (grant === 'lease') this.permissions.grantLease(grantee);
+        else if (grant === 'queryLedger') this.permissions.grantQueryLedger(grantee);
         else this.permissions.grantPublishEvents(grantee);
       }
     }
@@ -421,6 +428,12 @@ export class DriftlessStack extends Stack {
       value: this.cloudFormationRoleArn,
     });
     new CfnOutput(this, 'RepositoryArn', { value: repositoryArn });
+    this.pausePolicy = this.permissions.createPausePolicy(`${settings.stackName}-pause`);
+    new CfnOutput(this, 'PausePolicyArn', {
+      description:
+        'Who may break glass: attach this managed policy to the people or roles allowed to run driftless pause/resume',
+      value: this.pausePolicy.managedPolicyArn,
+    });
 
     this.suppressFunctionFindings(allFunctions.map(([, fn]) => fn));
   }

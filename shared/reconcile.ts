@@ -1,7 +1,7 @@
 /** One reconcile run, start to finish: lock → read head → read declarations → read live → plan → apply (ledger
  * intents and outcomes around every write) → run record → release. Used by the Lambda handlers, the CLI and the
  * demo alike. */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import {
@@ -14,16 +14,20 @@ import {
 } from './apply/executor.ts';
 import { newEntryId } from './audit/dynamodb.ts';
 import type { AuditLedger, LedgerEntry, RunContext, Trigger } from './audit/ledger.ts';
-import { DriftlessError } from './errors.ts';
+import { type ActivePause, describePause } from './audit/pauses.ts';
+import { DriftlessError, LedgerWriteError } from './errors.ts';
 import { CloudFormationLiveReader } from './live/cloudformation.ts';
 import { EcsLiveReader } from './live/ecs.ts';
-import { type LiveReaders, planAgainstLive } from './live/read.ts';
+import { type LiveReaders, planAgainstLive, type readLiveState } from './live/read.ts';
+import type { FieldChange } from './plan/diff.ts';
 import { type Action, type Plan, summarize } from './plan/plan.ts';
 import type { GitSource } from './source/git-source.ts';
 import type { ChangeProposer } from './source/proposals.ts';
 import { clusterName } from './spec/checks.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic } from './spec/diagnostics.ts';
 import { type Declaration, loadRepository, type RepositorySnapshot } from './spec/repository.ts';
+import type { DriftPolicy } from './spec/schema.ts';
+import { adoptionFiles, maskedChanges } from './spec/write-back.ts';
 
 /** What a run needs of the lock: a lease it can check before each write and give back at the end. */
 export interface RunLock {
@@ -111,7 +115,8 @@ export interface DeploymentLimits {
   readonly allowedClusters?: readonly string[];
   /** Stack names must start with this. */
   readonly stackNamePrefix?: string;
-  /** false: drift found by a sweep is recorded and announced, never reverted. */
+  /** false: drift found by a sweep is recorded and announced, never reverted (drift policy revert becomes alert;
+   * adopt stays allowed, since it writes only to Git). */
   readonly selfHeal?: boolean;
   /** false: nothing is pruned, whatever driftless.yaml says. */
   readonly prune?: boolean;
@@ -128,11 +133,27 @@ export interface ReconcileResult {
   readonly apply?: ApplyResult;
   /** Why a run was skipped or failed. */
   readonly reason?: string;
-  /** Resources whose drift a sweep found and left in place because self-heal is off. */
+  /** Resources whose drift (or, on a push, whose changes) the run found and left in place: drift policy alert or
+   * adopt, or a break-glass pause. */
   readonly driftHeld?: readonly string[];
   /** The second plan of the run: services that waited for the stacks they reference, planned again once those
    * stacks were stable (their results are merged into `apply`). */
   readonly afterStacks?: Plan;
+  /** Resources whose drift was proposed back to Git as a pull request (drift policy adopt). */
+  readonly driftAdopted?: readonly AdoptedDrift[];
+  /** The drift policy each drifted resource was handled under (sweeps and manual-change runs). */
+  readonly driftPolicies?: Readonly<Record<string, DriftPolicy | 'paused'>>;
+  /** Break-glass pauses active during the run. */
+  readonly pauses?: readonly ActivePause[];
+}
+
+export interface AdoptedDrift {
+  readonly resourceId: string;
+  readonly branch: string;
+  /** CodeCommit's pull request id; absent for a local repository (the branch is the proposal). */
+  readonly pullRequestId?: string;
+  /** 'opened' now, or 'exists': the same drift was proposed before. */
+  readonly status: 'opened' | 'exists';
 }
 
 /** How often a running reconcile renews its lease; well inside the lease time. */
@@ -208,19 +229,39 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     // References resolved: the declarations the plan diffed are the ones to apply.
     const snapshot = live.snapshot;
     const fullPlan = live.plan;
-    const { plan, held } = holdDrift(fullPlan, snapshot, request);
-    for (const action of held) {
+    const pauses = await deps.ledger.activePauses(request.repository, request.branch, (deps.now ?? Date.now)());
+    const decided = decideDrift(fullPlan, snapshot, request, pauses);
+    const held: HeldResource[] = [...decided.held];
+    const adopted: AdoptedDrift[] = [];
+    for (const candidate of decided.adopt) {
+      const outcome = await adoptDrift(candidate, { snapshot, live: live.live, context, deps, request, commitId });
+      if (outcome.adopted) adopted.push(outcome.adopted);
       await deps.ledger.append({
         ...context,
         entryId: newEntryId(now()),
         kind: 'outcome',
         time: now(),
-        resourceId: action.id,
-        changes: action.changes,
+        resourceId: candidate.action.id,
+        changes: candidate.action.changes,
         result: 'skipped',
-        reason: 'drift detected; self-heal is off, so it is recorded and announced, not reverted',
+        reason: outcome.reason,
+        ...(outcome.adopted?.pullRequestId ? { references: { pullRequestId: outcome.adopted.pullRequestId } } : {}),
+      });
+      held.push({ ...candidate, reason: outcome.reason });
+    }
+    for (const resource of decided.held) {
+      await deps.ledger.append({
+        ...context,
+        entryId: newEntryId(now()),
+        kind: 'outcome',
+        time: now(),
+        resourceId: resource.action.id,
+        changes: resource.action.changes,
+        result: 'skipped',
+        reason: resource.reason,
       });
     }
+    const plan = decided.plan;
     const firstPass = await applyPlan({
       plan,
       snapshot,
@@ -240,6 +281,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
     });
+    // Held resources (paused, or drift under alert or adopt) were taken out of `plan`: the second pass cannot see them.
     const afterStacks = await applyAfterStacks({
       request,
       deps,
@@ -250,7 +292,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       context,
       guard: () => lease.assertHeld(),
     });
-    const apply = afterStacks.apply;
+    const apply = withHeld(afterStacks.apply, held);
     const diagnostics = [...snapshot.diagnostics, ...afterStacks.diagnostics].sort(compareDiagnostics);
     const status = statusOf(apply, snapshot.pruneBlocked || afterStacks.diagnostics.length > 0);
     const errors = diagnostics.filter((d) => d.severity === 'error');
@@ -267,7 +309,10 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
       plan: fullPlan,
       ...(afterStacks.plan ? { afterStacks: afterStacks.plan } : {}),
       apply,
-      driftHeld: held.map((action) => action.id),
+      driftHeld: held.map((resource) => resource.action.id),
+      driftAdopted: adopted,
+      driftPolicies: decided.policies,
+      pauses,
       ...(reason ? { reason } : {}),
     };
   } catch (error) {
@@ -376,7 +421,9 @@ async function applyAfterStacks(
       hasChanges: summary.create + summary.update + summary.delete + summary.replace + summary.wait > 0,
     };
     const result = await applyPlan({
-      plan: holdDrift(plan, planned.snapshot, request).plan,
+      // Paused services and held drift never reach this pass (they were taken out of the first plan); what is left
+      // follows the stacks this run applied, so it is applied, not judged as drift.
+      plan,
       snapshot: planned.snapshot,
       live: planned.live,
       clients: { ecs: deps.ecs, cloudFormation: deps.cloudFormation },
@@ -567,38 +614,234 @@ export function confine(snapshot: RepositorySnapshot, limits: DeploymentLimits |
   };
 }
 
-/** A sweep with self-heal off records drift instead of reverting it: those resources' writes are held back. */
-function holdDrift(
+/** A resource whose writes the run holds back, with the changes it found (all of the resource's actions') and why. */
+interface HeldResource {
+  readonly action: Action;
+  readonly reason: string;
+}
+
+interface DriftDecision {
+  /** The plan apply is given: held and adopted resources left out. */
+  readonly plan: Plan;
+  readonly held: readonly HeldResource[];
+  /** Drifted resources whose policy is adopt: proposed back to Git, never reverted. */
+  readonly adopt: readonly HeldResource[];
+  readonly policies: Record<string, DriftPolicy | 'paused'>;
+}
+
+const WRITES: ReadonlySet<Action['type']> = new Set(['create', 'update', 'register-task-definition', 'prune']);
+const DRIFT: ReadonlySet<Action['type']> = new Set(['update', 'register-task-definition']);
+
+/**
+ * What a sweep does with drift, per resource: declaration `sync.drift` > Settings `spec.sync.drift` > revert when
+ * self-heal is on (declaration `sync.selfHeal` > Settings `selfHeal`), alert when off. The deployment's
+ * `limits.selfHeal === false` turns revert into alert; adopt stays allowed, since it writes only to Git.
+ */
+export function driftPolicyOf(
+  declaration: Declaration,
+  snapshot: RepositorySnapshot,
+  limits: DeploymentLimits | undefined,
+): DriftPolicy {
+  const settings = snapshot.settings?.document.spec.sync;
+  const selfHeal = declaration.document.sync?.selfHeal ?? settings?.selfHeal ?? true;
+  const policy = declaration.document.sync?.drift ?? settings?.drift ?? (selfHeal ? 'revert' : 'alert');
+  return policy === 'revert' && limits?.selfHeal === false ? 'alert' : policy;
+}
+
+function policyReason(policy: DriftPolicy, declaration: Declaration, limits: DeploymentLimits | undefined): string {
+  const why =
+    declaration.document.sync?.drift !== undefined
+      ? 'sync.drift in the declaration'
+      : limits?.selfHeal === false
+        ? 'the deployment turns self-heal off'
+        : 'self-heal is off';
+  return `drift detected; drift policy ${policy} (${why}), so it is recorded and announced, not reverted`;
+}
+
+/** Splits the plan: what apply may write, what is held (alert, or a pause) and what is to be adopted. A pause holds
+ * every write to its resource, on any trigger; a drift policy applies to sweeps and manual-change runs only. */
+function decideDrift(
   plan: Plan,
   snapshot: RepositorySnapshot,
   request: ReconcileRequest,
-): { plan: Plan; held: Action[] } {
-  if (request.trigger !== 'schedule' && request.trigger !== 'manual-change') return { plan, held: [] };
-  const settingsSelfHeal = snapshot.settings?.document.spec.sync.selfHeal ?? true;
-  const selfHealOf = new Map(
-    snapshot.declarations.map((declaration) => [
-      declaration.id,
-      request.limits?.selfHeal !== false && (declaration.document.sync?.selfHeal ?? settingsSelfHeal),
-    ]),
-  );
-  const drifted = (action: Action) =>
-    (action.type === 'update' || action.type === 'register-task-definition') && selfHealOf.get(action.id) === false;
-  const held = plan.actions.filter((action) => drifted(action) && action.type === 'update');
-  if (held.length === 0) return { plan, held: [] };
-  const heldIds = new Set(held.map((action) => action.id));
-  const actions = plan.actions.map((action) =>
-    heldIds.has(action.id) && drifted(action) ? { ...action, type: 'in-sync' as const, changes: [] } : action,
-  );
-  // Keep one action per held resource, so its changes stay visible to whoever reads the held list.
-  const deduplicated = actions.filter(
-    (action, index) => !(heldIds.has(action.id) && actions.findIndex((other) => other.id === action.id) !== index),
-  );
+  pauses: readonly ActivePause[],
+): DriftDecision {
+  const driftRun = request.trigger === 'schedule' || request.trigger === 'manual-change';
+  const pauseOf = new Map(pauses.map((pause) => [pause.resourceId, pause]));
+  const declarations = new Map(snapshot.declarations.map((declaration) => [declaration.id, declaration]));
+  const ids = [...new Set(plan.actions.map((action) => action.id))];
+  const held: HeldResource[] = [];
+  const adopt: HeldResource[] = [];
+  const policies: Record<string, DriftPolicy | 'paused'> = {};
+  const removed = new Set<string>();
+  for (const id of ids) {
+    const actions = plan.actions.filter((action) => action.id === id);
+    const pause = pauseOf.get(id);
+    // A paused service waiting for a stack must not be applied by the second pass either.
+    const writes = actions.filter((action) => WRITES.has(action.type) || (pause && action.type === 'wait'));
+    if (writes.length === 0) continue;
+    const merged: Action = {
+      ...(writes.find((action) => action.type === 'update') ?? writes[0]!),
+      changes: writes.flatMap((action) => action.changes),
+    };
+    const drifted = driftRun && writes.every((action) => DRIFT.has(action.type));
+    if (pause) {
+      if (drifted) policies[id] = 'paused';
+      const what = drifted ? 'drift recorded, not reverted' : 'changes planned, not applied';
+      held.push({ action: merged, reason: `${describePause(pause)} (${what})` });
+      removed.add(id);
+      continue;
+    }
+    const declaration = declarations.get(id);
+    if (!drifted || !declaration) continue;
+    const policy = driftPolicyOf(declaration, snapshot, request.limits);
+    policies[id] = policy;
+    if (policy === 'revert') continue;
+    removed.add(id);
+    if (policy === 'alert') held.push({ action: merged, reason: policyReason(policy, declaration, request.limits) });
+    else adopt.push({ action: merged, reason: '' });
+  }
+  if (removed.size === 0) return { plan, held, adopt, policies };
   return {
-    plan: { ...plan, actions: deduplicated },
-    held: held.map((action) => ({
-      ...action,
-      changes: plan.actions.filter((candidate) => candidate.id === action.id).flatMap((candidate) => candidate.changes),
-    })),
+    plan: { ...plan, actions: plan.actions.filter((action) => !removed.has(action.id)) },
+    held,
+    adopt,
+    policies,
+  };
+}
+
+/** The apply result with the held resources in it, each skipped with its reason. */
+function withHeld(apply: ApplyResult, held: readonly HeldResource[]): ApplyResult {
+  if (held.length === 0) return apply;
+  const counts = { ...apply.counts, skipped: apply.counts.skipped + held.length };
+  return {
+    ...apply,
+    resources: [
+      ...apply.resources,
+      ...held.map((resource) => ({
+        id: resource.action.id,
+        kind: resource.action.kind,
+        outcome: 'skipped' as const,
+        reason: resource.reason,
+      })),
+    ],
+    counts,
+  };
+}
+
+interface AdoptContext {
+  readonly snapshot: RepositorySnapshot;
+  readonly live: Awaited<ReturnType<typeof readLiveState>>['live'];
+  readonly context: RunContext;
+  readonly deps: ReconcileDependencies;
+  readonly request: ReconcileRequest;
+  readonly commitId: string;
+}
+
+/** The branch an adoption is proposed on: the same drift always gives the same branch, so it is proposed once. */
+export function adoptionBranch(resourceId: string, changes: readonly FieldChange[]): string {
+  const slug = resourceId
+    .replace(/^[A-Za-z]+:/, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase();
+  const hash = createHash('sha256').update(JSON.stringify(changes)).digest('hex').slice(0, 8);
+  return `driftless/adopt/${slug}-${hash}`;
+}
+
+function showValue(value: unknown): string {
+  return value === undefined ? '(not set)' : JSON.stringify(value);
+}
+
+/** Proposes a drifted resource's live values back to Git; answers why (for the ledger) and what was proposed. A
+ * resource that cannot be adopted (no proposer, a masked value, a path the declaration cannot hold) falls back to
+ * alert: recorded and announced, not reverted. */
+async function adoptDrift(
+  candidate: HeldResource,
+  input: AdoptContext,
+): Promise<{ reason: string; adopted?: AdoptedDrift }> {
+  const { action } = candidate;
+  const fallback = (why: string) => ({
+    reason: `drift detected; drift policy adopt, but ${why}: falling back to alert, so it is recorded and announced, not reverted`,
+  });
+  const proposer = input.deps.proposer;
+  if (!proposer) return fallback('no change proposer is configured');
+  const masked = maskedChanges(action.changes);
+  if (masked.length > 0) {
+    return fallback(
+      `the live value of ${masked.map((change) => change.path).join(', ')} is masked (secret-looking) and is never written to Git`,
+    );
+  }
+  const declaration = input.snapshot.declarations.find((candidateDeclaration) => candidateDeclaration.id === action.id);
+  if (!declaration) return fallback('the resource has no declaration');
+  let files: { path: string; content: string }[];
+  try {
+    const text = new TextDecoder().decode(await input.deps.source.readFile(input.commitId, declaration.location.file));
+    const live = input.live.resources.get(action.id);
+    files = adoptionFiles({
+      declaration,
+      text,
+      changes: action.changes,
+      ...(live?.kind === 'CloudFormationStack' && live.templateBody !== undefined
+        ? { liveTemplateBody: live.templateBody }
+        : {}),
+    });
+  } catch (error) {
+    if (error instanceof DriftlessError) throw error;
+    return fallback(`its live values cannot be written into ${declaration.location.file}: ${(error as Error).message}`);
+  }
+  const branch = adoptionBranch(action.id, action.changes);
+  const name = declaration.document.metadata.name;
+  const count = action.changes.length;
+  const who = input.context.changedBy
+    ? `Changed by ${input.context.changedBy}${input.context.apiCall ? ` (${input.context.apiCall})` : ''}${input.request.manualChange ? ` at ${input.request.manualChange.eventTime}` : ''}.`
+    : 'Found by the drift sweep; who made the change is not known (see CloudTrail).';
+  const description = [
+    `driftless found ${action.id} changed outside Git and its drift policy is adopt: this pull request writes the live values into ${files.map((file) => file.path).join(' and ')}, so the change becomes Git. Merge it to keep the change; close it and set the policy to revert to undo it.`,
+    '',
+    who,
+    '',
+    '| field | live (proposed) | Git (now) |',
+    '| --- | --- | --- |',
+    ...action.changes.map(
+      (change) => `| \`${change.path}\` | \`${showValue(change.before)}\` | \`${showValue(change.after)}\` |`,
+    ),
+  ].join('\n');
+  const title = `Adopt live ${name}: ${count} field${count === 1 ? '' : 's'} changed outside Git`;
+  let result: Awaited<ReturnType<typeof proposer.propose>>;
+  try {
+    result = await proposer.propose({
+      branch,
+      baseCommitId: input.commitId,
+      targetBranch: input.request.branch,
+      files,
+      commitMessage: `${title}\n\nProposed by driftless (run ${input.context.runId}).`,
+      title,
+      description,
+    });
+  } catch (error) {
+    // The next sweep proposes the same branch again; a repository that refuses now must not fail the whole sweep.
+    if (error instanceof LedgerWriteError) throw error;
+    return fallback(
+      `the pull request could not be opened (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
+    );
+  }
+  if (result.status === 'exists') {
+    return {
+      reason: `drift adopted: already proposed on ${result.branch}`,
+      adopted: { resourceId: action.id, branch: result.branch, status: 'exists' },
+    };
+  }
+  return {
+    reason: result.pullRequestId
+      ? `drift adopted: pull request ${result.pullRequestId} opened on ${result.branch}`
+      : `drift adopted: proposed on branch ${result.branch}`,
+    adopted: {
+      resourceId: action.id,
+      branch: result.branch,
+      status: 'opened',
+      ...(result.pullRequestId ? { pullRequestId: result.pullRequestId } : {}),
+    },
   };
 }
 

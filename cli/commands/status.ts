@@ -1,4 +1,7 @@
-/** `driftless status`: per resource, whether it is in sync, its health, and the last commit applied to it. */
+/** `driftless status`: per resource, whether it is in sync, its health, the last commit applied to it, and the
+ * break-glass pauses active now (who, until when, why). */
+
+import type { ActivePause } from '../../shared/audit/pauses.ts';
 import { DriftlessError } from '../../shared/errors.ts';
 import { CloudFormationLiveReader } from '../../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../../shared/live/ecs.ts';
@@ -6,7 +9,7 @@ import { readLiveState } from '../../shared/live/read.ts';
 import { buildPlan } from '../../shared/plan/plan.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
-import { type AwsClients, awsClients, ledgerFor } from '../context.ts';
+import { type AwsClients, awsClients, ledgerFor, repositoryIdentity } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 
 export interface StatusOptions {
@@ -17,6 +20,8 @@ export interface StatusOptions {
   readonly endpoint?: string;
   readonly ledgerTable: string;
   readonly json: boolean;
+  /** The repository name the installation records (default: the folder name). */
+  readonly repository?: string;
 }
 
 export interface ResourceStatus {
@@ -24,13 +29,22 @@ export interface ResourceStatus {
   readonly sync: 'in sync' | 'out of sync' | 'missing' | 'waiting' | 'replace required';
   readonly health: string;
   readonly lastApplied?: { readonly commitId: string; readonly time: string };
+  /** An active break-glass pause on the resource. */
+  readonly paused?: { readonly until: string; readonly by: string; readonly reason: string };
 }
 
 export async function statusCommand(options: StatusOptions, io: CliIo, clients: AwsClients = {}): Promise<number> {
   const aws = awsClients(options, clients);
   const ledger = ledgerFor(options.ledgerTable, aws.dynamoDb, clients);
   let statuses: ResourceStatus[];
+  let pauses: ActivePause[];
   try {
+    const identity = await repositoryIdentity(options.repo, options.ref);
+    pauses = await ledger.activePauses(
+      options.repository ?? identity.repository,
+      identity.branch,
+      (clients.now ?? Date.now)(),
+    );
     const snapshot = await loadRepository(new LocalGitSource({ repoDir: options.repo }), {
       ref: options.ref,
       prefix: options.path,
@@ -60,7 +74,12 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
       [...byResource.values()].map(async (status) => {
         const history = await ledger.resourceHistory(status.id, { limit: 50 });
         const applied = history.find((entry) => entry.kind === 'outcome' && entry.result === 'succeeded');
-        return applied ? { ...status, lastApplied: { commitId: applied.commitId, time: applied.time } } : status;
+        const pause = pauses.find((candidate) => candidate.resourceId === status.id);
+        return {
+          ...status,
+          ...(applied ? { lastApplied: { commitId: applied.commitId, time: applied.time } } : {}),
+          ...(pause ? { paused: { until: pause.until, by: pause.by, reason: pause.reason } } : {}),
+        };
       }),
     );
   } catch (error) {
@@ -90,5 +109,11 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
       .join('  ')
       .trimEnd();
   io.out(`${[paint(io, 'bold', format(header)), ...rows.map(format)].join('\n')}\n`);
+  if (pauses.length > 0) {
+    io.out(`\n${paint(io, 'bold', 'Active pauses')} (drift recorded, not reverted; pushes planned, not applied):\n`);
+    for (const pause of pauses) {
+      io.out(`  ${pause.resourceId} until ${pause.until} by ${pause.by}: ${pause.reason}\n`);
+    }
+  }
   return EXIT_OK;
 }

@@ -11,7 +11,9 @@ import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { breakGlassAttributes } from '../../shared/audit/dynamodb.ts';
 import { EVENT_SOURCE } from '../../shared/notify/events.ts';
 import { MANAGED_BY_TAG_KEY } from '../../shared/util.ts';
 
@@ -205,6 +207,78 @@ export class DriftlessPermissions extends Construct {
       actions: ['dynamodb:PutItem', 'dynamodb:Query'],
       resources: [table.tableArn, `${table.tableArn}/index/*`],
     });
+  }
+
+  /** Query the ledger only (the pull-request function reads the active pauses for its comment). */
+  grantQueryLedger(grantee: iam.IGrantable): void {
+    const table = this.props.ledgerTable;
+    add(grantee, {
+      sid: 'QueryLedger',
+      actions: ['dynamodb:Query'],
+      resources: [table.tableArn, `${table.tableArn}/index/*`],
+    });
+  }
+
+  /**
+   * "Who may pause is an IAM permission the stack defines": a managed policy, named `<stackName>-pause`, for the
+   * people and roles that may break glass. It allows what `driftless pause`, `resume` and `status` need and no more:
+   * - PutItem on the ledger, only for items whose partition key is a resource's (`RESOURCE#…`, dynamodb:LeadingKeys)
+   *   and whose attributes are exactly those a pause or resume entry has (dynamodb:Attributes): it can add entries
+   *   of that shape, never update, delete, or write a run or an outcome (those carry summary, result, changes…);
+   * - Query on the ledger and its indexes (status and the active pauses), never Scan;
+   * - the reads `status` makes of the declared services and stacks.
+   * DynamoDB condition keys cannot compare attribute values, so the kind (`pause`/`resume`) itself is not enforced
+   * by IAM; every entry is attributed (changedBy) and append-only.
+   */
+  createPausePolicy(managedPolicyName: string): iam.ManagedPolicy {
+    const table = this.props.ledgerTable;
+    const stack = Stack.of(this);
+    const policy = new iam.ManagedPolicy(this, 'PausePolicy', {
+      managedPolicyName,
+      description:
+        'driftless break-glass: pause and resume reconciliation of one resource (driftless pause/resume/status)',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'AppendPauseEntries',
+          actions: ['dynamodb:PutItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': breakGlassAttributes() },
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RESOURCE#*'] },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'QueryLedger',
+          actions: ['dynamodb:Query'],
+          resources: [table.tableArn, `${table.tableArn}/index/*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadTargetsForStatus',
+          actions: ['ecs:DescribeServices'],
+          resources: this.serviceArns,
+        }),
+        new iam.PolicyStatement({
+          // No resource type in the service authorization reference: "*" is the only resource it accepts.
+          sid: 'ReadTaskDefinitionsForStatus',
+          actions: ['ecs:DescribeTaskDefinition'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadStacksForStatus',
+          actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
+          resources: [this.stackArn],
+        }),
+      ],
+    });
+    NagSuppressions.addResourceSuppressions(policy, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Wildcards are the scope itself: the ledger indexes (index/*), services in the allowed clusters, stacks with ' +
+          `the prefix, and "*" only for ecs:DescribeTaskDefinition, which defines no resource type (${stack.stackName}).`,
+      },
+    ]);
+    return policy;
   }
 
   /** Take, renew, check and release the run lease. */

@@ -8,6 +8,8 @@
  * - GSI `by-day`: `dayPk` = `DAY#<yyyy-mm-dd>` (UTC) → a time window, one Query per day with `sk BETWEEN`.
  * - GSI `failures-by-day`: `failureDayPk` = `FAILDAY#<yyyy-mm-dd>`, set only when the result is failed, refused or
  *   rolled-back (a sparse index) → failures and refusals in a window.
+ * - GSI `pauses`: `pausePk` = `PAUSE#<repository>#<branch>`, set only on pause and resume entries (sparse) → the
+ *   break-glass pauses of one branch, in ONE Query per run (`sk >= now - 7 days`: a pause lasts at most 7 days).
  *
  * `<time>` in keys is the entry's time as canonical UTC ISO-8601 (`toISOString()`, 24 characters), so keys sort by
  * time as plain strings; the `time` attribute keeps the entry's own string. Entry fields are plain attributes:
@@ -36,11 +38,13 @@ import { DriftlessError, LedgerWriteError, RetryableError, TerminalError } from 
 import { isRetryableAwsError } from '../live/errors.ts';
 import type { AuditLedger, EntryResult, LedgerEntry, TimeWindow } from './ledger.ts';
 import { type LedgerLogLine, powertoolsLogLine } from './log.ts';
+import { type ActivePause, activePausesFrom, breakGlassEntry, MAX_PAUSE_MS } from './pauses.ts';
 
 export const LEDGER_INDEX = {
   byCommit: 'by-commit',
   byDay: 'by-day',
   failuresByDay: 'failures-by-day',
+  pauses: 'pauses',
 } as const;
 
 /** Results the sparse failures-by-day index holds. */
@@ -52,7 +56,7 @@ export const DEFAULT_MAX_WINDOW_DAYS = 366;
 const DAY_MS = 86_400_000;
 
 /** Every key attribute the ledger adds to an entry; none of them is read back as an entry field. */
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'commitPk', 'dayPk', 'failureDayPk']);
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'commitPk', 'dayPk', 'failureDayPk', 'pausePk']);
 
 type FieldType = 'S' | 'N' | 'BOOL' | 'JSON';
 
@@ -121,7 +125,12 @@ export function ledgerKeys(entry: LedgerEntry, time: string): Record<string, str
     commitPk: `COMMIT#${entry.commitId}`,
     dayPk: `DAY#${day}`,
     ...(entry.result !== undefined && FAILURE_RESULTS.has(entry.result) ? { failureDayPk: `FAILDAY#${day}` } : {}),
+    ...(entry.kind === 'pause' || entry.kind === 'resume' ? { pausePk: pausePk(entry.repository, entry.branch) } : {}),
   };
+}
+
+function pausePk(repository: string, branch: string): string {
+  return `PAUSE#${repository}#${branch}`;
 }
 
 /** A unique, time-sortable entry id: the UTC time compacted (`20240501T120000123Z`) and 80 random bits in hex. */
@@ -168,6 +177,24 @@ function fromItem(item: Record<string, AttributeValue>): LedgerEntry {
   return entry as unknown as LedgerEntry;
 }
 
+/** Every attribute a pause or resume item is stored with (keys included): what the stack's pause policy allows
+ * PutItem to write (dynamodb:Attributes), so the policy cannot write an entry of any other shape. */
+export function breakGlassAttributes(): string[] {
+  const sample = breakGlassEntry({
+    kind: 'pause',
+    entryId: '20260101T000000000Z-00000000000000000000',
+    repository: 'r',
+    branch: 'b',
+    commitId: 'c',
+    resourceId: 'EcsService:c/s',
+    by: 'arn',
+    reason: 'why',
+    now: 0,
+    durationMs: 1,
+  });
+  return Object.keys(toItem(sample, new Date(0).toISOString())).sort();
+}
+
 // ------------------------------------------------------------------------------------------------ errors
 
 function reasonOf(error: unknown): string {
@@ -197,7 +224,7 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: ['pk', 'sk', 'commitPk', 'dayPk', 'failureDayPk'].map((AttributeName) => ({
+    AttributeDefinitions: ['pk', 'sk', 'commitPk', 'dayPk', 'failureDayPk', 'pausePk'].map((AttributeName) => ({
       AttributeName,
       AttributeType: 'S' as const,
     })),
@@ -209,6 +236,7 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
       index(LEDGER_INDEX.byCommit, 'commitPk'),
       index(LEDGER_INDEX.byDay, 'dayPk'),
       index(LEDGER_INDEX.failuresByDay, 'failureDayPk'),
+      index(LEDGER_INDEX.pauses, 'pausePk'),
     ],
   };
 }
@@ -327,6 +355,18 @@ export class DynamoDbLedger implements AuditLedger {
 
   async failures(window: TimeWindow): Promise<LedgerEntry[]> {
     return this.queryDays('failures', LEDGER_INDEX.failuresByDay, 'failureDayPk', 'FAILDAY#', window);
+  }
+
+  async activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]> {
+    const entries = await this.query('active pauses', {
+      IndexName: LEDGER_INDEX.pauses,
+      KeyConditionExpression: 'pausePk = :pk AND sk >= :since',
+      ExpressionAttributeValues: {
+        ':pk': { S: pausePk(repository, branch) },
+        ':since': { S: new Date(now - MAX_PAUSE_MS).toISOString() },
+      },
+    });
+    return activePausesFrom(entries, now);
   }
 
   /** One Query per UTC day the window touches, oldest day first, each with `sk BETWEEN since AND until`: keys are

@@ -1,5 +1,6 @@
 /** The audit ledger port: what every run records, append-only, and the questions it must answer by query. */
 import type { FieldChange } from '../plan/diff.ts';
+import type { ActivePause } from './pauses.ts';
 
 export type Trigger = 'push' | 'schedule' | 'pull-request' | 'manual' | 'deployment-event' | 'manual-change';
 /** `pause` and `resume` are break-glass entries (driftless pause/resume): no AWS write, a window on one resource. */
@@ -99,4 +100,7 @@ export interface AuditLedger {
   window(window: TimeWindow): Promise<LedgerEntry[]>;
   /** Failures and refusals in a time window, oldest first. */
   failures(window: TimeWindow): Promise<LedgerEntry[]>;
+  /** The break-glass pauses active at `now` (milliseconds) on one repository and branch: one Query, not one per
+   * resource (see pauses.ts). */
+  activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]>;
 }

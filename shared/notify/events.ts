@@ -6,7 +6,8 @@
  * - `Reconcile Succeeded`: a run changed something and every change succeeded (a run that found nothing to do is not
  *   news, so a duplicate push event announces nothing).
  * - `Reconcile Failed`: a run failed, partly failed, refused a broken repository, or stopped on an error.
- * - `Drift Detected`: a sweep found live resources that differ from Git.
+ * - `Drift Detected`: a sweep found live resources that differ from Git; `policies` says per resource what was done
+ *   (revert, alert, adopt, or paused) and `adopted` names the pull requests drift adoption opened.
  * - `Drift Reverted`: the sweep put them back (absent when self-heal is off: the drift is held and only detected).
  *   For a manual change (trigger `manual-change`) both name who made it and with which call: changedBy, apiCall,
  *   cloudTrailEventId.
@@ -133,6 +134,20 @@ export function reconcileEvents(
           ...listed('resourceIds', drifted),
           ...listed('heldResourceIds', [...held]),
           selfHeal: held.size === 0,
+          // The drift policy each drifted resource was handled under: revert, alert, adopt, or paused.
+          policies: Object.fromEntries(
+            drifted.slice(0, MAX_LISTED).map((id) => [id, result.driftPolicies?.[id] ?? 'revert']),
+          ),
+          ...((result.driftAdopted ?? []).length > 0
+            ? {
+                adopted: (result.driftAdopted ?? []).slice(0, MAX_LISTED).map((adopted) => ({
+                  resourceId: adopted.resourceId,
+                  branch: adopted.branch,
+                  status: adopted.status,
+                  ...(adopted.pullRequestId ? { pullRequestId: adopted.pullRequestId } : {}),
+                })),
+              }
+            : {}),
           ...listed('entryIds', entryIdsFor(entries, drifted)),
         },
       });

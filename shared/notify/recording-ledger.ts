@@ -1,6 +1,7 @@
 /** An AuditLedger that passes everything through to another and keeps a copy of each entry it stored, so whoever
  * started a run can name the run's ledger entries (by id) in the notifications it sends afterwards. */
 import type { AuditLedger, LedgerEntry, TimeWindow } from '../audit/ledger.ts';
+import type { ActivePause } from '../audit/pauses.ts';
 
 export class RecordingLedger implements AuditLedger {
   private readonly stored: LedgerEntry[] = [];
@@ -32,5 +33,9 @@ export class RecordingLedger implements AuditLedger {
 
   failures(window: TimeWindow): Promise<LedgerEntry[]> {
     return this.inner.failures(window);
+  }
+
+  activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]> {
+    return this.inner.activePauses(repository, branch, now);
   }
 }

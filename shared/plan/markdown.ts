@@ -61,6 +61,16 @@ export interface MarkdownPlanInput {
   readonly verbose?: boolean;
   /** The longest the result may be (defaults to MAX_COMMENT_LENGTH). */
   readonly maxLength?: number;
+  /** Break-glass pauses active now; those on resources in the plan are shown. */
+  readonly pauses?: readonly PauseNote[];
+}
+
+/** An active pause, as the comment shows it (shared/audit/pauses.ts ActivePause has these fields). */
+export interface PauseNote {
+  readonly resourceId: string;
+  readonly until: string;
+  readonly by: string;
+  readonly reason: string;
 }
 
 export function renderPlanMarkdown(input: MarkdownPlanInput): string {
@@ -76,6 +86,18 @@ export function renderPlanMarkdown(input: MarkdownPlanInput): string {
     head.push(
       `**No plan: ${errors.length} validation ${errors.length === 1 ? 'error' : 'errors'}.** Nothing is read from or ` +
         'planned against AWS until they are fixed (`driftless validate` checks again).',
+      '',
+    );
+  }
+  const planned = new Set((input.plan?.actions ?? []).map((action) => action.id));
+  const pauses = (input.pauses ?? []).filter((pause) => planned.has(pause.resourceId));
+  if (pauses.length > 0) {
+    head.push(
+      `> **Paused (break glass):** until a pause ends, merging applies nothing to ${pauses.length === 1 ? 'this resource' : 'these resources'} and drift on ${pauses.length === 1 ? 'it' : 'them'} is only recorded.`,
+      ...pauses.map(
+        (pause) =>
+          `> - ${code(pause.resourceId)} until ${code(pause.until)} by ${code(pause.by)}: ${text(pause.reason)}`,
+      ),
       '',
     );
   }

@@ -4,6 +4,8 @@ import { PostCommentForPullRequestCommand } from '@aws-sdk/client-codecommit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PullRequestStateChangeEvent } from '../../functions/events.ts';
 import { createPullRequestHandler } from '../../functions/pull-request.ts';
+import { newEntryId } from '../../shared/audit/dynamodb.ts';
+import { breakGlassEntry } from '../../shared/audit/pauses.ts';
 import { PLAN_COMMENT_MARKER } from '../../shared/source/pull-request-comments.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { createHarness, eventFixture, type Harness, writeCount } from './support.ts';
@@ -75,6 +77,51 @@ describe('pull-request function', () => {
     expect(content.length).toBeLessThanOrEqual(10_240);
     expect(writeCount(harness.simulator)).toBe(0);
     expect(harness.announced()).toEqual([]);
+  });
+
+  it('shows the active pause of a resource in the plan, and not an expired one or one outside the plan', async () => {
+    // Prepare
+    const opened = await openPullRequest();
+    harness = opened.harness;
+    const now = Date.now();
+    const pause = (resourceId: string, at: number, durationMs: number) =>
+      breakGlassEntry({
+        kind: 'pause',
+        entryId: newEntryId(new Date(at)),
+        repository: 'platform-config',
+        branch: 'main',
+        commitId: opened.destination,
+        resourceId,
+        by: 'arn:aws:sts::123456789012:assumed-role/OnCall/Jorge_Souza',
+        reason: 'INC-4411: <hot-fix> under investigation',
+        now: at,
+        durationMs,
+      });
+    await harness.ledger.append(pause('EcsService:prod/web', now - 60_000, 2 * 3_600_000));
+    await harness.ledger.append(pause('EcsService:prod/worker', now - 3 * 3_600_000, 3_600_000));
+    await harness.ledger.append(pause('EcsService:prod/other', now - 60_000, 3_600_000));
+
+    // Act
+    await createPullRequestHandler(harness.deps)(
+      pullRequestEvent('codecommit-pull-request-created', {
+        sourceCommit: opened.source,
+        destinationCommit: opened.destination,
+      }),
+    );
+
+    // Assess
+    const content = harness.comments.comments.find((comment) =>
+      comment.content?.startsWith(PLAN_COMMENT_MARKER),
+    )?.content;
+    const until = new Date(now - 60_000 + 2 * 3_600_000).toISOString();
+    expect(content).toContain(
+      '> **Paused (break glass):** until a pause ends, merging applies nothing to this resource',
+    );
+    expect(content).toContain(
+      `> - \`EcsService:prod/web\` until \`${until}\` by \`arn:aws:sts::123456789012:assumed-role/OnCall/Jorge_Souza\`: INC-4411: &lt;hot-fix&gt; under investigation`,
+    );
+    expect(content).not.toContain('prod/worker` until');
+    expect(content).not.toContain('prod/other');
   });
 
   it('updates the same comment when the source branch moves, and posts no second one', async () => {

@@ -11,7 +11,7 @@ import { ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
 import { FUNCTION_NAMES } from '../../infra/bundling.ts';
 import { createApp } from '../../infra/create-app.ts';
 import { LEDGER_QUERIES } from '../../infra/queries.ts';
-import { ledgerTableDefinition } from '../../shared/audit/dynamodb.ts';
+import { breakGlassAttributes, ledgerTableDefinition } from '../../shared/audit/dynamodb.ts';
 import { lockTableDefinition } from '../../shared/lock/lease.ts';
 
 const CONTEXT = {
@@ -254,15 +254,18 @@ describe('DriftlessStack IAM', () => {
       ({ statement }) => statement.Effect === 'Allow' && JSON.stringify(statement.Resource).includes(`"${ledgerId}"`),
     );
 
-    // Assess
+    // Assess: the pull-request function only queries (the active pauses for its comment)
     expect(onLedger.map(({ policy }) => policy).sort()).toEqual([
       expect.stringMatching(/^DeploymentOutcomeRole/),
       expect.stringMatching(/^ManualChangeRole/),
+      expect.stringMatching(/^PullRequestRole/),
       expect.stringMatching(/^PushRole/),
       expect.stringMatching(/^SweepRole/),
     ]);
-    for (const { statement } of onLedger) {
-      expect(statement.Action).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    for (const { policy, statement } of onLedger) {
+      expect(statement.Action).toEqual(
+        policy.startsWith('PullRequestRole') ? 'dynamodb:Query' : ['dynamodb:PutItem', 'dynamodb:Query'],
+      );
       expect(statement.Resource).toEqual([
         { 'Fn::GetAtt': [ledgerId, 'Arn'] },
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ledgerId, 'Arn'] }, '/index/*']] },
@@ -349,6 +352,65 @@ describe('DriftlessStack IAM', () => {
       if (id.startsWith('CloudFormationRole')) continue;
       expect(propertiesOf(role).ManagedPolicyArns, id).toBeUndefined();
     }
+  });
+});
+
+describe('DriftlessStack pause permission', () => {
+  function pausePolicy(): [string, Json] {
+    const policies = resourcesOfType('AWS::IAM::ManagedPolicy');
+    expect(policies).toHaveLength(1);
+    return policies[0]!;
+  }
+
+  it('defines who may pause as a managed policy named <stackName>-pause, exported as an output', () => {
+    // Prepare
+    const [id, policy] = pausePolicy();
+
+    // Assess
+    expect(propertiesOf(policy).ManagedPolicyName).toBe('driftless-pause');
+    expect(propertiesOf(policy).Roles ?? propertiesOf(policy).Users ?? propertiesOf(policy).Groups).toBeUndefined();
+    template.hasOutput('PausePolicyArn', { Value: { Ref: id } });
+  });
+
+  it('lets it append only pause-shaped entries to resource partitions, Query the ledger, and read for status', () => {
+    // Prepare
+    const [, policy] = pausePolicy();
+    const [ledgerId] = Object.keys(
+      template.findResources('AWS::DynamoDB::Table', {
+        Properties: { KeySchema: ledgerTableDefinition('ledger').KeySchema },
+      }),
+    );
+    const document = propertiesOf(policy).PolicyDocument as { Statement: Statement[] };
+    const bySid = new Map(document.Statement.map((statement) => [statement.Sid, statement]));
+
+    // Assess
+    expect(document.Statement.flatMap((statement) => asArray(statement.Action)).sort()).toEqual([
+      'cloudformation:DescribeStacks',
+      'cloudformation:GetTemplate',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'ecs:DescribeServices',
+      'ecs:DescribeTaskDefinition',
+    ]);
+    expect(bySid.get('AppendPauseEntries')).toMatchObject({
+      Effect: 'Allow',
+      Action: 'dynamodb:PutItem',
+      Resource: { 'Fn::GetAtt': [ledgerId, 'Arn'] },
+      Condition: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': breakGlassAttributes() },
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RESOURCE#*'] },
+      },
+    });
+    expect(breakGlassAttributes()).toEqual(
+      expect.arrayContaining(['pk', 'sk', 'pausePk', 'kind', 'until', 'changedBy', 'apiCall', 'reason']),
+    );
+    for (const field of ['result', 'changes', 'summary', 'action', 'failureDayPk', 'references']) {
+      expect(breakGlassAttributes()).not.toContain(field);
+    }
+    expect(bySid.get('QueryLedger')?.Resource).toEqual([
+      { 'Fn::GetAtt': [ledgerId, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ledgerId, 'Arn'] }, '/index/*']] },
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { dynamoDbClient } from '../../shared/aws/clients.ts';
 import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
 import { planShards, type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
+import type { ChangeProposer, Proposal } from '../../shared/source/proposals.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
@@ -167,8 +168,9 @@ describe('reconcile', () => {
     // Act
     const failure = await reconcile(env.request, env.deps).catch((error: unknown) => error);
 
-    // Assess
-    expect(failure).toMatchObject({ name: 'LedgerWriteError' });
+    // Assess: the run's first ledger call is now the read of active pauses (one Query), which fails the run before
+    // any write; without pauses known, nothing may be applied.
+    expect(failure).toMatchObject({ message: expect.stringMatching(/^ledger active pauses failed/) });
     expect(writeCount(env.simulator)).toBe(0);
   });
 
@@ -376,9 +378,115 @@ describe('reconcile', () => {
     const held = (await env.ledger.resourceHistory('EcsService:prod/web')).find((entry) => entry.result === 'skipped');
     expect(held).toMatchObject({
       trigger: 'schedule',
-      reason: 'drift detected; self-heal is off, so it is recorded and announced, not reverted',
+      reason:
+        'drift detected; drift policy alert (the deployment turns self-heal off), so it is recorded and announced, not reverted',
       changes: [{ path: '/spec/desiredCount', before: 1, after: 3 }],
     });
+  });
+
+  it('resolves the drift policy: declaration, then Settings, then self-heal; the deployment limit turns only revert into alert', async () => {
+    // Prepare: Settings say alert; worker says revert; web says nothing; the network stack says adopt.
+    const env = await environment();
+    const tree = await readTree(EXAMPLE_REPO_DIR);
+    const proposals: Proposal[] = [];
+    const proposer: ChangeProposer = {
+      async propose(proposal) {
+        if (proposals.some((made) => made.branch === proposal.branch))
+          return { status: 'exists', branch: proposal.branch };
+        proposals.push(proposal);
+        return { status: 'opened', branch: proposal.branch, commitId: 'f'.repeat(40) };
+      },
+    };
+    await env.repo.commit(
+      {
+        'driftless.yaml': tree['driftless.yaml']!.toString().replace(
+          '    selfHeal: true\n',
+          '    selfHeal: true\n    drift: alert\n',
+        ),
+        'services/worker.yaml': tree['services/worker.yaml']!.toString().replace(
+          '  wave: 1\n',
+          '  wave: 1\n  drift: revert\n',
+        ),
+        'stacks/network.yaml': tree['stacks/network.yaml']!.toString().concat('  drift: adopt\n'),
+      },
+      'drift policies',
+    );
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    const drift = () => {
+      env.simulator.driftService('prod', 'web', (service) => {
+        service.desiredCount = 1;
+      });
+      env.simulator.driftService('prod', 'worker', (service) => {
+        service.deploymentConfiguration = { ...service.deploymentConfiguration, maximumPercent: 150 };
+      });
+    };
+    drift();
+    const sweep = { ...env.request, trigger: 'schedule' as const };
+
+    // Act
+    const first = await reconcile(sweep, { ...env.deps, proposer });
+    env.simulator.advance();
+    drift();
+    const limited = await reconcile({ ...sweep, limits: { selfHeal: false } }, { ...env.deps, proposer });
+
+    // Assess
+    expect(first.driftPolicies).toEqual({ 'EcsService:prod/web': 'alert', 'EcsService:prod/worker': 'revert' });
+    expect(first.driftHeld).toEqual(['EcsService:prod/web']);
+    expect(first.apply?.resources.find((resource) => resource.id === 'EcsService:prod/worker')?.outcome).toBe(
+      'applied',
+    );
+    expect(limited.driftPolicies).toEqual({ 'EcsService:prod/web': 'alert', 'EcsService:prod/worker': 'alert' });
+    expect(limited.driftHeld).toEqual(['EcsService:prod/web', 'EcsService:prod/worker']);
+    expect(proposals).toEqual([]);
+  });
+
+  it('adopt proposes the same drift once: a second sweep finds the branch and says so', async () => {
+    // Prepare
+    const env = await environment();
+    const tree = await readTree(EXAMPLE_REPO_DIR);
+    const branches: string[] = [];
+    const proposer: ChangeProposer = {
+      async propose(proposal) {
+        if (branches.includes(proposal.branch)) return { status: 'exists', branch: proposal.branch };
+        branches.push(proposal.branch);
+        return { status: 'opened', branch: proposal.branch, commitId: 'f'.repeat(40), pullRequestId: '5' };
+      },
+    };
+    await env.repo.commit(
+      {
+        'services/web.yaml': tree['services/web.yaml']!.toString().replace(
+          '  wave: 1\n',
+          '  wave: 1\n  drift: adopt\n',
+        ),
+      },
+      'web: adopt',
+    );
+    await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    env.simulator.driftService('prod', 'web', (service) => {
+      service.desiredCount = 5;
+    });
+    const sweep = { ...env.request, trigger: 'schedule' as const };
+
+    // Act
+    const first = await reconcile(sweep, { ...env.deps, proposer });
+    const second = await reconcile(sweep, { ...env.deps, proposer });
+
+    // Assess
+    expect(branches).toHaveLength(1);
+    expect(first.driftAdopted).toEqual([
+      { resourceId: 'EcsService:prod/web', branch: branches[0], pullRequestId: '5', status: 'opened' },
+    ]);
+    expect(second.driftAdopted).toEqual([{ resourceId: 'EcsService:prod/web', branch: branches[0], status: 'exists' }]);
+    const reasons = (await env.ledger.resourceHistory('EcsService:prod/web'))
+      .filter((entry) => entry.result === 'skipped')
+      .map((entry) => entry.reason);
+    expect(reasons).toEqual([
+      `drift adopted: already proposed on ${branches[0]}`,
+      `drift adopted: pull request 5 opened on ${branches[0]}`,
+    ]);
+    expect(writeCount(env.simulator, 'ECS.UpdateService')).toBe(0);
   });
 
   const FAULTY_APIS = [

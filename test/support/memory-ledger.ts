@@ -1,5 +1,6 @@
 /** An in-memory AuditLedger for tests: keeps every entry, answers the port's queries, and fails on request. */
 import type { AuditLedger, LedgerEntry, TimeWindow } from '../../shared/audit/ledger.ts';
+import { type ActivePause, activePausesFrom, MAX_PAUSE_MS } from '../../shared/audit/pauses.ts';
 import { LedgerWriteError } from '../../shared/errors.ts';
 
 export class MemoryLedger implements AuditLedger {
@@ -56,6 +57,20 @@ export class MemoryLedger implements AuditLedger {
 
   async failures(window: TimeWindow): Promise<LedgerEntry[]> {
     return (await this.window(window)).filter((entry) => entry.result === 'failed' || entry.result === 'refused');
+  }
+
+  async activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]> {
+    const since = new Date(now - MAX_PAUSE_MS).toISOString();
+    return activePausesFrom(
+      this.entries.filter(
+        (entry) =>
+          (entry.kind === 'pause' || entry.kind === 'resume') &&
+          entry.repository === repository &&
+          entry.branch === branch &&
+          entry.time >= since,
+      ),
+      now,
+    );
   }
 
   intents(): LedgerEntry[] {

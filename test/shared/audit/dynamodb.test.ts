@@ -347,7 +347,7 @@ describe('DynamoDbLedger', () => {
     expect(seen.filter((s) => s.command === 'PutItemCommand')).toHaveLength(4);
   });
 
-  it('creates the table with the keys and the three ALL-projected indexes, idempotently', async () => {
+  it('creates the table with the keys and the four ALL-projected indexes, idempotently', async () => {
     const tableName = `ledger-${SUFFIX}-schema`;
     await ensureLedgerTable(setupClient, tableName);
     await ensureLedgerTable(setupClient, tableName);
@@ -367,6 +367,7 @@ describe('DynamoDbLedger', () => {
       [LEDGER_INDEX.byCommit]: { keys: ['commitPk:HASH', 'sk:RANGE'], projection: { ProjectionType: 'ALL' } },
       [LEDGER_INDEX.byDay]: { keys: ['dayPk:HASH', 'sk:RANGE'], projection: { ProjectionType: 'ALL' } },
       [LEDGER_INDEX.failuresByDay]: { keys: ['failureDayPk:HASH', 'sk:RANGE'], projection: { ProjectionType: 'ALL' } },
+      [LEDGER_INDEX.pauses]: { keys: ['pausePk:HASH', 'sk:RANGE'], projection: { ProjectionType: 'ALL' } },
     });
     expect(ledgerTableDefinition(tableName).BillingMode).toBe('PAY_PER_REQUEST');
   });

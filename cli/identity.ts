@@ -1,0 +1,46 @@
+/** Who is calling, for the ledger entries the CLI writes itself (pause, resume): the AWS identity from STS
+ * GetCallerIdentity, or `local:<os user>` against a local endpoint (DynamoDB Local, the demo), where there is none. */
+import { userInfo } from 'node:os';
+import { TerminalError } from '../shared/errors.ts';
+import type { AwsOptions } from './context.ts';
+
+/** The parts of @aws-sdk/client-sts the CLI uses. */
+interface StsModule {
+  STSClient: new (config: Record<string, unknown>) => { send(command: unknown): Promise<{ Arn?: string }> };
+  GetCallerIdentityCommand: new (input: Record<string, never>) => unknown;
+}
+
+export function localIdentity(): string {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+  return `local:${name}`;
+}
+
+export async function callerIdentity(options: AwsOptions): Promise<string> {
+  if (options.endpoint) return localIdentity();
+  // Imported when needed: only pause and resume against AWS ask STS, and every other command starts without it.
+  const specifier = '@aws-sdk/client-sts';
+  let sts: StsModule;
+  try {
+    sts = (await import(specifier)) as StsModule;
+  } catch (error) {
+    throw new TerminalError(
+      `${specifier} is needed to learn who you are (STS GetCallerIdentity) and is not installed: run npm ci`,
+      { cause: error },
+    );
+  }
+  const client = new sts.STSClient(options.region ? { region: options.region } : {});
+  let arn: string | undefined;
+  try {
+    arn = (await client.send(new sts.GetCallerIdentityCommand({}))).Arn;
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new TerminalError(`cannot learn who you are (STS GetCallerIdentity): ${reason}`, { cause: error });
+  }
+  if (!arn) throw new TerminalError('STS GetCallerIdentity answered no ARN');
+  return arn;
+}
