@@ -93,20 +93,23 @@ async function breakGlass(
     const resourceId = matches[0]!.id;
     const by = await (clients.callerIdentity ?? (() => callerIdentity(options)))();
     const before = await ledger.activePauses(repository, identity.branch, now);
+    const was = before.find((pause) => pause.resourceId === resourceId);
+    // The newest entry of a resource wins: this one must sort after the pause it ends or replaces, even when both
+    // fall in the same millisecond (or a clock is behind).
+    const at = was ? Math.max(now, Date.parse(was.since) + 1) : now;
     const entry = breakGlassEntry({
       kind,
-      entryId: newEntryId(new Date(now)),
+      entryId: newEntryId(new Date(at)),
       repository,
       branch: identity.branch,
       commitId: snapshot.commitId,
       resourceId,
       by,
       reason: options.reason?.trim() || (kind === 'resume' ? 'resumed' : ''),
-      now,
+      now: at,
       ...(durationMs === undefined ? {} : { durationMs }),
     });
     await ledger.append(entry);
-    const was = before.find((pause) => pause.resourceId === resourceId);
     if (options.json) {
       io.out(`${JSON.stringify({ ...entry, ...(was ? { previous: was } : {}) }, null, 2)}\n`);
       return EXIT_OK;
