@@ -14,6 +14,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TerminalError } from '../errors.ts';
+import { REPOSITORY_ENV_VARS } from './local-git.ts';
 import {
   type ChangeProposer,
   checkProposal,
@@ -30,17 +31,6 @@ export interface LocalGitProposerOptions {
   /** Commit time (author and committer); now by default. Tests pin it so commit ids are reproducible. */
   readonly now?: () => number;
 }
-
-const REPOSITORY_ENV_VARS = [
-  'GIT_DIR',
-  'GIT_WORK_TREE',
-  'GIT_INDEX_FILE',
-  'GIT_OBJECT_DIRECTORY',
-  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-  'GIT_COMMON_DIR',
-  'GIT_NAMESPACE',
-  'GIT_PREFIX',
-];
 
 interface GitRun {
   readonly exitCode: number | null;

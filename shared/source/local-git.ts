@@ -20,7 +20,7 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 // Inherited from a parent git process (e.g. when run from a hook), these would point git at another
 // repository than repoDir.
-const REPOSITORY_ENV_VARS = [
+export const REPOSITORY_ENV_VARS = [
   'GIT_DIR',
   'GIT_WORK_TREE',
   'GIT_INDEX_FILE',
