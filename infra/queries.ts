@@ -83,6 +83,24 @@ export const LEDGER_QUERIES = {
     '| limit 200',
   ),
 
+  /** Changes made outside Git, by whom and with which call (CloudTrail), and what driftless did about each: reverted
+   * (succeeded), held or adopted (skipped, with the reason), or failed. */
+  'driftless/manual-changes': query(
+    'fields @timestamp, ledger.changedBy, ledger.apiCall, ledger.resourceId, ledger.kind, ledger.action, ' +
+      'ledger.result, ledger.reason, ledger.references.pullRequestId, ledger.runId',
+    `| ${LEDGER_LINES} and ledger.trigger = "manual-change" and ledger.kind != "intent"`,
+    '| sort @timestamp desc',
+    '| limit 200',
+  ),
+
+  /** Break-glass pauses and resumes: who, on which resource, until when, and why. */
+  'driftless/pauses': query(
+    'fields @timestamp, ledger.kind, ledger.resourceId, ledger.changedBy, ledger.until, ledger.reason',
+    `| ${LEDGER_LINES} and ledger.kind in ["pause", "resume"]`,
+    '| sort @timestamp desc',
+    '| limit 200',
+  ),
+
   /** Runs: what started them, what they reconciled to, and what they did, counted. */
   'driftless/runs': query(
     'fields @timestamp, ledger.trigger, ledger.result, ledger.commitId, ledger.commitAuthor, ledger.pushedBy, ' +

@@ -4,6 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CloudTrailApiCallEvent } from '../../functions/events.ts';
 import { createManualChangeHandler } from '../../functions/manual-change.ts';
+import { newEntryId } from '../../shared/audit/dynamodb.ts';
+import { breakGlassEntry } from '../../shared/audit/pauses.ts';
 import { RetryableError } from '../../shared/errors.ts';
 import { createHarness, eventFixture, type Harness, writeCount } from './support.ts';
 
@@ -89,6 +91,73 @@ describe('manual-change function', () => {
       (entry) => entry.kind === 'run' && entry.trigger === 'manual-change',
     );
     expect(run).toMatchObject({ changedBy: ADMIN_ROLE, apiCall: 'ecs:UpdateService', result: 'succeeded' });
+  });
+
+  it('records but does not revert a manual change on a paused resource, naming who changed it', async () => {
+    // Prepare: on call paused web for 2 hours before the console change.
+    harness = await driftedHarness();
+    const clock = Date.parse('2024-05-01T12:01:00Z');
+    await harness.ledger.append(
+      breakGlassEntry({
+        kind: 'pause',
+        entryId: newEntryId(new Date(clock - 120_000)),
+        repository: 'platform-config',
+        branch: 'main',
+        commitId: (await harness.repo.git('rev-parse', 'HEAD')).toString().trim(),
+        resourceId: 'EcsService:prod/web',
+        by: 'arn:aws:sts::123456789012:assumed-role/OnCall/Jorge_Souza',
+        reason: 'INC-4411: hot-fix under investigation',
+        now: clock - 120_000,
+        durationMs: 2 * 3_600_000,
+      }),
+    );
+
+    // Act
+    const result = await createManualChangeHandler(harness.deps)(updateService());
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'reconciled', driftHeld: ['EcsService:prod/web'] });
+    expect(writeCount(harness.simulator)).toBe(0);
+    expect(desiredCount(harness, 'web')).toBe(1);
+    const held = (await harness.ledger.resourceHistory('EcsService:prod/web')).find(
+      (entry) => entry.trigger === 'manual-change' && entry.result === 'skipped',
+    );
+    expect(held).toMatchObject({
+      changedBy: ADMIN_ROLE,
+      apiCall: 'ecs:UpdateService',
+      reason: expect.stringMatching(
+        /^paused until 2024-05-01T13:59:00.000Z by arn:aws:sts::123456789012:assumed-role\/OnCall\/Jorge_Souza: INC-4411/,
+      ),
+    });
+    expect(harness.announced()).toEqual(['Drift Detected']);
+    expect(harness.details('Drift Detected')[0]).toMatchObject({
+      changedBy: ADMIN_ROLE,
+      policies: { 'EcsService:prod/web': 'paused' },
+    });
+  });
+
+  it('records and announces, without reverting, a manual change on a resource whose drift policy is alert', async () => {
+    // Prepare
+    harness = await driftedHarness();
+    const web = (await harness.repo.git('show', 'HEAD:services/web.yaml')).toString();
+    await harness.repo.commit(
+      { 'services/web.yaml': web.replace('sync:\n  wave: 1', 'sync:\n  wave: 1\n  drift: alert') },
+      'web: alert on drift',
+    );
+
+    // Act
+    const result = await createManualChangeHandler(harness.deps)(updateService());
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'reconciled', driftHeld: ['EcsService:prod/web'] });
+    expect(writeCount(harness.simulator)).toBe(0);
+    expect(desiredCount(harness, 'web')).toBe(1);
+    expect(harness.details('Drift Detected')[0]).toMatchObject({
+      trigger: 'manual-change',
+      changedBy: ADMIN_ROLE,
+      apiCall: 'ecs:UpdateService',
+      policies: { 'EcsService:prod/web': 'alert' },
+    });
   });
 
   it('ignores calls made by driftless itself, by role ARN or by assumed-role session, without any AWS call', async () => {

@@ -70,7 +70,7 @@ describe('saved Logs Insights queries', () => {
     vi.restoreAllMocks();
   });
 
-  it('include the six the documentation promises', () => {
+  it('include the ones the documentation promises', () => {
     // Assess
     expect(Object.keys(LEDGER_QUERIES)).toEqual(
       expect.arrayContaining([
@@ -80,6 +80,8 @@ describe('saved Logs Insights queries', () => {
         'driftless/resource-history',
         'driftless/changes-by-author',
         'driftless/rollouts-rolled-back',
+        'driftless/manual-changes',
+        'driftless/pauses',
       ]),
     );
   });
