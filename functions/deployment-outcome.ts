@@ -281,7 +281,9 @@ export function createDeploymentOutcomeHandler(
         const reason =
           origin.kind === 'unknown'
             ? `${observation.describe} was not started by driftless`
-            : `${observation.describe} ended already: recorded ${origin.entry.result} in ${origin.entry.entryId}`;
+            : isWriteBackEntry(origin.entry)
+              ? `${observation.describe} ended already: rolled back and written back to Git in ${origin.entry.entryId}`
+              : `${observation.describe} ended already: recorded ${origin.entry.result} in ${origin.entry.entryId}`;
         logger.info('deployment event ignored', { ...log, reason });
         return { outcome: 'ignored', reason };
       }

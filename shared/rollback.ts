@@ -16,13 +16,14 @@
 import { posix } from 'node:path';
 import { newActionId } from './apply/ids.ts';
 import { newEntryId } from './audit/dynamodb.ts';
-import type { AuditLedger, LedgerEntry } from './audit/ledger.ts';
+import { type AuditLedger, type LedgerEntry, WRITE_BACK_REASON_PREFIX } from './audit/ledger.ts';
 import type { GitSource } from './source/git-source.ts';
 import type { ChangeProposer, ProposedFile } from './source/proposals.ts';
 import { type Declaration, loadRepository } from './spec/repository.ts';
 
 /** Every ledger entry that records a write-back starts so: a repeated event finds it and proposes nothing again. */
-export const WRITE_BACK_REASON_PREFIX = 'rollback write-back:';
+export { WRITE_BACK_REASON_PREFIX };
+
 const HISTORY_LIMIT = 200;
 const SHORT = 12;
 
@@ -247,8 +248,9 @@ function describe(
   return lines.join('\n');
 }
 
-/** The ledger outcome recording what the write-back did, linked to the rollback's entry; result stays
- * `rolled-back`, so it keeps the executor from re-applying the commit (executor.ts, rolledBackReason). */
+/** The ledger outcome recording what the write-back did, linked to the rollback's entry: `skipped` (it is not a
+ * second failure), and, by its reason prefix, still the memory that keeps the executor from re-applying the commit
+ * (executor.ts, rolledBackReason). */
 export async function recordWriteBack(
   ledger: AuditLedger,
   rolledBack: LedgerEntry,
@@ -272,7 +274,7 @@ export async function recordWriteBack(
     entryId: newEntryId(time),
     time,
     actionId: newActionId(),
-    result: 'rolled-back',
+    result: 'skipped',
     ...(rolledBack.references || pullRequestId
       ? { references: { ...rolledBack.references, ...(pullRequestId ? { pullRequestId } : {}) } }
       : {}),

@@ -38,7 +38,14 @@ import {
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import { newEntryId } from '../audit/dynamodb.ts';
-import type { AuditLedger, AwsReferences, LedgerEntry, RunContext, WriteAction } from '../audit/ledger.ts';
+import {
+  type AuditLedger,
+  type AwsReferences,
+  type LedgerEntry,
+  type RunContext,
+  WRITE_BACK_REASON_PREFIX,
+  type WriteAction,
+} from '../audit/ledger.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
 import { DriftlessError, LedgerWriteError, TerminalError } from '../errors.ts';
 import type { RateLimit } from '../live/ecs.ts';
@@ -460,7 +467,11 @@ class Applier {
     );
     const reason = `commit ${commitId.slice(0, 12)} was rolled back by the deployment circuit breaker; a new commit clears this`;
     if (latest?.result === 'rolled-back') return reason;
-    if (latest?.result === 'skipped' && latest.reason?.includes('rolled back by the deployment circuit breaker')) {
+    if (
+      latest?.result === 'skipped' &&
+      (latest.reason?.includes('rolled back by the deployment circuit breaker') ||
+        latest.reason?.startsWith(WRITE_BACK_REASON_PREFIX))
+    ) {
       return reason;
     }
     return undefined;

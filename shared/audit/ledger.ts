@@ -2,6 +2,11 @@
 import type { FieldChange } from '../plan/diff.ts';
 import type { ActivePause } from './pauses.ts';
 
+/** Every ledger entry that records a rollback's write-back to Git starts its reason so (shared/rollback.ts). It is a
+ * `skipped` outcome, not a failure (the rollback itself is the `rolled-back` entry before it), and like it, it keeps
+ * the executor from applying the rolled-back commit again (shared/apply/executor.ts, rolledBackReason). */
+export const WRITE_BACK_REASON_PREFIX = 'rollback write-back:';
+
 export type Trigger = 'push' | 'schedule' | 'pull-request' | 'manual' | 'deployment-event' | 'manual-change';
 /** `pause` and `resume` are break-glass entries (driftless pause/resume): no AWS write, a window on one resource. */
 export type EntryKind = 'intent' | 'outcome' | 'run' | 'pause' | 'resume';

@@ -154,7 +154,7 @@ describe('rollback write-back (deployment-outcome function)', () => {
     });
     expect(writeBack).toMatchObject({
       kind: 'outcome',
-      result: 'rolled-back',
+      result: 'skipped',
       commitId: bad,
       trigger: 'deployment-event',
       references: expect.objectContaining({ deploymentId, pullRequestId: '1' }),
@@ -178,6 +178,11 @@ describe('rollback write-back (deployment-outcome function)', () => {
     expect(writeCount(harness.simulator)).toBe(0);
     expect(running()?.taskDefinition).toBe(rolledBackTo);
     expect(rolledBackTo).toMatch(/task-definition\/web:1$/);
+    // The rollback is one failure in the ledger; its write-back is not a second one.
+    const failures = await harness.ledger.failures({ since: new Date(Date.now() - 3_600_000).toISOString() });
+    expect(failures.filter((entry) => entry.resourceId === WEB && entry.commitId === bad)).toEqual([
+      expect.objectContaining({ result: 'rolled-back', entryId: rolledBack.entryId }),
+    ]);
   });
 
   it('retries a throttled pull request with the whole event: the retry finishes the half-made proposal, once', async () => {
@@ -246,7 +251,7 @@ describe('rollback write-back (deployment-outcome function)', () => {
     expect(outcome).toMatchObject({ outcome: 'recorded', rollbackProposal: { status: 'not-proposed', reason } });
     const writeBack = (await harness.ledger.resourceHistory(WEB))[0];
     expect(writeBack?.reason).toMatch(new RegExp(`^${WRITE_BACK_REASON_PREFIX} nothing proposed: main changed`));
-    expect(writeBack?.result).toBe('rolled-back');
+    expect(writeBack?.result).toBe('skipped');
     expect(harness.details('Rollout Failed')).toEqual([
       expect.objectContaining({ rollbackProposal: { status: 'not-proposed', reason } }),
     ]);

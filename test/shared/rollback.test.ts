@@ -184,7 +184,7 @@ describe('writeBackRollback', () => {
     expect((await repo.git('branch', '--list')).trim()).toBe('* main');
   });
 
-  it('answers exists for a proposal made before, and records what it did as a rolled-back ledger entry', async () => {
+  it('answers exists for a proposal made before, and records what it did as a skipped ledger entry, not a failure', async () => {
     // Prepare
     const { repo, tree } = await exampleRepo();
     const bad = await repo.commit(
@@ -207,7 +207,7 @@ describe('writeBackRollback', () => {
     expect(entry).toMatchObject({
       kind: 'outcome',
       trigger: 'deployment-event',
-      result: 'rolled-back',
+      result: 'skipped',
       commitId: bad,
       resourceId: WEB,
       runId: rolledBack.runId,
