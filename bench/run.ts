@@ -163,6 +163,41 @@ async function push(count: number) {
   };
 }
 
+/** A manual change answered by a targeted run (what functions/manual-change.ts starts): one service of `count`
+ * scaled by hand, reconciled alone; timed from the run's start to UpdateService sent. */
+async function manualChange(count: number) {
+  const state = await fleet(count);
+  await reconcile({ ...request, trigger: 'schedule' }, state.deps);
+  state.simulator.driftService('prod', 'svc-7', (service) => {
+    service.desiredCount = 1;
+  });
+  state.simulator.resetCalls();
+  state.updateSentAt = undefined;
+  const start = performance.now();
+  const result = await reconcile(
+    {
+      ...request,
+      trigger: 'manual-change',
+      resources: ['EcsService:prod/svc-7'],
+      manualChange: {
+        changedBy: 'arn:aws:iam::123456789012:role/Admin',
+        apiCall: 'ecs:UpdateService',
+        eventId: 'bench',
+        eventTime: new Date().toISOString(),
+      },
+    },
+    state.deps,
+  );
+  const total = (performance.now() - start) / 1000;
+  return {
+    services: count,
+    status: result.status,
+    secondsToUpdateServiceSent: state.updateSentAt === undefined ? undefined : (state.updateSentAt - start) / 1000,
+    secondsTotal: total,
+    calls: callsOf(state.simulator),
+  };
+}
+
 async function drift(count: number, drifted: number) {
   const state = await fleet(count);
   await reconcile({ ...request, trigger: 'schedule' }, state.deps);
@@ -282,6 +317,7 @@ async function main() {
   );
 
   const pushResult = await push(100);
+  const manualResult = await manualChange(QUICK ? 100 : 1_000);
   const sweeps = [];
   for (const size of sizes) sweeps.push(await sweepInSync(size));
   const drifts = [];
@@ -307,6 +343,17 @@ async function main() {
         '',
         '',
         verdict((pushResult.secondsToUpdateServiceSent ?? 99) <= 0.3),
+      ],
+      widths,
+    ),
+    row(
+      [
+        `manual change: 1 of ${manualResult.services} (to UpdateService)`,
+        manualResult.secondsToUpdateServiceSent,
+        (manualResult.calls['ECS.DescribeServices'] ?? 0) + (manualResult.calls['ECS.DescribeTaskDefinition'] ?? 0),
+        '',
+        '',
+        '',
       ],
       widths,
     ),
@@ -383,6 +430,7 @@ async function main() {
     quick: QUICK,
     measuredAt: new Date().toISOString(),
     push: pushResult,
+    manualChange: manualResult,
     sweeps,
     drifts,
     coldStarts: starts,
