@@ -669,13 +669,18 @@ function decideDrift(
   const driftRun = request.trigger === 'schedule' || request.trigger === 'manual-change';
   const pauseOf = new Map(pauses.map((pause) => [pause.resourceId, pause]));
   const declarations = new Map(snapshot.declarations.map((declaration) => [declaration.id, declaration]));
-  const ids = [...new Set(plan.actions.map((action) => action.id))];
+  // Grouped once: a sweep of thousands of services must not scan the whole plan for each of them.
+  const byResource = new Map<string, Action[]>();
+  for (const action of plan.actions) {
+    const group = byResource.get(action.id);
+    if (group) group.push(action);
+    else byResource.set(action.id, [action]);
+  }
   const held: HeldResource[] = [];
   const adopt: HeldResource[] = [];
   const policies: Record<string, DriftPolicy | 'paused'> = {};
   const removed = new Set<string>();
-  for (const id of ids) {
-    const actions = plan.actions.filter((action) => action.id === id);
+  for (const [id, actions] of byResource) {
     const pause = pauseOf.get(id);
     // A paused service waiting for a stack must not be applied by the second pass either.
     const writes = actions.filter((action) => WRITES.has(action.type) || (pause && action.type === 'wait'));
