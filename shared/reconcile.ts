@@ -777,6 +777,15 @@ async function adoptDrift(
       `the live value of ${masked.map((change) => change.path).join(', ')} is masked (secret-looking) and is never written to Git`,
     );
   }
+  // A declared value that came from a stack output: writing the live value there would replace the reference.
+  const fromOutputs = (action.resolved ?? []).filter((reference) =>
+    action.changes.some((change) => JSON.stringify(change.after ?? null).includes(reference.value)),
+  );
+  if (fromOutputs.length > 0) {
+    return fallback(
+      `${fromOutputs.map((reference) => reference.reference).join(', ')} would be replaced by a literal value; change the stack's output in Git instead`,
+    );
+  }
   const declaration = input.snapshot.declarations.find((candidateDeclaration) => candidateDeclaration.id === action.id);
   if (!declaration) return fallback('the resource has no declaration');
   let files: { path: string; content: string }[];

@@ -233,6 +233,50 @@ describe('drift policy', () => {
     expect(JSON.stringify(held)).not.toContain('tok-1234567890');
   });
 
+  it('adopt refuses to replace a stack-output reference with a literal and falls back to alert', async () => {
+    // Prepare: web's subnets come from the network stack's outputs; someone moves web to other subnets by hand.
+    harness = await harnessWithPolicy('adopt');
+    const template = (await harness.repo.git('show', 'HEAD:stacks/network.template.yaml')).toString();
+    const web = (await harness.repo.git('show', 'HEAD:services/web.yaml')).toString();
+    await harness.repo.commit(
+      {
+        'stacks/network.template.yaml': `${template}  PrivateSubnetAId:\n    Value: !Ref PrivateSubnetA\n  PrivateSubnetBId:\n    Value: !Ref PrivateSubnetB\n`,
+      },
+      'network: subnet outputs',
+    );
+    await harness.bootstrap();
+    await harness.repo.commit(
+      {
+        'services/web.yaml': web.replace(
+          'subnets: [subnet-0a1b2c3d4e5f60718, subnet-0b2c3d4e5f6071829]',
+          'subnets: ["${stack:platform-network.PrivateSubnetAId}", "${stack:platform-network.PrivateSubnetBId}"]',
+        ),
+      },
+      'web: subnets from the network stack outputs',
+    );
+    await harness.bootstrap();
+    harness.simulator.driftService('prod', 'web', (service) => {
+      service.networkConfiguration = {
+        awsvpcConfiguration: {
+          ...service.networkConfiguration?.awsvpcConfiguration,
+          subnets: ['subnet-0ffffffffffffffff'],
+        },
+      };
+    });
+
+    // Act
+    const result = await createSweepHandler(harness.deps)(SCHEDULED);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'reconciled', driftHeld: [WEB_ID] });
+    expect(writeCount(harness.simulator)).toBe(0);
+    expect(codeCommit.calls()).toHaveLength(0);
+    const held = (await harness.ledger.resourceHistory(WEB_ID)).find((entry) => entry.result === 'skipped');
+    expect(held?.reason).toMatch(
+      /^drift detected; drift policy adopt, but \$\{stack:platform-network\.PrivateSubnetAId\}, \$\{stack:platform-network\.PrivateSubnetBId\} would be replaced by a literal value/,
+    );
+  });
+
   it('adopt without a change proposer falls back to alert', async () => {
     // Prepare
     harness = await harnessWithPolicy('adopt', false);
