@@ -12,7 +12,7 @@ import type { Diagnostic } from '../spec/diagnostics.ts';
 import type { FieldChange } from './diff.ts';
 import type { Json, JsonObject } from './normalize.ts';
 import type { Action, ActionType, Plan } from './plan.ts';
-import { summaryLine } from './render.ts';
+import { SYMBOL, summaryLine } from './render.ts';
 
 /** CodeCommit refuses a comment over 10,240 characters (CommentContentSizeLimitExceededException). */
 export const MAX_COMMENT_LENGTH = 10_240;
@@ -25,15 +25,6 @@ const MAX_CREATE_FIELDS = 40;
 /** Findings past this many are counted rather than listed. */
 const MAX_DIAGNOSTICS = 50;
 
-const SYMBOL: Record<ActionType, string> = {
-  create: '+',
-  update: '~',
-  'register-task-definition': '~',
-  'replace-required': '!',
-  prune: '-',
-  wait: '…',
-  'in-sync': '=',
-};
 const LABEL: Record<ActionType, string> = {
   create: 'create',
   update: 'update',

@@ -9,7 +9,8 @@ import type { Action, ActionType, Plan, ResolvedReference } from './plan.ts';
 export type Painter = (style: 'green' | 'yellow' | 'red' | 'cyan' | 'dim' | 'bold', text: string) => string;
 const plain: Painter = (_style, text) => text;
 
-const SYMBOL: Record<ActionType, string> = {
+/** The one-character mark of each action type, shared by the text plan and the pull-request comment. */
+export const SYMBOL: Record<ActionType, string> = {
   create: '+',
   update: '~',
   'register-task-definition': '~',
