@@ -1,60 +1,27 @@
-/** `driftless pause`, `resume` and the pauses `status` lists, against DynamoDB Local and the simulator. */
-import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
 import { DynamoDbLedger } from '../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
-import { dynamoDbClient } from '../../shared/aws/clients.ts';
-import { capture } from '../support/cli.ts';
-import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
+import { type CliWorld, capture, cliWorld } from '../support/cli.ts';
 
 const ONCALL = 'arn:aws:sts::123456789012:assumed-role/OnCall/Jorge_Souza';
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 
 describe('driftless pause and resume', () => {
-  let repo: TestRepo | undefined;
-  let simulator: AwsSimulator | undefined;
+  let world: CliWorld | undefined;
   afterEach(async () => {
-    simulator?.restore();
-    await repo?.cleanup();
+    await world?.cleanup();
+    world = undefined;
   });
 
   async function setup() {
-    repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
-    simulator = createAwsSimulator();
-    const suffix = randomUUID().slice(0, 8);
-    const ledgerTable = `cli-pause-ledger-${suffix}`;
-    const dynamoDb = dynamoDbClient({
-      endpoint: inject('dynamoDbEndpoint'),
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    world = await cliWorld('cli-pause');
+    const { repo, simulator, dynamoDb, ledgerTable, reconcileArgs } = world;
     let clock = NOW;
-    const clients = {
-      ecs: simulator.ecs,
-      cloudFormation: simulator.cloudFormation,
-      dynamoDb,
-      callerIdentity: async () => ONCALL,
-      now: () => clock,
-    };
+    const clients = { ...world.clients, callerIdentity: async () => ONCALL, now: () => clock };
     const io = capture();
-    await run(
-      [
-        'reconcile',
-        '--repo',
-        repo.dir,
-        '--ledger-table',
-        ledgerTable,
-        '--lock-table',
-        `cli-pause-lock-${suffix}`,
-        '--create-tables',
-      ],
-      io,
-      clients,
-    );
+    await run(reconcileArgs, io, clients);
     simulator.advance();
     io.reset();
     const ledger = new DynamoDbLedger({ tableName: ledgerTable, client: dynamoDb, logger: silentLogLine });

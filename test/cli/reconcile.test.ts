@@ -1,41 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import { dynamoDbClient } from '../../shared/aws/clients.ts';
-import { capture } from '../support/cli.ts';
-import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
+import { type CliWorld, capture, cliWorld } from '../support/cli.ts';
 
 describe('driftless reconcile, status and audit', () => {
-  let repo: TestRepo | undefined;
-  let simulator: AwsSimulator | undefined;
+  let world: CliWorld | undefined;
   afterEach(async () => {
-    simulator?.restore();
-    await repo?.cleanup();
+    await world?.cleanup();
+    world = undefined;
   });
 
   async function setup() {
-    repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
-    simulator = createAwsSimulator();
-    const suffix = randomUUID().slice(0, 8);
-    const tables = ['--ledger-table', `cli-ledger-${suffix}`];
-    const dynamoDb = dynamoDbClient({
-      endpoint: inject('dynamoDbEndpoint'),
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const clients = { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, dynamoDb };
-    const reconcileArgs = [
-      'reconcile',
-      '--repo',
-      repo.dir,
-      ...tables,
-      '--lock-table',
-      `cli-lock-${suffix}`,
-      '--create-tables',
-    ];
-    return { repo, simulator, clients, tables, reconcileArgs };
+    world = await cliWorld('cli');
+    return world;
   }
 
   it('reconciles, then shows every resource in sync with the commit applied, then answers audit queries', async () => {

@@ -1,48 +1,29 @@
-import { randomUUID } from 'node:crypto';
 import { CodeCommitClient, GetFileCommand, GetFolderCommand } from '@aws-sdk/client-codecommit';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import { dynamoDbClient } from '../../shared/aws/clients.ts';
 import { pullRequestToken } from '../../shared/source/codecommit-proposer.ts';
 import { ProposalStore } from '../functions/support.ts';
-import { capture } from '../support/cli.ts';
+import { type CliWorld, capture, cliWorld } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
 
 const WEB = 'EcsService:prod/web';
 
 describe('driftless rollback', () => {
+  let world: CliWorld | undefined;
+  /** A repository of its own, for the tests that need no AWS. */
   let repo: TestRepo | undefined;
-  let simulator: AwsSimulator | undefined;
   afterEach(async () => {
-    simulator?.restore();
+    await world?.cleanup();
     await repo?.cleanup();
+    world = undefined;
+    repo = undefined;
   });
 
   async function setup() {
-    const tree = await readTree(EXAMPLE_REPO_DIR);
-    repo = await makeRepo(tree);
-    simulator = createAwsSimulator();
-    const suffix = randomUUID().slice(0, 8);
-    const tables = ['--ledger-table', `cli-rb-ledger-${suffix}`];
-    const dynamoDb = dynamoDbClient({
-      endpoint: inject('dynamoDbEndpoint'),
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const clients = { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, dynamoDb };
-    const reconcileArgs = [
-      'reconcile',
-      '--repo',
-      repo.dir,
-      ...tables,
-      '--lock-table',
-      `cli-rb-lock-${suffix}`,
-      '--create-tables',
-    ];
-    const web = tree['services/web.yaml']!.toString();
-    return { repo, simulator, clients, tables, reconcileArgs, web };
+    world = await cliWorld('cli-rb');
+    const web = (await readTree(EXAMPLE_REPO_DIR))['services/web.yaml']!.toString();
+    return { ...world, web };
   }
 
   it('proposes a branch restoring web.yaml as the ledger last deployed it, leaving HEAD and the working tree alone', async () => {

@@ -1,5 +1,12 @@
 /** A CliIo that keeps what the CLI printed, so tests read exactly what a person would see. */
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
 import type { CliIo } from '../../cli/output.ts';
+import { dynamoDbClient } from '../../shared/aws/clients.ts';
+import { EXAMPLE_REPO_DIR, readTree } from './fixtures.ts';
+import { makeRepo, type TestRepo } from './git-repo.ts';
+import { type AwsSimulator, createAwsSimulator } from './simulator/index.ts';
 
 export interface CapturedIo extends CliIo {
   stdout(): string;
@@ -23,6 +30,55 @@ export function capture(): CapturedIo {
     reset: () => {
       stdout = '';
       stderr = '';
+    },
+  };
+}
+
+/** What the CLI tests that touch "AWS" share: the example repository as a real git repository, the simulator, and
+ * DynamoDB Local with table names of their own (the CLI creates the tables with --create-tables). */
+export interface CliWorld {
+  readonly repo: TestRepo;
+  readonly simulator: AwsSimulator;
+  readonly dynamoDb: DynamoDBClient;
+  /** The clients `run` takes: the simulator's ECS and CloudFormation, DynamoDB Local. */
+  readonly clients: {
+    ecs: AwsSimulator['ecs'];
+    cloudFormation: AwsSimulator['cloudFormation'];
+    dynamoDb: DynamoDBClient;
+  };
+  readonly ledgerTable: string;
+  readonly lockTable: string;
+  /** `--ledger-table <name>`. */
+  readonly tables: string[];
+  /** `driftless reconcile` of the repository, creating both tables. */
+  readonly reconcileArgs: string[];
+  cleanup(): Promise<void>;
+}
+
+export async function cliWorld(prefix: string): Promise<CliWorld> {
+  const repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
+  const simulator = createAwsSimulator();
+  const suffix = randomUUID().slice(0, 8);
+  const ledgerTable = `${prefix}-ledger-${suffix}`;
+  const lockTable = `${prefix}-lock-${suffix}`;
+  const dynamoDb = dynamoDbClient({
+    endpoint: inject('dynamoDbEndpoint'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const tables = ['--ledger-table', ledgerTable];
+  return {
+    repo,
+    simulator,
+    dynamoDb,
+    clients: { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, dynamoDb },
+    ledgerTable,
+    lockTable,
+    tables,
+    reconcileArgs: ['reconcile', '--repo', repo.dir, ...tables, '--lock-table', lockTable, '--create-tables'],
+    async cleanup() {
+      simulator.restore();
+      await repo.cleanup();
     },
   };
 }
