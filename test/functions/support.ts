@@ -26,15 +26,14 @@ import {
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { inject } from 'vitest';
 import type { FunctionDependencies, FunctionLogger } from '../../functions/dependencies.ts';
 import type { FunctionEnvironment } from '../../functions/environment.ts';
 import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
-import { dynamoDbClient } from '../../shared/aws/clients.ts';
 import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
 import { reconcile } from '../../shared/reconcile.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { localDynamoDb } from '../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
@@ -334,11 +333,7 @@ export interface Harness {
 let dynamo: DynamoDBClient | undefined;
 
 function dynamoClient(): DynamoDBClient {
-  dynamo ??= dynamoDbClient({
-    endpoint: inject('dynamoDbEndpoint'),
-    region: REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  dynamo ??= localDynamoDb({ region: REGION });
   return dynamo;
 }
 

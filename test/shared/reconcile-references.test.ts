@@ -10,16 +10,16 @@ import {
   UpdateServiceCommand,
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatReconcile } from '../../cli/commands/reconcile.ts';
 import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
-import { dynamoDbClient } from '../../shared/aws/clients.ts';
 import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
 import { type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { capture } from '../support/cli.ts';
+import { localDynamoDb } from '../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
@@ -54,11 +54,7 @@ describe('reconcile with stack-output references', () => {
   let simulator: AwsSimulator | undefined;
 
   beforeAll(() => {
-    dynamo = dynamoDbClient({
-      endpoint: inject('dynamoDbEndpoint'),
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    dynamo = localDynamoDb();
   });
   afterEach(async () => {
     simulator?.restore();

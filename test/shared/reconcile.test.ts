@@ -1,15 +1,15 @@
 /** End to end: reconcile runs on a real git repository, the simulator and DynamoDB Local (ledger and lock). */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
-import { dynamoDbClient } from '../../shared/aws/clients.ts';
 import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
 import { planShards, type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { ChangeProposer, Proposal } from '../../shared/source/proposals.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
+import { localDynamoDb } from '../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
@@ -24,11 +24,7 @@ describe('reconcile', () => {
   let simulator: AwsSimulator | undefined;
 
   beforeAll(() => {
-    dynamo = dynamoDbClient({
-      endpoint: inject('dynamoDbEndpoint'),
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    dynamo = localDynamoDb();
   });
   afterEach(async () => {
     simulator?.restore();

@@ -1,9 +1,8 @@
 /** A CliIo that keeps what the CLI printed, so tests read exactly what a person would see. */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { inject } from 'vitest';
 import type { CliIo } from '../../cli/output.ts';
-import { dynamoDbClient } from '../../shared/aws/clients.ts';
+import { localDynamoDb } from './dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from './fixtures.ts';
 import { makeRepo, type TestRepo } from './git-repo.ts';
 import { type AwsSimulator, createAwsSimulator } from './simulator/index.ts';
@@ -61,11 +60,7 @@ export async function cliWorld(prefix: string): Promise<CliWorld> {
   const suffix = randomUUID().slice(0, 8);
   const ledgerTable = `${prefix}-ledger-${suffix}`;
   const lockTable = `${prefix}-lock-${suffix}`;
-  const dynamoDb = dynamoDbClient({
-    endpoint: inject('dynamoDbEndpoint'),
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const dynamoDb = localDynamoDb();
   const tables = ['--ledger-table', ledgerTable];
   return {
     repo,

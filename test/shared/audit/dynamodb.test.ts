@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DynamoDbLedger,
   type DynamoDbLedgerOptions,
@@ -18,17 +18,13 @@ import type { LedgerEntry } from '../../../shared/audit/ledger.ts';
 import { silentLogLine } from '../../../shared/audit/log.ts';
 import { dynamoDbClient } from '../../../shared/aws/clients.ts';
 import { LedgerWriteError, TerminalError } from '../../../shared/errors.ts';
+import { localDynamoDb } from '../../support/dynamodb.ts';
 
 const SUFFIX = randomUUID().slice(0, 8);
 let tableCount = 0;
 
 function localClient(): DynamoDBClient {
-  return dynamoDbClient({
-    endpoint: inject('dynamoDbEndpoint'),
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  return localDynamoDb({ maxAttempts: 1 });
 }
 
 const setupClient = localClient();

@@ -2,7 +2,7 @@
  * sparse pauses index over the last seven days, and the entries pause and resume write. */
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbLedger, ensureLedgerTable, LEDGER_INDEX, newEntryId } from '../../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../../shared/audit/log.ts';
 import {
@@ -12,7 +12,7 @@ import {
   PAUSE_API_CALL,
   parseDuration,
 } from '../../../shared/audit/pauses.ts';
-import { dynamoDbClient } from '../../../shared/aws/clients.ts';
+import { localDynamoDb } from '../../support/dynamodb.ts';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -114,11 +114,7 @@ describe('activePausesFrom', () => {
 describe('DynamoDbLedger.activePauses', () => {
   it('answers with one Query of the pauses index, for its branch only, over the last seven days', async () => {
     // Prepare
-    const client = dynamoDbClient({
-      endpoint: inject('dynamoDbEndpoint'),
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const client = localDynamoDb();
     const tableName = `pauses-${randomUUID().slice(0, 8)}`;
     await ensureLedgerTable(client, tableName);
     const ledger = new DynamoDbLedger({ tableName, client, logger: silentLogLine });

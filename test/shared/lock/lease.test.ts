@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeTimeToLiveCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { dynamoDbClient } from '../../../shared/aws/clients.ts';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { LockLostError } from '../../../shared/errors.ts';
 import { ensureLockTable, type Lease, LeaseLock, lockPk } from '../../../shared/lock/lease.ts';
+import { localDynamoDb } from '../../support/dynamodb.ts';
 
 const TABLE = `lock-${randomUUID().slice(0, 8)}`;
 const LEASE_MS = 60_000;
 
-const client: DynamoDBClient = dynamoDbClient({
-  endpoint: inject('dynamoDbEndpoint'),
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  maxAttempts: 1,
-});
+const client: DynamoDBClient = localDynamoDb({ maxAttempts: 1 });
 
 beforeAll(async () => {
   await ensureLockTable(client, TABLE);
