@@ -1,40 +1,23 @@
-/** The stack with the sweep fanned out (-c sweepShardSize=500): the shard queue with its dead-letter queue and alarm,
- * the sweep-shard worker behind an SQS event source that reports batch item failures, bounded by sweepWorkers, the
- * sweep allowed to send to that queue and nothing else in SQS, and every compliance property of the plain stack
- * kept. Its absence without the key is asserted in stack.test.ts. One synthesis for the whole file. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { type Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
-import { createApp } from '../../infra/create-app.ts';
+import {
+  asArray,
+  type Json,
+  type PolicyStatementOf,
+  propertiesOf,
+  REQUIRED_CONTEXT,
+  type Synthesized,
+  synthesize,
+} from './synth.ts';
 
 const CONTEXT = {
-  repository: 'platform-config',
-  allowedClusters: 'prod,staging',
-  stackNamePrefix: 'platform-',
-  roleArnPatterns: 'arn:aws:iam::123456789012:role/app/*',
+  ...REQUIRED_CONTEXT,
   sweepShardSize: '500',
   sweepWorkers: '6',
 };
 
-type Json = Record<string, unknown>;
-interface Statement {
-  readonly Sid?: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: Record<string, Record<string, unknown>>;
-}
-interface PolicyStatementOf {
-  readonly policy: string;
-  readonly statement: Statement;
-}
-
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-let outdir: string;
+let synthesized: Synthesized | undefined;
 let template: Template;
 let annotations: Annotations;
 let resources: Record<string, Json>;
@@ -46,10 +29,6 @@ let sweepId: string;
 
 function resourcesOfType(type: string): [string, Json][] {
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
-}
-
-function propertiesOf(resource: Json | undefined): Json {
-  return (resource?.Properties ?? {}) as Json;
 }
 
 function variablesOf(id: string): Json {
@@ -65,26 +44,15 @@ function onlyId(type: string, pattern: RegExp): string {
 }
 
 beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'driftless-cdk-fan-out-'));
-  const { stack } = createApp(CONTEXT, { outdir });
-  template = Template.fromStack(stack);
-  annotations = Annotations.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Json>;
-  statements = resourcesOfType('AWS::IAM::Policy').flatMap(([policy, resource]) =>
-    ((propertiesOf(resource).PolicyDocument as Json).Statement as Statement[]).map((statement) => ({
-      policy,
-      statement,
-    })),
-  );
+  synthesized = synthesize(CONTEXT);
+  ({ template, annotations, resources, statements } = synthesized);
   shardQueueId = onlyId('AWS::SQS::Queue', /^SweepShardsQueue/);
   deadLetterId = onlyId('AWS::SQS::Queue', /^SweepShardsDeadLetters/);
   workerId = onlyId('AWS::Lambda::Function', /^SweepShardFunction/);
   sweepId = onlyId('AWS::Lambda::Function', /^SweepFunction/);
 }, 180_000);
 
-afterAll(() => {
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
-});
+afterAll(() => synthesized?.cleanup());
 
 describe('DriftlessStack with fan-out: the shard queue', () => {
   it('is encrypted, TLS-only, visible again only after six worker timeouts, dead-lettered after three receives', () => {

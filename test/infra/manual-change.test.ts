@@ -1,37 +1,24 @@
-/** The stack's manual-change path, with the optional trail (-c createTrail=true): two rules on "AWS API Call via
- * CloudTrail" events for the write calls the function answers, successful calls only, targeting the manual-change
- * function with retries and a dead-letter queue; the function told every role driftless itself uses (no loop); a
- * single-region, write-only trail into a private, encrypted bucket when asked for, and none otherwise; pull requests
- * allowed on the one repository only. One synthesis for the whole file (the trail-less stack is stack.test.ts's). */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { type Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../functions/environment.ts';
-import { createApp } from '../../infra/create-app.ts';
 import { ECS_MANUAL_CHANGE_CALLS, STACK_MANUAL_CHANGE_CALLS } from '../../shared/manual-change.ts';
+import {
+  asArray,
+  type Json,
+  propertiesOf,
+  REQUIRED_CONTEXT,
+  type Statement,
+  type Synthesized,
+  synthesize,
+} from './synth.ts';
 
 const CONTEXT = {
-  repository: 'platform-config',
-  allowedClusters: 'prod,staging',
-  stackNamePrefix: 'platform-',
-  roleArnPatterns: 'arn:aws:iam::123456789012:role/app/*',
+  ...REQUIRED_CONTEXT,
   createTrail: 'true',
   trailRetentionDays: '30',
 };
 
-type Json = Record<string, unknown>;
-interface Statement {
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: Record<string, Record<string, unknown>>;
-}
-
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-let outdir: string;
+let synthesized: Synthesized | undefined;
 let template: Template;
 let annotations: Annotations;
 let resources: Record<string, Json>;
@@ -40,21 +27,12 @@ function resourcesOfType(type: string): [string, Json][] {
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
 }
 
-function propertiesOf(resource: Json | undefined): Json {
-  return (resource?.Properties ?? {}) as Json;
-}
-
 beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'driftless-cdk-trail-'));
-  const { stack } = createApp(CONTEXT, { outdir });
-  template = Template.fromStack(stack);
-  annotations = Annotations.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Json>;
+  synthesized = synthesize(CONTEXT);
+  ({ template, annotations, resources } = synthesized);
 }, 180_000);
 
-afterAll(() => {
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
-});
+afterAll(() => synthesized?.cleanup());
 
 function functionId(prefix: string): string {
   const [id] = resourcesOfType('AWS::Lambda::Function')

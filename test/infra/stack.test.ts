@@ -1,38 +1,22 @@
-/** The synthesized stack, asserted where it matters: every trigger has retries and a dead-letter queue, IAM allows no
- * wildcard writes and passes roles only to the named service, the ledger is append-only for the functions and keyed
- * like shared/audit/dynamodb.ts, the saved queries exist, cdk-nag finds nothing unsuppressed. One synthesis (it
- * bundles the real functions with esbuild) for the whole file. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { type Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
 import { FUNCTION_NAMES } from '../../infra/bundling.ts';
-import { createApp } from '../../infra/create-app.ts';
 import { LEDGER_QUERIES } from '../../infra/queries.ts';
 import { breakGlassAttributes, ledgerTableDefinition } from '../../shared/audit/dynamodb.ts';
 import { lockTableDefinition } from '../../shared/lock/lease.ts';
+import {
+  asArray,
+  type Json,
+  type PolicyStatementOf,
+  propertiesOf,
+  REQUIRED_CONTEXT,
+  type Statement,
+  type Synthesized,
+  synthesize,
+} from './synth.ts';
 
-const CONTEXT = {
-  repository: 'platform-config',
-  allowedClusters: 'prod,staging',
-  stackNamePrefix: 'platform-',
-  roleArnPatterns: 'arn:aws:iam::123456789012:role/app/*',
-};
-
-type Json = Record<string, unknown>;
-interface Statement {
-  readonly Sid?: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: Record<string, Record<string, unknown>>;
-}
-interface PolicyStatementOf {
-  readonly policy: string;
-  readonly statement: Statement;
-}
+const CONTEXT = REQUIRED_CONTEXT;
 
 /** Write actions by prefix (IAM access levels Write, Tagging and Permissions management of the services used). */
 const WRITE_ACTIONS = [
@@ -60,9 +44,7 @@ function isDocumentedWildcardWrite(action: string, statement: Statement): boolea
   );
 }
 
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-let outdir: string;
+let synthesized: Synthesized | undefined;
 let template: Template;
 let annotations: Annotations;
 let resources: Record<string, Json>;
@@ -70,10 +52,6 @@ let statements: PolicyStatementOf[];
 
 function resourcesOfType(type: string): [string, Json][] {
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
-}
-
-function propertiesOf(resource: Json): Json {
-  return resource.Properties as Json;
 }
 
 /** Asset hashes change with every code change; the snapshot is about the infrastructure. */
@@ -86,22 +64,11 @@ function withoutAssetHashes(value: unknown): unknown {
 }
 
 beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'driftless-cdk-'));
-  const { stack } = createApp(CONTEXT, { outdir });
-  template = Template.fromStack(stack);
-  annotations = Annotations.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Json>;
-  statements = resourcesOfType('AWS::IAM::Policy').flatMap(([policy, resource]) =>
-    ((propertiesOf(resource).PolicyDocument as Json).Statement as Statement[]).map((statement) => ({
-      policy,
-      statement,
-    })),
-  );
+  synthesized = synthesize(CONTEXT);
+  ({ template, annotations, resources, statements } = synthesized);
 }, 180_000);
 
-afterAll(() => {
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
-});
+afterAll(() => synthesized?.cleanup());
 
 describe('DriftlessStack triggers', () => {
   it('gives every EventBridge rule target a retry policy and a dead-letter queue', () => {
