@@ -33,11 +33,11 @@ import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import type { LiveReaders } from '../shared/live/read.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
-import type { ReconcileRequest, RunLock } from '../shared/reconcile.ts';
+import type { ReconcileRequest, RunLock } from '../shared/reconcile/run.ts';
 import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
-import { CodeCommitProposer } from '../shared/source/codecommit-proposer.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
-import type { ChangeProposer } from '../shared/source/proposals.ts';
+import { CodeCommitProposer } from '../shared/writeback/codecommit-proposer.ts';
+import type { ChangeProposer } from '../shared/writeback/proposals.ts';
 import { type FunctionEnvironment, readEnvironment } from './environment.ts';
 
 /** What the functions log through: Powertools Logger in production, a capturing one in tests. */

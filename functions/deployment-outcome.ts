@@ -39,7 +39,12 @@ import {
 } from '../shared/audit/deployment-outcomes.ts';
 import type { LedgerEntry } from '../shared/audit/ledger.ts';
 import { EventPublisher, rolloutFailedEvent } from '../shared/notify/events.ts';
-import { isWriteBackEntry, type RollbackWriteBack, recordWriteBack, writeBackRollback } from '../shared/rollback.ts';
+import {
+  isWriteBackEntry,
+  type RollbackWriteBack,
+  recordWriteBack,
+  writeBackRollback,
+} from '../shared/writeback/rollback.ts';
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
 import { type ErrorSummary, isRethrown, summarizeError } from './errors.ts';
 import {

@@ -27,7 +27,7 @@ import {
   unknown,
   type ZodType,
 } from 'zod';
-import { AWS_API_CALL_VIA_CLOUDTRAIL, type CloudTrailDetail } from '../shared/manual-change.ts';
+import { AWS_API_CALL_VIA_CLOUDTRAIL, type CloudTrailDetail } from '../shared/triggers/manual-change.ts';
 
 /** The envelope every EventBridge event has. */
 export interface EventBridgeEvent<Detail> {

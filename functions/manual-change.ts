@@ -22,7 +22,7 @@
  * DRIFTLESS_OWN_ROLE_ARNS: without it driftless would answer its own writes) is rethrown on every invocation.
  */
 import { RetryableError } from '../shared/errors.ts';
-import { ManualChangeCoalescer, readManualChange } from '../shared/manual-change.ts';
+import { ManualChangeCoalescer, readManualChange } from '../shared/triggers/manual-change.ts';
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
 import { ConfigurationError, ENVIRONMENT } from './environment.ts';
 import { type CloudTrailApiCallEvent, eventLabel, parseCloudTrailApiCall } from './events.ts';

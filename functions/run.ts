@@ -2,6 +2,7 @@
  * "return" or "throw back to EventBridge" (see errors.ts). */
 import type { ResourceOutcome } from '../shared/apply/executor.ts';
 import type { Trigger } from '../shared/audit/ledger.ts';
+import { RecordingLedger } from '../shared/audit/recording-ledger.ts';
 import {
   type DetailType,
   EventPublisher,
@@ -9,8 +10,7 @@ import {
   reconcileErrorEvent,
   reconcileEvents,
 } from '../shared/notify/events.ts';
-import { RecordingLedger } from '../shared/notify/recording-ledger.ts';
-import { type AdoptedDrift, type ReconcileRequest, type ReconcileStatus, reconcile } from '../shared/reconcile.ts';
+import { type AdoptedDrift, type ReconcileRequest, type ReconcileStatus, reconcile } from '../shared/reconcile/run.ts';
 import type { FunctionDependencies } from './dependencies.ts';
 import { limitsOf } from './environment.ts';
 import { classifyError, type ErrorSummary, summarizeError } from './errors.ts';

@@ -31,7 +31,7 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { RetryableError, TerminalError } from '../shared/errors.ts';
 import { type DetailType, EventPublisher, reconcileErrorEvent } from '../shared/notify/events.ts';
-import { planShards, type Shard } from '../shared/reconcile.ts';
+import { planShards, type Shard } from '../shared/reconcile/run.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { type FunctionDependencies, lazyHandler, sweepDependencies } from './dependencies.ts';
 import { ConfigurationError, fanOutOfEnvironment } from './environment.ts';

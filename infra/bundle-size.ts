@@ -1,7 +1,7 @@
 /**
  * `npm run bundle-size`: bundles every function exactly as the stack does (infra/bundling.ts), prints each bundle's
  * size, and fails when a bundle contains test code: nothing under test/ and never the ECS/CloudFormation simulator
- * may reach a Lambda function (ARCHITECTURE: the simulator is used by tests and never shipped).
+ * (shared/sim/, the demo's and the bench's engine) may reach a Lambda function.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +21,10 @@ export interface BundleReport {
   readonly forbidden: readonly string[];
 }
 
-/** Test code by path: anything under a test/ directory, and the simulator wherever it lives. */
+/** Test and demo code by path: anything under a test/ directory, and the simulator (shared/sim/) wherever it lives. */
 export function isForbiddenInput(path: string): boolean {
   const normalized = path.split(sep).join('/');
-  return /(^|\/)test\//.test(normalized) || /simulator/i.test(normalized);
+  return /(^|\/)test\//.test(normalized) || /(^|\/)shared\/sim\//.test(normalized) || /simulator/i.test(normalized);
 }
 
 /** Bundles each function into `outdir/<name>/index.mjs` and reports its size and inputs. */

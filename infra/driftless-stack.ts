@@ -20,7 +20,7 @@ import {
   AWS_API_CALL_VIA_CLOUDTRAIL,
   ECS_MANUAL_CHANGE_CALLS,
   STACK_MANUAL_CHANGE_CALLS,
-} from '../shared/manual-change.ts';
+} from '../shared/triggers/manual-change.ts';
 import type { FunctionName } from './bundling.ts';
 import { AuditTables } from './constructs/audit-tables.ts';
 import { CloudFormationServiceRole } from './constructs/cloudformation-role.ts';

@@ -3,7 +3,7 @@ import { ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { DriftlessError } from '../../shared/errors.ts';
 import { ensureLockTable } from '../../shared/lock/lease.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
-import { type ReconcileResult, reconcile } from '../../shared/reconcile.ts';
+import { type ReconcileResult, reconcile } from '../../shared/reconcile/run.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { type AwsClients, awsClients, ledgerFor, lockFor, repositoryIdentity } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';

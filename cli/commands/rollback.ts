@@ -12,13 +12,13 @@
 import type { LedgerEntry } from '../../shared/audit/ledger.ts';
 import { codeCommitClient } from '../../shared/aws/clients.ts';
 import { DriftlessError } from '../../shared/errors.ts';
-import { type RollbackWriteBack, writeBackRollback } from '../../shared/rollback.ts';
 import { CodeCommitGitSource } from '../../shared/source/codecommit.ts';
-import { CodeCommitProposer } from '../../shared/source/codecommit-proposer.ts';
 import type { GitSource } from '../../shared/source/git-source.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
-import { LocalGitProposer } from '../../shared/source/local-git-proposer.ts';
-import type { ChangeProposer } from '../../shared/source/proposals.ts';
+import { CodeCommitProposer } from '../../shared/writeback/codecommit-proposer.ts';
+import { LocalGitProposer } from '../../shared/writeback/local-git-proposer.ts';
+import type { ChangeProposer } from '../../shared/writeback/proposals.ts';
+import { type RollbackWriteBack, writeBackRollback } from '../../shared/writeback/rollback.ts';
 import { type AwsClients, awsClients, ledgerFor, repositoryIdentity } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 

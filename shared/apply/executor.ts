@@ -50,9 +50,9 @@ import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
 import { DriftlessError, LedgerWriteError, TerminalError } from '../errors.ts';
 import type { RateLimit } from '../live/ecs.ts';
 import { errorName, isRetryableAwsError } from '../live/errors.ts';
-import type { LiveState } from '../live/model.ts';
 import { type FieldChange, isUnderPointer, jsonEqual } from '../plan/diff.ts';
 import { isStackBusy } from '../plan/health.ts';
+import type { LiveState } from '../plan/live-state.ts';
 import { isSystemTag, normalizeTaskDefinition } from '../plan/normalize.ts';
 import { type Action, type Plan, pruneGuards } from '../plan/plan.ts';
 import type {

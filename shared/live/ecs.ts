@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../aws/clients.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
+import type { DescribedTaskDefinition, LiveEcsService, LiveState, Tag } from '../plan/live-state.ts';
 import { compareStrings, MANAGED_BY_TAG_KEY, mapWithConcurrency, toJsonRecord } from '../util.ts';
 import { errorName, LiveReadError, liveReadError } from './errors.ts';
-import type { DescribedTaskDefinition, LiveEcsService, LiveState, Tag } from './model.ts';
 
 /** DescribeServices takes at most 10 services per call (the API maximum). */
 export const DESCRIBE_SERVICES_BATCH_SIZE = 10;

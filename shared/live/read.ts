@@ -1,5 +1,7 @@
 /** Reads the live state a plan needs: every declared resource, and (for prune candidates) what this installation
  * manages, through the ECS and CloudFormation readers. */
+
+import type { LiveResource, LiveState } from '../plan/live-state.ts';
 import type { ManagedResource } from '../plan/plan.ts';
 import {
   planWithReferences,
@@ -13,7 +15,6 @@ import { clusterName } from '../spec/checks.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
 import type { CloudFormationLiveReader } from './cloudformation.ts';
 import type { EcsLiveReader } from './ecs.ts';
-import type { LiveResource, LiveState } from './model.ts';
 
 export interface LiveReaders {
   readonly ecs: EcsLiveReader;

@@ -1,6 +1,6 @@
 /** The plan: declarations paired with live resources, each pair diffed in canonical form, and one ordered list of
  * actions per wave. Pure: everything it needs is passed in, so the same plan comes out of the same inputs. */
-import type { LiveEcsService, LiveResource, LiveStack, LiveState } from '../live/model.ts';
+
 import { looksLikeSecretName, secretShapeOf } from '../spec/checks.ts';
 import type {
   CloudFormationStackDeclaration,
@@ -11,6 +11,7 @@ import type {
 import type { ResourceKind, SettingsDocument } from '../spec/schema.ts';
 import { diff, type FieldChange, isUnderPointer } from './diff.ts';
 import { type Health, isStackBusy, serviceHealth, stackHealth } from './health.ts';
+import type { LiveEcsService, LiveResource, LiveStack, LiveState } from './live-state.ts';
 import {
   type Json,
   type JsonObject,

@@ -2,9 +2,9 @@
  * makes ceil(N/10) DescribeServices and no write; a warm process reads no task definition again. */
 import { describe, expect, it } from 'vitest';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet } from '../../bench/support.ts';
-import { reconcile } from '../../shared/reconcile.ts';
+import { reconcile } from '../../shared/reconcile/run.ts';
+import { createAwsSimulator, writeCount } from '../../shared/sim/index.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
-import { createAwsSimulator, writeCount } from '../support/simulator/index.ts';
 
 describe.each([25, 101, 250])('a sweep of %i in-sync services', (count) => {
   it('makes ceil(N/10) DescribeServices, one DescribeTaskDefinition per family when cold, none warm, and no write', async () => {

@@ -2,13 +2,13 @@
  * from, and an unresolved reference as E_REFERENCE at file:line. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
+import { type AwsSimulator, createAwsSimulator } from '../../shared/sim/index.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
 import { capture } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 import { seedDeclarations } from '../support/seed.ts';
-import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
 
 const LITERAL = 'subnets: [subnet-0a1b2c3d4e5f60718, subnet-0b2c3d4e5f6071829]';
 

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
+import { type AwsSimulator, createAwsSimulator } from '../../shared/sim/index.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
 import { capture } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 import { seedDeclarations } from '../support/seed.ts';
-import { type AwsSimulator, createAwsSimulator } from '../support/simulator/index.ts';
 
 describe('driftless plan against the simulator', () => {
   let repo: TestRepo | undefined;

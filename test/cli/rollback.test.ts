@@ -1,7 +1,7 @@
 import { CodeCommitClient, GetFileCommand, GetFolderCommand } from '@aws-sdk/client-codecommit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import { pullRequestToken } from '../../shared/source/codecommit-proposer.ts';
+import { pullRequestToken } from '../../shared/writeback/codecommit-proposer.ts';
 import { ProposalStore } from '../functions/support.ts';
 import { type CliWorld, capture, cliWorld } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { productionDependencies, sweepDependencies } from '../../functions/dependencies.ts';
 import { ConfigurationError, ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
-import { CodeCommitProposer } from '../../shared/source/codecommit-proposer.ts';
+import { CodeCommitProposer } from '../../shared/writeback/codecommit-proposer.ts';
 
 const COMPLETE = {
   [ENVIRONMENT.repository]: 'platform-config',

@@ -14,9 +14,9 @@ import { createPushHandler } from '../../functions/push.ts';
 import { createSweepHandler } from '../../functions/sweep.ts';
 import { newEntryId } from '../../shared/audit/dynamodb.ts';
 import { breakGlassEntry } from '../../shared/audit/pauses.ts';
-import { CodeCommitProposer, pullRequestToken } from '../../shared/source/codecommit-proposer.ts';
+import type { AwsSimulator } from '../../shared/sim/index.ts';
+import { CodeCommitProposer, pullRequestToken } from '../../shared/writeback/codecommit-proposer.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import type { AwsSimulator } from '../support/simulator/index.ts';
 import { createHarness, eventFixture, type Harness, REGION, REPOSITORY, writeCount } from './support.ts';
 
 const SCHEDULED = eventFixture<ScheduledEvent>('scheduled-event');

@@ -6,7 +6,7 @@ import type { PullRequestStateChangeEvent } from '../../functions/events.ts';
 import { createPullRequestHandler } from '../../functions/pull-request.ts';
 import { newEntryId } from '../../shared/audit/dynamodb.ts';
 import { breakGlassEntry } from '../../shared/audit/pauses.ts';
-import { PLAN_COMMENT_MARKER } from '../../shared/source/pull-request-comments.ts';
+import { PLAN_COMMENT_MARKER } from '../../shared/writeback/pull-request-comments.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { createHarness, eventFixture, type Harness, writeCount } from './support.ts';
 

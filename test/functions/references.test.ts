@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PullRequestStateChangeEvent, RepositoryStateChangeEvent } from '../../functions/events.ts';
 import { createPullRequestHandler } from '../../functions/pull-request.ts';
 import { createPushHandler } from '../../functions/push.ts';
-import { PLAN_COMMENT_MARKER } from '../../shared/source/pull-request-comments.ts';
+import type { AwsSimulator } from '../../shared/sim/index.ts';
+import { PLAN_COMMENT_MARKER } from '../../shared/writeback/pull-request-comments.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import type { AwsSimulator } from '../support/simulator/index.ts';
 import { createHarness, eventFixture, type Harness } from './support.ts';
 
 const TREE = await readTree(EXAMPLE_REPO_DIR);

@@ -14,8 +14,8 @@ import type { RepositoryStateChangeEvent } from '../../functions/events.ts';
 import { createPushHandler } from '../../functions/push.ts';
 import type { LedgerEntry } from '../../shared/audit/ledger.ts';
 import { RetryableError } from '../../shared/errors.ts';
-import { WRITE_BACK_REASON_PREFIX } from '../../shared/rollback.ts';
-import { CodeCommitProposer, pullRequestToken } from '../../shared/source/codecommit-proposer.ts';
+import { CodeCommitProposer, pullRequestToken } from '../../shared/writeback/codecommit-proposer.ts';
+import { WRITE_BACK_REASON_PREFIX } from '../../shared/writeback/rollback.ts';
 import { EXAMPLE_REPO_DIR } from '../support/fixtures.ts';
 import { createHarness, eventFixture, type Harness, ProposalStore, REGION, REPOSITORY, writeCount } from './support.ts';
 

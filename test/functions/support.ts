@@ -31,12 +31,12 @@ import type { FunctionEnvironment } from '../../functions/environment.ts';
 import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
 import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
-import { reconcile } from '../../shared/reconcile.ts';
+import { reconcile } from '../../shared/reconcile/run.ts';
+import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../../shared/sim/index.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { localDynamoDb } from '../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';

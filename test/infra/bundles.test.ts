@@ -62,6 +62,8 @@ describe('isForbiddenInput', () => {
   it.each([
     ['test/support/simulator/ecs.ts', true],
     ['test/support/memory-ledger.ts', true],
+    ['shared/sim/ecs.ts', true],
+    ['shared/sim/memory-ledger.ts', true],
     ['shared/simulator.ts', true],
     ['node_modules/some-package/test/fixture.js', true],
     ['shared/plan/diff.ts', false],

@@ -1,7 +1,7 @@
 import { type Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../functions/environment.ts';
-import { ECS_MANUAL_CHANGE_CALLS, STACK_MANUAL_CHANGE_CALLS } from '../../shared/manual-change.ts';
+import { ECS_MANUAL_CHANGE_CALLS, STACK_MANUAL_CHANGE_CALLS } from '../../shared/triggers/manual-change.ts';
 import {
   asArray,
   type Json,

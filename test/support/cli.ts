@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CliIo } from '../../cli/output.ts';
+import { type AwsSimulator, createAwsSimulator } from '../../shared/sim/index.ts';
 import { localDynamoDb } from './dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from './fixtures.ts';
 import { makeRepo, type TestRepo } from './git-repo.ts';
-import { type AwsSimulator, createAwsSimulator } from './simulator/index.ts';
 
 export interface CapturedIo extends CliIo {
   stdout(): string;

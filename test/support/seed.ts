@@ -17,12 +17,12 @@ import {
   type Provenance,
   registerTaskDefinitionInput,
 } from '../../shared/apply/requests.ts';
+import type { AwsSimulator } from '../../shared/sim/index.ts';
 import type {
   CloudFormationStackDeclaration,
   Declaration,
   EcsServiceDeclaration,
 } from '../../shared/spec/repository.ts';
-import type { AwsSimulator } from './simulator/index.ts';
 
 export async function seedService(
   simulator: AwsSimulator,

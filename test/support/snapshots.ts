@@ -1,5 +1,5 @@
 /** Builds repository snapshots and live state from YAML in memory, for planner tests that need no git. */
-import type { LiveEcsService, LiveResource, LiveStack, LiveState } from '../../shared/live/model.ts';
+import type { LiveEcsService, LiveResource, LiveStack, LiveState } from '../../shared/plan/live-state.ts';
 import { parseTemplate } from '../../shared/spec/cloudformation-yaml.ts';
 import { parseDeclarationFile } from '../../shared/spec/parse.ts';
 import { locateReferences } from '../../shared/spec/references.ts';

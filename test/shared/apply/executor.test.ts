@@ -8,10 +8,10 @@ import { CloudFormationLiveReader } from '../../../shared/live/cloudformation.ts
 import { EcsLiveReader } from '../../../shared/live/ecs.ts';
 import { readLiveState } from '../../../shared/live/read.ts';
 import { buildPlan, type ManagedResource } from '../../../shared/plan/plan.ts';
+import { type AwsSimulator, createAwsSimulator, writeCalls } from '../../../shared/sim/index.ts';
+import { MemoryLedger } from '../../../shared/sim/memory-ledger.ts';
 import type { EcsServiceDeclaration, RepositorySnapshot } from '../../../shared/spec/repository.ts';
-import { MemoryLedger } from '../../support/memory-ledger.ts';
 import { seedService } from '../../support/seed.ts';
-import { type AwsSimulator, createAwsSimulator, writeCalls } from '../../support/simulator/index.ts';
 import { snapshotOf } from '../../support/snapshots.ts';
 
 // ------------------------------------------------------------------------------------------------ fixtures

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudFormationLiveReader } from '../../../shared/live/cloudformation.ts';
 import { LiveReadError } from '../../../shared/live/errors.ts';
-import type { LiveStack } from '../../../shared/live/model.ts';
+import type { LiveStack } from '../../../shared/plan/live-state.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';

@@ -16,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EcsLiveReader, type EcsLiveReaderOptions } from '../../../shared/live/ecs.ts';
 import { LiveReadError } from '../../../shared/live/errors.ts';
-import type { LiveEcsService } from '../../../shared/live/model.ts';
+import type { LiveEcsService } from '../../../shared/plan/live-state.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';

@@ -12,10 +12,10 @@ import { readLiveState } from '../../../shared/live/read.ts';
 import type { FieldChange } from '../../../shared/plan/diff.ts';
 import type { Json } from '../../../shared/plan/normalize.ts';
 import { buildPlan, type IgnoredDifference, type Plan } from '../../../shared/plan/plan.ts';
+import { type AwsSimulator, createAwsSimulator, type SimulatedStack } from '../../../shared/sim/index.ts';
 import type { FileEntry, GitSource } from '../../../shared/source/git-source.ts';
 import { type Declaration, loadRepository, type RepositorySnapshot } from '../../../shared/spec/repository.ts';
 import { seedDeclarations } from '../../support/seed.ts';
-import { type AwsSimulator, createAwsSimulator, type SimulatedStack } from '../../support/simulator/index.ts';
 
 const CORPUS = fileURLToPath(new URL('../../fixtures/no-false-drift/', import.meta.url));
 const COMMIT = 'c0ffee0000000000000000000000000000000000';

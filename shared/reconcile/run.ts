@@ -11,23 +11,23 @@ import {
   RESOURCE_OUTCOMES,
   type ResourceOutcome,
   type ResourceResult,
-} from './apply/executor.ts';
-import { newEntryId } from './audit/dynamodb.ts';
-import type { AuditLedger, LedgerEntry, RunContext, Trigger } from './audit/ledger.ts';
-import { type ActivePause, describePause } from './audit/pauses.ts';
-import { DriftlessError, LedgerWriteError } from './errors.ts';
-import { CloudFormationLiveReader } from './live/cloudformation.ts';
-import { EcsLiveReader } from './live/ecs.ts';
-import { type LiveReaders, planAgainstLive, type readLiveState } from './live/read.ts';
-import type { FieldChange } from './plan/diff.ts';
-import { type Action, type Plan, summarize } from './plan/plan.ts';
-import type { GitSource } from './source/git-source.ts';
-import type { ChangeProposer } from './source/proposals.ts';
-import { clusterName } from './spec/checks.ts';
-import { compareDiagnostics, type Diagnostic, diagnostic } from './spec/diagnostics.ts';
-import { type Declaration, loadRepository, type RepositorySnapshot } from './spec/repository.ts';
-import type { DriftPolicy } from './spec/schema.ts';
-import { adoptionFiles, maskedChanges } from './spec/write-back.ts';
+} from '../apply/executor.ts';
+import { newEntryId } from '../audit/dynamodb.ts';
+import type { AuditLedger, LedgerEntry, RunContext, Trigger } from '../audit/ledger.ts';
+import { type ActivePause, describePause } from '../audit/pauses.ts';
+import { DriftlessError, LedgerWriteError } from '../errors.ts';
+import { CloudFormationLiveReader } from '../live/cloudformation.ts';
+import { EcsLiveReader } from '../live/ecs.ts';
+import { type LiveReaders, planAgainstLive, type readLiveState } from '../live/read.ts';
+import type { FieldChange } from '../plan/diff.ts';
+import { type Action, type Plan, summarize } from '../plan/plan.ts';
+import type { GitSource } from '../source/git-source.ts';
+import { clusterName } from '../spec/checks.ts';
+import { compareDiagnostics, type Diagnostic, diagnostic } from '../spec/diagnostics.ts';
+import { type Declaration, loadRepository, type RepositorySnapshot } from '../spec/repository.ts';
+import type { DriftPolicy } from '../spec/schema.ts';
+import type { ChangeProposer } from '../writeback/proposals.ts';
+import { adoptionFiles, maskedChanges } from '../writeback/yaml.ts';
 
 /** What a run needs of the lock: a lease it can check before each write and give back at the end. */
 export interface RunLock {

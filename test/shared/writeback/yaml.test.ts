@@ -13,7 +13,7 @@ import {
   toDeclarationShape,
   WriteBackError,
   writeBack,
-} from '../../../shared/spec/write-back.ts';
+} from '../../../shared/writeback/yaml.ts';
 import { EXAMPLE_REPO_DIR } from '../../support/fixtures.ts';
 
 const WEB = readFileSync(`${EXAMPLE_REPO_DIR}services/web.yaml`, 'utf8');

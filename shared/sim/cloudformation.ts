@@ -27,7 +27,7 @@ import type {
   StackStatus,
   Tag,
 } from '@aws-sdk/client-cloudformation';
-import { parseTemplate } from '../../../shared/spec/cloudformation-yaml.ts';
+import { parseTemplate } from '../spec/cloudformation-yaml.ts';
 import type { SimulatorContext } from './context.ts';
 import { cloudFormationErrors } from './errors.ts';
 import { stableHex } from './ids.ts';

@@ -1,7 +1,7 @@
 /** An AuditLedger that passes everything through to another and keeps a copy of each entry it stored, so whoever
  * started a run can name the run's ledger entries (by id) in the notifications it sends afterwards. */
-import type { AuditLedger, LedgerEntry, TimeWindow } from '../audit/ledger.ts';
-import type { ActivePause } from '../audit/pauses.ts';
+import type { AuditLedger, LedgerEntry, TimeWindow } from './ledger.ts';
+import type { ActivePause } from './pauses.ts';
 
 export class RecordingLedger implements AuditLedger {
   private readonly stored: LedgerEntry[] = [];

@@ -8,7 +8,7 @@ import {
   isOwnCall,
   ManualChangeCoalescer,
   readManualChange,
-} from '../../shared/manual-change.ts';
+} from '../../../shared/triggers/manual-change.ts';
 
 const SCOPE = {
   ownRoleArns: ['arn:aws:iam::123456789012:role/service-role/driftless-Push-ABC'],

@@ -23,7 +23,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { type AwsSimulator, createAwsSimulator, type SimulatorOptions } from './index.ts';
+import { type AwsSimulator, createAwsSimulator, type SimulatorOptions } from '../../../shared/sim/index.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';

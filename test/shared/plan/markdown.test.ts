@@ -1,8 +1,8 @@
 /** The plan as a pull-request comment: summary, one table per resource, findings with file:line, nothing secret,
  * nothing injected, and never over CodeCommit's comment size limit. */
 import { describe, expect, it } from 'vitest';
-import { MAX_COMMENT_LENGTH, renderPlanMarkdown, safeChange } from '../../shared/plan/markdown.ts';
-import type { Action, Plan } from '../../shared/plan/plan.ts';
+import { MAX_COMMENT_LENGTH, renderPlanMarkdown, safeChange } from '../../../shared/plan/markdown.ts';
+import type { Action, Plan } from '../../../shared/plan/plan.ts';
 
 function action(overrides: Partial<Action>): Action {
   return {

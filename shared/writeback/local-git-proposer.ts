@@ -14,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TerminalError } from '../errors.ts';
-import { REPOSITORY_ENV_VARS } from './local-git.ts';
+import { REPOSITORY_ENV_VARS } from '../source/local-git.ts';
 import {
   type ChangeProposer,
   checkProposal,

@@ -1,7 +1,7 @@
 /** An in-memory AuditLedger for tests: keeps every entry, answers the port's queries, and fails on request. */
-import type { AuditLedger, LedgerEntry, TimeWindow } from '../../shared/audit/ledger.ts';
-import { type ActivePause, activePausesFrom, MAX_PAUSE_MS } from '../../shared/audit/pauses.ts';
-import { LedgerWriteError } from '../../shared/errors.ts';
+import type { AuditLedger, LedgerEntry, TimeWindow } from '../audit/ledger.ts';
+import { type ActivePause, activePausesFrom, MAX_PAUSE_MS } from '../audit/pauses.ts';
+import { LedgerWriteError } from '../errors.ts';
 
 export class MemoryLedger implements AuditLedger {
   /** Every entry appended, in append order. */

@@ -37,7 +37,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
-import { ECS_RATE_LIMITS, TokenBucket } from '../../../shared/aws/token-bucket.ts';
+import { ECS_RATE_LIMITS, TokenBucket } from '../aws/token-bucket.ts';
 import { CloudFormationBackend, type SeedStackInput, type SimulatedStack } from './cloudformation.ts';
 import type { SimulatorContext } from './context.ts';
 import { EcsBackend, type SimulatedTaskDefinition } from './ecs.ts';

@@ -14,12 +14,12 @@
  * - The branch `driftless/rollback/<resource>-<X 12>` makes the proposal once (see proposals.ts).
  */
 import { posix } from 'node:path';
-import { newActionId } from './apply/ids.ts';
-import { newEntryId } from './audit/dynamodb.ts';
-import { type AuditLedger, type LedgerEntry, WRITE_BACK_REASON_PREFIX } from './audit/ledger.ts';
-import type { GitSource } from './source/git-source.ts';
-import type { ChangeProposer, ProposedFile } from './source/proposals.ts';
-import { type Declaration, loadRepository } from './spec/repository.ts';
+import { newActionId } from '../apply/ids.ts';
+import { newEntryId } from '../audit/dynamodb.ts';
+import { type AuditLedger, type LedgerEntry, WRITE_BACK_REASON_PREFIX } from '../audit/ledger.ts';
+import type { GitSource } from '../source/git-source.ts';
+import { type Declaration, loadRepository } from '../spec/repository.ts';
+import type { ChangeProposer, ProposedFile } from './proposals.ts';
 
 /** Every ledger entry that records a write-back starts so: a repeated event finds it and proposes nothing again. */
 export { WRITE_BACK_REASON_PREFIX };

@@ -1,18 +1,18 @@
 /** Rollback write-back on a real git repository: which files, which previous version, when nothing is proposed. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LedgerEntry } from '../../shared/audit/ledger.ts';
+import type { LedgerEntry } from '../../../shared/audit/ledger.ts';
+import { MemoryLedger } from '../../../shared/sim/memory-ledger.ts';
+import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import { LocalGitProposer } from '../../../shared/writeback/local-git-proposer.ts';
 import {
   isWriteBackEntry,
   recordWriteBack,
   resourceSlug,
   rollbackBranch,
   writeBackRollback,
-} from '../../shared/rollback.ts';
-import { LocalGitSource } from '../../shared/source/local-git.ts';
-import { LocalGitProposer } from '../../shared/source/local-git-proposer.ts';
-import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { MemoryLedger } from '../support/memory-ledger.ts';
+} from '../../../shared/writeback/rollback.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
+import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
 
 const WEB = 'EcsService:prod/web';
 const NETWORK = 'CloudFormationStack:platform-network';

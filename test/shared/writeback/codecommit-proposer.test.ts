@@ -14,8 +14,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryableError, TerminalError } from '../../../shared/errors.ts';
-import { CodeCommitProposer, pullRequestToken } from '../../../shared/source/codecommit-proposer.ts';
-import type { Proposal } from '../../../shared/source/proposals.ts';
+import { CodeCommitProposer, pullRequestToken } from '../../../shared/writeback/codecommit-proposer.ts';
+import type { Proposal } from '../../../shared/writeback/proposals.ts';
 
 const REPOSITORY = 'platform-config';
 const BASE = 'c5709475a1b2c3d4e5f60718293a4b5c6d7e8f90';

@@ -11,18 +11,18 @@ import {
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { formatReconcile } from '../../cli/commands/reconcile.ts';
-import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
-import { silentLogLine } from '../../shared/audit/log.ts';
-import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
-import { renderPlan } from '../../shared/plan/render.ts';
-import { type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
-import { LocalGitSource } from '../../shared/source/local-git.ts';
-import { capture } from '../support/cli.ts';
-import { localDynamoDb } from '../support/dynamodb.ts';
-import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
+import { formatReconcile } from '../../../cli/commands/reconcile.ts';
+import { DynamoDbLedger, ensureLedgerTable } from '../../../shared/audit/dynamodb.ts';
+import { silentLogLine } from '../../../shared/audit/log.ts';
+import { ensureLockTable, LeaseLock } from '../../../shared/lock/lease.ts';
+import { renderPlan } from '../../../shared/plan/render.ts';
+import { type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../../shared/reconcile/run.ts';
+import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../../../shared/sim/index.ts';
+import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import { capture } from '../../support/cli.ts';
+import { localDynamoDb } from '../../support/dynamodb.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
+import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
 
 const LITERAL_SUBNETS = 'subnets: [subnet-0a1b2c3d4e5f60718, subnet-0b2c3d4e5f6071829]';
 const REFERENCED_SUBNETS =

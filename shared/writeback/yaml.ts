@@ -15,7 +15,7 @@
 import { type Document, isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { FieldChange } from '../plan/diff.ts';
 import type { Json, JsonObject } from '../plan/normalize.ts';
-import type { Declaration } from './repository.ts';
+import type { Declaration } from '../spec/repository.ts';
 
 /** What the planner writes in place of a secret-looking value (shared/plan/plan.ts). */
 export const MASKED_VALUE = '(masked)';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TerminalError } from '../../../shared/errors.ts';
-import { LocalGitProposer } from '../../../shared/source/local-git-proposer.ts';
-import type { Proposal } from '../../../shared/source/proposals.ts';
+import { LocalGitProposer } from '../../../shared/writeback/local-git-proposer.ts';
+import type { Proposal } from '../../../shared/writeback/proposals.ts';
 import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
 
 const cleanups: (() => Promise<void>)[] = [];

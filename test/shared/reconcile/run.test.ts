@@ -2,17 +2,22 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
-import { silentLogLine } from '../../shared/audit/log.ts';
-import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
-import { planShards, type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../shared/reconcile.ts';
-import { LocalGitSource } from '../../shared/source/local-git.ts';
-import type { ChangeProposer, Proposal } from '../../shared/source/proposals.ts';
-import { loadRepository } from '../../shared/spec/repository.ts';
-import { localDynamoDb } from '../support/dynamodb.ts';
-import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../support/simulator/index.ts';
+import { DynamoDbLedger, ensureLedgerTable } from '../../../shared/audit/dynamodb.ts';
+import { silentLogLine } from '../../../shared/audit/log.ts';
+import { ensureLockTable, LeaseLock } from '../../../shared/lock/lease.ts';
+import {
+  planShards,
+  type ReconcileDependencies,
+  type ReconcileRequest,
+  reconcile,
+} from '../../../shared/reconcile/run.ts';
+import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../../../shared/sim/index.ts';
+import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import { loadRepository } from '../../../shared/spec/repository.ts';
+import type { ChangeProposer, Proposal } from '../../../shared/writeback/proposals.ts';
+import { localDynamoDb } from '../../support/dynamodb.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
+import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
 
 function writeCount(simulator: AwsSimulator, api?: string): number {
   return countWrites(simulator.calls, api);
