@@ -25,8 +25,8 @@ import { type CloudTrailDetail, ManualChangeCoalescer, readManualChange } from '
 import { LocalGitProposer } from '../shared/writeback/local-git-proposer.ts';
 import { formatAudit } from './commands/audit.ts';
 import { formatReconcile } from './commands/reconcile.ts';
+import type { AwsClients } from './context.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-import { run as runCli } from './main.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from './output.ts';
 
 const EXAMPLE_REPO = new URL('../examples/config-repo/', import.meta.url).pathname;
@@ -35,7 +35,10 @@ const LOCK_TABLE = 'driftless-demo-lock';
 const INSTALLATION_ID = 'demo';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export async function demoCommand(io: CliIo): Promise<number> {
+/** How the demo runs a driftless command, as a user types it (the CLI's own run, handed in by main.ts). */
+export type RunCli = (argv: readonly string[], io: CliIo, clients: AwsClients) => Promise<number>;
+
+export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
   const say = (text: string) => io.out(`${text}\n`);
   const step = (title: string) => say(`\n${paint(io, 'bold', `── ${title}`)}`);
   say(paint(io, 'bold', 'driftless demo: the GitOps loop on this machine, with no AWS account.'));

@@ -226,7 +226,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         'contains a broken commit, rolls back.',
     )
     .action(async () => {
-      exitCode = await demoCommand(io);
+      exitCode = await demoCommand(io, run);
     });
 
   program

@@ -2,7 +2,7 @@
  * (infra/) and parsed here, so a missing or malformed value fails the cold start with a named error. */
 // Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
 import { enum as enumOf, object, string } from 'zod';
-import { TerminalError } from '../shared/errors.ts';
+import { ConfigurationError } from '../shared/errors.ts';
 import type { DeploymentLimits } from '../shared/reconcile/run.ts';
 
 /** Environment variable names, shared with the CDK stack that sets them. */
@@ -91,8 +91,6 @@ export interface FunctionEnvironment {
   /** The installation's own IAM roles (functions, CloudFormation service role): manual-change ignores their calls. */
   readonly ownRoleArns?: readonly string[];
 }
-
-export class ConfigurationError extends TerminalError {}
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionEnvironment {
   const parsed = schema.safeParse(env);

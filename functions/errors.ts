@@ -8,8 +8,9 @@
  *   error the caller caused (access denied, a bad parameter) → logged and returned; retrying cannot change them;
  * - unexpected: anything else (a bug) → rethrown, so the event reaches the dead-letter queue to be looked at.
  */
+
+import { isRetryableAwsError } from '../shared/aws/errors.ts';
 import { DriftlessError } from '../shared/errors.ts';
-import { isRetryableAwsError } from '../shared/live/errors.ts';
 
 export type FailureKind = 'retryable' | 'terminal' | 'unexpected';
 

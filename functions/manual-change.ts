@@ -21,10 +21,10 @@
  * and unexpected ones are rethrown for the retry policy and the dead-letter queue. A ConfigurationError (no
  * DRIFTLESS_OWN_ROLE_ARNS: without it driftless would answer its own writes) is rethrown on every invocation.
  */
-import { RetryableError } from '../shared/errors.ts';
+import { ConfigurationError, RetryableError } from '../shared/errors.ts';
 import { ManualChangeCoalescer, readManualChange } from '../shared/triggers/manual-change.ts';
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
-import { ConfigurationError, ENVIRONMENT } from './environment.ts';
+import { ENVIRONMENT } from './environment.ts';
 import { type CloudTrailApiCallEvent, eventLabel, parseCloudTrailApiCall } from './events.ts';
 import { type RunSummary, runAndAnnounce } from './run.ts';
 

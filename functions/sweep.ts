@@ -29,12 +29,12 @@
  * dependencies is rethrown on every invocation (see dependencies.ts).
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import { RetryableError, TerminalError } from '../shared/errors.ts';
+import { ConfigurationError, RetryableError, TerminalError } from '../shared/errors.ts';
 import { type DetailType, EventPublisher, reconcileErrorEvent } from '../shared/notify/events.ts';
 import { planShards, type Shard } from '../shared/reconcile/run.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { type FunctionDependencies, lazyHandler, sweepDependencies } from './dependencies.ts';
-import { ConfigurationError, fanOutOfEnvironment } from './environment.ts';
+import { fanOutOfEnvironment } from './environment.ts';
 import { classifyError, summarizeError } from './errors.ts';
 import { eventLabel, type ScheduledEvent } from './events.ts';
 import { type RunSummary, runAndAnnounce } from './run.ts';

@@ -1,10 +1,12 @@
-/** Error classes shared by every layer: each names itself and says whether a retry can help. */
+/** Every error class driftless raises on purpose. Each extends TerminalError (retrying cannot help) or
+ * RetryableError (the same work may succeed later); callers decide with `instanceof`, never by name. A failure that
+ * can be either (a Git read, a live read, a ledger write) is two classes, chosen where the cause is known. */
 
 export interface DriftlessErrorOptions {
   cause?: unknown;
 }
 
-/** Base of every error driftless raises on purpose. `retryable` tells callers whether trying again can help. */
+/** Base of every error driftless raises on purpose. `retryable` mirrors the base class, for logs and summaries. */
 export abstract class DriftlessError extends Error {
   abstract readonly retryable: boolean;
 
@@ -24,20 +26,19 @@ export class RetryableError extends DriftlessError {
   readonly retryable = true;
 }
 
-/** Reading the configuration repository failed. Never to be mistaken for an empty repository. */
-export class GitReadError extends DriftlessError {
-  readonly retryable: boolean;
+// --- Git -------------------------------------------------------------------------------------------------------
 
-  constructor(message: string, options: DriftlessErrorOptions & { retryable?: boolean } = {}) {
-    super(message, options);
-    this.retryable = options.retryable ?? false;
-  }
-}
+/** Reading the configuration repository failed for a reason a retry cannot change. Never to be mistaken for an
+ * empty repository. */
+export class GitReadError extends TerminalError {}
+
+/** Reading the configuration repository failed for a passing reason (throttling, 5xx, a timeout). */
+export class GitUnavailableError extends RetryableError {}
 
 /** The branch or commit asked for does not exist. */
 export class RefNotFoundError extends GitReadError {
   constructor(ref: string, options: DriftlessErrorOptions = {}) {
-    super(`ref not found: ${ref}`, { ...options, retryable: false });
+    super(`ref not found: ${ref}`, options);
   }
 }
 
@@ -49,21 +50,58 @@ export class FileTooLargeError extends GitReadError {
     readonly limitBytes: number,
     options: DriftlessErrorOptions = {},
   ) {
-    super(`${path} is ${sizeBytes} bytes, over the limit of ${limitBytes} bytes`, { ...options, retryable: false });
+    super(`${path} is ${sizeBytes} bytes, over the limit of ${limitBytes} bytes`, options);
   }
 }
 
-/** The audit ledger could not record an entry: the run stops, and the write it announced is never made. */
-export class LedgerWriteError extends DriftlessError {
-  readonly retryable: boolean;
+/** A Git read failure: the retryable class when the cause passes, else the terminal one. */
+export function gitReadFailure(
+  message: string,
+  cause: unknown,
+  retryable: boolean,
+): GitReadError | GitUnavailableError {
+  return retryable ? new GitUnavailableError(message, { cause }) : new GitReadError(message, { cause });
+}
 
-  constructor(message: string, options: DriftlessErrorOptions & { retryable?: boolean } = {}) {
-    super(message, options);
-    this.retryable = options.retryable ?? true;
-  }
+// --- Live state ------------------------------------------------------------------------------------------------
+
+/** Reading live state failed for a reason a retry cannot change (access denied, a malformed answer). Never to be
+ * mistaken for an absent resource: the planner must not act on it. */
+export class LiveReadError extends TerminalError {}
+
+/** Reading live state failed for a passing reason (throttling that outlasted the SDK's retries, 5xx). */
+export class LiveUnavailableError extends RetryableError {}
+
+// --- Ledger and lock -------------------------------------------------------------------------------------------
+
+/** The audit ledger could not record an entry (unreachable, throttled): the run stops, and the write the entry
+ * announced is never made. */
+export class LedgerWriteError extends RetryableError {}
+
+/** The audit ledger refused an entry (its key exists, its time is invalid, the table is missing): nothing was
+ * overwritten, and the same entry is refused again. */
+export class LedgerEntryRefusedError extends TerminalError {}
+
+/** Whether the ledger failed to record an entry, for whatever reason: such a failure is never retried around. */
+export function isLedgerFailure(error: unknown): error is LedgerWriteError | LedgerEntryRefusedError {
+  return error instanceof LedgerWriteError || error instanceof LedgerEntryRefusedError;
 }
 
 /** The run lock was lost (expired and taken by another run): no further write may be made by this run. */
-export class LockLostError extends DriftlessError {
-  readonly retryable = true;
-}
+export class LockLostError extends RetryableError {}
+
+// --- Apply and write-back --------------------------------------------------------------------------------------
+
+/** CloudFormation could not compute the change set (its StatusReason says why); running again cannot help. */
+export class ChangeSetFailedError extends TerminalError {}
+
+/** The change set was still being computed when apply stopped polling; a later run tries again. */
+export class ChangeSetTimeoutError extends RetryableError {}
+
+/** Live values cannot be written into a declaration file (a masked value, a path the declaration cannot hold). */
+export class WriteBackError extends TerminalError {}
+
+// --- Configuration ---------------------------------------------------------------------------------------------
+
+/** A function's environment is incomplete or malformed: the deployment is wrong, and no retry fixes it. */
+export class ConfigurationError extends TerminalError {}

@@ -1,7 +1,7 @@
 /** `driftless pause` and `driftless resume`: the break-glass window on one declared resource. While a resource is
  * paused, drift on it is recorded but neither reverted nor adopted, and pushes to it are planned but not applied; the
  * pause ends by itself at its `until`, or earlier with resume. Both are ledger entries with the caller's identity. */
-import { newEntryId } from '../../shared/audit/dynamodb.ts';
+import { newEntryId } from '../../shared/audit/ids.ts';
 import { type ActivePause, breakGlassEntry, MAX_PAUSE_MS, parseDuration } from '../../shared/audit/pauses.ts';
 import { DriftlessError } from '../../shared/errors.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';

@@ -37,7 +37,7 @@ import {
   UpdateServiceCommand,
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
-import { newEntryId } from '../audit/dynamodb.ts';
+import { newActionId, newEntryId } from '../audit/ids.ts';
 import {
   type AuditLedger,
   type AwsReferences,
@@ -46,10 +46,17 @@ import {
   WRITE_BACK_REASON_PREFIX,
   type WriteAction,
 } from '../audit/ledger.ts';
+import { errorName, isRetryableAwsError } from '../aws/errors.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
-import { DriftlessError, LedgerWriteError, TerminalError } from '../errors.ts';
+import {
+  ChangeSetFailedError,
+  ChangeSetTimeoutError,
+  DriftlessError,
+  isLedgerFailure,
+  LedgerWriteError,
+  TerminalError,
+} from '../errors.ts';
 import type { RateLimit } from '../live/ecs.ts';
-import { errorName, isRetryableAwsError } from '../live/errors.ts';
 import { type FieldChange, isUnderPointer, jsonEqual } from '../plan/diff.ts';
 import { isStackBusy } from '../plan/health.ts';
 import type { LiveState } from '../plan/live-state.ts';
@@ -63,8 +70,7 @@ import type {
 } from '../spec/repository.ts';
 import type { ResourceKind } from '../spec/schema.ts';
 import { MANAGED_BY_TAG_KEY, toJsonRecord } from '../util.ts';
-import { ChangeSetFailedError, ChangeSetTimeoutError } from './errors.ts';
-import { newActionId, newChangeSetName } from './ids.ts';
+import { newChangeSetName } from './ids.ts';
 import {
   changeSetInput,
   createServiceInput,
@@ -1115,10 +1121,9 @@ class Applier {
     try {
       await this.input.ledger.append(this.entry(fields));
     } catch (error) {
-      const failure =
-        error instanceof LedgerWriteError
-          ? error
-          : new LedgerWriteError(`the audit ledger could not record an entry: ${messageOf(error)}`, { cause: error });
+      const failure = isLedgerFailure(error)
+        ? error
+        : new LedgerWriteError(`the audit ledger could not record an entry: ${messageOf(error)}`, { cause: error });
       throw this.stop(failure);
     }
   }

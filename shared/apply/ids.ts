@@ -1,11 +1,5 @@
-/** Identifiers apply makes up: action ids linking an intent to its outcome, and change set names. Ledger entry ids
- * come from the ledger's own newEntryId (shared/audit/dynamodb.ts). */
+/** The change set names apply makes up; ledger entry and action ids come from shared/audit/ids.ts. */
 import { randomUUID } from 'node:crypto';
-
-/** Links an intent entry to its outcome entry. */
-export function newActionId(): string {
-  return randomUUID();
-}
 
 /** `driftless-<short commit>-<random>`: names the commit in the CloudFormation console, and never collides with an
  * earlier change set for the same commit. Matches CloudFormation's [a-zA-Z][-a-zA-Z0-9]* (at most 128). */

@@ -6,8 +6,8 @@
  * skips that resource at that commit until a new commit arrives (shared/apply/executor.ts, rolledBackReason).
  */
 
-import { newActionId } from '../apply/ids.ts';
-import { newEntryId } from './dynamodb.ts';
+import { newActionId } from '../audit/ids.ts';
+import { newEntryId } from './ids.ts';
 import type { AuditLedger, EntryResult, LedgerEntry } from './ledger.ts';
 
 export type DeploymentResult = Extract<EntryResult, 'succeeded' | 'failed' | 'rolled-back'>;

@@ -34,8 +34,9 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { DriftlessError, LedgerWriteError, RetryableError, TerminalError } from '../errors.ts';
-import { isRetryableAwsError } from '../live/errors.ts';
+import { isRetryableAwsError } from '../aws/errors.ts';
+import { DriftlessError, LedgerEntryRefusedError, LedgerWriteError, RetryableError, TerminalError } from '../errors.ts';
+import { canonicalTime } from './ids.ts';
 import type { AuditLedger, EntryResult, LedgerEntry, TimeWindow } from './ledger.ts';
 import { type LedgerLogLine, powertoolsLogLine } from './log.ts';
 import { type ActivePause, activePausesFrom, breakGlassEntry, MAX_PAUSE_MS } from './pauses.ts';
@@ -104,14 +105,6 @@ const REQUIRED_FIELDS = [
 
 // ------------------------------------------------------------------------------------------------ keys
 
-/** `time` as canonical UTC ISO-8601 (24 characters, string order = time order), or undefined when it is not a time. */
-function canonicalTime(time: string): string | undefined {
-  const millis = Date.parse(time);
-  if (Number.isNaN(millis)) return undefined;
-  const iso = new Date(millis).toISOString();
-  return iso.length === 24 ? iso : undefined;
-}
-
 function resourcePk(resourceId: string): string {
   return `RESOURCE#${resourceId}`;
 }
@@ -131,13 +124,6 @@ export function ledgerKeys(entry: LedgerEntry, time: string): Record<string, str
 
 function pausePk(repository: string, branch: string): string {
   return `PAUSE#${repository}#${branch}`;
-}
-
-/** A unique, time-sortable entry id: the UTC time compacted (`20240501T120000123Z`) and 80 random bits in hex. */
-export function newEntryId(time: string | Date = new Date()): string {
-  const iso = typeof time === 'string' ? canonicalTime(time) : canonicalTime(time.toISOString());
-  if (iso === undefined) throw new TerminalError(`not a time: ${String(time)}`);
-  return `${iso.replace(/[-:.]/g, '')}-${randomBytes(10).toString('hex')}`;
 }
 
 // ------------------------------------------------------------------------------------------------ item codec
@@ -303,9 +289,7 @@ export class DynamoDbLedger implements AuditLedger {
   async append(entry: LedgerEntry): Promise<void> {
     const time = canonicalTime(entry.time);
     if (time === undefined) {
-      throw new LedgerWriteError(`ledger entry ${entry.entryId} has no valid time: ${entry.time}`, {
-        retryable: false,
-      });
+      throw new LedgerEntryRefusedError(`ledger entry ${entry.entryId} has no valid time: ${entry.time}`);
     }
     try {
       await this.client.send(
@@ -320,7 +304,9 @@ export class DynamoDbLedger implements AuditLedger {
       const message = collision
         ? `ledger entry ${entry.entryId} collides with an existing entry at the same key; nothing was overwritten`
         : `ledger entry ${entry.entryId} was not recorded: ${reasonOf(error)}`;
-      throw new LedgerWriteError(message, { cause: error, retryable: !collision && isRetryableAwsError(error) });
+      throw !collision && isRetryableAwsError(error)
+        ? new LedgerWriteError(message, { cause: error })
+        : new LedgerEntryRefusedError(message, { cause: error });
     }
     try {
       this.logLine(entry);

@@ -1,6 +1,5 @@
 /** The audit ledger port: what every run records, append-only, and the questions it must answer by query. */
 import type { FieldChange } from '../plan/diff.ts';
-import type { ActivePause } from './pauses.ts';
 
 /** Every ledger entry that records a rollback's write-back to Git starts its reason so (shared/rollback.ts). It is a
  * `skipped` outcome, not a failure (the rollback itself is the `rolled-back` entry before it), and like it, it keeps
@@ -108,4 +107,17 @@ export interface AuditLedger {
   /** The break-glass pauses active at `now` (milliseconds) on one repository and branch: one Query, not one per
    * resource (see pauses.ts). */
   activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]>;
+}
+
+/** A break-glass pause in force (shared/audit/pauses.ts reads them from pause and resume entries). */
+export interface ActivePause {
+  readonly resourceId: string;
+  /** ISO-8601: when the pause ends by itself. */
+  readonly until: string;
+  /** Who paused (the caller identity recorded in `changedBy`). */
+  readonly by: string;
+  readonly reason: string;
+  /** When it was paused. */
+  readonly since: string;
+  readonly entryId: string;
 }

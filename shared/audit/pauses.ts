@@ -2,25 +2,15 @@
  * window on one resource. While a pause is active, drift on the resource is recorded but neither reverted nor adopted,
  * and pushes to it are planned but not applied. A pause ends by itself at `until`: expiry is a matter of time, so
  * nothing has to be written when it ends. Pure: the ledger answers the entries, this decides what is active. */
-import type { LedgerEntry } from './ledger.ts';
+import type { ActivePause, LedgerEntry } from './ledger.ts';
+
+export type { ActivePause } from './ledger.ts';
 
 /** The longest a pause may last: active pauses are then found among the entries of the last seven days only. */
 export const MAX_PAUSE_MS = 7 * 86_400_000;
 /** What `apiCall` says on pause and resume entries. */
 export const PAUSE_API_CALL = 'driftless:pause';
 export const RESUME_API_CALL = 'driftless:resume';
-
-export interface ActivePause {
-  readonly resourceId: string;
-  /** ISO-8601: when the pause ends by itself. */
-  readonly until: string;
-  /** Who paused (the caller identity recorded in `changedBy`). */
-  readonly by: string;
-  readonly reason: string;
-  /** When it was paused. */
-  readonly since: string;
-  readonly entryId: string;
-}
 
 /** The pauses active at `now`, from the pause and resume entries of one repository and branch (any order): per
  * resource the newest entry wins, and a pause is active while `until` is after now. Sorted by resource id. */

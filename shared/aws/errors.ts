@@ -1,4 +1,5 @@
 /** How an AWS SDK error is judged: its name, and whether the same call may succeed later. */
+import { LiveReadError, LiveUnavailableError } from '../errors.ts';
 
 /** Names the SDK's own retry strategy treats as throttling; seeing one here means its retries ran out.
  * LimitExceededException is left out: in ECS and CloudFormation it is a quota, not a rate. */
@@ -53,4 +54,13 @@ export function isRetryableAwsError(error: unknown): boolean {
     (status !== undefined && status >= 500) ||
     (typeof details.code === 'string' && TRANSIENT_NETWORK_CODES.has(details.code))
   );
+}
+
+/** Wraps an SDK error met while reading live state, saying what was being read; a passing cause makes it retryable. */
+export function liveReadError(service: string, what: string, error: unknown): LiveReadError | LiveUnavailableError {
+  const reason = error instanceof Error ? error.message || error.name : String(error);
+  const message = `${service} ${what} failed: ${reason}`;
+  return isRetryableAwsError(error)
+    ? new LiveUnavailableError(message, { cause: error })
+    : new LiveReadError(message, { cause: error });
 }

@@ -7,9 +7,10 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { cloudFormationClient } from '../aws/clients.ts';
+import { errorName, liveReadError } from '../aws/errors.ts';
+import { LiveReadError } from '../errors.ts';
 import type { LiveStack, LiveState } from '../plan/live-state.ts';
 import { compareStrings, MANAGED_BY_TAG_KEY, mapWithConcurrency, toJsonRecord } from '../util.ts';
-import { errorName, LiveReadError, liveReadError } from './errors.ts';
 
 /** DescribeStacks calls in flight at once: one call per stack name. */
 export const CLOUDFORMATION_READ_CONCURRENCY = 8;

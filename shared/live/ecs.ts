@@ -10,10 +10,11 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../aws/clients.ts';
+import { errorName, liveReadError } from '../aws/errors.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
+import { LiveReadError } from '../errors.ts';
 import type { DescribedTaskDefinition, LiveEcsService, LiveState, Tag } from '../plan/live-state.ts';
 import { compareStrings, MANAGED_BY_TAG_KEY, mapWithConcurrency, toJsonRecord } from '../util.ts';
-import { errorName, LiveReadError, liveReadError } from './errors.ts';
 
 /** DescribeServices takes at most 10 services per call (the API maximum). */
 export const DESCRIBE_SERVICES_BATCH_SIZE = 10;

@@ -25,8 +25,8 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../audit/dynamodb.ts';
+import { isRetryableAwsError } from '../aws/errors.ts';
 import { type DriftlessError, LockLostError, RetryableError, TerminalError } from '../errors.ts';
-import { isRetryableAwsError } from '../live/errors.ts';
 
 export const DEFAULT_LEASE_MS = 60_000;
 

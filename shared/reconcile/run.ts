@@ -12,10 +12,10 @@ import {
   type ResourceOutcome,
   type ResourceResult,
 } from '../apply/executor.ts';
-import { newEntryId } from '../audit/dynamodb.ts';
+import { newEntryId } from '../audit/ids.ts';
 import type { AuditLedger, LedgerEntry, RunContext, Trigger } from '../audit/ledger.ts';
 import { type ActivePause, describePause } from '../audit/pauses.ts';
-import { DriftlessError, LedgerWriteError } from '../errors.ts';
+import { DriftlessError, isLedgerFailure } from '../errors.ts';
 import { CloudFormationLiveReader } from '../live/cloudformation.ts';
 import { EcsLiveReader } from '../live/ecs.ts';
 import { type LiveReaders, planAgainstLive, type readLiveState } from '../live/read.ts';
@@ -319,7 +319,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     if (error instanceof DriftlessError) {
       const reason = `${error.name}: ${error.message}`;
       // A ledger that cannot be written cannot record this failure either; the error itself is the loud record.
-      if (error.name !== 'LedgerWriteError') {
+      if (!isLedgerFailure(error)) {
         await deps.ledger
           .append(runEntry({ ...baseContext, commitId: request.eventCommitId ?? 'unknown' }, now(), 'failed', reason))
           .catch(() => undefined);
@@ -835,7 +835,7 @@ async function adoptDrift(
     });
   } catch (error) {
     // The next sweep proposes the same branch again; a repository that refuses now must not fail the whole sweep.
-    if (error instanceof LedgerWriteError) throw error;
+    if (isLedgerFailure(error)) throw error;
     return fallback(
       `the pull request could not be opened (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
     );

@@ -1,7 +1,7 @@
 /** An in-memory AuditLedger for tests: keeps every entry, answers the port's queries, and fails on request. */
 import type { AuditLedger, LedgerEntry, TimeWindow } from '../audit/ledger.ts';
 import { type ActivePause, activePausesFrom, MAX_PAUSE_MS } from '../audit/pauses.ts';
-import { LedgerWriteError } from '../errors.ts';
+import { LedgerEntryRefusedError, LedgerWriteError } from '../errors.ts';
 
 export class MemoryLedger implements AuditLedger {
   /** Every entry appended, in append order. */
@@ -32,9 +32,7 @@ export class MemoryLedger implements AuditLedger {
       throw new LedgerWriteError(`simulated ledger failure on append ${this.appendCalls}`);
     }
     if (this.entries.some((existing) => existing.entryId === entry.entryId)) {
-      throw new LedgerWriteError(`entry ${entry.entryId} exists already; entries are never overwritten`, {
-        retryable: false,
-      });
+      throw new LedgerEntryRefusedError(`entry ${entry.entryId} exists already; entries are never overwritten`);
     }
     this.entries.push(structuredClone(entry));
   }

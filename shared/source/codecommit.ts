@@ -15,7 +15,13 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { codeCommitClient } from '../aws/clients.ts';
 import { errorName, isRetryableAwsError } from '../aws/errors.ts';
-import { FileTooLargeError, GitReadError, RefNotFoundError } from '../errors.ts';
+import {
+  FileTooLargeError,
+  GitReadError,
+  type GitUnavailableError,
+  gitReadFailure,
+  RefNotFoundError,
+} from '../errors.ts';
 import { compareStrings, mapWithConcurrency } from '../util.ts';
 import {
   type ChangeKind,
@@ -209,15 +215,12 @@ export class CodeCommitGitSource implements GitSource {
     }
   }
 
-  private wrapError(what: string, error: unknown, handling: ErrorHandling): GitReadError {
+  private wrapError(what: string, error: unknown, handling: ErrorHandling): GitReadError | GitUnavailableError {
     if (REF_NOT_FOUND_ERROR_NAMES.has(errorName(error) ?? '')) {
       return new RefNotFoundError(`${handling.refNotFound} in ${this.repositoryName}`, { cause: error });
     }
     const reason = error instanceof Error ? error.message || error.name : String(error);
-    return new GitReadError(`CodeCommit ${what} failed: ${reason}`, {
-      cause: error,
-      retryable: isRetryableAwsError(error),
-    });
+    return gitReadFailure(`CodeCommit ${what} failed: ${reason}`, error, isRetryableAwsError(error));
   }
 }
 

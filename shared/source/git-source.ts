@@ -1,21 +1,8 @@
 /** The GitSource port: how the core reads a configuration repository, whatever hosts it. */
+import type { FileEntry, RepositoryReader } from '../spec/files.ts';
 
-/**
- * Largest file driftless reads. CodeCommit's GetFile/GetBlob return at most 6 MB, so a larger file could
- * never be read in production; the local adapter enforces the same limit so both behave alike.
- */
-export const MAX_FILE_BYTES = 6 * 1024 * 1024;
-
-export interface FileEntry {
-  /** Path relative to the repository root, '/'-separated, no leading slash. */
-  readonly path: string;
-  /** Git blob id (sha-1 hex). */
-  readonly blobId: string;
-  /** 'file' for regular and executable files, 'symlink' for symbolic links (never followed). */
-  readonly type: 'file' | 'symlink';
-  /** Size in bytes when the adapter knows it without reading the content. */
-  readonly sizeBytes?: number;
-}
+export type { FileEntry } from '../spec/files.ts';
+export { MAX_FILE_BYTES } from '../spec/files.ts';
 
 export type ChangeKind = 'added' | 'modified' | 'deleted' | 'renamed';
 
@@ -46,7 +33,7 @@ export interface CommitInfo {
  * Reads a repository at explicit commits only: nothing is read from a working tree, so what a run sees is
  * exactly what is committed. Every failure throws a GitReadError; no method answers "empty" for "unreadable".
  */
-export interface GitSource {
+export interface GitSource extends RepositoryReader {
   /** Human-readable name of the repository, used in messages. */
   readonly description: string;
   /** Resolves a branch name (or, where the adapter allows, any ref) to its head commit id. */

@@ -1,7 +1,13 @@
 /** A GitSource that reads a repository on local disk through the git CLI, at explicit commits only. */
 import { execFile } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
-import { FileTooLargeError, GitReadError, RefNotFoundError } from '../errors.ts';
+import {
+  FileTooLargeError,
+  GitReadError,
+  type GitUnavailableError,
+  gitReadFailure,
+  RefNotFoundError,
+} from '../errors.ts';
 import { compareStrings } from '../util.ts';
 import type { CommitInfo, FileChange, FileEntry, GitSource, Person } from './git-source.ts';
 import { MAX_FILE_BYTES } from './git-source.ts';
@@ -236,7 +242,7 @@ export class LocalGitSource implements GitSource {
     return result.stdout;
   }
 
-  private failure(what: string, args: readonly string[], failure: GitFailure): GitReadError {
+  private failure(what: string, args: readonly string[], failure: GitFailure): GitReadError | GitUnavailableError {
     const exit = failure.timedOut
       ? `timed out after ${this.timeoutMs} ms`
       : failure.exitCode === undefined
@@ -245,10 +251,11 @@ export class LocalGitSource implements GitSource {
     const stderr = failure.stderr.trim();
     const detail =
       stderr !== '' ? stderr : failure.cause instanceof Error ? failure.cause.message : String(failure.cause);
-    return new GitReadError(`${what} in ${this.repoDir}: git ${args.join(' ')} ${exit}: ${detail}`, {
-      cause: failure.cause,
-      retryable: failure.timedOut,
-    });
+    return gitReadFailure(
+      `${what} in ${this.repoDir}: git ${args.join(' ')} ${exit}: ${detail}`,
+      failure.cause,
+      failure.timedOut,
+    );
   }
 
   private tryGit(args: readonly string[]): Promise<GitResult> {

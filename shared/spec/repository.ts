@@ -2,11 +2,11 @@
  * (never a working tree), parsed, checked alone and against the others, and every problem becomes a diagnostic. */
 import { posix } from 'node:path';
 import { FileTooLargeError } from '../errors.ts';
-import { type FileEntry, type GitSource, MAX_FILE_BYTES } from '../source/git-source.ts';
 import { compareStrings } from '../util.ts';
 import { checkDocument, checkTargets, clusterName } from './checks.ts';
 import { parseTemplate } from './cloudformation-yaml.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic, hasErrors, type SourceLocation } from './diagnostics.ts';
+import { type FileEntry, MAX_FILE_BYTES, type RepositoryReader } from './files.ts';
 import { type ParsedDocument, parseDeclarationFile } from './parse.ts';
 import { type LocatedStackReference, locateReferences } from './references.ts';
 import type { CloudFormationStackDocument, EcsServiceDocument, SettingsDocument } from './schema.ts';
@@ -95,7 +95,7 @@ function parseCacheFor(blobCache: Map<string, string>): Map<string, CheckedFile>
 
 /** Reads and validates the repository at `options.ref`. Git read failures throw (GitReadError); they are never
  * an empty repository. Everything wrong with the content is a diagnostic. */
-export async function loadRepository(source: GitSource, options: LoadOptions): Promise<RepositorySnapshot> {
+export async function loadRepository(source: RepositoryReader, options: LoadOptions): Promise<RepositorySnapshot> {
   const prefix = normalizePrefix(options.prefix);
   const commitId = await source.resolveRef(options.ref);
   const entries = await source.listFiles(commitId, prefix);
@@ -228,7 +228,7 @@ function looksLikeCloudFormationTemplate(text: string): boolean {
 }
 
 async function readTexts(
-  source: GitSource,
+  source: RepositoryReader,
   commitId: string,
   entries: readonly FileEntry[],
   diagnostics: Diagnostic[],
@@ -248,7 +248,7 @@ async function readTexts(
 
 /** Reads a file as UTF-8 text, or records why it cannot be used. Git failures other than size propagate. */
 async function readText(
-  source: GitSource,
+  source: RepositoryReader,
   commitId: string,
   entry: FileEntry,
   diagnostics: Diagnostic[],
@@ -368,7 +368,7 @@ export function resolveTemplatePath(declarationFile: string, templatePath: strin
 }
 
 async function readTemplate(
-  source: GitSource,
+  source: RepositoryReader,
   commitId: string,
   prefix: string,
   parsed: ParsedDocument & { kind: 'CloudFormationStack' },

@@ -14,8 +14,7 @@
  * - The branch `driftless/rollback/<resource>-<X 12>` makes the proposal once (see proposals.ts).
  */
 import { posix } from 'node:path';
-import { newActionId } from '../apply/ids.ts';
-import { newEntryId } from '../audit/dynamodb.ts';
+import { newActionId, newEntryId } from '../audit/ids.ts';
 import { type AuditLedger, type LedgerEntry, WRITE_BACK_REASON_PREFIX } from '../audit/ledger.ts';
 import type { GitSource } from '../source/git-source.ts';
 import { type Declaration, loadRepository } from '../spec/repository.ts';

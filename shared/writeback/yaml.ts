@@ -13,16 +13,13 @@
  * Never writes a value the planner masked: a masked value is not the live value, and a secret never goes to Git.
  */
 import { type Document, isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { WriteBackError } from '../errors.ts';
 import type { FieldChange } from '../plan/diff.ts';
 import type { Json, JsonObject } from '../plan/normalize.ts';
 import type { Declaration } from '../spec/repository.ts';
 
 /** What the planner writes in place of a secret-looking value (shared/plan/plan.ts). */
 export const MASKED_VALUE = '(masked)';
-
-export class WriteBackError extends Error {
-  override readonly name = 'WriteBackError';
-}
 
 type Item = Record<string, unknown>;
 

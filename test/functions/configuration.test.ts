@@ -2,7 +2,8 @@
  * it — from productionDependencies and from every module-level Lambda handler. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { productionDependencies, sweepDependencies } from '../../functions/dependencies.ts';
-import { ConfigurationError, ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
+import { ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
+import { ConfigurationError } from '../../shared/errors.ts';
 import { CodeCommitProposer } from '../../shared/writeback/codecommit-proposer.ts';
 
 const COMPLETE = {

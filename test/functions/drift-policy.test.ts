@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RepositoryStateChangeEvent, ScheduledEvent } from '../../functions/events.ts';
 import { createPushHandler } from '../../functions/push.ts';
 import { createSweepHandler } from '../../functions/sweep.ts';
-import { newEntryId } from '../../shared/audit/dynamodb.ts';
+import { newEntryId } from '../../shared/audit/ids.ts';
 import { breakGlassEntry } from '../../shared/audit/pauses.ts';
 import type { AwsSimulator } from '../../shared/sim/index.ts';
 import { CodeCommitProposer, pullRequestToken } from '../../shared/writeback/codecommit-proposer.ts';

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CloudTrailApiCallEvent } from '../../functions/events.ts';
 import { createManualChangeHandler } from '../../functions/manual-change.ts';
-import { newEntryId } from '../../shared/audit/dynamodb.ts';
+import { newEntryId } from '../../shared/audit/ids.ts';
 import { breakGlassEntry } from '../../shared/audit/pauses.ts';
 import { RetryableError } from '../../shared/errors.ts';
 import { createHarness, eventFixture, type Harness, writeCount } from './support.ts';

@@ -4,7 +4,7 @@ import { PostCommentForPullRequestCommand } from '@aws-sdk/client-codecommit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PullRequestStateChangeEvent } from '../../functions/events.ts';
 import { createPullRequestHandler } from '../../functions/pull-request.ts';
-import { newEntryId } from '../../shared/audit/dynamodb.ts';
+import { newEntryId } from '../../shared/audit/ids.ts';
 import { breakGlassEntry } from '../../shared/audit/pauses.ts';
 import { PLAN_COMMENT_MARKER } from '../../shared/writeback/pull-request-comments.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';

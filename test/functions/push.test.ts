@@ -113,10 +113,10 @@ describe('push function', () => {
     );
 
     // Assess
-    expect(failure).toMatchObject({ name: 'LiveReadError', retryable: true });
+    expect(failure).toMatchObject({ name: 'LiveUnavailableError', retryable: true });
     expect(writeCount(harness.simulator)).toBe(0);
     expect(harness.details('Reconcile Failed')).toEqual([
-      expect.objectContaining({ error: expect.objectContaining({ name: 'LiveReadError', retryable: true }) }),
+      expect.objectContaining({ error: expect.objectContaining({ name: 'LiveUnavailableError', retryable: true }) }),
     ]);
   });
 

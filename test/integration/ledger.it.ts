@@ -3,11 +3,12 @@
  * consistent in AWS. */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbLedger, ensureLedgerTable, LEDGER_INDEX, newEntryId } from '../../shared/audit/dynamodb.ts';
+import { DynamoDbLedger, ensureLedgerTable, LEDGER_INDEX } from '../../shared/audit/dynamodb.ts';
+import { newEntryId } from '../../shared/audit/ids.ts';
 import type { LedgerEntry } from '../../shared/audit/ledger.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
 import { dynamoDbClient } from '../../shared/aws/clients.ts';
-import { LedgerWriteError } from '../../shared/errors.ts';
+import { LedgerEntryRefusedError } from '../../shared/errors.ts';
 import { deleteTable } from './support.ts';
 import { clientOptions, eventually, providedTarget, runs, uniqueNamespace } from './target.ts';
 
@@ -126,9 +127,9 @@ describe.runIf(runs(target, 'dynamodb'))(`DynamoDbLedger against the ${target.ki
       () => undefined,
       (thrown: unknown) => thrown,
     );
-    expect(error).toBeInstanceOf(LedgerWriteError);
-    expect((error as LedgerWriteError).message).toContain('nothing was overwritten');
-    expect((error as LedgerWriteError).retryable).toBe(false);
+    expect(error).toBeInstanceOf(LedgerEntryRefusedError);
+    expect((error as LedgerEntryRefusedError).message).toContain('nothing was overwritten');
+    expect((error as LedgerEntryRefusedError).retryable).toBe(false);
   });
 
   it('answers what one commit did, oldest first, and nothing of another commit', async () => {

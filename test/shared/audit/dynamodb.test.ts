@@ -12,12 +12,12 @@ import {
   ensureLedgerTable,
   LEDGER_INDEX,
   ledgerTableDefinition,
-  newEntryId,
 } from '../../../shared/audit/dynamodb.ts';
+import { newEntryId } from '../../../shared/audit/ids.ts';
 import type { LedgerEntry } from '../../../shared/audit/ledger.ts';
 import { silentLogLine } from '../../../shared/audit/log.ts';
 import { dynamoDbClient } from '../../../shared/aws/clients.ts';
-import { LedgerWriteError, TerminalError } from '../../../shared/errors.ts';
+import { LedgerEntryRefusedError, LedgerWriteError, TerminalError } from '../../../shared/errors.ts';
 import { localDynamoDb } from '../../support/dynamodb.ts';
 
 const SUFFIX = randomUUID().slice(0, 8);
@@ -221,7 +221,7 @@ describe('DynamoDbLedger', () => {
     expect(await ledger.window(window)).toHaveLength(failures.length + 4);
   });
 
-  it('refuses an entry whose key already exists with a LedgerWriteError and never overwrites it', async () => {
+  it('refuses an entry whose key already exists with a LedgerEntryRefusedError and never overwrites it', async () => {
     const lines: LedgerEntry[] = [];
     const ledger = await freshLedger({ logger: (line) => lines.push(line) });
     const original = entry('2024-07-01T00:00:00.000Z');
@@ -229,20 +229,20 @@ describe('DynamoDbLedger', () => {
 
     const sameKey = { ...original, result: 'failed' as const, errorMessage: 'overwritten?' };
     const error = await ledger.append(sameKey).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LedgerWriteError);
-    expect((error as LedgerWriteError).retryable).toBe(false);
-    expect((error as LedgerWriteError).cause).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(error).toBeInstanceOf(LedgerEntryRefusedError);
+    expect((error as LedgerEntryRefusedError).retryable).toBe(false);
+    expect((error as LedgerEntryRefusedError).cause).toBeInstanceOf(ConditionalCheckFailedException);
 
     // The same instant written differently is the same key.
     const sameInstant = { ...original, time: '2024-07-01T02:00:00+02:00', result: 'failed' as const };
-    await expect(ledger.append(sameInstant)).rejects.toBeInstanceOf(LedgerWriteError);
+    await expect(ledger.append(sameInstant)).rejects.toBeInstanceOf(LedgerEntryRefusedError);
 
     expect(await ledger.resourceHistory(WEB)).toStrictEqual([original]);
     expect(await ledger.commitHistory('c1')).toStrictEqual([original]);
     expect(lines).toStrictEqual([original]);
   });
 
-  it('fails with a LedgerWriteError when the table does not exist', async () => {
+  it('fails with a LedgerEntryRefusedError when the table does not exist', async () => {
     const lines: LedgerEntry[] = [];
     const ledger = new DynamoDbLedger({
       tableName: `ledger-${SUFFIX}-missing`,
@@ -250,9 +250,9 @@ describe('DynamoDbLedger', () => {
       logger: (line) => lines.push(line),
     });
     const error = await ledger.append(entry('2024-07-01T00:00:00.000Z')).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LedgerWriteError);
-    expect((error as LedgerWriteError).retryable).toBe(false);
-    expect((error as LedgerWriteError).cause).toBeInstanceOf(ResourceNotFoundException);
+    expect(error).toBeInstanceOf(LedgerEntryRefusedError);
+    expect((error as LedgerEntryRefusedError).retryable).toBe(false);
+    expect((error as LedgerEntryRefusedError).cause).toBeInstanceOf(ResourceNotFoundException);
     expect(lines).toEqual([]);
   });
 
@@ -272,8 +272,8 @@ describe('DynamoDbLedger', () => {
   it('refuses an entry whose time is not a time, before sending anything', async () => {
     const ledger = await freshLedger();
     const error = await ledger.append({ ...entry('2024-07-01T00:00:00.000Z'), time: 'later' }).catch((e) => e);
-    expect(error).toBeInstanceOf(LedgerWriteError);
-    expect((error as LedgerWriteError).retryable).toBe(false);
+    expect(error).toBeInstanceOf(LedgerEntryRefusedError);
+    expect((error as LedgerEntryRefusedError).retryable).toBe(false);
   });
 
   it('emits the log line once per stored entry, with the same fields, and not for a failed append', async () => {
@@ -285,8 +285,8 @@ describe('DynamoDbLedger', () => {
     const second = entry('2024-08-01T00:00:01.000Z', { kind: 'intent', result: undefined });
 
     await ledger.append(first);
-    await expect(ledger.append(first)).rejects.toBeInstanceOf(LedgerWriteError);
-    await expect(missing.append(second)).rejects.toBeInstanceOf(LedgerWriteError);
+    await expect(ledger.append(first)).rejects.toBeInstanceOf(LedgerEntryRefusedError);
+    await expect(missing.append(second)).rejects.toBeInstanceOf(LedgerEntryRefusedError);
     await ledger.append(second);
 
     expect(lines).toStrictEqual([first, second]);
@@ -322,7 +322,7 @@ describe('DynamoDbLedger', () => {
       entry('2024-09-02T02:00:00.000Z', { resourceId: API, result: 'refused' }),
     ];
     await appendAll(ledger, entries);
-    await expect(ledger.append(entries[0] as LedgerEntry)).rejects.toBeInstanceOf(LedgerWriteError);
+    await expect(ledger.append(entries[0] as LedgerEntry)).rejects.toBeInstanceOf(LedgerEntryRefusedError);
     await expect(ledger.append({ ...entry('2024-09-03T00:00:00.000Z'), time: 'never' })).rejects.toThrow();
     const window = { since: '2024-09-01T00:00:00.000Z', until: '2024-09-03T00:00:00.000Z' };
     expect(await ledger.resourceHistory(WEB)).toHaveLength(2);

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DynamoDbLedger, ensureLedgerTable, LEDGER_INDEX, newEntryId } from '../../../shared/audit/dynamodb.ts';
+import { DynamoDbLedger, ensureLedgerTable, LEDGER_INDEX } from '../../../shared/audit/dynamodb.ts';
+import { newEntryId } from '../../../shared/audit/ids.ts';
 import { silentLogLine } from '../../../shared/audit/log.ts';
 import {
   activePausesFrom,

@@ -74,7 +74,7 @@ describe('codeCommitClient', () => {
 
     // Assess
     expect(http.requests).toHaveLength(2);
-    expect(error).toMatchObject({ name: 'GitReadError', retryable: true });
+    expect(error).toMatchObject({ name: 'GitUnavailableError', retryable: true });
   });
 
   it('identifies driftless in the user agent', async () => {

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LiveReadError, LiveUnavailableError } from '../../../shared/errors.ts';
 import { CloudFormationLiveReader } from '../../../shared/live/cloudformation.ts';
-import { LiveReadError } from '../../../shared/live/errors.ts';
 import type { LiveStack } from '../../../shared/plan/live-state.ts';
 
 const REGION = 'us-east-1';
@@ -260,8 +260,8 @@ describe('CloudFormationLiveReader', () => {
       const raised = await rejectionOf(reader().readStacks(['app-network']));
 
       // Assess
-      expect(raised).toBeInstanceOf(LiveReadError);
-      expect(raised).toMatchObject({ name: 'LiveReadError', retryable: true, cause: error });
+      expect(raised).toBeInstanceOf(LiveUnavailableError);
+      expect(raised).toMatchObject({ name: 'LiveUnavailableError', retryable: true, cause: error });
       expect((raised as Error).message).toContain('DescribeStacks app-network');
     });
 
@@ -295,7 +295,7 @@ describe('CloudFormationLiveReader', () => {
       const live = await cloudFormationReader.readStacks(['app-network']);
 
       // Assess
-      expect(raised).toMatchObject({ name: 'LiveReadError', retryable: true });
+      expect(raised).toMatchObject({ name: 'LiveUnavailableError', retryable: true });
       expect((raised as Error).message).toContain('GetTemplate');
       expect((live.resources.get('CloudFormationStack:app-network') as LiveStack).templateBody).toBe(TEMPLATE);
     });
@@ -344,7 +344,7 @@ describe('CloudFormationLiveReader', () => {
       const raised = await rejectionOf(reader().listManagedStacks('inst-1', 'app-'));
 
       // Assess
-      expect(raised).toMatchObject({ name: 'LiveReadError', retryable: true });
+      expect(raised).toMatchObject({ name: 'LiveUnavailableError', retryable: true });
     });
   });
 });

@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LiveReadError, LiveUnavailableError } from '../../../shared/errors.ts';
 import { EcsLiveReader, type EcsLiveReaderOptions } from '../../../shared/live/ecs.ts';
-import { LiveReadError } from '../../../shared/live/errors.ts';
 import type { LiveEcsService } from '../../../shared/plan/live-state.ts';
 
 const REGION = 'us-east-1';
@@ -427,8 +427,8 @@ describe('EcsLiveReader', () => {
       const raised = await rejectionOf(reader().readServices([{ cluster: CLUSTER, name: 'web' }]));
 
       // Assess
-      expect(raised).toBeInstanceOf(LiveReadError);
-      expect(raised).toMatchObject({ name: 'LiveReadError', retryable: true, cause: error });
+      expect(raised).toBeInstanceOf(LiveUnavailableError);
+      expect(raised).toMatchObject({ name: 'LiveUnavailableError', retryable: true, cause: error });
       expect((raised as Error).message).toContain('DescribeServices');
       expect((raised as Error).message).toContain(CLUSTER);
     });
@@ -441,7 +441,7 @@ describe('EcsLiveReader', () => {
       const raised = await rejectionOf(reader().readServices([{ cluster: CLUSTER, name: 'web' }]));
 
       // Assess
-      expect(raised).toMatchObject({ name: 'LiveReadError', retryable: true });
+      expect(raised).toMatchObject({ name: 'LiveUnavailableError', retryable: true });
     });
 
     it('raises a terminal LiveReadError when access is denied, never reporting the service absent', async () => {
@@ -488,7 +488,7 @@ describe('EcsLiveReader', () => {
       const live = await ecsReader.readServices(targets);
 
       // Assess
-      expect(raised).toMatchObject({ name: 'LiveReadError', retryable: true });
+      expect(raised).toMatchObject({ name: 'LiveUnavailableError', retryable: true });
       expect((raised as Error).message).toContain('DescribeTaskDefinition');
       expect(live.resources.size).toBe(1);
       expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 2);
@@ -561,7 +561,7 @@ describe('EcsLiveReader', () => {
       const raised = await rejectionOf(reader().listManagedServices(CLUSTER, 'inst-1'));
 
       // Assess
-      expect(raised).toMatchObject({ name: 'LiveReadError', retryable: true });
+      expect(raised).toMatchObject({ name: 'LiveUnavailableError', retryable: true });
       expect((raised as Error).message).toContain('ListServices');
     });
   });

@@ -185,7 +185,7 @@ describe('reconcile', () => {
     const retry = await reconcile(env.request, env.deps);
 
     // Assess
-    expect(failure).toMatchObject({ name: 'LiveReadError', retryable: true });
+    expect(failure).toMatchObject({ name: 'LiveUnavailableError', retryable: true });
     expect(retry.status).toBe('applied');
     env.simulator.advance();
     expect((await reconcile(env.request, env.deps)).status).toBe('in-sync');

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileTooLargeError, GitReadError, RefNotFoundError } from '../../../shared/errors.ts';
+import { FileTooLargeError, GitReadError, GitUnavailableError, RefNotFoundError } from '../../../shared/errors.ts';
 import { CodeCommitGitSource } from '../../../shared/source/codecommit.ts';
 import { MAX_FILE_BYTES } from '../../../shared/source/git-source.ts';
 
@@ -226,7 +226,7 @@ describe('CodeCommitGitSource', () => {
       const error = await rejectionOf(source().listFiles(HEAD, 'services'));
 
       // Assess
-      expect(error).toBeInstanceOf(GitReadError);
+      expect(error).toBeInstanceOf(GitUnavailableError);
       expect(error).toMatchObject({
         retryable: true,
         message: `CodeCommit GetFolder ${REPOSITORY}@${HEAD}:/services/api failed: We encountered an internal error.`,
@@ -424,7 +424,7 @@ describe('CodeCommitGitSource', () => {
       const commitId = await gitSource.resolveRef('main');
 
       // Assess
-      expect(error).toBeInstanceOf(GitReadError);
+      expect(error).toBeInstanceOf(GitUnavailableError);
       expect(error).not.toBeInstanceOf(RefNotFoundError);
       expect(error).toMatchObject({
         retryable: true,
@@ -467,7 +467,7 @@ describe('CodeCommitGitSource', () => {
       const error = await rejectionOf(source().changedFiles(PARENT, HEAD));
 
       // Assess
-      expect(error).toBeInstanceOf(GitReadError);
+      expect(error).toBeInstanceOf(GitUnavailableError);
       expect(error).toMatchObject({ retryable: true });
     });
   });

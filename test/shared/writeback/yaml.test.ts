@@ -3,17 +3,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { WriteBackError } from '../../../shared/errors.ts';
 import { diff } from '../../../shared/plan/diff.ts';
 import { normalizeDeclaredService, normalizeDeclaredStack } from '../../../shared/plan/normalize.ts';
 import { parseTemplate } from '../../../shared/spec/cloudformation-yaml.ts';
 import type { Declaration } from '../../../shared/spec/repository.ts';
-import {
-  adoptionFiles,
-  documentIndexAt,
-  toDeclarationShape,
-  WriteBackError,
-  writeBack,
-} from '../../../shared/writeback/yaml.ts';
+import { adoptionFiles, documentIndexAt, toDeclarationShape, writeBack } from '../../../shared/writeback/yaml.ts';
 import { EXAMPLE_REPO_DIR } from '../../support/fixtures.ts';
 
 const WEB = readFileSync(`${EXAMPLE_REPO_DIR}services/web.yaml`, 'utf8');
