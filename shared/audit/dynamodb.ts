@@ -26,7 +26,7 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
@@ -34,6 +34,7 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { dynamoDbClient } from '../aws/clients.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { DriftlessError, LedgerEntryRefusedError, LedgerWriteError, RetryableError, TerminalError } from '../errors.ts';
 import { canonicalTime } from './ids.ts';
@@ -279,7 +280,7 @@ export class DynamoDbLedger implements AuditLedger {
 
   constructor(options: DynamoDbLedgerOptions) {
     this.tableName = options.tableName;
-    this.client = options.client ?? new DynamoDBClient({});
+    this.client = options.client ?? dynamoDbClient();
     this.logLine = options.logger ?? powertoolsLogLine();
     this.pageSize = options.pageSize;
     this.now = options.now ?? Date.now;

@@ -18,13 +18,14 @@ import {
   type CreateTableCommandInput,
   DeleteItemCommand,
   DescribeTimeToLiveCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../audit/dynamodb.ts';
+import { dynamoDbClient } from '../aws/clients.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { type DriftlessError, LockLostError, RetryableError, TerminalError } from '../errors.ts';
 
@@ -92,7 +93,7 @@ export class LeaseLock {
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     if (!(leaseMs > 0)) throw new TerminalError(`leaseMs must be positive, got ${leaseMs}`);
     this.context = {
-      client: options.client ?? new DynamoDBClient({}),
+      client: options.client ?? dynamoDbClient(),
       tableName: options.tableName,
       now: options.now ?? Date.now,
       leaseMs,
