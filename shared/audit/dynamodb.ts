@@ -19,7 +19,6 @@
  * put, is a LedgerWriteError. Reads are Query only, never Scan, following LastEvaluatedKey page by page.
  */
 
-import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
