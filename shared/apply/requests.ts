@@ -2,7 +2,7 @@
  * what the planner compares are the same fields. Pure: plain request objects, no SDK calls. */
 import { canonicalCpu, canonicalMemory } from '../plan/normalize.ts';
 import { clusterName } from '../spec/checks.ts';
-import type { CloudFormationStackDeclaration, EcsServiceDeclaration } from '../spec/repository.ts';
+import type { CloudFormationStackDeclaration, Declaration, EcsServiceDeclaration } from '../spec/repository.ts';
 
 export interface Tag {
   readonly key: string;
@@ -15,6 +15,11 @@ export interface Provenance {
   /** Path of the declaration file in the repository. */
   readonly source: string;
   readonly commitId: string;
+}
+
+/** The provenance of what `declaration` makes, applied at `commitId` by `installationId`. */
+export function provenanceOf(declaration: Declaration, installationId: string, commitId: string): Provenance {
+  return { installationId, source: declaration.location.file, commitId };
 }
 
 export function provenanceTags(provenance: Provenance | undefined): Tag[] {

@@ -1,0 +1,24 @@
+/** What the rooms of apply pass each other about one resource: its actions, what its writes left, what became of it. */
+import type { AwsReferences } from '../audit/ledger.ts';
+import type { Action } from '../plan/plan.ts';
+import type { ResourceKind } from '../spec/schema.ts';
+import type { ResourceOutcome } from './contract.ts';
+
+export interface ResourceGroup {
+  readonly id: string;
+  readonly kind: ResourceKind;
+  readonly wave: number;
+  readonly actions: readonly Action[];
+}
+
+export interface ResourceState {
+  readonly id: string;
+  readonly kind: ResourceKind;
+  references: AwsReferences;
+  dryRunWrites: number;
+}
+
+export interface Decision {
+  readonly outcome: ResourceOutcome;
+  readonly reason?: string;
+}
