@@ -6,8 +6,7 @@
  * skips that resource at that commit until a new commit arrives (shared/apply/executor.ts, rolledBackReason).
  */
 
-import { newActionId } from '../audit/ids.ts';
-import { newEntryId } from './ids.ts';
+import { newActionId, newEntryId } from './ids.ts';
 import type { AuditLedger, EntryResult, LedgerEntry } from './ledger.ts';
 
 export type DeploymentResult = Extract<EntryResult, 'succeeded' | 'failed' | 'rolled-back'>;
@@ -62,39 +61,4 @@ export async function recordDeploymentOutcome(
   };
   await ledger.append(entry);
   return entry;
-}
-
-// ------------------------------------------------------------------------------------------------ ECS
-
-/** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` → cluster and name; the old ARN format (no cluster)
- * cannot be traced to a declaration and answers undefined. */
-export function parseServiceArn(arn: string): { cluster: string; name: string } | undefined {
-  const match = /^arn:[^:]+:ecs:[^:]*:\d{12}:service\/([^/]+)\/([^/]+)$/.exec(arn);
-  return match ? { cluster: match[1]!, name: match[2]! } : undefined;
-}
-
-/** The circuit breaker's words for a rollback, in a FAILED event's or a rollback deployment's reason. */
-export function saysRolledBack(reason: string | undefined): boolean {
-  return /roll(ed|ing)?[\s-]?back/i.test(reason ?? '');
-}
-
-// ------------------------------------------------------------------------------------------------ CloudFormation
-
-/** `arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>` → the stack name. */
-export function stackNameOf(stackId: string): string | undefined {
-  return /^arn:[^:]+:cloudformation:[^:]*:\d{12}:stack\/([^/]+)(\/.*)?$/.exec(stackId)?.[1];
-}
-
-/** A stack id as the ledger recorded it matches the event's, which the reference sometimes shows without the uuid. */
-export function sameStack(recorded: string | undefined, fromEvent: string): boolean {
-  return recorded !== undefined && (recorded === fromEvent || recorded.startsWith(`${fromEvent}/`));
-}
-
-/** Terminal stack statuses and what they mean for the operation driftless started; anything else is in progress. */
-export function stackResult(status: string): DeploymentResult | undefined {
-  if (status === 'UPDATE_ROLLBACK_COMPLETE' || status === 'ROLLBACK_COMPLETE') return 'rolled-back';
-  if (status.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS') return undefined;
-  if (status.endsWith('_FAILED')) return 'failed';
-  if (status.endsWith('_COMPLETE')) return 'succeeded';
-  return undefined;
 }

@@ -1,5 +1,6 @@
 /** Reads ECS services and the task definitions they run, paced below the published ECS rate limits. */
 import {
+  type DeploymentConfiguration,
   DescribeServicesCommand,
   type DescribeServicesCommandOutput,
   DescribeTaskDefinitionCommand,
@@ -208,6 +209,17 @@ export class EcsLiveReader {
       }
     }
     return managed.sort((a, b) => compareStrings(a.name, b.name));
+  }
+
+  /** One service's deployment configuration (circuit breaker, alarms); undefined when ECS describes no such service. */
+  async deploymentConfiguration(cluster: string, name: string): Promise<DeploymentConfiguration | undefined> {
+    await this.describeServicesBucket.take();
+    try {
+      const response = await this.client.send(new DescribeServicesCommand({ cluster, services: [name] }));
+      return response.services?.[0]?.deploymentConfiguration;
+    } catch (error) {
+      throw liveReadError('ECS', `DescribeServices of ${name} in cluster ${cluster}`, error);
+    }
   }
 
   private listServicesPage(cluster: string, nextToken: string | undefined): Promise<ListServicesCommandOutput> {
