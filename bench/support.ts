@@ -5,7 +5,7 @@ import { createServiceInput, registerTaskDefinitionInput } from '../shared/apply
 import { RefNotFoundError } from '../shared/errors.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
-import type { ReconcileDependencies, RunLease, RunLock } from '../shared/reconcile/run.ts';
+import type { ReconcileDependencies, RunLease, RunLock } from '../shared/reconcile/types.ts';
 import type { AwsSimulator } from '../shared/sim/index.ts';
 import { MemoryLedger } from '../shared/sim/memory-ledger.ts';
 import type { CommitInfo, FileChange, FileEntry, GitSource } from '../shared/source/git-source.ts';

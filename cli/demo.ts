@@ -11,21 +11,19 @@ import { createDeploymentOutcomeHandler, type DeploymentOutcomeEvent } from '../
 import { DynamoDbLedger, ensureLedgerTable } from '../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../shared/audit/log.ts';
 import { dynamoDbClient } from '../shared/aws/clients.ts';
-import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
-import { EcsLiveReader } from '../shared/live/ecs.ts';
-import { planAgainstLive } from '../shared/live/read.ts';
 import { ensureLockTable, LeaseLock } from '../shared/lock/lease.ts';
 import { formatResolved, renderPlan } from '../shared/plan/render.ts';
-import { type ReconcileRequest, type ReconcileResult, reconcile } from '../shared/reconcile/run.ts';
+import { liveReadersOf, loadConfined, planAgainstLive } from '../shared/reconcile/plan-run.ts';
+import { reconcile } from '../shared/reconcile/run.ts';
+import type { ReconcileRequest, ReconcileResult } from '../shared/reconcile/types.ts';
 // The simulator is test support, never shipped in a Lambda bundle; the demo is its one use outside the tests.
 import { createAwsSimulator } from '../shared/sim/index.ts';
 import { LocalGitSource } from '../shared/source/local-git.ts';
-import { loadRepository } from '../shared/spec/repository.ts';
-import { type CloudTrailDetail, ManualChangeCoalescer, readManualChange } from '../shared/triggers/manual-change.ts';
 import { LocalGitProposer } from '../shared/writeback/local-git-proposer.ts';
 import { formatAudit } from './commands/audit.ts';
 import { formatReconcile } from './commands/reconcile.ts';
 import type { AwsClients } from './context.ts';
+import { manualChangeScene } from './demo/manual-change-scene.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from './output.ts';
 
@@ -129,12 +127,8 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
     simulator.driftService('prod', 'web', (service) => {
       service.desiredCount = 1;
     });
-    const drifted = await loadRepository(source, { ref: 'main' });
-    const readers = {
-      ecs: new EcsLiveReader({ client: simulator.ecs }),
-      cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
-    };
-    const live = await planAgainstLive(drifted, readers);
+    const readers = liveReadersOf(simulator);
+    const live = await planAgainstLive(await loadConfined(source, { ref: 'main' }), readers);
     say(indent(`driftless plan sees:\n${renderPlan(live.plan)}`));
     const sweep = await run('schedule');
 
@@ -227,7 +221,7 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
         },
       },
     );
-    const resolvedPlan = await planAgainstLive(await loadRepository(source, { ref: 'main' }), readers);
+    const resolvedPlan = await planAgainstLive(await loadConfined(source, { ref: 'main' }), readers);
     const webAction = resolvedPlan.plan.actions.find((action) => action.id === 'EcsService:prod/web');
     const resolved = webAction?.resolved ?? [];
     say(indent(`driftless plan now shows where web's subnets come from:\n${resolved.map(formatResolved).join('\n')}`));
@@ -356,64 +350,6 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
     await dynamo.stop();
     await rm(workDir, { recursive: true, force: true });
   }
-}
-
-const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
-const OWN_ROLE = 'arn:aws:iam::123456789012:role/driftless-ManualChangeRole';
-
-/** The CloudTrail record of `aws ecs update-service --cluster prod --service web --desired-count N`, made `at`. */
-function updateServiceRecord(caller: string, at: string, index: number, desiredCount: number): CloudTrailDetail {
-  return {
-    eventID: `demo-${index}`,
-    eventTime: at,
-    eventSource: 'ecs.amazonaws.com',
-    eventName: 'UpdateService',
-    readOnly: false,
-    userIdentity: {
-      type: 'AssumedRole',
-      arn: caller.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/').concat('/session'),
-      sessionContext: { sessionIssuer: { arn: caller } },
-    },
-    requestParameters: { cluster: 'prod', service: 'web', desiredCount },
-    responseElements: null,
-  };
-}
-
-/**
- * A manual change answered as the manual-change function answers it (shared/manual-change.ts): the change is read
- * from its CloudTrail record, one targeted run reverts it, a burst of 50 more records made before that run is
- * coalesced, and driftless's own call is ignored. True when it went as narrated.
- */
-async function manualChangeScene(
-  say: (text: string) => void,
-  scaleBy: (desiredCount: number) => void,
-  reconcileChange: (reading: {
-    resources: readonly string[];
-    changedBy: string;
-    apiCall: string;
-    eventId: string;
-    eventTime: string;
-  }) => Promise<ReconcileResult>,
-): Promise<boolean> {
-  const scope = { ownRoleArns: [OWN_ROLE], allowedClusters: ['prod'], stackNamePrefix: 'platform-' };
-  const coalescer = new ManualChangeCoalescer();
-  const changedAt = new Date(Date.now() - 5_000).toISOString();
-  scaleBy(1);
-  const reading = readManualChange(updateServiceRecord(ADMIN, changedAt, 0, 1), scope);
-  if (reading.answer !== 'reconcile') return false;
-  say(`  CloudTrail: ${reading.apiCall} on ${reading.resources.join(', ')} by ${reading.changedBy}`);
-  const startedAt = Date.now();
-  const result = await reconcileChange(reading);
-  coalescer.started(reading.resources, startedAt);
-  const burst = Array.from({ length: 50 }, (_, index) => updateServiceRecord(ADMIN, changedAt, index + 1, 1));
-  const coalesced = burst.filter((record) => {
-    const answer = readManualChange(record, scope);
-    return answer.answer === 'reconcile' && coalescer.covered(answer.resources, answer.eventTime);
-  }).length;
-  say(`  a burst of 50 more records of that change: ${coalesced} coalesced into the run above, 0 more writes`);
-  const own = readManualChange(updateServiceRecord(OWN_ROLE, new Date().toISOString(), 99, 3), scope);
-  say(`  driftless's own revert, as CloudTrail reports it: ${own.answer === 'ignore' ? own.reason : 'answered (!)'}`);
-  return result.status === 'applied' && coalesced === 50 && own.answer === 'ignore';
 }
 
 const GIT_IDENTITY = {

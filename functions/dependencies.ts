@@ -33,7 +33,7 @@ import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import type { LiveReaders } from '../shared/live/read.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
-import type { ReconcileRequest, RunLock } from '../shared/reconcile/run.ts';
+import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
 import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
 import { CodeCommitProposer } from '../shared/writeback/codecommit-proposer.ts';

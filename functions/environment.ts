@@ -3,7 +3,7 @@
 // Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
 import { enum as enumOf, object, string } from 'zod';
 import { ConfigurationError } from '../shared/errors.ts';
-import type { DeploymentLimits } from '../shared/reconcile/run.ts';
+import type { DeploymentLimits } from '../shared/reconcile/types.ts';
 
 /** Environment variable names, shared with the CDK stack that sets them. */
 export const ENVIRONMENT = {

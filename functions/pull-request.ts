@@ -16,13 +16,9 @@
  * EventBridge's retry policy and dead-letter queue. A ConfigurationError while building the dependencies is rethrown
  * on every invocation (see dependencies.ts).
  */
-import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
-import { EcsLiveReader } from '../shared/live/ecs.ts';
-import { planAgainstLive } from '../shared/live/read.ts';
 import { codeSpan, MAX_COMMENT_LENGTH, renderPlanMarkdown } from '../shared/plan/markdown.ts';
 import type { PlanSummary } from '../shared/plan/plan.ts';
-import { confine } from '../shared/reconcile/run.ts';
-import { loadRepository } from '../shared/spec/repository.ts';
+import { liveReadersOf, loadConfined, planAgainstLive, pruneCandidates } from '../shared/reconcile/plan-run.ts';
 import { PLAN_COMMENT_MARKER, upsertPlanComment } from '../shared/writeback/pull-request-comments.ts';
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
 import { limitsOf } from './environment.ts';
@@ -48,10 +44,7 @@ export function createPullRequestHandler(
   deps: FunctionDependencies,
 ): (event: PullRequestStateChangeEvent) => Promise<PullRequestResult> {
   const { environment, logger } = deps;
-  const readers = deps.readers ?? {
-    ecs: new EcsLiveReader({ client: deps.ecs }),
-    cloudFormation: new CloudFormationLiveReader({ client: deps.cloudFormation }),
-  };
+  const readers = deps.readers ?? liveReadersOf(deps);
   return async (event) => {
     const parsed = parsePullRequestStateChange(event);
     if (!parsed.ok) {
@@ -73,12 +66,13 @@ export function createPullRequestHandler(
     }
 
     try {
-      const snapshot = confine(
-        await loadRepository(deps.source, {
+      const snapshot = await loadConfined(
+        deps.source,
+        {
           ref: detail.sourceCommit,
           prefix: environment.pathPrefix,
           ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
-        }),
+        },
         limitsOf(environment),
       );
       const context = [
@@ -101,12 +95,7 @@ export function createPullRequestHandler(
       } else {
         // Like a run, orphans (prune candidates) are looked for only when pruning is on: confine turned it off
         // already when the deployment does not allow it.
-        const listOrphans = snapshot.settings?.document.spec.sync.prune === true;
-        const live = await planAgainstLive(
-          snapshot,
-          readers,
-          listOrphans ? { installationId: environment.installationId } : {},
-        );
+        const live = await planAgainstLive(snapshot, readers, pruneCandidates(snapshot, environment.installationId));
         const plan = live.plan;
         summary = plan.summary;
         resolvedDiagnostics = live.snapshot.diagnostics;

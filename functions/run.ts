@@ -10,7 +10,8 @@ import {
   reconcileErrorEvent,
   reconcileEvents,
 } from '../shared/notify/events.ts';
-import { type AdoptedDrift, type ReconcileRequest, type ReconcileStatus, reconcile } from '../shared/reconcile/run.ts';
+import { reconcile } from '../shared/reconcile/run.ts';
+import type { AdoptedDrift, ReconcileRequest, ReconcileStatus } from '../shared/reconcile/types.ts';
 import type { FunctionDependencies } from './dependencies.ts';
 import { limitsOf } from './environment.ts';
 import { classifyError, type ErrorSummary, summarizeError } from './errors.ts';

@@ -31,7 +31,8 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { ConfigurationError, RetryableError, TerminalError } from '../shared/errors.ts';
 import { type DetailType, EventPublisher, reconcileErrorEvent } from '../shared/notify/events.ts';
-import { planShards, type Shard } from '../shared/reconcile/run.ts';
+import { planShards } from '../shared/reconcile/scope.ts';
+import type { Shard } from '../shared/reconcile/types.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { type FunctionDependencies, lazyHandler, sweepDependencies } from './dependencies.ts';
 import { fanOutOfEnvironment } from './environment.ts';

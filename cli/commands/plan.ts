@@ -1,13 +1,11 @@
 /** `driftless plan`: what would change if the repository were applied now, read against live AWS state. */
 import { DriftlessError } from '../../shared/errors.ts';
-import { CloudFormationLiveReader } from '../../shared/live/cloudformation.ts';
-import { EcsLiveReader } from '../../shared/live/ecs.ts';
-import { planAgainstLive } from '../../shared/live/read.ts';
 import type { Plan } from '../../shared/plan/plan.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
+import { liveReadersOf, loadConfined, planAgainstLive } from '../../shared/reconcile/plan-run.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
-import { loadRepository, type RepositorySnapshot } from '../../shared/spec/repository.ts';
+import type { RepositorySnapshot } from '../../shared/spec/repository.ts';
 import { type AwsClients, awsClients } from '../context.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 import { formatSnapshot } from './validate.ts';
@@ -31,7 +29,7 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
   const cliIo = { ...io, color: io.color && options.color };
   let snapshot: RepositorySnapshot;
   try {
-    snapshot = await loadRepository(new LocalGitSource({ repoDir: options.repo }), {
+    snapshot = await loadConfined(new LocalGitSource({ repoDir: options.repo }), {
       ref: options.ref,
       prefix: options.path,
     });
@@ -50,10 +48,7 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
   }
 
   const aws = awsClients(options, clients);
-  const readers = {
-    ecs: new EcsLiveReader({ client: aws.ecs }),
-    cloudFormation: new CloudFormationLiveReader({ client: aws.cloudFormation }),
-  };
+  const readers = liveReadersOf(aws);
   const resourceCount = snapshot.declarations.length;
   if (resourceCount > PROGRESS_THRESHOLD && process.stderr.isTTY && !options.json) {
     io.err(`Reading live state of ${resourceCount} resources…\n`);

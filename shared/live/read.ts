@@ -3,14 +3,6 @@
 
 import type { LiveResource, LiveState } from '../plan/live-state.ts';
 import type { ManagedResource } from '../plan/plan.ts';
-import {
-  planWithReferences,
-  type ReferencedStacks,
-  type ReferencePlan,
-  referencedStackNames,
-  type StackOutputs,
-  stackOutputsOf,
-} from '../plan/references.ts';
 import { clusterName } from '../spec/checks.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
 import type { CloudFormationLiveReader } from './cloudformation.ts';
@@ -77,50 +69,4 @@ export async function readLiveState(
     ...(managed ? { managed } : {}),
     missingClusters: [...ecs.missingClusters],
   };
-}
-
-export interface LivePlan extends ReferencePlan, LiveReadResult {}
-
-/** Reads live state and the outputs of the stacks services reference, and plans with the references resolved: the
- * one way a run, `driftless plan` and a pull-request comment plan, so all three show the same plan. */
-export async function planAgainstLive(
-  snapshot: RepositorySnapshot,
-  readers: LiveReaders,
-  options: ReadLiveOptions = {},
-): Promise<LivePlan> {
-  const read = await readLiveState(snapshot, readers, options);
-  const stacks = await readReferencedStacks(snapshot, read.live, readers);
-  const planned = planWithReferences({
-    snapshot,
-    live: read.live,
-    ...(read.managed ? { managed: read.managed } : {}),
-    stacks,
-  });
-  return { ...read, ...planned };
-}
-
-/** The outputs of every stack the snapshot's services reference: declared stacks from the live state already read,
- * others by DescribeStacks (a stack that does not exist is undefined, not an error). */
-export async function readReferencedStacks(
-  snapshot: RepositorySnapshot,
-  live: LiveState,
-  readers: LiveReaders,
-): Promise<ReferencedStacks> {
-  const names = referencedStackNames(snapshot);
-  const stacks = new Map<string, StackOutputs | undefined>();
-  const unread: string[] = [];
-  for (const name of names) {
-    const resource = live.resources.get(`CloudFormationStack:${name}`);
-    if (resource?.kind === 'CloudFormationStack') stacks.set(name, stackOutputsOf(resource.stack));
-    else if (live.absent.has(`CloudFormationStack:${name}`)) stacks.set(name, undefined);
-    else unread.push(name);
-  }
-  if (unread.length > 0) {
-    const described = await readers.cloudFormation.describeStacks(unread);
-    for (const name of unread) {
-      const stack = described.get(name);
-      stacks.set(name, stack ? stackOutputsOf(stack) : undefined);
-    }
-  }
-  return stacks;
 }

@@ -22,7 +22,7 @@ import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } 
 import type { ResourceOutcome } from '../apply/executor.ts';
 import type { EntryResult, LedgerEntry, Trigger } from '../audit/ledger.ts';
 import type { Action } from '../plan/plan.ts';
-import type { ReconcileResult } from '../reconcile/run.ts';
+import type { ReconcileResult } from '../reconcile/types.ts';
 
 export const EVENT_SOURCE = 'driftless';
 

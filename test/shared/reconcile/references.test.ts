@@ -16,7 +16,8 @@ import { DynamoDbLedger, ensureLedgerTable } from '../../../shared/audit/dynamod
 import { silentLogLine } from '../../../shared/audit/log.ts';
 import { ensureLockTable, LeaseLock } from '../../../shared/lock/lease.ts';
 import { renderPlan } from '../../../shared/plan/render.ts';
-import { type ReconcileDependencies, type ReconcileRequest, reconcile } from '../../../shared/reconcile/run.ts';
+import { reconcile } from '../../../shared/reconcile/run.ts';
+import type { ReconcileDependencies, ReconcileRequest } from '../../../shared/reconcile/types.ts';
 import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../../../shared/sim/index.ts';
 import { LocalGitSource } from '../../../shared/source/local-git.ts';
 import { capture } from '../../support/cli.ts';

@@ -5,12 +5,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger, ensureLedgerTable } from '../../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../../shared/audit/log.ts';
 import { ensureLockTable, LeaseLock } from '../../../shared/lock/lease.ts';
-import {
-  planShards,
-  type ReconcileDependencies,
-  type ReconcileRequest,
-  reconcile,
-} from '../../../shared/reconcile/run.ts';
+import { reconcile } from '../../../shared/reconcile/run.ts';
+import { planShards } from '../../../shared/reconcile/scope.ts';
+import type { ReconcileDependencies, ReconcileRequest } from '../../../shared/reconcile/types.ts';
 import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../../../shared/sim/index.ts';
 import { LocalGitSource } from '../../../shared/source/local-git.ts';
 import { loadRepository } from '../../../shared/spec/repository.ts';

@@ -1,0 +1,46 @@
+/** What a run reads from Git at the head of its branch: the commit, its declarations, who made it, and the files a
+ * push changed. The run applies the head it reads, never the commit an event named. */
+import type { CommitInfo, FileChange, GitSource } from '../source/git-source.ts';
+import { loadRepository, type RepositorySnapshot } from '../spec/repository.ts';
+import type { ReconcileDependencies, ReconcileRequest } from './types.ts';
+
+export interface Head {
+  readonly commitId: string;
+  /** Every declaration at the head, before the run is scoped and confined. */
+  readonly snapshot: RepositorySnapshot;
+  readonly commit: CommitInfo;
+  /** The files changed since `request.changedSince`; undefined for a full run. */
+  readonly changes: FileChange[] | undefined;
+}
+
+export async function readHead(request: ReconcileRequest, deps: ReconcileDependencies): Promise<Head> {
+  const commitId = await deps.source.resolveRef(request.branch);
+  // The three Git reads are independent: made together, a push waits for the slowest, not for their sum.
+  const prefix = request.prefix ?? '';
+  const [snapshot, commit, changes] = await Promise.all([
+    loadRepository(deps.source, {
+      ref: commitId,
+      prefix,
+      ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
+    }),
+    deps.source.commitInfo(commitId),
+    changesSince(request, deps.source, commitId, prefix),
+  ]);
+  return { commitId, snapshot, commit, changes };
+}
+
+/** The files changed since `request.changedSince`, or undefined for a full run (no previous head, or history that
+ * cannot be compared, as after a force-push). */
+export async function changesSince(
+  request: ReconcileRequest,
+  source: GitSource,
+  commitId: string,
+  prefix: string,
+): Promise<FileChange[] | undefined> {
+  if (!request.changedSince || request.changedSince === commitId || /^0+$/.test(request.changedSince)) return undefined;
+  try {
+    return await source.changedFiles(request.changedSince, commitId, prefix);
+  } catch {
+    return undefined;
+  }
+}

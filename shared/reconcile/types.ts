@@ -1,0 +1,134 @@
+/** What a reconcile run is asked and answers, and the ports it runs on: the request, its dependencies (the lock
+ * among them), and the result the handlers, the CLI and the events read. */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ApplyResult, applyPlan } from '../apply/executor.ts';
+import type { AuditLedger, Trigger } from '../audit/ledger.ts';
+import type { ActivePause } from '../audit/pauses.ts';
+import type { LiveReaders } from '../live/read.ts';
+import type { Plan } from '../plan/plan.ts';
+import type { GitSource } from '../source/git-source.ts';
+import type { Diagnostic } from '../spec/diagnostics.ts';
+import type { DriftPolicy } from '../spec/schema.ts';
+import type { AdoptedDrift } from '../writeback/adopt.ts';
+import type { ChangeProposer } from '../writeback/proposals.ts';
+
+export type { AdoptedDrift } from '../writeback/adopt.ts';
+
+/** What a run needs of the lock: a lease it can check before each write and give back at the end. */
+export interface RunLock {
+  acquire(key: { repository: string; branch: string }, owner: string): Promise<RunLease | undefined>;
+}
+export interface RunLease {
+  assertHeld(): Promise<void>;
+  release(): Promise<void>;
+  /** Renews the lease on a timer; answers the function that stops it. */
+  startAutoRenew(intervalMs: number): () => void;
+}
+
+export interface ReconcileDependencies {
+  readonly source: GitSource;
+  readonly ecs: ECSClient;
+  readonly cloudFormation: CloudFormationClient;
+  readonly ledger: AuditLedger;
+  readonly lock: RunLock;
+  /** Readers to reuse across runs (their task-definition and template caches); built from the clients if absent. */
+  readonly readers?: LiveReaders;
+  /** File texts by blob id, kept by a warm process so a run reads only what changed. */
+  readonly blobCache?: Map<string, string>;
+  /** Writes proposals back to Git as pull requests (drift adoption); without it, adopt falls back to alert. */
+  readonly proposer?: ChangeProposer;
+  readonly now?: () => number;
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+}
+
+/** A change made outside Git that a manual-change run answers, from its CloudTrail event. */
+export interface ManualChange {
+  /** The identity (IAM ARN) that made the change. */
+  readonly changedBy: string;
+  /** `<service>:<EventName>`, e.g. ecs:UpdateService. */
+  readonly apiCall: string;
+  /** The CloudTrail event id. */
+  readonly eventId: string;
+  /** When the change was made (CloudTrail eventTime). */
+  readonly eventTime: string;
+}
+
+export interface ReconcileRequest {
+  /** Repository name as the ledger records it. */
+  readonly repository: string;
+  readonly branch: string;
+  /** Folder holding driftless.yaml. */
+  readonly prefix?: string;
+  readonly trigger: Trigger;
+  readonly installationId: string;
+  /** The commit the triggering event named: recorded, never applied; the run applies the head it reads. */
+  readonly eventCommitId?: string;
+  /** Reconcile only the declarations whose files changed since this commit (a push's previous head); the sweep
+   * reconciles everything and is the only run that prunes. Unknown or unrelated history means a full run. */
+  readonly changedSince?: string;
+  readonly pushedBy?: string;
+  readonly dryRun?: boolean;
+  readonly allowEmpty?: boolean;
+  readonly runId?: string;
+  /** What the deployment allows, whatever driftless.yaml says: targets are confined twice. */
+  readonly limits?: DeploymentLimits;
+  /** The CloudFormation service role stacks use when their declaration names none. */
+  readonly defaultStackRoleArn?: string;
+  /** One shard of a fanned-out sweep: only its declarations, under its own lease, never pruning. */
+  readonly shard?: Shard;
+  /** Reconcile only these resources (ids such as EcsService:prod/web, or `<Kind>:*`): a manual-change run's target.
+   * Never prunes. */
+  readonly resources?: readonly string[];
+  /** The manual change a `manual-change` run answers: who and which call, recorded in every entry of the run. */
+  readonly manualChange?: ManualChange;
+  /** Apply options passed through (retry pacing in tests, change-set polling). */
+  readonly applyOptions?: Parameters<typeof applyPlan>[0]['options'];
+}
+
+/** A slice of the declarations: one cluster's services (or the stacks), split further by a stable hash. */
+export interface Shard {
+  /** A cluster name, or 'stacks' for the CloudFormation stacks. */
+  readonly group: string;
+  /** 0-based index of this shard within its group. */
+  readonly index: number;
+  /** How many shards the group is split into (1 = the whole group). */
+  readonly count: number;
+}
+
+export interface DeploymentLimits {
+  /** ECS clusters (names) the installation may touch. */
+  readonly allowedClusters?: readonly string[];
+  /** Stack names must start with this. */
+  readonly stackNamePrefix?: string;
+  /** false: drift found by a sweep is recorded and announced, never reverted (drift policy revert becomes alert;
+   * adopt stays allowed, since it writes only to Git). */
+  readonly selfHeal?: boolean;
+  /** false: nothing is pruned, whatever driftless.yaml says. */
+  readonly prune?: boolean;
+}
+
+export type ReconcileStatus = 'applied' | 'in-sync' | 'partial' | 'skipped' | 'failed';
+
+export interface ReconcileResult {
+  readonly runId: string;
+  readonly status: ReconcileStatus;
+  readonly commitId?: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly plan?: Plan;
+  readonly apply?: ApplyResult;
+  /** Why a run was skipped or failed. */
+  readonly reason?: string;
+  /** Resources whose drift (or, on a push, whose changes) the run found and left in place: drift policy alert or
+   * adopt, or a break-glass pause. */
+  readonly driftHeld?: readonly string[];
+  /** The second plan of the run: services that waited for the stacks they reference, planned again once those
+   * stacks were stable (their results are merged into `apply`). */
+  readonly afterStacks?: Plan;
+  /** Resources whose drift was proposed back to Git as a pull request (drift policy adopt). */
+  readonly driftAdopted?: readonly AdoptedDrift[];
+  /** The drift policy each drifted resource was handled under (sweeps and manual-change runs). */
+  readonly driftPolicies?: Readonly<Record<string, DriftPolicy | 'paused'>>;
+  /** Break-glass pauses active during the run. */
+  readonly pauses?: readonly ActivePause[];
+}
