@@ -1,16 +1,6 @@
-/**
- * What every driftless function needs, as one injectable object, and how production builds it.
- *
- * Each handler module exports a factory (`createPushHandler(deps)`, …) that tests call with the simulator, DynamoDB
- * Local, a local git repository and mocked CodeCommit/EventBridge clients, and a `handler` for Lambda made by
- * `lazyHandler`. That handler builds the production dependencies (environment, SDK clients, ledger, lock, caches)
- * on its first invocation and keeps them for the life of the execution environment, like module-level clients
- * would be kept. It is not built at import on purpose: a test (or any tool) must be able to import a handler module
- * for its factory without the function's environment set. In Lambda the first invocation follows the cold start
- * directly, so the effect is the same: the environment is read once, and a missing or malformed variable fails at
- * once with a ConfigurationError naming it. That error is the one terminal error rethrown, on every invocation until
- * the configuration is fixed, so the events land in the dead-letter queue instead of vanishing in a log line.
- */
+/** What every function needs, as one injectable object, built for production on the first invocation (not at import,
+ * so tests can import a handler's factory without its environment) and kept for the life of the execution
+ * environment; a ConfigurationError is rethrown on every invocation so events reach the dead-letter queue. */
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';

@@ -1,13 +1,6 @@
-/**
- * How a function ends when the work failed. EventBridge retries an invocation that throws (its retry policy, then
- * the dead-letter queue), so a function throws only when a retry can help or nobody knows yet whether it can:
- * - retryable: a DriftlessError that says so (LiveReadError on throttling or 5xx, LockLostError, a LedgerWriteError
- *   that is not a collision, a GitReadError on a passing failure) or an AWS error that is throttling, 5xx, a timeout
- *   or a dropped connection → rethrown;
- * - terminal: any other DriftlessError (configuration, validation, a missing ref, a ledger collision) or an AWS
- *   error the caller caused (access denied, a bad parameter) → logged and returned; retrying cannot change them;
- * - unexpected: anything else (a bug) → rethrown, so the event reaches the dead-letter queue to be looked at.
- */
+/** How a function ends when its work failed: EventBridge and SQS retry what a function throws, so a function throws
+ * only what a retry can help (a RetryableError, AWS throttling or 5xx) or nobody knows yet (a bug), and returns what
+ * retrying cannot change (a TerminalError, an AWS error the request caused). */
 
 import { isRetryableAwsError } from '../shared/aws/errors.ts';
 import { DriftlessError } from '../shared/errors.ts';

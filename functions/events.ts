@@ -1,19 +1,6 @@
-/**
- * The EventBridge events the functions receive, as the EventBridge event reference shows them, and their parsers.
- * A rule's pattern already selects them; each handler checks again (an event that does not parse is ignored with a
- * log line, never retried), because a rule can be edited and an event can be sent by hand.
- *
- * - CodeCommit Repository State Change (source aws.codecommit): referenceCreated | referenceUpdated |
- *   referenceDeleted, with repositoryName, referenceType, referenceName, commitId, oldCommitId, callerUserArn.
- * - CodeCommit Pull Request State Change (aws.codecommit): pullRequestCreated | pullRequestSourceBranchUpdated | …,
- *   with pullRequestId, repositoryNames, sourceCommit, destinationCommit, destinationReference, pullRequestStatus.
- * - ECS Deployment State Change (aws.ecs): eventName SERVICE_DEPLOYMENT_IN_PROGRESS | _COMPLETED | _FAILED, with
- *   deploymentId and reason; resources[0] is the service ARN.
- * - CloudFormation Stack Status Change (aws.cloudformation): stack-id and status-details.status.
- * - Scheduled Event (aws.events): the sweep's schedule; its detail is empty.
- * - AWS API Call via CloudTrail (aws.ecs, aws.cloudformation): the CloudTrail record of a write call (eventID,
- *   eventTime, eventSource, eventName, userIdentity, requestParameters, responseElements, errorCode).
- */
+/** The EventBridge events the functions receive, shaped as the EventBridge event reference shows them, and their
+ * parsers: a rule's pattern already selects them, but a rule can be edited and an event sent by hand, so an event
+ * that does not parse is ignored with a log line, never retried. */
 // Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
 import {
   array,

@@ -1,26 +1,5 @@
-/**
- * Manual change: an "AWS API Call via CloudTrail" event for a write call on a managed ECS service or CloudFormation
- * stack, made by anyone but driftless, reconciles just that resource — seconds after the change instead of at the
- * next sweep. The sweep stays as the backstop (CloudTrail delivers these events on a best-effort basis).
- *
- * - What counts as a manual change, and what is ignored with one log line and no AWS call (driftless's own calls,
- *   failed or read-only calls, Application Auto Scaling, resources outside the deployment's limits, events that do
- *   not parse): shared/manual-change.ts.
- * - The run: trigger `manual-change`, only the resources the call changed (`CloudFormationStack:*` when an
- *   ExecuteChangeSet names no stack), the same lock and ledger as every run; every ledger entry records who made the
- *   change (`changedBy`) and the call (`apiCall`), and so do the Drift Detected / Drift Reverted events. What happens
- *   to the drift is the resource's drift policy (revert unless self-heal is off).
- * - A burst is one revert: a warm function remembers when it last started a run for each resource, and an event made
- *   before that run started (CloudTrail times have whole seconds: one second of margin) needs no run of its own,
- *   since that run read the resource after the change. The function runs one invocation at a time (reserved
- *   concurrency 1), so a burst is taken in order.
- * - Lock busy (a push or sweep is running): the event is handed back for Lambda's retry, so the change is still
- *   answered; the retry is usually coalesced, or finds the resource in sync.
- *
- * Errors: as the push function (functions/run.ts): terminal ones are logged, announced and returned; retryable ones
- * and unexpected ones are rethrown for the retry policy and the dead-letter queue. A ConfigurationError (no
- * DRIFTLESS_OWN_ROLE_ARNS: without it driftless would answer its own writes) is rethrown on every invocation.
- */
+/** The manual-change function: a CloudTrail write call on a managed resource, made by anyone but driftless,
+ * reconciles just that resource, seconds after the change instead of at the next sweep. */
 import { ConfigurationError, RetryableError } from '../shared/errors.ts';
 import { ManualChangeCoalescer, readManualChange } from '../shared/triggers/manual-change.ts';
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';

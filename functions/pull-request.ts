@@ -1,21 +1,4 @@
-/**
- * Pull request: when a pull request into the tracked branch is opened, or its source branch moves, comment the plan
- * for its source commit. Nothing is applied: the plan says what merging would change, read against live state now.
- *
- * - Handles `pullRequestCreated` and `pullRequestSourceBranchUpdated` of an open pull request whose destination is
- *   refs/heads/<tracked branch> in the configured repository; anything else is ignored with one log line.
- * - Loads the repository at the SOURCE commit, confined by the deployment's limits. With validation errors the
- *   comment lists them (file:line) and nothing is read from AWS; otherwise live state is read and the plan rendered
- *   (shared/plan/markdown.ts, secret-looking values masked).
- * - Shows the break-glass pauses active on resources in the plan (one ledger Query): merging applies nothing to them.
- * - Posts ONE comment per pull request, found again by a hidden marker and updated in place (comments.ts).
- *
- * Errors: terminal ones (configuration, a commit that does not exist, access denied, a comment CodeCommit refuses)
- * are logged and returned, never rethrown: EventBridge would only retry them into the dead-letter queue. Retryable
- * ones (throttled or failed live reads, CodeCommit throttling or 5xx) and unexpected ones are rethrown for
- * EventBridge's retry policy and dead-letter queue. A ConfigurationError while building the dependencies is rethrown
- * on every invocation (see dependencies.ts).
- */
+/** The pull-request function: comments the plan of a pull request's source commit, applying nothing. */
 import { codeSpan, MAX_COMMENT_LENGTH, renderPlanMarkdown } from '../shared/plan/markdown.ts';
 import type { PlanSummary } from '../shared/plan/plan.ts';
 import { liveReadersOf, loadConfined, planAgainstLive, pruneCandidates } from '../shared/reconcile/plan-run.ts';

@@ -1,20 +1,4 @@
-/**
- * Push: a CodeCommit Repository State Change on the tracked branch reconciles the branch head.
- *
- * - Reconciles `referenceCreated` and `referenceUpdated` of the tracked branch in the configured repository:
- *   trigger `push`, the event's commit and caller recorded (the run applies the head it reads, so a late or
- *   duplicate event changes nothing), only the declarations changed since the event's previous head
- *   (`oldCommitId`), and the deployment's limits from the environment.
- * - Ignores, with one log line and no AWS call: other repositories, other branches, tags, and branch deletions
- *   (a deleted tracked branch leaves the resources as they are; the sweep reports it as an error).
- * - Announces on the event bus: Reconcile Succeeded / Reconcile Failed / Prune Refused (shared/notify/events.ts).
- *
- * Errors: terminal ones (configuration, validation, a missing commit, access denied) are logged, announced and
- * returned, never rethrown: EventBridge would only retry them into the dead-letter queue. Retryable ones (throttled
- * or failed live reads, a lost lock, an unwritable ledger) and unexpected ones are rethrown for EventBridge's retry
- * policy and dead-letter queue. The one exception is a ConfigurationError while building the dependencies: it is
- * rethrown on every invocation (see dependencies.ts).
- */
+/** The push function: a CodeCommit push to the tracked branch reconciles what changed at the branch head. */
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
 import { eventLabel, parseRepositoryStateChange, type RepositoryStateChangeEvent } from './events.ts';
 import { type RunSummary, runAndAnnounce } from './run.ts';

@@ -1,23 +1,5 @@
-/**
- * Sweep shard: the worker of a fanned-out sweep (functions/sweep.ts). An SQS event source delivers the sweep's
- * messages one at a time (batch size 1, ReportBatchItemFailures); a bounded number of workers (reserved concurrency)
- * reconcile the shards of one sweep side by side.
- *
- * - `{ "shard": { group, index, count }, "commitId" }`: reconciles that shard of the branch head (trigger `schedule`,
- *   the message's commit recorded, never applied): only its declarations, under its own lease, never pruning. Drift
- *   is reverted or held as in an unsharded sweep, and announced the same way, one run per shard.
- * - `{ "prune": true, "commitId" }` (commitId optional): the sweep's prune pass, one full unsharded reconcile (the only run of a
- *   fanned-out sweep that lists managed resources and may prune), made only when pruning is on in both the
- *   deployment (DRIFTLESS_PRUNE) and driftless.yaml (sync.prune) at the head it reads; otherwise nothing is done.
- *   It reconciles every declaration again, so it has to fit in one invocation like an unsharded sweep.
- *
- * Errors, per message: retryable ones (throttled or failed live reads, a lost lock, an unwritable ledger) and
- * unexpected ones are reported in `batchItemFailures`, so SQS delivers that message again after its visibility
- * timeout and moves it to the dead-letter queue after the last receive; the other messages of the batch are done.
- * Terminal ones (validation, a missing branch, access denied) and a message that cannot be read are logged (and
- * announced, for a reconcile) and not retried. A ConfigurationError while building the dependencies fails the whole
- * batch on every invocation (see dependencies.ts), so the messages end in the dead-letter queue, not in a log line.
- */
+/** The sweep-shard function: reconciles one shard (or the prune pass) of a fanned-out sweep, one SQS message at a
+ * time, reporting retryable failures per message so only that message is delivered again. */
 // Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
 import { literal, number, object, string, union } from 'zod';
 import { loadRepository } from '../shared/spec/repository.ts';

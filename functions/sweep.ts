@@ -1,33 +1,5 @@
-/**
- * Sweep: a schedule reconciles the whole branch head against live state, so drift (a change made by hand in the
- * console or the CLI) is found and, unless self-heal is off, reverted.
- *
- * - Reconciles everything (trigger `schedule`): the only run that lists managed resources and so may prune.
- * - What happens to drift is each resource's drift policy (sync.drift: revert | alert | adopt; see shared/reconcile.ts
- *   driftPolicyOf): revert puts it back, alert records and announces it, adopt opens a pull request with the live
- *   values (deps.proposer). Self-heal off (DRIFTLESS_SELF_HEAL=false, or selfHeal: false) turns revert into alert.
- * - A resource under a break-glass pause (driftless pause) has its drift recorded, never reverted or adopted.
- * - Announces on the event bus: Drift Detected (the plan updated resources in place), Drift Reverted (the sweep put
- *   them back), Reconcile Succeeded / Reconcile Failed, Prune Refused.
- *
- * Fan-out (DRIFTLESS_SWEEP_SHARD_SIZE above 0, with DRIFTLESS_SHARD_QUEUE_URL): a sweep of more services than one
- * 15-minute invocation can reconcile does not reconcile itself. It reads the branch head, plans the shards
- * (`planShards`: each cluster's services split so no shard holds more than the shard size, plus one shard for the
- * stacks) and sends one SQS message per shard, `{ "shard": { group, index, count }, "commitId": head }`, for
- * functions/sweep-shard.ts to reconcile, each shard under its own lease and never pruning. Since no shard may prune,
- * pruning gets a message of its own, `{ "prune": true, "commitId": head }`, sent only when pruning is on (in the
- * deployment's DRIFTLESS_PRUNE and in driftless.yaml's sync.prune): the worker handles it as one full, unsharded
- * reconcile, so it reads (and reconciles) every declaration again and must fit one invocation. A shard reconciles
- * the head it reads when it runs, not the commit named in its message (recorded only); the shards of one message
- * set cover every group the sweep saw, whatever the head is by then, and a group added since waits for the next
- * sweep.
- *
- * Errors: terminal ones (configuration, validation, a missing branch, access denied) are logged, announced and
- * returned, never rethrown: a retry meets them again, and the next scheduled sweep runs anyway. Retryable ones
- * (throttled or failed live reads, a lost lock, an unwritable ledger, shard messages SQS did not take) and unexpected
- * ones are rethrown for EventBridge's retry policy and dead-letter queue. A ConfigurationError while building the
- * dependencies is rethrown on every invocation (see dependencies.ts).
- */
+/** The sweep function: on a schedule, reconciles the whole branch head (the drift sweep and the only run that may
+ * prune), or fans the work out to shard workers when the fleet is too large for one invocation. */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { ConfigurationError, RetryableError, TerminalError } from '../shared/errors.ts';
 import { type DetailType, EventPublisher, reconcileErrorEvent } from '../shared/notify/events.ts';

@@ -25,7 +25,7 @@ function updateServiceRecord(caller: string, at: string, index: number, desiredC
 }
 
 /**
- * A manual change answered as the manual-change function answers it (shared/manual-change.ts): the change is read
+ * A manual change answered as the manual-change function answers it (shared/triggers/manual-change.ts): the change is read
  * from its CloudTrail record, one targeted run reverts it, a burst of 50 more records made before that run is
  * coalesced, and driftless's own call is ignored. True when it went as narrated.
  */

@@ -1,7 +1,7 @@
 /** The audit ledger port: what every run records, append-only, and the questions it must answer by query. */
 import type { FieldChange } from '../plan/diff.ts';
 
-/** Every ledger entry that records a rollback's write-back to Git starts its reason so (shared/rollback.ts). It is a
+/** Every ledger entry that records a rollback's write-back to Git starts its reason so (shared/writeback/rollback.ts). It is a
  * `skipped` outcome, not a failure (the rollback itself is the `rolled-back` entry before it), and like it, it keeps
  * the executor from applying the rolled-back commit again (shared/apply/executor.ts, rolledBackReason). */
 export const WRITE_BACK_REASON_PREFIX = 'rollback write-back:';

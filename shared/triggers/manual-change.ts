@@ -18,7 +18,7 @@
 
 export const AWS_API_CALL_VIA_CLOUDTRAIL = 'AWS API Call via CloudTrail';
 
-/** The resource selector for every declared stack (see onlyResources in shared/reconcile.ts). */
+/** The resource selector for every declared stack (see onlyResources in shared/reconcile/scope.ts). */
 export const ALL_STACKS = 'CloudFormationStack:*';
 
 /** The CloudTrail record an "AWS API Call via CloudTrail" event carries as its detail (the fields read here). */
