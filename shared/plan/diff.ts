@@ -14,6 +14,10 @@ export function escapePointerSegment(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+export function unescapePointerSegment(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
 function isObject(value: Json | undefined): value is { [key: string]: Json } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -48,4 +52,24 @@ export function diff(before: Json | undefined, after: Json | undefined, path = '
 /** True when `path` is `pointer` or lies beneath it. */
 export function isUnderPointer(path: string, pointer: string): boolean {
   return path === pointer || path.startsWith(`${pointer}/`);
+}
+
+/** A copy of `value` without the field `pointer` names; unchanged when there is no such field. */
+export function removePointer(value: Json, pointer: string): Json {
+  const segments = pointer.split('/').slice(1).map(unescapePointerSegment);
+  const remove = (node: Json, index: number): Json => {
+    if (typeof node !== 'object' || node === null) return node;
+    const key = segments[index]!;
+    if (Array.isArray(node)) {
+      const position = Number(key);
+      if (!Number.isInteger(position) || position < 0 || position >= node.length) return node;
+      if (index === segments.length - 1) return node.filter((_, i) => i !== position);
+      return node.map((item, i) => (i === position ? remove(item, index + 1) : item));
+    }
+    if (!(key in node)) return node;
+    const { [key]: child, ...rest } = node;
+    if (index === segments.length - 1) return rest;
+    return { ...rest, [key]: remove(child as Json, index + 1) };
+  };
+  return segments.length === 0 ? value : remove(value, 0);
 }

@@ -1,7 +1,6 @@
 /** The plan: declarations paired with live resources, each pair diffed in canonical form, and one ordered list of
  * actions per wave. Pure: everything it needs is passed in, so the same plan comes out of the same inputs. */
 
-import { looksLikeSecretName, secretShapeOf } from '../spec/checks.ts';
 import type {
   CloudFormationStackDeclaration,
   Declaration,
@@ -9,17 +8,23 @@ import type {
   RepositorySnapshot,
 } from '../spec/repository.ts';
 import type { ResourceKind, SettingsDocument } from '../spec/schema.ts';
-import { diff, type FieldChange, isUnderPointer } from './diff.ts';
+import { diff, type FieldChange, isUnderPointer, removePointer } from './diff.ts';
 import { type Health, isStackBusy, serviceHealth, stackHealth } from './health.ts';
+import { autoscalingIgnore, compare, type IgnoredDifference, ignoreRules } from './ignore.ts';
 import type { LiveEcsService, LiveResource, LiveStack, LiveState } from './live-state.ts';
+import { mask } from './mask.ts';
 import {
-  type Json,
   type JsonObject,
   normalizeDeclaredService,
   normalizeDeclaredStack,
   normalizeLiveService,
   normalizeLiveStack,
 } from './normalize.ts';
+import { pruneGuards } from './prune-guards.ts';
+
+export { removePointer } from './diff.ts';
+export type { IgnoredDifference } from './ignore.ts';
+export { type PruneGuardInput, pruneGuards } from './prune-guards.ts';
 
 export type ActionType =
   | 'create'
@@ -29,12 +34,6 @@ export type ActionType =
   | 'prune'
   | 'wait'
   | 'in-sync';
-
-/** A difference an ignore rule kept out of the plan, and the rule that did it. */
-export interface IgnoredDifference extends FieldChange {
-  readonly rule: string;
-  readonly source: 'settings' | 'declaration' | 'autoscaling';
-}
 
 export interface Action {
   readonly type: ActionType;
@@ -114,7 +113,6 @@ export interface PlanInput {
 const DEFAULT_WAVE: Record<ResourceKind, number> = { CloudFormationStack: 0, EcsService: 1 };
 /** ECS cannot change these on an existing service: a new service is needed. */
 const REPLACE_FIELDS = ['/spec/launchType', '/spec/schedulingStrategy', '/spec/deploymentController'] as const;
-const MASK = '(masked)';
 
 export function buildPlan(input: PlanInput): Plan {
   const settings = input.snapshot.settings?.document;
@@ -169,37 +167,6 @@ function withReferences(actions: Action[], references: ServiceReferences | undef
 
 export function waveOf(declaration: Declaration): number {
   return declaration.document.sync?.wave ?? DEFAULT_WAVE[declaration.kind];
-}
-
-function ignoreRules(declaration: Declaration, settings: SettingsDocument | undefined) {
-  return [
-    ...(settings?.spec.sync.ignore[declaration.kind] ?? []).map((rule) => ({ rule, source: 'settings' as const })),
-    ...(declaration.document.sync?.ignore ?? []).map((rule) => ({ rule, source: 'declaration' as const })),
-  ];
-}
-
-/** Diffs two canonical documents, keeping what the ignore rules cover out of the changes but in the explanation. */
-function compare(
-  live: JsonObject,
-  desired: JsonObject,
-  rules: readonly { rule: string; source: IgnoredDifference['source'] }[],
-): { changes: FieldChange[]; ignored: IgnoredDifference[] } {
-  const all = diff(live, desired);
-  if (rules.length === 0) return { changes: all, ignored: [] };
-  const ignored: IgnoredDifference[] = [];
-  for (const change of all) {
-    const rule = rules.find((candidate) => isUnderPointer(change.path, candidate.rule));
-    if (rule) ignored.push({ ...change, rule: rule.rule, source: rule.source });
-  }
-  // A rule deeper than a reported difference (the whole object is missing on one side) is applied by removing the
-  // ignored field from both sides and diffing again.
-  let strippedLive: Json = live;
-  let strippedDesired: Json = desired;
-  for (const { rule } of rules) {
-    strippedLive = removePointer(strippedLive, rule);
-    strippedDesired = removePointer(strippedDesired, rule);
-  }
-  return { changes: diff(strippedLive, strippedDesired), ignored };
 }
 
 function planService(
@@ -274,23 +241,6 @@ function planService(
       : {}),
   });
   return actions;
-}
-
-/** With Application Auto Scaling in charge, a different live count is expected: shown as ignored, never changed. */
-function autoscalingIgnore(declaration: EcsServiceDeclaration, live: LiveEcsService): IgnoredDifference[] {
-  const spec = declaration.document.spec;
-  if (spec.autoscaling === undefined || spec.autoscaling === false || spec.desiredCount === undefined) return [];
-  const liveCount = live.service.desiredCount;
-  if (liveCount === spec.desiredCount) return [];
-  return [
-    {
-      path: '/spec/desiredCount',
-      ...(typeof liveCount === 'number' ? { before: liveCount } : {}),
-      after: spec.desiredCount,
-      rule: 'autoscaling',
-      source: 'autoscaling',
-    },
-  ];
 }
 
 /** Moving between a launch type and a capacity provider strategy is not an in-place update. */
@@ -398,32 +348,6 @@ function planPrunes(input: PlanInput, settings: SettingsDocument | undefined): A
   });
 }
 
-export interface PruneGuardInput {
-  readonly pruneEnabled: boolean;
-  /** Any declaration failed to parse or validate, or the Git read failed. */
-  readonly pruneBlocked: boolean;
-  readonly managedCount: number;
-  readonly candidateCount: number;
-  readonly maxPruneFraction: number;
-  readonly allowEmpty: boolean;
-}
-
-/** Every reason not to prune; empty when pruning is allowed. Shared by the plan (to show) and apply (to obey). */
-export function pruneGuards(input: PruneGuardInput): string[] {
-  const guards: string[] = [];
-  if (!input.pruneEnabled) guards.push('pruning is off in driftless.yaml (spec.sync.prune: false)');
-  if (input.pruneBlocked) guards.push('a declaration failed to validate, so a missing declaration may be a broken one');
-  if (input.managedCount > 0 && input.candidateCount / input.managedCount > input.maxPruneFraction) {
-    guards.push(
-      `${input.candidateCount} of ${input.managedCount} managed resources is over maxPruneFraction ${input.maxPruneFraction}`,
-    );
-  }
-  if (input.candidateCount >= input.managedCount && !input.allowEmpty) {
-    guards.push('it would leave no managed resource (allowEmpty is not set)');
-  }
-  return guards;
-}
-
 const TYPE_ORDER: Record<ActionType, number> = {
   'register-task-definition': 0,
   create: 1,
@@ -457,66 +381,4 @@ export function summarize(actions: readonly Action[]): PlanSummary {
     wait: count('wait'),
     inSync: count('in-sync'),
   };
-}
-
-// ------------------------------------------------------------------------------------------------ helpers
-
-function unescapeSegment(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-/** A copy of `value` without the field `pointer` names; unchanged when there is no such field. */
-export function removePointer(value: Json, pointer: string): Json {
-  const segments = pointer.split('/').slice(1).map(unescapeSegment);
-  const remove = (node: Json, index: number): Json => {
-    if (typeof node !== 'object' || node === null) return node;
-    const key = segments[index]!;
-    if (Array.isArray(node)) {
-      const position = Number(key);
-      if (!Number.isInteger(position) || position < 0 || position >= node.length) return node;
-      if (index === segments.length - 1) return node.filter((_, i) => i !== position);
-      return node.map((item, i) => (i === position ? remove(item, index + 1) : item));
-    }
-    if (!(key in node)) return node;
-    const { [key]: child, ...rest } = node;
-    if (index === segments.length - 1) return rest;
-    return { ...rest, [key]: remove(child as Json, index + 1) };
-  };
-  return segments.length === 0 ? value : remove(value, 0);
-}
-
-/** Values under secret-looking keys never leave the planner in clear; `secrets` values are ARNs and stay. */
-function mask<T extends FieldChange>(changes: T[]): T[] {
-  return changes.map((change) => {
-    const segments = change.path.split('/').map(unescapeSegment);
-    const underSecrets = segments.includes('secrets') || segments.includes('secretOptions');
-    if (underSecrets) return change;
-    const last = segments.at(-1) ?? '';
-    const secretKey = looksLikeSecretName(last);
-    const masked: { -readonly [K in keyof T]: T[K] } = { ...change };
-    for (const side of ['before', 'after'] as const) {
-      const value = change[side];
-      if (value === undefined) continue;
-      if (secretKey || containsSecretShape(value)) masked[side] = MASK;
-      else if (typeof value === 'object' && value !== null) masked[side] = maskNested(value);
-    }
-    return masked;
-  });
-}
-
-function containsSecretShape(value: Json): boolean {
-  return typeof value === 'string' && secretShapeOf(value) !== undefined;
-}
-
-function maskNested(value: Json): Json {
-  if (Array.isArray(value)) return value.map(maskNested);
-  if (typeof value === 'object' && value !== null) {
-    const result: JsonObject = {};
-    for (const [key, child] of Object.entries(value)) {
-      if (key === 'secrets' || key === 'secretOptions') result[key] = child;
-      else result[key] = looksLikeSecretName(key) || containsSecretShape(child) ? MASK : maskNested(child);
-    }
-    return result;
-  }
-  return containsSecretShape(value) ? MASK : value;
 }
