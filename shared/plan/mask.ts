@@ -3,7 +3,8 @@ import { looksLikeSecretName, secretShapeOf } from '../spec/checks.ts';
 import type { Json, JsonObject } from './canonical.ts';
 import { type FieldChange, unescapePointerSegment } from './diff.ts';
 
-const MASK = '(masked)';
+/** What the planner writes in place of a secret-looking value; write-back refuses to put it into Git. */
+export const MASKED_VALUE = '(masked)';
 
 /** Values under secret-looking keys never leave the planner in clear; `secrets` values are ARNs and stay. */
 export function mask<T extends FieldChange>(changes: T[]): T[] {
@@ -17,7 +18,7 @@ export function mask<T extends FieldChange>(changes: T[]): T[] {
     for (const side of ['before', 'after'] as const) {
       const value = change[side];
       if (value === undefined) continue;
-      if (secretKey || containsSecretShape(value)) masked[side] = MASK;
+      if (secretKey || containsSecretShape(value)) masked[side] = MASKED_VALUE;
       else if (typeof value === 'object' && value !== null) masked[side] = maskNested(value);
     }
     return masked;
@@ -34,9 +35,9 @@ function maskNested(value: Json): Json {
     const result: JsonObject = {};
     for (const [key, child] of Object.entries(value)) {
       if (key === 'secrets' || key === 'secretOptions') result[key] = child;
-      else result[key] = looksLikeSecretName(key) || containsSecretShape(child) ? MASK : maskNested(child);
+      else result[key] = looksLikeSecretName(key) || containsSecretShape(child) ? MASKED_VALUE : maskNested(child);
     }
     return result;
   }
-  return containsSecretShape(value) ? MASK : value;
+  return containsSecretShape(value) ? MASKED_VALUE : value;
 }

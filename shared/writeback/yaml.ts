@@ -15,11 +15,9 @@
 import { type Document, isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { WriteBackError } from '../errors.ts';
 import type { FieldChange } from '../plan/diff.ts';
+import { MASKED_VALUE } from '../plan/mask.ts';
 import type { Json, JsonObject } from '../plan/normalize.ts';
 import type { Declaration } from '../spec/repository.ts';
-
-/** What the planner writes in place of a secret-looking value (shared/plan/plan.ts). */
-export const MASKED_VALUE = '(masked)';
 
 type Item = Record<string, unknown>;
 
