@@ -22,6 +22,7 @@ import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import type { LiveReaders } from '../shared/live/read.ts';
+import { type AppliedCommits, DynamoDbAppliedCommits } from '../shared/lock/applied-commit.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
 import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
@@ -54,6 +55,8 @@ export interface FunctionDependencies {
   readonly logger: FunctionLogger;
   /** Opens pull requests on the configuration repository (drift adoption, rollback write-back). */
   readonly proposer?: ChangeProposer;
+  /** The branch's last fully applied commit (in the lock table): pushes scope from it. */
+  readonly appliedCommits?: AppliedCommits;
   /** Live readers kept across invocations (their task-definition and template caches). */
   readonly readers?: LiveReaders;
   /** File texts by blob id kept across invocations, so a warm function reads only what a commit changed. */
@@ -103,6 +106,7 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
     eventBridge,
     ledger: new DynamoDbLedger({ tableName: environment.ledgerTable, client: dynamo }),
     lock: new LeaseLock({ tableName: environment.lockTable, client: dynamo }),
+    appliedCommits: new DynamoDbAppliedCommits(environment.lockTable, dynamo),
     logger,
     proposer: new CodeCommitProposer({ repositoryName: environment.repository, client: codeCommit }),
     readers: {

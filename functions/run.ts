@@ -102,6 +102,7 @@ export async function runAndAnnounce(
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.proposer ? { proposer: deps.proposer } : {}),
+      ...(deps.appliedCommits ? { appliedCommits: deps.appliedCommits } : {}),
     });
   } catch (error) {
     const kind = classifyError(error);

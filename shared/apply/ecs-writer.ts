@@ -32,7 +32,7 @@ import {
   serviceTags,
   updateServiceInput,
 } from './requests.ts';
-import type { Decision, ResourceGroup, ResourceState } from './resource.ts';
+import { type Decision, desiredHashOf, type ResourceGroup, type ResourceState } from './resource.ts';
 
 const DRY_RUN_PLACEHOLDER_ARN = '(registered at apply)';
 
@@ -48,7 +48,12 @@ export class EcsWriter {
     state: ResourceState,
   ): Promise<Decision> {
     const find = (type: Action['type']) => group.actions.find((action) => action.type === type);
-    const provenance = provenanceOf(declaration, this.input.installationId, this.input.plan.commitId);
+    const provenance = provenanceOf(
+      declaration,
+      this.input.installationId,
+      this.input.plan.commitId,
+      desiredHashOf(group),
+    );
     const create = find('create');
     if (create) {
       const taskDefinitionChanges = create.changes.filter((change) => isTaskDefinitionPath(change.path));

@@ -15,11 +15,19 @@ export interface Provenance {
   /** Path of the declaration file in the repository. */
   readonly source: string;
   readonly commitId: string;
+  /** Hash of the canonical desired state applied (shared/plan/applied.ts): with the commit, the record of the last
+   * apply that tells a Git change from drift. */
+  readonly desiredHash?: string;
 }
 
 /** The provenance of what `declaration` makes, applied at `commitId` by `installationId`. */
-export function provenanceOf(declaration: Declaration, installationId: string, commitId: string): Provenance {
-  return { installationId, source: declaration.location.file, commitId };
+export function provenanceOf(
+  declaration: Declaration,
+  installationId: string,
+  commitId: string,
+  desiredHash?: string,
+): Provenance {
+  return { installationId, source: declaration.location.file, commitId, ...(desiredHash ? { desiredHash } : {}) };
 }
 
 export function provenanceTags(provenance: Provenance | undefined): Tag[] {
@@ -28,6 +36,7 @@ export function provenanceTags(provenance: Provenance | undefined): Tag[] {
     { key: 'driftless:managed-by', value: provenance.installationId },
     { key: 'driftless:source', value: provenance.source },
     { key: 'driftless:commit', value: provenance.commitId },
+    ...(provenance.desiredHash ? [{ key: 'driftless:desired', value: provenance.desiredHash }] : []),
   ];
 }
 

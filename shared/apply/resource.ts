@@ -22,3 +22,8 @@ export interface Decision {
   readonly outcome: ResourceOutcome;
   readonly reason?: string;
 }
+
+/** The desired-state hash the plan computed for the resource, recorded on it by apply (undefined for prunes). */
+export function desiredHashOf(group: ResourceGroup): string | undefined {
+  return group.actions.find((action) => action.desiredHash !== undefined)?.desiredHash;
+}

@@ -15,7 +15,7 @@ import { APPLY_DEFAULTS, type ApplyInput } from './contract.ts';
 import { newChangeSetName } from './ids.ts';
 import { type Journal, messageOf } from './journal.ts';
 import { changeSetInput, provenanceOf } from './requests.ts';
-import type { Decision, ResourceGroup, ResourceState } from './resource.ts';
+import { type Decision, desiredHashOf, type ResourceGroup, type ResourceState } from './resource.ts';
 
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
 
@@ -59,7 +59,7 @@ export class StackWriter {
     const request = {
       ...changeSetInput(
         declaration,
-        provenanceOf(declaration, this.input.installationId, this.input.plan.commitId),
+        provenanceOf(declaration, this.input.installationId, this.input.plan.commitId, desiredHashOf(group)),
         this.input.options?.defaultStackRoleArn,
       ),
       ChangeSetName: changeSetName,

@@ -8,6 +8,7 @@ import type {
   RepositorySnapshot,
 } from '../spec/repository.ts';
 import type { ResourceKind, SettingsDocument } from '../spec/schema.ts';
+import { type AppliedRecord, appliedRecordOf, type ChangeOrigin, desiredHashOf, originOf } from './applied.ts';
 import { diff, type FieldChange, isUnderPointer, removePointer } from './diff.ts';
 import { type Health, isStackBusy, serviceHealth, stackHealth } from './health.ts';
 import { autoscalingIgnore, compare, type IgnoredDifference, ignoreRules } from './ignore.ts';
@@ -53,6 +54,12 @@ export interface Action {
   readonly resolved?: readonly ResolvedReference[];
   /** For wait: the stacks (names) whose pending operation the resource waits for. */
   readonly waitsFor?: readonly string[];
+  /** Hash of the canonical desired state (shared/plan/applied.ts): apply records it on the resource. */
+  readonly desiredHash?: string;
+  /** For a resource that differs from Git: a Git change not applied yet, or drift (three-way, see applied.ts). */
+  readonly origin?: ChangeOrigin;
+  /** The record of the last apply the live resource carries (commit and desired hash), when it has one. */
+  readonly lastApplied?: AppliedRecord;
 }
 
 /** A `${stack:<name>.<OutputKey>}` reference and the stack output it resolved to. */
@@ -119,14 +126,14 @@ export function buildPlan(input: PlanInput): Plan {
   const actions: Action[] = [];
   for (const declaration of input.snapshot.declarations) {
     const live = input.live.resources.get(declaration.id);
-    actions.push(
-      ...(declaration.kind === 'EcsService'
+    const planned =
+      declaration.kind === 'EcsService'
         ? withReferences(
             planService(declaration, live?.kind === 'EcsService' ? live : undefined, settings),
             input.references?.get(declaration.id),
           )
-        : planStack(declaration, live?.kind === 'CloudFormationStack' ? live : undefined, settings)),
-    );
+        : planStack(declaration, live?.kind === 'CloudFormationStack' ? live : undefined, settings);
+    actions.push(...withOrigin(planned, live));
   }
   actions.push(...planPrunes(input, settings));
   actions.sort(compareActions);
@@ -165,6 +172,18 @@ function withReferences(actions: Action[], references: ServiceReferences | undef
   ];
 }
 
+/** Each action of one resource told apart three ways: a create is always pending; a difference is pending when Git
+ * changed since the last apply the resource records, drift when Git did not. */
+function withOrigin(actions: Action[], live: LiveResource | undefined): Action[] {
+  const record = appliedRecordOf(live);
+  const lastApplied = record.desiredHash !== undefined ? { lastApplied: record } : {};
+  return actions.map((action) => {
+    if (action.desiredHash === undefined || action.type === 'in-sync') return { ...action, ...lastApplied };
+    const origin: ChangeOrigin = action.type === 'create' ? 'pending' : originOf(action.desiredHash, record);
+    return { ...action, origin, ...lastApplied };
+  });
+}
+
 export function waveOf(declaration: Declaration): number {
   return declaration.document.sync?.wave ?? DEFAULT_WAVE[declaration.kind];
 }
@@ -174,7 +193,7 @@ function planService(
   live: LiveEcsService | undefined,
   settings: SettingsDocument | undefined,
 ): Action[] {
-  const base = {
+  const base: { id: string; kind: 'EcsService'; wave: number; file: string; desiredHash?: string } = {
     id: declaration.id,
     kind: 'EcsService' as const,
     wave: waveOf(declaration),
@@ -182,6 +201,7 @@ function planService(
   };
   const spec = declaration.document.spec as unknown as Record<string, unknown>;
   const desired = normalizeDeclaredService(spec);
+  base.desiredHash = desiredHashOf(desired);
   if (!live) {
     return [
       {
@@ -256,14 +276,15 @@ function planStack(
   live: LiveStack | undefined,
   settings: SettingsDocument | undefined,
 ): Action[] {
+  const spec = declaration.document.spec as unknown as Record<string, unknown>;
+  const desired = normalizeDeclaredStack({ spec, template: declaration.template.parsed });
   const base = {
     id: declaration.id,
     kind: 'CloudFormationStack' as const,
     wave: waveOf(declaration),
     file: declaration.location.file,
+    desiredHash: desiredHashOf(desired),
   };
-  const spec = declaration.document.spec as unknown as Record<string, unknown>;
-  const desired = normalizeDeclaredStack({ spec, template: declaration.template.parsed });
   const status = live ? String(live.stack.StackStatus ?? '') : undefined;
   if (!live || status === 'REVIEW_IN_PROGRESS') {
     return [{ ...base, type: 'create', changes: mask(diff(undefined, desired)), ignored: [], health: 'Missing' }];

@@ -82,7 +82,7 @@ export function decideDrift(
       ...(writes.find((action) => action.type === 'update') ?? writes[0]!),
       changes: writes.flatMap((action) => action.changes),
     };
-    const drifted = driftRun && writes.every((action) => DRIFT.has(action.type));
+    const drifted = writes.every((action) => DRIFT.has(action.type)) && isDrift(writes, driftRun);
     if (pause) {
       if (drifted) policies[id] = 'paused';
       const what = drifted ? 'drift recorded, not reverted' : 'changes planned, not applied';
@@ -106,6 +106,16 @@ export function decideDrift(
     adopt,
     policies,
   };
+}
+
+/** Three-way: a difference is drift when the resource's record says Git has not changed since the last apply; a Git
+ * change not applied yet (a skipped or dead-lettered push) is never drift, whatever the trigger, so no drift policy
+ * holds it back or proposes it away. Without a record (applied before records existed), sweeps and manual-change runs
+ * judge it drift, as they always did. */
+function isDrift(writes: readonly Action[], driftRun: boolean): boolean {
+  const origins = new Set(writes.map((action) => action.origin ?? 'unrecorded'));
+  if (origins.has('pending')) return false;
+  return origins.has('drift') || driftRun;
 }
 
 /** The apply result with the held resources in it, each skipped with its reason. */

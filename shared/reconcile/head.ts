@@ -14,7 +14,7 @@ export interface Head {
 }
 
 export async function readHead(request: ReconcileRequest, deps: ReconcileDependencies): Promise<Head> {
-  const commitId = await deps.source.resolveRef(request.branch);
+  const [commitId, since] = await Promise.all([deps.source.resolveRef(request.branch), scopeBase(request, deps)]);
   // The three Git reads are independent: made together, a push waits for the slowest, not for their sum.
   const prefix = request.prefix ?? '';
   const [snapshot, commit, changes] = await Promise.all([
@@ -24,7 +24,12 @@ export async function readHead(request: ReconcileRequest, deps: ReconcileDepende
       ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
     }),
     deps.source.commitInfo(commitId),
-    changesSince(request, deps.source, commitId, prefix),
+    changesSince(
+      { ...request, ...(since ? { changedSince: since } : { changedSince: undefined }) },
+      deps.source,
+      commitId,
+      prefix,
+    ),
   ]);
   return { commitId, snapshot, commit, changes };
 }
@@ -43,4 +48,11 @@ export async function changesSince(
   } catch {
     return undefined;
   }
+}
+
+/** The commit a push scopes from: the branch's last fully applied commit when one is recorded, not the event's
+ * previous head (whose own run may have been skipped or dead-lettered). */
+export async function scopeBase(request: ReconcileRequest, deps: ReconcileDependencies): Promise<string | undefined> {
+  if (!request.changedSince || !deps.appliedCommits) return request.changedSince;
+  return deps.appliedCommits.read({ repository: request.repository, branch: request.branch });
 }

@@ -1,17 +1,19 @@
 /** One reconcile run, start to finish, one step a line: lock → read head → scope → confine → read live and plan →
- * drift decisions → adopt and hold → apply → second pass after stacks → run record → release. Used by the Lambda
- * handlers, the CLI and the demo alike; every write is checked against the lease and recorded in the ledger. */
+ * drift decisions → adopt and hold → apply → second pass after stacks → run record → catch up with a moved head →
+ * release. Used by the Lambda handlers, the CLI and the demo alike; every write is checked against the lease and
+ * recorded in the ledger. */
 import { applyAfterStacks } from './after-stacks.ts';
 import { applyFirstPass } from './apply-pass.ts';
+import { catchUpRequest, headMoved, MAX_CATCH_UPS, recordAppliedCommit } from './catch-up.ts';
 import { confine } from './confine.ts';
-import { runContext, startRun } from './context.ts';
+import { type RunStart, runContext, startRun } from './context.ts';
 import { decideDrift } from './drift-policy.ts';
 import { readHead } from './head.ts';
 import { holdDrift } from './held.ts';
 import { liveReadersOf, planAgainstLive, pruneCandidates } from './plan-run.ts';
 import { recordFailure, recordRun, skipLocked } from './record.ts';
 import { leaseKey, scopeOf } from './scope.ts';
-import type { ReconcileDependencies, ReconcileRequest, ReconcileResult } from './types.ts';
+import type { ReconcileDependencies, ReconcileRequest, ReconcileResult, RunLease } from './types.ts';
 
 /** How often a running reconcile renews its lease; well inside the lease time. */
 const RENEW_INTERVAL_MS = 15_000;
@@ -21,6 +23,21 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
   const lease = await deps.lock.acquire(leaseKey(request), start.runId);
   if (!lease) return skipLocked(start);
   const stopRenewal = lease.startAutoRenew(RENEW_INTERVAL_MS);
+  try {
+    let result = await reconcileHead(start, lease);
+    // A push that found the lock held was skipped: the run holding it applies that commit before letting go.
+    for (let again = 0; again < MAX_CATCH_UPS && (await headMoved(request, deps, result)); again++) {
+      result = await reconcileHead(startRun(catchUpRequest(request), deps), lease);
+    }
+    return result;
+  } finally {
+    stopRenewal();
+    await lease.release();
+  }
+}
+
+async function reconcileHead(start: RunStart, lease: RunLease): Promise<ReconcileResult> {
+  const { request, deps } = start;
   try {
     const head = await readHead(request, deps);
     const scope = scopeOf(head.snapshot, request, head.changes);
@@ -37,12 +54,11 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     // Held resources (paused, or drift under alert or adopt) were taken out of `decided.plan`: the second pass
     // cannot see them.
     const afterStacks = await applyAfterStacks(run, { readers, confined, plan: decided.plan, apply: firstPass });
-    return await recordRun(run, { planned, decided, drift, afterStacks, pauses });
+    const result = await recordRun(run, { planned, decided, drift, afterStacks, pauses });
+    await recordAppliedCommit(run, result);
+    return result;
   } catch (error) {
     await recordFailure(error, start);
     throw error;
-  } finally {
-    stopRenewal();
-    await lease.release();
   }
 }

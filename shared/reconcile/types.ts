@@ -15,6 +15,8 @@ import type { ChangeProposer } from '../writeback/proposals.ts';
 
 export type { AdoptedDrift } from '../writeback/adopt.ts';
 
+import type { AppliedCommits } from '../lock/applied-commit.ts';
+
 /** What a run needs of the lock: a lease it can check before each write and give back at the end. */
 export interface RunLock {
   acquire(key: { repository: string; branch: string }, owner: string): Promise<RunLease | undefined>;
@@ -38,6 +40,9 @@ export interface ReconcileDependencies {
   readonly blobCache?: Map<string, string>;
   /** Writes proposals back to Git as pull requests (drift adoption); without it, adopt falls back to alert. */
   readonly proposer?: ChangeProposer;
+  /** The branch's last fully applied commit: a push scopes from it, so no earlier commit's files are skipped.
+   * Without it, a push scopes from the event's previous head. */
+  readonly appliedCommits?: AppliedCommits;
   readonly now?: () => number;
   readonly sleep?: (milliseconds: number) => Promise<void>;
 }

@@ -30,6 +30,7 @@ import type { FunctionDependencies, FunctionLogger } from '../../functions/depen
 import type { FunctionEnvironment } from '../../functions/environment.ts';
 import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
+import { DynamoDbAppliedCommits } from '../../shared/lock/applied-commit.ts';
 import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
 import { reconcile } from '../../shared/reconcile/run.ts';
 import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../../shared/sim/index.ts';
@@ -368,6 +369,7 @@ export async function createHarness(
     eventBridge: eventBridgeClient,
     ledger,
     lock,
+    appliedCommits: new DynamoDbAppliedCommits(lockTable, client),
     logger,
     applyOptions: { changeSetPollMs: 1, baseDelayMs: 1 },
     ...options.deps,
