@@ -88,7 +88,9 @@ function outcomesOf(result: ReconcileResult): Map<string, ResourceOutcome> {
 /** Resources a sweep found changed in place: the plan updates them (or registers a new task definition for them).
  * Missing resources (creates) are not drift: they were never applied, or were deleted, and a run creates them. */
 export function driftedResources(result: ReconcileResult): string[] {
-  const drifting = (action: Action) => action.type === 'update' || action.type === 'register-task-definition';
+  // A Git change not applied yet (origin pending) is not drift, even when a sweep applies it.
+  const drifting = (action: Action) =>
+    (action.type === 'update' || action.type === 'register-task-definition') && action.origin !== 'pending';
   return [...new Set((result.plan?.actions ?? []).filter(drifting).map((action) => action.id))];
 }
 
