@@ -12,7 +12,7 @@ import type { Diagnostic } from '../spec/diagnostics.ts';
 import type { FieldChange } from './diff.ts';
 import type { Json, JsonObject } from './normalize.ts';
 import type { Action, ActionType, Plan } from './plan.ts';
-import { SYMBOL, summaryLine } from './render.ts';
+import { describeOrigin, SYMBOL, summaryLine } from './render.ts';
 
 /** CodeCommit refuses a comment over 10,240 characters (CommentContentSizeLimitExceededException). */
 export const MAX_COMMENT_LENGTH = 10_240;
@@ -179,6 +179,8 @@ function renderGroup(group: ResourceGroup, input: MarkdownPlanInput): string[][]
       .join(' · '),
     '',
   );
+  const origin = group.actions.map(describeOrigin).find((found) => found !== undefined);
+  if (origin) lines.push(text(origin), '');
   for (const action of group.actions) if (action.reason) lines.push(`${text(action.reason)}`, '');
 
   const changes =

@@ -98,6 +98,8 @@ function renderAction(action: Action, paint: Painter): string[] {
   const where = action.file ? paint('dim', `  (${action.file})`) : '';
   const header = `${paint(style, SYMBOL[action.type])} ${paint('bold', `${kind} ${name}`)}: ${paint(style, LABEL[action.type])} ${paint('dim', `[${action.health}, wave ${action.wave}]`)}${where}`;
   const lines = [header];
+  const origin = describeOrigin(action);
+  if (origin) lines.push(`    ${origin}`);
   if (action.reason) lines.push(`    ${action.reason}`);
   const changes = action.type === 'create' ? createdFields(action.changes[0]?.after) : [...action.changes];
   const shown = action.type === 'create' ? changes.slice(0, MAX_CREATE_FIELDS) : changes;
@@ -109,6 +111,16 @@ function renderAction(action: Action, paint: Painter): string[] {
   for (const guard of action.blockedBy ?? []) lines.push(paint('red', `    blocked: ${guard}`));
   for (const reference of action.resolved ?? []) lines.push(paint('dim', `    ${formatResolved(reference)}`));
   return lines;
+}
+
+/** Why a resource differs, three ways: a Git change not applied yet, or drift since the last apply. Silent where the
+ * resource has no record of its last apply (nothing to compare with) and for creates. */
+export function describeOrigin(action: Action): string | undefined {
+  if (action.type === 'create' || action.type === 'in-sync' || action.type === 'prune') return undefined;
+  const applied = action.lastApplied?.commitId ? ` (last applied at ${action.lastApplied.commitId.slice(0, 12)})` : '';
+  if (action.origin === 'pending') return `Git change not applied yet${applied}: applied whatever the drift policy`;
+  if (action.origin === 'drift') return `drift: changed outside Git since the last apply${applied}`;
+  return undefined;
 }
 
 /** `/spec/…/subnets/0 = subnet-0abc ← ${stack:platform-network.PrivateSubnetAId}`: a value and where it came from. */

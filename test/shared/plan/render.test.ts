@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../../shared/plan/plan.ts';
-import { renderPlan, summaryLine } from '../../../shared/plan/render.ts';
+import { describeOrigin, renderPlan, summaryLine } from '../../../shared/plan/render.ts';
 
 const plan: Plan = {
   commitId: 'c0ffee',
@@ -117,3 +117,51 @@ describe('renderPlan', () => {
     );
   });
 });
+
+describe('describeOrigin', () => {
+  const update = {
+    type: 'update' as const,
+    id: 'EcsService:prod/web',
+    kind: 'EcsService' as const,
+    wave: 1,
+    health: 'Healthy' as const,
+    ignored: [],
+    changes: [{ path: '/spec/desiredCount', before: 7, after: 3 }],
+    lastApplied: { commitId: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', desiredHash: 'h1' },
+  };
+
+  it('says a pending Git change is applied whatever the drift policy, naming the last applied commit', () => {
+    // Act
+    const text = renderPlan({ ...singleActionPlan, actions: [{ ...update, origin: 'pending' }] });
+
+    // Assess
+    expect(text).toContain(
+      'Git change not applied yet (last applied at a1b2c3d4e5f6): applied whatever the drift policy',
+    );
+  });
+
+  it('says drift is a change made outside Git since the last apply', () => {
+    // Act
+    const text = renderPlan({ ...singleActionPlan, actions: [{ ...update, origin: 'drift' }] });
+
+    // Assess
+    expect(text).toContain('drift: changed outside Git since the last apply (last applied at a1b2c3d4e5f6)');
+  });
+
+  it('says nothing where there is no record to compare with, or for a create', () => {
+    // Act
+    const unrecorded = describeOrigin({ ...update, origin: 'unrecorded' });
+    const created = describeOrigin({ ...update, type: 'create', origin: 'pending' });
+
+    // Assess
+    expect(unrecorded).toBeUndefined();
+    expect(created).toBeUndefined();
+  });
+});
+
+const singleActionPlan: Plan = {
+  commitId: 'c0ffee',
+  hasChanges: true,
+  summary: { create: 0, update: 1, delete: 0, replace: 0, wait: 0, inSync: 0 },
+  actions: [],
+};
