@@ -112,7 +112,14 @@ class Applier {
 
   /** Never throws: a resource's failure is its result. A stop is noticed by the run through the journal. */
   private async applyResource(group: ResourceGroup): Promise<ResourceResult> {
-    const state: ResourceState = { id: group.id, kind: group.kind, references: {}, dryRunWrites: 0 };
+    const origin = group.actions.find((action) => action.origin !== undefined)?.origin;
+    const state: ResourceState = {
+      id: group.id,
+      kind: group.kind,
+      references: {},
+      dryRunWrites: 0,
+      ...(origin ? { origin } : {}),
+    };
     const withReferences = () => (Object.keys(state.references).length > 0 ? { references: state.references } : {});
     try {
       const decision = await this.decide(group, state);

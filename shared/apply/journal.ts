@@ -14,10 +14,19 @@ import type { AwsReferences, LedgerEntry, RunContext, WriteAction } from '../aud
 import { errorName, isRetryableAwsError } from '../aws/errors.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
 import { isLedgerFailure, LedgerWriteError } from '../errors.ts';
+import type { ChangeOrigin } from '../plan/applied.ts';
 import type { FieldChange } from '../plan/diff.ts';
 import type { Action } from '../plan/plan.ts';
 import { APPLY_DEFAULTS, APPLY_WRITE_RATES, type ApplyInput, type ApplyOptions } from './contract.ts';
 import type { Decision, ResourceState } from './resource.ts';
+
+/** How the ledger names the origin of a write (shared/plan/applied.ts), at the head of its reason: a write that
+ * reverts drift says so; a Git change is what every write is unless it says otherwise. */
+const ORIGIN_NOTE: Record<ChangeOrigin, string | undefined> = {
+  pending: undefined,
+  drift: 'drift reverted to Git',
+  unrecorded: undefined,
+};
 
 /** Writes the ledger has no WriteAction for are recorded under the nearest one, the API named in the reason. */
 type AwsWrite = Exclude<WriteAction, 'Prune'>;
@@ -118,7 +127,9 @@ export class Journal {
   /** One AWS write with its ledger entries: intent before, outcome after; on a dry run, an intent marked dry-run. */
   async write<T>(state: ResourceState, spec: WriteSpec<T>): Promise<Written<T>> {
     const action = LEDGER_ACTION[spec.api];
-    const note = spec.api === action ? spec.reason : [spec.api, spec.reason].filter(Boolean).join(': ');
+    const why = state.origin ? ORIGIN_NOTE[state.origin] : undefined;
+    const what = spec.api === action ? spec.reason : [spec.api, spec.reason].filter(Boolean).join(': ');
+    const note = [why, what].filter(Boolean).join('; ');
     const base = {
       actionId: newActionId(),
       resourceId: state.id,

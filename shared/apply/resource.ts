@@ -1,5 +1,6 @@
 /** What the rooms of apply pass each other about one resource: its actions, what its writes left, what became of it. */
 import type { AwsReferences } from '../audit/ledger.ts';
+import type { ChangeOrigin } from '../plan/applied.ts';
 import type { Action } from '../plan/plan.ts';
 import type { ResourceKind } from '../spec/schema.ts';
 import type { ResourceOutcome } from './contract.ts';
@@ -16,6 +17,9 @@ export interface ResourceState {
   readonly kind: ResourceKind;
   references: AwsReferences;
   dryRunWrites: number;
+  /** Why the resource differs (three-way): recorded on each of its writes, so the ledger tells a Git change from a
+   * drift revert. */
+  readonly origin?: ChangeOrigin;
 }
 
 export interface Decision {

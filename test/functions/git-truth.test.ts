@@ -140,6 +140,32 @@ describe('Git stays the truth', () => {
       expect(harness.announced()).toContain('Drift Detected');
     });
 
+    it('the ledger says which writes revert drift, and a Git change applied by a sweep is not one of them', async () => {
+      // Prepare: web drifted in the console; worker has a Git change no push applied.
+      ({ harness } = await installed('revert'));
+      harness.simulator.driftService('prod', 'web', (service) => {
+        service.desiredCount = 7;
+      });
+      const worker = await exampleFile('services/worker.yaml');
+      await harness.repo.commit({ 'services/worker.yaml': worker.replace('worker:2.11.0', 'worker:2.12.0') }, 'worker');
+
+      // Act
+      const swept = await createSweepHandler(harness.deps)(SCHEDULED);
+
+      // Assess
+      expect(swept).toMatchObject({ status: 'applied' });
+      expect(desiredCountOf(harness.simulator, 'web')).toBe(3);
+      const intents = async (id: string) =>
+        (await harness!.ledger.resourceHistory(id)).filter(
+          (entry) => entry.kind === 'intent' && entry.trigger === 'schedule',
+        );
+      const webUpdate = (await intents(WEB_ID)).find((entry) => entry.action === 'UpdateService');
+      expect(webUpdate?.reason).toBe('drift reverted to Git');
+      const workerWrites = await intents('EcsService:prod/worker');
+      expect(workerWrites.map((entry) => entry.action)).toContain('UpdateService');
+      expect(workerWrites.every((entry) => !entry.reason?.startsWith('drift'))).toBe(true);
+    });
+
     it('plans say which differences are Git changes and which are drift', async () => {
       // Prepare: worker has a Git change not applied yet, web drifted in the console.
       ({ harness } = await installed('alert'));
