@@ -127,9 +127,7 @@ export function reasonOf(
   if (status === 'dry-run') {
     const wouldApply = apply.resources.filter((resource) => resource.outcome === 'dry-run').map((r) => r.id);
     parts.push(
-      wouldApply.length === 0
-        ? 'would apply nothing'
-        : `would apply ${wouldApply.length}: ${listed(wouldApply)}`,
+      wouldApply.length === 0 ? 'would apply nothing' : `would apply ${wouldApply.length}: ${listed(wouldApply)}`,
     );
   }
   if (held.length > 0) {
