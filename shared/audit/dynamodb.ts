@@ -16,7 +16,8 @@
  * strings as S, `dryRun` as BOOL, `durationMs` as N, `changes`, `references` and `summary` as JSON strings, so an
  * entry reads back exactly as written. `append` is a PutItem conditioned on `attribute_not_exists(pk)` and nothing
  * else: the ledger never updates, deletes or overwrites, and a refused condition (an id collision), like any failed
- * put, is a LedgerWriteError. Reads are Query only, never Scan, following LastEvaluatedKey page by page.
+ * put, is a LedgerWriteError. Reads are Query only, never Scan, following LastEvaluatedKey page by page. A table
+ * that does not exist is a LedgerTableMissingError that names it, its region and how to create it.
  */
 
 import {
@@ -35,7 +36,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { dynamoDbClient } from '../aws/clients.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
-import { DriftlessError, LedgerEntryRefusedError, LedgerWriteError, RetryableError, TerminalError } from '../errors.ts';
+import {
+  DriftlessError,
+  LedgerEntryRefusedError,
+  LedgerTableMissingError,
+  LedgerWriteError,
+  RetryableError,
+  TerminalError,
+} from '../errors.ts';
 import { canonicalTime } from './ids.ts';
 import type { AuditLedger, EntryResult, LedgerEntry, TimeWindow } from './ledger.ts';
 import { type LedgerLogLine, powertoolsLogLine } from './log.ts';
@@ -187,6 +195,30 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
 }
 
+/** The tables the ledger and the lock live in, as the stack's outputs name them. */
+export type DriftlessTable = 'ledger' | 'lock';
+
+const STACK_OUTPUT: Record<DriftlessTable, string> = { ledger: 'LedgerTableName', lock: 'LockTableName' };
+const TABLE_OPTION: Record<DriftlessTable, string> = { ledger: '--ledger-table', lock: '--lock-table' };
+
+/** Says which table is missing, where, and how to get it, instead of the SDK's "Requested resource not found". */
+export async function missingTableMessage(
+  client: DynamoDBClient,
+  table: DriftlessTable,
+  tableName: string,
+): Promise<string> {
+  const region = await client.config.region().catch(() => undefined);
+  return (
+    `the ${table} table ${tableName} does not exist${region ? ` in ${region}` : ''}: ` +
+    `deploy the driftless stack (and pass its ${STACK_OUTPUT[table]} output as ${TABLE_OPTION[table]}), ` +
+    'or create the tables with driftless reconcile --create-tables'
+  );
+}
+
+async function ledgerTableMissing(client: DynamoDBClient, tableName: string, cause: unknown) {
+  return new LedgerTableMissingError(await missingTableMessage(client, 'ledger', tableName), { cause });
+}
+
 function readError(what: string, error: unknown): DriftlessError {
   if (error instanceof DriftlessError) return error;
   const message = `ledger ${what} failed: ${reasonOf(error)}`;
@@ -300,6 +332,8 @@ export class DynamoDbLedger implements AuditLedger {
         }),
       );
     } catch (error) {
+      if (error instanceof ResourceNotFoundException)
+        throw await ledgerTableMissing(this.client, this.tableName, error);
       const collision = error instanceof ConditionalCheckFailedException;
       const message = collision
         ? `ledger entry ${entry.entryId} collides with an existing entry at the same key; nothing was overwritten`
@@ -417,6 +451,8 @@ export class DynamoDbLedger implements AuditLedger {
         exclusiveStartKey = page.LastEvaluatedKey;
       } while (exclusiveStartKey !== undefined && (limit === undefined || entries.length < limit));
     } catch (error) {
+      if (error instanceof ResourceNotFoundException)
+        throw await ledgerTableMissing(this.client, this.tableName, error);
       throw readError(what, error);
     }
     return limit === undefined ? entries : entries.slice(0, limit);
