@@ -254,7 +254,8 @@ export function reconcileErrorEvent(
       trigger: run.trigger,
       ...(runEntry ? { runId: runEntry.runId, runEntryId: runEntry.entryId } : {}),
       ...(commitId ? { commitId } : {}),
-      status: 'error',
+      // The word the run entry and the CLI use for a run that stopped on an error; `error` says which.
+      status: 'failed',
       error: { name: error.name, message: error.message, retryable: error.retryable },
       resourceIds: [],
       entryIds: entries.map((entry) => entry.entryId).slice(0, MAX_LISTED),
