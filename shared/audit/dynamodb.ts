@@ -47,6 +47,7 @@ import {
 import { canonicalTime } from './ids.ts';
 import type { AuditLedger, EntryResult, LedgerEntry, TimeWindow } from './ledger.ts';
 import { type LedgerLogLine, powertoolsLogLine } from './log.ts';
+import { missingTableMessage } from './missing-table.ts';
 import { type ActivePause, activePausesFrom, breakGlassEntry, MAX_PAUSE_MS } from './pauses.ts';
 
 export const LEDGER_INDEX = {
@@ -193,26 +194,6 @@ export function breakGlassAttributes(): string[] {
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
-}
-
-/** The tables the ledger and the lock live in, as the stack's outputs name them. */
-export type DriftlessTable = 'ledger' | 'lock';
-
-const STACK_OUTPUT: Record<DriftlessTable, string> = { ledger: 'LedgerTableName', lock: 'LockTableName' };
-const TABLE_OPTION: Record<DriftlessTable, string> = { ledger: '--ledger-table', lock: '--lock-table' };
-
-/** Says which table is missing, where, and how to get it, instead of the SDK's "Requested resource not found". */
-export async function missingTableMessage(
-  client: DynamoDBClient,
-  table: DriftlessTable,
-  tableName: string,
-): Promise<string> {
-  const region = await client.config.region().catch(() => undefined);
-  return (
-    `the ${table} table ${tableName} does not exist${region ? ` in ${region}` : ''}: ` +
-    `deploy the driftless stack (and pass its ${STACK_OUTPUT[table]} output as ${TABLE_OPTION[table]}), ` +
-    'or create the tables with driftless reconcile --create-tables'
-  );
 }
 
 async function ledgerTableMissing(client: DynamoDBClient, tableName: string, cause: unknown) {

@@ -26,7 +26,8 @@ import {
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ensureTable, missingTableMessage } from '../audit/dynamodb.ts';
+import { ensureTable } from '../audit/dynamodb.ts';
+import { missingTableMessage } from '../audit/missing-table.ts';
 import { dynamoDbClient } from '../aws/clients.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { type DriftlessError, LockLostError, LockTableMissingError, RetryableError, TerminalError } from '../errors.ts';
