@@ -85,7 +85,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         .command('reconcile')
         .description(
           'One run: lock, read the branch head, plan, apply, and record an intent and an outcome in the audit ledger\n' +
-            'around every AWS write. Exit 0 applied or in sync, 1 failed or invalid.',
+            'around every AWS write. Exit 0 applied, in sync, dry run or skipped (lock held); 2 held (changes left in ' +
+            'place on purpose: a pause, a rolled-back commit, a drift policy, a stack still changing); 1 partial or failed.',
         ),
     ),
   )
@@ -108,7 +109,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       program
         .command('status')
         .description(
-          'Per resource: in sync or not, health, the last commit applied to it, and active break-glass pauses.',
+          'Per resource: in sync or not (planned exactly as plan plans, stack references resolved), health, the last ' +
+            'commit applied to it, and active break-glass pauses. Exit 0, or 1 when a declaration or reference has errors.',
         ),
     ),
   )

@@ -11,7 +11,7 @@ import {
   reconcileEvents,
 } from '../shared/notify/events.ts';
 import { reconcile } from '../shared/reconcile/run.ts';
-import type { AdoptedDrift, ReconcileRequest, ReconcileStatus } from '../shared/reconcile/types.ts';
+import type { AdoptedDrift, HeldChange, ReconcileRequest, ReconcileStatus } from '../shared/reconcile/types.ts';
 import type { FunctionDependencies } from './dependencies.ts';
 import { limitsOf } from './environment.ts';
 import { classifyError, type ErrorSummary, summarizeError } from './errors.ts';
@@ -29,6 +29,8 @@ export type RunSummary =
       readonly driftHeld: readonly string[];
       /** Drift proposed back to Git (drift policy adopt): the branch, and the pull request when there is one. */
       readonly driftAdopted: readonly AdoptedDrift[];
+      /** Every change the run left in place on purpose, with why (status `held`, or held beside what was applied). */
+      readonly held: readonly HeldChange[];
       readonly reason?: string;
       /** Detail types announced on the event bus. */
       readonly announced: readonly DetailType[];
@@ -134,6 +136,7 @@ export async function runAndAnnounce(
     counts,
     driftHeld: result.driftHeld ?? [],
     driftAdopted: result.driftAdopted ?? [],
+    held: result.held ?? [],
     ...(result.reason ? { reason: result.reason } : {}),
     announced: events.map((event) => event.detailType),
   };

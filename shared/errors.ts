@@ -82,6 +82,10 @@ export class LedgerWriteError extends RetryableError {}
  * overwritten, and the same entry is refused again. */
 export class LedgerEntryRefusedError extends TerminalError {}
 
+/** The ledger table does not exist under that name in that region: deploy the stack, name the right table, or
+ * create it (`driftless reconcile --create-tables`). A ledger failure like a refused entry: retrying cannot help. */
+export class LedgerTableMissingError extends LedgerEntryRefusedError {}
+
 /** Whether the ledger failed to record an entry, for whatever reason: such a failure is never retried around. */
 export function isLedgerFailure(error: unknown): error is LedgerWriteError | LedgerEntryRefusedError {
   return error instanceof LedgerWriteError || error instanceof LedgerEntryRefusedError;
@@ -89,6 +93,9 @@ export function isLedgerFailure(error: unknown): error is LedgerWriteError | Led
 
 /** The run lock was lost (expired and taken by another run): no further write may be made by this run. */
 export class LockLostError extends RetryableError {}
+
+/** The lock table does not exist under that name in that region (see LedgerTableMissingError). */
+export class LockTableMissingError extends TerminalError {}
 
 // --- Apply and write-back --------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 /** `driftless audit`: the ledger's answers to who changed what, when, from which commit, with what result. */
 import type { LedgerEntry } from '../../shared/audit/ledger.ts';
-import { DriftlessError } from '../../shared/errors.ts';
+import { DriftlessError, LedgerTableMissingError } from '../../shared/errors.ts';
 import { type AwsClients, awsClients, ledgerFor } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 
@@ -51,7 +51,9 @@ export async function auditCommand(options: AuditOptions, io: CliIo, clients: Aw
       return EXIT_INVALID;
     }
     if (!(error instanceof DriftlessError)) throw error;
-    io.err(`${paint(io, 'red', 'error:')} cannot read the ledger ${options.ledgerTable}: ${error.message}\n`);
+    // A missing table's message names the table, where, and how to create it already.
+    const what = error instanceof LedgerTableMissingError ? '' : `cannot read the ledger ${options.ledgerTable}: `;
+    io.err(`${paint(io, 'red', 'error:')} ${what}${error.message}\n`);
     return EXIT_INVALID;
   }
   entries = entries.slice(-options.limit);

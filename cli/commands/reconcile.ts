@@ -4,10 +4,10 @@ import { DriftlessError } from '../../shared/errors.ts';
 import { ensureLockTable } from '../../shared/lock/lease.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
 import { reconcile } from '../../shared/reconcile/run.ts';
-import type { ReconcileResult } from '../../shared/reconcile/types.ts';
+import type { ReconcileResult, ReconcileStatus } from '../../shared/reconcile/types.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { type AwsClients, awsClients, ledgerFor, lockFor, repositoryIdentity } from '../context.ts';
-import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
+import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 
 export interface ReconcileOptions {
   readonly repo: string;
@@ -73,9 +73,24 @@ export async function reconcileCommand(
   } else {
     io.out(formatReconcile(result, io));
   }
-  return result.status === 'applied' || result.status === 'in-sync' || result.status === 'skipped'
-    ? EXIT_OK
-    : EXIT_INVALID;
+  return exitCodeOf(result.status);
+}
+
+/** 0: done (applied, in sync, a dry run, or left to the run holding the lock); 2: changes remain that the run held
+ * on purpose (the reason says why); 1: something failed, was refused, or a declaration has errors. */
+export function exitCodeOf(status: ReconcileStatus): number {
+  switch (status) {
+    case 'applied':
+    case 'in-sync':
+    case 'dry-run':
+    case 'skipped':
+      return EXIT_OK;
+    case 'held':
+      return EXIT_CHANGES;
+    case 'partial':
+    case 'failed':
+      return EXIT_INVALID;
+  }
 }
 
 const OUTCOME_SYMBOL: Record<string, string> = {

@@ -1,16 +1,16 @@
 /** `driftless status`: per resource, whether it is in sync, its health, the last commit applied to it, and the
- * break-glass pauses active now (who, until when, why). */
+ * break-glass pauses active now (who, until when, why). It plans exactly as `driftless plan` does (the one planning
+ * path, stack references resolved), so the two never disagree. */
 
 import type { ActivePause } from '../../shared/audit/pauses.ts';
 import { DriftlessError } from '../../shared/errors.ts';
-import { CloudFormationLiveReader } from '../../shared/live/cloudformation.ts';
-import { EcsLiveReader } from '../../shared/live/ecs.ts';
-import { readLiveState } from '../../shared/live/read.ts';
-import { buildPlan } from '../../shared/plan/plan.ts';
+import type { Action } from '../../shared/plan/plan.ts';
+import { liveReadersOf, loadConfined, planAgainstLive } from '../../shared/reconcile/plan-run.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
-import { loadRepository } from '../../shared/spec/repository.ts';
+import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
 import { type AwsClients, awsClients, ledgerFor, repositoryIdentity } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
+import { formatSnapshot } from './validate.ts';
 
 export interface StatusOptions {
   readonly repo: string;
@@ -26,18 +26,29 @@ export interface StatusOptions {
 
 export interface ResourceStatus {
   readonly id: string;
-  readonly sync: 'in sync' | 'out of sync' | 'missing' | 'waiting' | 'replace required';
+  /** `error`: a declaration whose `${stack:…}` reference does not resolve against live state; it is not planned. */
+  readonly sync: 'in sync' | 'out of sync' | 'missing' | 'waiting' | 'replace required' | 'error';
   readonly health: string;
   readonly lastApplied?: { readonly commitId: string; readonly time: string };
   /** An active break-glass pause on the resource. */
   readonly paused?: { readonly until: string; readonly by: string; readonly reason: string };
+  /** Why a resource is `error`: its diagnostics as `file:line:column CODE message`. */
+  readonly errors?: readonly string[];
 }
+
+const SYNC_OF: Partial<Record<Action['type'], ResourceStatus['sync']>> = {
+  'in-sync': 'in sync',
+  create: 'missing',
+  wait: 'waiting',
+  'replace-required': 'replace required',
+};
 
 export async function statusCommand(options: StatusOptions, io: CliIo, clients: AwsClients = {}): Promise<number> {
   const aws = awsClients(options, clients);
   const ledger = ledgerFor(options.ledgerTable, aws.dynamoDb, clients);
   let statuses: ResourceStatus[];
   let pauses: ActivePause[];
+  let referenceErrors: readonly Diagnostic[];
   try {
     const identity = await repositoryIdentity(options.repo, options.ref);
     pauses = await ledger.activePauses(
@@ -45,30 +56,44 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
       identity.branch,
       (clients.now ?? Date.now)(),
     );
-    const snapshot = await loadRepository(new LocalGitSource({ repoDir: options.repo }), {
+    const snapshot = await loadConfined(new LocalGitSource({ repoDir: options.repo }), {
       ref: options.ref,
       prefix: options.path,
     });
-    const live = await readLiveState(snapshot, {
-      ecs: new EcsLiveReader({ client: aws.ecs }),
-      cloudFormation: new CloudFormationLiveReader({ client: aws.cloudFormation }),
-    });
-    const plan = buildPlan({ snapshot, live: live.live });
+    if (snapshot.pruneBlocked) {
+      // As for plan: nothing reaches AWS from a repository with errors.
+      if (options.json) {
+        io.out(`${JSON.stringify({ valid: false, diagnostics: snapshot.diagnostics }, null, 2)}\n`);
+      } else {
+        io.out(formatSnapshot(snapshot, { ...options, json: false }, io));
+        io.out('No status: fix the errors above first (run driftless validate to check again).\n');
+      }
+      return EXIT_INVALID;
+    }
+    const planned = await planAgainstLive(snapshot, liveReadersOf(aws));
+    referenceErrors = planned.diagnostics;
     const byResource = new Map<string, ResourceStatus>();
-    for (const action of plan.actions) {
+    for (const action of planned.plan.actions) {
       const previous = byResource.get(action.id);
-      const sync =
-        action.type === 'in-sync'
-          ? 'in sync'
-          : action.type === 'create'
-            ? 'missing'
-            : action.type === 'wait'
-              ? 'waiting'
-              : action.type === 'replace-required'
-                ? 'replace required'
-                : 'out of sync';
+      const sync = SYNC_OF[action.type] ?? 'out of sync';
       if (!previous || previous.sync === 'in sync')
         byResource.set(action.id, { id: action.id, sync, health: action.health });
+    }
+    // A service whose reference did not resolve is left out of the plan: it is shown, with why, never dropped.
+    for (const declaration of snapshot.declarations) {
+      if (byResource.has(declaration.id)) continue;
+      const at = new Set(
+        (declaration.kind === 'EcsService' ? (declaration.references ?? []) : []).map(
+          ({ location }) => `${location.file}:${location.line}:${location.column}`,
+        ),
+      );
+      const errors = referenceErrors.filter((d) => at.has(`${d.file}:${d.line}:${d.column}`));
+      byResource.set(declaration.id, {
+        id: declaration.id,
+        sync: 'error',
+        health: 'Unknown',
+        errors: errors.map((d) => `${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`),
+      });
     }
     statuses = await Promise.all(
       [...byResource.values()].map(async (status) => {
@@ -87,9 +112,10 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
     io.err(`${paint(io, 'red', 'error:')} ${error.message}\n`);
     return EXIT_INVALID;
   }
+  const exitCode = referenceErrors.length > 0 ? EXIT_INVALID : EXIT_OK;
   if (options.json) {
     io.out(`${JSON.stringify(statuses, null, 2)}\n`);
-    return EXIT_OK;
+    return exitCode;
   }
   const rows = statuses.map((s) => [
     s.id,
@@ -115,5 +141,11 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
       io.out(`  ${pause.resourceId} until ${pause.until} by ${pause.by}: ${pause.reason}\n`);
     }
   }
-  return EXIT_OK;
+  if (referenceErrors.length > 0) {
+    io.out('\n');
+    for (const d of referenceErrors) {
+      io.out(`${paint(io, 'red', 'error')} ${d.file}:${d.line}:${d.column} ${d.code} ${d.message}\n`);
+    }
+  }
+  return exitCode;
 }

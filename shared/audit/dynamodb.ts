@@ -16,7 +16,8 @@
  * strings as S, `dryRun` as BOOL, `durationMs` as N, `changes`, `references` and `summary` as JSON strings, so an
  * entry reads back exactly as written. `append` is a PutItem conditioned on `attribute_not_exists(pk)` and nothing
  * else: the ledger never updates, deletes or overwrites, and a refused condition (an id collision), like any failed
- * put, is a LedgerWriteError. Reads are Query only, never Scan, following LastEvaluatedKey page by page.
+ * put, is a LedgerWriteError. Reads are Query only, never Scan, following LastEvaluatedKey page by page. A table
+ * that does not exist is a LedgerTableMissingError that names it, its region and how to create it.
  */
 
 import {
@@ -35,10 +36,18 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { dynamoDbClient } from '../aws/clients.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
-import { DriftlessError, LedgerEntryRefusedError, LedgerWriteError, RetryableError, TerminalError } from '../errors.ts';
+import {
+  DriftlessError,
+  LedgerEntryRefusedError,
+  LedgerTableMissingError,
+  LedgerWriteError,
+  RetryableError,
+  TerminalError,
+} from '../errors.ts';
 import { canonicalTime } from './ids.ts';
 import type { AuditLedger, EntryResult, LedgerEntry, TimeWindow } from './ledger.ts';
 import { type LedgerLogLine, powertoolsLogLine } from './log.ts';
+import { missingTableMessage } from './missing-table.ts';
 import { type ActivePause, activePausesFrom, breakGlassEntry, MAX_PAUSE_MS } from './pauses.ts';
 
 export const LEDGER_INDEX = {
@@ -187,6 +196,10 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
 }
 
+async function ledgerTableMissing(client: DynamoDBClient, tableName: string, cause: unknown) {
+  return new LedgerTableMissingError(await missingTableMessage(client, 'ledger', tableName), { cause });
+}
+
 function readError(what: string, error: unknown): DriftlessError {
   if (error instanceof DriftlessError) return error;
   const message = `ledger ${what} failed: ${reasonOf(error)}`;
@@ -300,6 +313,8 @@ export class DynamoDbLedger implements AuditLedger {
         }),
       );
     } catch (error) {
+      if (error instanceof ResourceNotFoundException)
+        throw await ledgerTableMissing(this.client, this.tableName, error);
       const collision = error instanceof ConditionalCheckFailedException;
       const message = collision
         ? `ledger entry ${entry.entryId} collides with an existing entry at the same key; nothing was overwritten`
@@ -417,6 +432,8 @@ export class DynamoDbLedger implements AuditLedger {
         exclusiveStartKey = page.LastEvaluatedKey;
       } while (exclusiveStartKey !== undefined && (limit === undefined || entries.length < limit));
     } catch (error) {
+      if (error instanceof ResourceNotFoundException)
+        throw await ledgerTableMissing(this.client, this.tableName, error);
       throw readError(what, error);
     }
     return limit === undefined ? entries : entries.slice(0, limit);

@@ -11,6 +11,7 @@
  * - assertHeld: consistent GetItem; held means `owner = me` and `expiresAt > now`, else LockLostError. Called before
  *   each AWS write.
  * - release: DeleteItem if `owner = :me`; refused → the lease was lost already, and releasing it is a no-op.
+ * A table that does not exist is a LockTableMissingError that names it, its region and how to create it.
  */
 import {
   type AttributeValue,
@@ -21,13 +22,15 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  ResourceNotFoundException,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../audit/dynamodb.ts';
+import { missingTableMessage } from '../audit/missing-table.ts';
 import { dynamoDbClient } from '../aws/clients.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
-import { type DriftlessError, LockLostError, RetryableError, TerminalError } from '../errors.ts';
+import { type DriftlessError, LockLostError, LockTableMissingError, RetryableError, TerminalError } from '../errors.ts';
 
 export const DEFAULT_LEASE_MS = 60_000;
 
@@ -70,7 +73,12 @@ export interface LeaseLockOptions {
   readonly leaseMs?: number;
 }
 
-function lockError(what: string, error: unknown): DriftlessError {
+async function lockError(context: LockContext, what: string, error: unknown): Promise<DriftlessError> {
+  if (error instanceof ResourceNotFoundException) {
+    return new LockTableMissingError(await missingTableMessage(context.client, 'lock', context.tableName), {
+      cause: error,
+    });
+  }
   const reason = error instanceof Error ? error.message || error.name : String(error);
   const message = `lock ${what} failed: ${reason}`;
   return isRetryableAwsError(error)
@@ -133,7 +141,7 @@ export class LeaseLock {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw lockError(`acquire ${lockPk(key)}`, error);
+      throw await lockError(this.context, `acquire ${lockPk(key)}`, error);
     }
     return new HeldLease(this.context, key, owner, expiresAt);
   }
@@ -163,7 +171,7 @@ async function renewLease(context: LockContext, lease: Lease): Promise<number> {
     if (error instanceof ConditionalCheckFailedException) {
       throw new LockLostError(`lock ${lockPk(lease.key)} is no longer held by ${lease.owner}`, { cause: error });
     }
-    throw lockError(`renew ${lockPk(lease.key)}`, error);
+    throw await lockError(context, `renew ${lockPk(lease.key)}`, error);
   }
   return expiresAt;
 }
@@ -176,7 +184,7 @@ async function assertLeaseHeld(context: LockContext, lease: Lease): Promise<void
       new GetItemCommand({ TableName: context.tableName, Key: { pk: { S: lockPk(lease.key) } }, ConsistentRead: true }),
     ));
   } catch (error) {
-    throw lockError(`read ${lockPk(lease.key)}`, error);
+    throw await lockError(context, `read ${lockPk(lease.key)}`, error);
   }
   const owner = item?.owner?.S;
   const expiresAt = Number(item?.expiresAt?.N);
@@ -205,7 +213,7 @@ async function releaseLease(context: LockContext, lease: Lease): Promise<void> {
     );
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return;
-    throw lockError(`release ${lockPk(lease.key)}`, error);
+    throw await lockError(context, `release ${lockPk(lease.key)}`, error);
   }
 }
 

@@ -6,6 +6,9 @@
  * - `Reconcile Succeeded`: a run changed something and every change succeeded (a run that found nothing to do is not
  *   news, so a duplicate push event announces nothing).
  * - `Reconcile Failed`: a run failed, partly failed, refused a broken repository, or stopped on an error.
+ * - `Reconcile Held`: a run left Git changes in place on purpose (a pause, a commit the circuit breaker rolled back,
+ *   a stack still changing): `held` names each resource and why. Drift a sweep holds is announced by
+ *   `Drift Detected` instead, not twice.
  * - `Drift Detected`: a sweep found live resources that differ from Git; `policies` says per resource what was done
  *   (revert, alert, adopt, or paused) and `adopted` names the pull requests drift adoption opened.
  * - `Drift Reverted`: the sweep put them back (absent when self-heal is off: the drift is held and only detected).
@@ -29,6 +32,7 @@ export const EVENT_SOURCE = 'driftless';
 export const DETAIL_TYPES = {
   reconcileSucceeded: 'Reconcile Succeeded',
   reconcileFailed: 'Reconcile Failed',
+  reconcileHeld: 'Reconcile Held',
   driftDetected: 'Drift Detected',
   driftReverted: 'Drift Reverted',
   rolloutFailed: 'Rollout Failed',
@@ -187,6 +191,23 @@ export function reconcileEvents(
     });
   }
 
+  const driftAnnounced = new Set(
+    events.some((event) => event.detailType === DETAIL_TYPES.driftDetected) ? driftedResources(result) : [],
+  );
+  const held = (result.held ?? []).filter((change) => !driftAnnounced.has(change.resourceId));
+  if (held.length > 0 && result.status !== 'dry-run') {
+    const ids = held.map((change) => change.resourceId);
+    events.push({
+      detailType: DETAIL_TYPES.reconcileHeld,
+      detail: {
+        ...base,
+        ...listed('resourceIds', ids),
+        held: held.slice(0, MAX_LISTED).map((change) => ({ resourceId: change.resourceId, reason: change.reason })),
+        ...listed('entryIds', entryIdsFor(entries, ids)),
+      },
+    });
+  }
+
   if (result.status === 'applied') {
     const applied = withOutcome('applied');
     events.push({
@@ -201,6 +222,7 @@ export function reconcileEvents(
       detail: {
         ...base,
         ...listed('resourceIds', failed),
+        ...listed('refusedResourceIds', withOutcome('refused')),
         ...listed('appliedResourceIds', withOutcome('applied')),
         ...(result.reason ? { reason: result.reason } : {}),
         ...(errors.length > 0
@@ -234,7 +256,8 @@ export function reconcileErrorEvent(
       trigger: run.trigger,
       ...(runEntry ? { runId: runEntry.runId, runEntryId: runEntry.entryId } : {}),
       ...(commitId ? { commitId } : {}),
-      status: 'error',
+      // The word the run entry and the CLI use for a run that stopped on an error; `error` says which.
+      status: 'failed',
       error: { name: error.name, message: error.message, retryable: error.retryable },
       resourceIds: [],
       entryIds: entries.map((entry) => entry.entryId).slice(0, MAX_LISTED),

@@ -113,7 +113,24 @@ export interface DeploymentLimits {
   readonly prune?: boolean;
 }
 
-export type ReconcileStatus = 'applied' | 'in-sync' | 'partial' | 'skipped' | 'failed';
+/**
+ * What a run did, in one word (README "What each run result means"); every view says the same word:
+ * - `applied`: at least one change made and none failed; changes held by this run are listed in `held`.
+ * - `in-sync`: nothing to do at all: no change found, none held, none waiting.
+ * - `held`: changes found, none made and none failed: each one held on purpose (a pause, a drift policy alert or
+ *   adopt, a commit the circuit breaker rolled back, a stack still changing), each with its reason in `held`.
+ * - `dry-run`: a dry run: nothing written; `reason` says what it would apply.
+ * - `partial`: some changes made, and something failed or was refused, or a declaration has errors.
+ * - `failed`: nothing made, and something failed or was refused, or a declaration has errors (or the run stopped).
+ * - `skipped`: another run holds the lock for the repository and branch; it reconciles to the newest head.
+ */
+export type ReconcileStatus = 'applied' | 'in-sync' | 'held' | 'dry-run' | 'partial' | 'failed' | 'skipped';
+
+/** A change a run found and left in place on purpose, and why. */
+export interface HeldChange {
+  readonly resourceId: string;
+  readonly reason: string;
+}
 
 export interface ReconcileResult {
   readonly runId: string;
@@ -122,8 +139,10 @@ export interface ReconcileResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly plan?: Plan;
   readonly apply?: ApplyResult;
-  /** Why a run was skipped or failed. */
+  /** Why a run was skipped, held or failed, what a dry run would apply, and what an applied run held, in a sentence. */
   readonly reason?: string;
+  /** Every change the run left in place on purpose (outcome skipped or waiting), with its reason. */
+  readonly held?: readonly HeldChange[];
   /** Resources whose drift (or, on a push, whose changes) the run found and left in place: drift policy alert or
    * adopt, or a break-glass pause. */
   readonly driftHeld?: readonly string[];

@@ -53,17 +53,75 @@ describe('driftless reconcile, status and audit', () => {
 
     // Act
     const exitCode = await run([...reconcileArgs, '--dry-run'], io, clients);
+    const out = io.stdout();
     io.reset();
     await run(['audit', ...tables, '--json'], io, clients);
     const entries = JSON.parse(io.stdout());
 
-    // Assess
+    // Assess: the result says what it would do, never "in-sync"
     expect(exitCode).toBe(0);
+    expect(out).toContain(
+      'Result: dry-run (would apply 3: CloudFormationStack:platform-network; EcsService:prod/web; EcsService:prod/worker)',
+    );
+    expect(out).not.toContain('in-sync');
+    expect(entries.filter((entry: { kind: string }) => entry.kind === 'run')).toEqual([
+      expect.objectContaining({
+        result: 'dry-run',
+        reason: 'would apply 3: CloudFormationStack:platform-network; EcsService:prod/web; EcsService:prod/worker',
+        summary: { 'dry-run': 3 },
+      }),
+    ]);
     expect(simulator.services()).toEqual([]);
     expect(simulator.stacks()).toEqual([]);
     const intents = entries.filter((entry: { kind: string }) => entry.kind === 'intent');
     expect(intents.length).toBeGreaterThan(0);
     expect(intents.every((entry: { result: string }) => entry.result === 'dry-run')).toBe(true);
+  });
+
+  it('reports a change held by a pause as held, with the reason, and exits 2; in-sync only once nothing is left', async () => {
+    // Prepare: everything applied; then web paused and a new image pushed
+    const { repo, simulator, clients: base, tables, reconcileArgs } = await setup();
+    const clients = { ...base, callerIdentity: async () => 'arn:aws:sts::123456789012:assumed-role/OnCall/Ana' };
+    const io = capture();
+    await run(reconcileArgs, io, clients);
+    simulator.advance();
+    await run(
+      ['pause', 'web', '--for', '2h', '--reason', 'INC-7: hands off', '--repo', repo.dir, ...tables],
+      io,
+      clients,
+    );
+    const web = (await repo.git('show', 'HEAD:services/web.yaml')).toString();
+    await repo.commit({ 'services/web.yaml': web.replace('web:1.4.2', 'web:1.4.3') }, 'web: image 1.4.3');
+    io.reset();
+
+    // Act
+    const heldExit = await run(reconcileArgs, io, clients);
+    const heldOut = io.stdout();
+    io.reset();
+    await run([...reconcileArgs, '--json'], io, clients);
+    const heldJson = JSON.parse(io.stdout());
+    io.reset();
+    await run(['resume', 'web', '--repo', repo.dir, ...tables], io, clients);
+    const appliedExit = await run(reconcileArgs, io, clients);
+    simulator.advance();
+    io.reset();
+    const quietExit = await run(reconcileArgs, io, clients);
+    const quietOut = io.stdout();
+
+    // Assess
+    expect(heldExit).toBe(2);
+    expect(heldOut).toMatch(/↷ EcsService:prod\/web: skipped — paused until \S+ by \S+OnCall\/Ana: INC-7: hands off/);
+    expect(heldOut).toMatch(
+      /Result: held \(1 held: EcsService:prod\/web — paused until \S+ by \S+: INC-7: hands off \(changes planned, not applied\)\)\n$/,
+    );
+    expect(heldOut).not.toContain('in-sync');
+    expect(heldJson).toMatchObject({
+      status: 'held',
+      held: [{ resourceId: 'EcsService:prod/web', reason: expect.stringContaining('INC-7: hands off') }],
+    });
+    expect(appliedExit).toBe(0);
+    expect(quietExit).toBe(0);
+    expect(quietOut).toContain('Result: in-sync\n');
   });
 
   it('lists failures and refusals with --failed after a broken commit', async () => {

@@ -64,7 +64,23 @@ describe('deployment-outcome function', () => {
     expect(harness.details('Rollout Failed')).toEqual([
       expect.objectContaining({ result: 'rolled-back', commitId: bad, resourceIds: [WEB], deploymentId }),
     ]);
-    expect(again).toMatchObject({ outcome: 'reconciled', counts: { skipped: 1 } });
+    // Not "in-sync": the run says the change is held, and why, in its result, its run entry and its event.
+    const rolledBack = `commit ${bad.slice(0, 12)} was rolled back by the deployment circuit breaker; a new commit clears this`;
+    expect(again).toMatchObject({
+      outcome: 'reconciled',
+      status: 'held',
+      counts: { skipped: 1 },
+      held: [{ resourceId: WEB, reason: rolledBack }],
+      reason: `1 held: ${WEB} — ${rolledBack}`,
+      announced: ['Reconcile Held'],
+    });
+    expect(harness.details('Reconcile Held')).toEqual([
+      expect.objectContaining({ status: 'held', resourceIds: [WEB], held: [{ resourceId: WEB, reason: rolledBack }] }),
+    ]);
+    const againRun = (await harness.ledger.commitHistory(bad)).find(
+      (entry) => entry.kind === 'run' && entry.runId === (again.outcome === 'reconciled' ? again.runId : ''),
+    );
+    expect(againRun).toMatchObject({ result: 'skipped', reason: `1 held: ${WEB} — ${rolledBack}` });
     expect(skippedWrites).toBe(0);
     expect(next).toMatchObject({ outcome: 'reconciled', status: 'applied', commitId: fixed });
     const web = harness.simulator.services().find((service) => service.serviceName === 'web');

@@ -128,14 +128,19 @@ describe('drift policy', () => {
     const result = await createSweepHandler(harness.deps)(SCHEDULED);
 
     // Assess
+    const alertReason =
+      'drift detected; drift policy alert (sync.drift in the declaration), so it is recorded and announced, not reverted';
     expect(result).toMatchObject({
       outcome: 'reconciled',
-      status: 'in-sync',
+      status: 'held',
       driftHeld: [WEB_ID],
+      held: [{ resourceId: WEB_ID, reason: alertReason }],
+      reason: `1 held: ${WEB_ID} — ${alertReason}`,
       counts: { skipped: 1 },
     });
     expect(writeCount(harness.simulator)).toBe(0);
     expect(harness.simulator.services().find((service) => service.serviceName === 'web')?.desiredCount).toBe(1);
+    // Announced once, as drift: not again as Reconcile Held.
     expect(harness.announced()).toEqual(['Drift Detected']);
     expect(harness.details('Drift Detected')[0]).toMatchObject({ policies: { [WEB_ID]: 'alert' }, selfHeal: false });
     const held = (await harness.ledger.resourceHistory(WEB_ID)).find((entry) => entry.result === 'skipped');
@@ -171,7 +176,12 @@ describe('drift policy', () => {
     const result = await createSweepHandler(harness.deps)(SCHEDULED);
 
     // Assess: nothing reverted
-    expect(result).toMatchObject({ outcome: 'reconciled', status: 'in-sync', driftHeld: [WEB_ID] });
+    expect(result).toMatchObject({
+      outcome: 'reconciled',
+      status: 'held',
+      driftHeld: [WEB_ID],
+      held: [{ resourceId: WEB_ID, reason: expect.stringMatching(/^drift adopted: pull request 17 opened on /) }],
+    });
     expect(writeCount(harness.simulator)).toBe(0);
     // One branch at the head read, one commit with exactly the declaration and the live value, one pull request.
     const [branchCall] = codeCommit.commandCalls(CreateBranchCommand);
@@ -340,17 +350,41 @@ describe('break-glass pause', () => {
     const push = await createPushHandler(deps)(pushEvent({ commitId: pushed, oldCommitId: before }));
 
     // Assess: drift recorded, push planned, nothing applied
-    expect(sweep).toMatchObject({ outcome: 'reconciled', status: 'in-sync', driftHeld: [WEB_ID] });
+    const reason = `paused until ${until} by arn:aws:sts::123456789012:assumed-role/OnCall/Jorge_Souza: INC-4411: investigating the checkout outage`;
+    expect(sweep).toMatchObject({ outcome: 'reconciled', status: 'held', driftHeld: [WEB_ID] });
     expect(push).toMatchObject({
       outcome: 'reconciled',
-      status: 'in-sync',
+      status: 'held',
       driftHeld: [WEB_ID],
+      held: [{ resourceId: WEB_ID, reason: `${reason} (changes planned, not applied)` }],
       counts: { skipped: 1 },
+      announced: ['Reconcile Held'],
     });
     expect(writeCount(harness.simulator)).toBe(0);
     expect(harness.details('Drift Detected')[0]).toMatchObject({ policies: { [WEB_ID]: 'paused' } });
+    expect(harness.details('Reconcile Held')).toEqual([
+      expect.objectContaining({
+        trigger: 'push',
+        status: 'held',
+        resourceIds: [WEB_ID],
+        held: [{ resourceId: WEB_ID, reason: `${reason} (changes planned, not applied)` }],
+      }),
+    ]);
+    // The sweep's and the push's run entries (the bootstrap's comes before them).
+    const runEntries = (
+      await harness.ledger.window({
+        since: new Date(clock - HOUR).toISOString(),
+        until: new Date(clock + HOUR).toISOString(),
+      })
+    )
+      .filter((entry) => entry.kind === 'run')
+      .slice(-2);
+    expect(runEntries.map((entry) => [entry.trigger, entry.result, entry.summary])).toEqual([
+      ['schedule', 'skipped', { skipped: 1, 'in-sync': 2 }],
+      ['push', 'skipped', { skipped: 1 }],
+    ]);
+    expect(runEntries[1]?.reason).toBe(`1 held: ${WEB_ID} — ${reason} (changes planned, not applied)`);
     const skipped = (await harness.ledger.resourceHistory(WEB_ID)).filter((entry) => entry.result === 'skipped');
-    const reason = `paused until ${until} by arn:aws:sts::123456789012:assumed-role/OnCall/Jorge_Souza: INC-4411: investigating the checkout outage`;
     expect(skipped.map((entry) => [entry.trigger, entry.reason])).toEqual([
       ['push', `${reason} (changes planned, not applied)`],
       ['schedule', `${reason} (drift recorded, not reverted)`],

@@ -116,7 +116,15 @@ describe('push function', () => {
     expect(failure).toMatchObject({ name: 'LiveUnavailableError', retryable: true });
     expect(writeCount(harness.simulator)).toBe(0);
     expect(harness.details('Reconcile Failed')).toEqual([
-      expect.objectContaining({ error: expect.objectContaining({ name: 'LiveUnavailableError', retryable: true }) }),
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.objectContaining({ name: 'LiveUnavailableError', retryable: true }),
+      }),
+    ]);
+    // The run entry says the same word as the event.
+    const runs = (await harness.ledger.commitHistory(pushed)).filter((entry) => entry.kind === 'run');
+    expect(runs).toEqual([
+      expect.objectContaining({ result: 'failed', reason: expect.stringContaining('LiveUnavailableError') }),
     ]);
   });
 

@@ -85,7 +85,19 @@ describe('sweep function', () => {
     const result = await createSweepHandler(harness.deps)(SCHEDULED);
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'reconciled', counts: { refused: 1 } });
+    // A refusal needs a person: the run is failed (never in-sync), and says which resource and why.
+    expect(result).toMatchObject({
+      outcome: 'reconciled',
+      status: 'failed',
+      counts: { refused: 1 },
+      reason: expect.stringMatching(/^1 refused: EcsService:prod\/worker — .*maxPruneFraction/),
+      announced: ['Prune Refused', 'Reconcile Failed'],
+    });
+    expect(harness.details('Reconcile Failed')[0]).toMatchObject({
+      status: 'failed',
+      resourceIds: [],
+      refusedResourceIds: ['EcsService:prod/worker'],
+    });
     expect(harness.simulator.services().find((service) => service.serviceName === 'worker')?.status).toBe('ACTIVE');
     const [refused] = harness.details('Prune Refused');
     expect(refused).toMatchObject({

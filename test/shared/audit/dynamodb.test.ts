@@ -17,7 +17,12 @@ import { newEntryId } from '../../../shared/audit/ids.ts';
 import type { LedgerEntry } from '../../../shared/audit/ledger.ts';
 import { silentLogLine } from '../../../shared/audit/log.ts';
 import { dynamoDbClient } from '../../../shared/aws/clients.ts';
-import { LedgerEntryRefusedError, LedgerWriteError, TerminalError } from '../../../shared/errors.ts';
+import {
+  LedgerEntryRefusedError,
+  LedgerTableMissingError,
+  LedgerWriteError,
+  TerminalError,
+} from '../../../shared/errors.ts';
 import { localDynamoDb } from '../../support/dynamodb.ts';
 
 const SUFFIX = randomUUID().slice(0, 8);
@@ -253,7 +258,44 @@ describe('DynamoDbLedger', () => {
     expect(error).toBeInstanceOf(LedgerEntryRefusedError);
     expect((error as LedgerEntryRefusedError).retryable).toBe(false);
     expect((error as LedgerEntryRefusedError).cause).toBeInstanceOf(ResourceNotFoundException);
+    expect(error).toBeInstanceOf(LedgerTableMissingError);
+    expect((error as Error).message).toBe(
+      `the ledger table ledger-${SUFFIX}-missing does not exist in us-east-1: deploy the driftless stack (and pass its LedgerTableName output as --ledger-table), or create the tables with driftless reconcile --create-tables`,
+    );
     expect(lines).toEqual([]);
+  });
+
+  it('names the missing table, its region and how to create it on every query, never "resource not found"', async () => {
+    // Prepare
+    const tableName = `ledger-${SUFFIX}-missing-reads`;
+    const ledger = new DynamoDbLedger({
+      tableName,
+      client: localDynamoDb({ region: 'eu-west-1', maxAttempts: 1 }),
+      logger: silentLogLine,
+    });
+    const window = { since: '2024-07-01T00:00:00.000Z', until: '2024-07-02T00:00:00.000Z' };
+
+    // Act
+    const errors = await Promise.all(
+      [
+        ledger.resourceHistory(WEB),
+        ledger.commitHistory('c1'),
+        ledger.window(window),
+        ledger.failures(window),
+        ledger.activePauses('config', 'main', Date.parse(window.until)),
+      ].map((read) => (read as Promise<unknown>).catch((e: unknown) => e)),
+    );
+
+    // Assess
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(LedgerTableMissingError);
+      expect((error as LedgerTableMissingError).retryable).toBe(false);
+      expect((error as Error).message).toMatch(
+        new RegExp(`^the ledger table ${tableName} does not exist in eu-west-1: deploy the driftless stack`),
+      );
+      expect((error as Error).message).not.toContain('not found');
+      expect((error as Error).cause).toBeInstanceOf(ResourceNotFoundException);
+    }
   });
 
   it('fails with a retryable LedgerWriteError when DynamoDB cannot be reached', async () => {

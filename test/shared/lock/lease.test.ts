@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeTimeToLiveCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { LockLostError } from '../../../shared/errors.ts';
+import { LockLostError, LockTableMissingError } from '../../../shared/errors.ts';
 import { ensureLockTable, type Lease, LeaseLock, lockPk } from '../../../shared/lock/lease.ts';
 import { localDynamoDb } from '../../support/dynamodb.ts';
 
@@ -184,6 +189,36 @@ describe('LeaseLock', () => {
     expect(errors[0]).toBeInstanceOf(LockLostError);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(errors).toHaveLength(1);
+  });
+
+  it('names the missing table, its region and how to create it on acquire, renew, assertHeld and release', async () => {
+    // Prepare: a lease on a table of its own, then the table deleted under it
+    const clock = manualClock();
+    const missing = new LeaseLock({ tableName: `${TABLE}-missing`, client, now: clock.now, leaseMs: LEASE_MS });
+    const doomedTable = `${TABLE}-doomed`;
+    await ensureLockTable(client, doomedTable);
+    const doomed = new LeaseLock({ tableName: doomedTable, client, now: clock.now, leaseMs: LEASE_MS });
+    const lease = defined(await doomed.acquire(freshKey(), 'run-a'));
+    await client.send(new DeleteTableCommand({ TableName: doomedTable }));
+
+    // Act
+    const acquired = await missing.acquire(freshKey(), 'run-a').catch((e: unknown) => e);
+    const [renewed, asserted, released] = await Promise.all(
+      [lease.renew(), lease.assertHeld(), lease.release()].map((call) => call.catch((e: unknown) => e)),
+    );
+
+    // Assess
+    expect(acquired).toBeInstanceOf(LockTableMissingError);
+    expect((acquired as LockTableMissingError).retryable).toBe(false);
+    expect((acquired as Error).message).toBe(
+      `the lock table ${TABLE}-missing does not exist in us-east-1: deploy the driftless stack (and pass its LockTableName output as --lock-table), or create the tables with driftless reconcile --create-tables`,
+    );
+    for (const error of [renewed, asserted, released]) {
+      expect(error).toBeInstanceOf(LockTableMissingError);
+      expect((error as Error).message).toMatch(
+        new RegExp(`^the lock table ${doomedTable} does not exist in us-east-1`),
+      );
+    }
   });
 
   it('creates its table idempotently with TTL on ttl', async () => {

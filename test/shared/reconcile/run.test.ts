@@ -166,9 +166,12 @@ describe('reconcile', () => {
     // Act
     const failure = await reconcile(env.request, env.deps).catch((error: unknown) => error);
 
-    // Assess: the run's first ledger call is now the read of active pauses (one Query), which fails the run before
-    // any write; without pauses known, nothing may be applied.
-    expect(failure).toMatchObject({ message: expect.stringMatching(/^ledger active pauses failed/) });
+    // Assess: the run's first ledger call (a read, before any write) fails the run, naming the missing table; without
+    // pauses known, nothing may be applied.
+    expect(failure).toMatchObject({
+      name: 'LedgerTableMissingError',
+      message: expect.stringMatching(/^the ledger table missing-[0-9a-f]{8} does not exist in us-east-1: /),
+    });
     expect(writeCount(env.simulator)).toBe(0);
   });
 
