@@ -134,7 +134,7 @@ describe('Git stays the truth', () => {
       const swept = await createSweepHandler(harness.deps)(SCHEDULED);
 
       // Assess: recorded and held under alert, not reverted.
-      expect(swept).toMatchObject({ status: 'in-sync', driftHeld: [WEB_ID] });
+      expect(swept).toMatchObject({ status: 'held', driftHeld: [WEB_ID] });
       expect(writeCount(harness.simulator)).toBe(0);
       expect(desiredCountOf(harness.simulator, 'web')).toBe(7);
       expect(harness.announced()).toContain('Drift Detected');
