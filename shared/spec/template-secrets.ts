@@ -88,7 +88,7 @@ function walk(value: Json, path: Path, parent: string | undefined, scope: Scope,
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => walk(item, [...path, index], parent, scope, findings));
+    for (const [index, item] of value.entries()) walk(item, [...path, index], parent, scope, findings);
     return;
   }
   if (!isObject(value)) return;
