@@ -110,6 +110,13 @@ function sourceProblem(value: Json, scope: Scope): string | undefined {
   if (value === null || value === undefined || typeof value === 'boolean' || value === '') return undefined;
   // A property whose value is a structure (not an intrinsic function) is checked key by key below it.
   if (isObject(value) && !isIntrinsic(value)) return undefined;
+  // Each branch of a condition must keep the secret out on its own.
+  const branches = isObject(value) ? value['Fn::If'] : undefined;
+  if (Array.isArray(branches)) {
+    return branches
+      .slice(1)
+      .reduce<string | undefined>((problem, branch) => problem ?? sourceProblem(branch, scope), undefined);
+  }
   const parts = { literals: [] as string[], visibleParameters: [] as string[] };
   gather(value, scope, parts);
   if (isSecretDynamicReference(parts.literals.join(''))) return undefined;
