@@ -88,7 +88,8 @@ export function looksLikeSecretName(name: string): boolean {
 
 /** A value that only points at a secret: read from the environment at run time, or an ARN of where it is kept. */
 function isIndirect(value: string): boolean {
-  return value.startsWith('$') || value.startsWith('arn:') || value.startsWith('{{resolve:');
+  const unquoted = value.replace(/^["']+/, '');
+  return unquoted.startsWith('$') || unquoted.startsWith('arn:') || unquoted.startsWith('{{resolve:');
 }
 
 /** The kind of secret a string holds, if any: a known credential shape, `--password=…` or `TOKEN=…` among its

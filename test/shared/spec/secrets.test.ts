@@ -104,6 +104,7 @@ describe('secrets in argument lists', () => {
     [['app', '--password', '$DB_PASSWORD']],
     [['aws', 'secretsmanager', 'get-secret-value', '--secret-id', 'prod/db']],
     [['bundle', 'exec', 'sidekiq']],
+    [['CMD-SHELL', `mysql -u app -p"$DB_PASSWORD" -e 'select 1'`]],
   ])('leaves %j alone', (args) => {
     expect(secretInArguments(args)).toBeUndefined();
   });
