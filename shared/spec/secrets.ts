@@ -32,7 +32,11 @@ const SECRET_VALUE_SHAPES: readonly { readonly kind: string; readonly pattern: R
   { kind: 'an Anthropic API key', pattern: /(?<![A-Za-z0-9])sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{20,}/ },
   { kind: 'a JSON Web Token', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
   // A password written as ${VARIABLE} or $VARIABLE is read from the environment at run time: not a value.
-  { kind: 'a password in a URL', pattern: /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:(?!\$)[^/\s@]+@/i },
+  // The scheme starts where a run of scheme characters starts, and is short: matching stays linear in the text.
+  {
+    kind: 'a password in a URL',
+    pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^/\s:@]*:(?!\$)[^/\s@]+@/i,
+  },
 ];
 
 const SECRET_WORD = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIAL)/i;

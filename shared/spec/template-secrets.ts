@@ -15,6 +15,7 @@ type StackDocument = ParsedDocument & { kind: 'CloudFormationStack' };
 /** Maps whose keys name something other than a secret even when the key says "token": Cognito's token validity
  * units ({ AccessToken: hours }). */
 const NOT_SECRET_PARENTS = new Set(['TokenValidityUnits']);
+const MAX_INTRINSIC_DEPTH = 64;
 
 interface Finding {
   readonly path: Path;
@@ -47,7 +48,7 @@ export function checkTemplateSecrets(
   const resources = isObject(template.Resources) ? template.Resources : {};
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (!isObject(resource) || !isObject(resource.Properties)) continue;
-    walk(resource.Properties, ['Resources', logicalId, 'Properties'], undefined, { noEcho, parameters }, findings);
+    walk(resource.Properties, ['Resources', logicalId, 'Properties'], { noEcho, parameters }, findings);
   }
 
   const diagnostics: Diagnostic[] = [];
@@ -79,34 +80,39 @@ interface Scope {
   readonly parameters: Record<string, unknown>;
 }
 
-function walk(value: Json, path: Path, parent: string | undefined, scope: Scope, findings: Finding[]): void {
-  if (typeof value === 'string') {
-    const shape = secretShapeOf(value);
-    if (shape && !isSecretDynamicReference(value)) {
-      findings.push({ path, message: `${describe(path)} looks like ${shape}: use a dynamic reference instead` });
-    }
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) walk(item, [...path, index], parent, scope, findings);
-    return;
-  }
-  if (!isObject(value)) return;
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = [...path, key];
-    if (!key.includes('::') && key !== 'Ref' && looksLikeSecretName(key) && !NOT_SECRET_PARENTS.has(parent ?? '')) {
-      const problem = sourceProblem(child, scope);
-      if (problem) {
-        findings.push({ path: childPath, message: `${describe(childPath)} is a secret-named property ${problem}` });
-        continue;
+/** Visits every value below a resource's Properties, depth first, without recursion: a deep template cannot
+ * exhaust the stack here. */
+function walk(properties: Json, at: Path, scope: Scope, findings: Finding[]): void {
+  const pending: { value: Json; path: Path; parent: string | undefined }[] = [
+    { value: properties, path: at, parent: undefined },
+  ];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, path, parent } = next;
+    if (typeof value === 'string') {
+      const shape = secretShapeOf(value);
+      if (shape && !isSecretDynamicReference(value)) {
+        findings.push({ path, message: `${describe(path)} looks like ${shape}: use a dynamic reference instead` });
+      }
+    } else if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) pending.push({ value: item, path: [...path, index], parent });
+    } else if (isObject(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = [...path, key];
+        if (!key.includes('::') && key !== 'Ref' && looksLikeSecretName(key) && !NOT_SECRET_PARENTS.has(parent ?? '')) {
+          const problem = sourceProblem(child, scope);
+          if (problem) {
+            findings.push({ path: childPath, message: `${describe(childPath)} is a secret-named property ${problem}` });
+            continue;
+          }
+        }
+        pending.push({ value: child, path: childPath, parent: key });
       }
     }
-    walk(child, childPath, key, scope, findings);
   }
 }
 
 /** Why the value of a secret-named property is readable by others, or undefined when it is not. */
-function sourceProblem(value: Json, scope: Scope): string | undefined {
+function sourceProblem(value: Json, scope: Scope, depth = 0): string | undefined {
   if (value === null || value === undefined || typeof value === 'boolean' || value === '') return undefined;
   // A property whose value is a structure (not an intrinsic function) is checked key by key below it.
   if (isObject(value) && !isIntrinsic(value)) return undefined;
@@ -118,7 +124,7 @@ function sourceProblem(value: Json, scope: Scope): string | undefined {
       .reduce<string | undefined>((problem, branch) => problem ?? sourceProblem(branch, scope), undefined);
   }
   const parts = { literals: [] as string[], visibleParameters: [] as string[] };
-  gather(value, scope, parts);
+  gather(value, scope, parts, depth);
   if (isSecretDynamicReference(parts.literals.join(''))) return undefined;
   if (parts.literals.some((literal) => literal.trim() !== '')) {
     return 'written as a value: use a dynamic reference such as {{resolve:secretsmanager:...}} or {{resolve:ssm-secure:...}}';
@@ -130,13 +136,23 @@ function sourceProblem(value: Json, scope: Scope): string | undefined {
 }
 
 /** The literal text and the visible parameters a value is built from, through the intrinsic functions. */
-function gather(value: Json, scope: Scope, parts: { literals: string[]; visibleParameters: string[] }): void {
+function gather(
+  value: Json,
+  scope: Scope,
+  parts: { literals: string[]; visibleParameters: string[] },
+  depth = 0,
+): void {
+  // Intrinsic functions nest a few levels in practice; past this, the value is taken as written out.
+  if (depth > MAX_INTRINSIC_DEPTH) {
+    parts.literals.push('(nested too deeply to tell)');
+    return;
+  }
   if (typeof value === 'string' || typeof value === 'number') {
     parts.literals.push(String(value));
     return;
   }
   if (Array.isArray(value)) {
-    for (const item of value) gather(item, scope, parts);
+    for (const item of value) gather(item, scope, parts, depth + 1);
     return;
   }
   if (!isObject(value)) return;
@@ -153,17 +169,17 @@ function gather(value: Json, scope: Scope, parts: { literals: string[]; visibleP
     parts.literals.push(text.replace(/\$\{(?!!)[^}]*\}/g, ''));
     for (const match of text.matchAll(/\$\{(?!!)([^}.]+)\}/g)) {
       const name = match[1]!;
-      if (isObject(variables) && name in variables) gather(variables[name], scope, parts);
+      if (isObject(variables) && name in variables) gather(variables[name], scope, parts, depth + 1);
       else referTo(name, scope, parts);
     }
     return;
   }
   if (fn === 'Fn::Join') {
-    if (Array.isArray(argument)) gather(argument[1], scope, parts);
+    if (Array.isArray(argument)) gather(argument[1], scope, parts, depth + 1);
     return;
   }
   if (fn === 'Fn::If') {
-    if (Array.isArray(argument)) gather(argument.slice(1), scope, parts);
+    if (Array.isArray(argument)) gather(argument.slice(1), scope, parts, depth + 1);
     return;
   }
   // Fn::FindInMap reads the template's Mappings, which are written in Git.
@@ -171,7 +187,7 @@ function gather(value: Json, scope: Scope, parts: { literals: string[]; visibleP
     parts.literals.push('(a value from Mappings)');
     return;
   }
-  gather(argument, scope, parts);
+  gather(argument, scope, parts, depth + 1);
 }
 
 function referTo(name: string, scope: Scope, parts: { visibleParameters: string[] }): void {
