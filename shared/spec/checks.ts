@@ -1,5 +1,6 @@
-/** Rules a schema cannot express: secrets written as values, secret references to the wrong service, ECS task
- * definition limits, targets outside what Settings allow, and warnings for risky but legal choices. Pure. */
+/** Rules a schema cannot express, run on each parsed declaration: secrets written as values (secret-checks.ts),
+ * secret references to the wrong service, ECS limits and numbers (numbers.ts), cluster ARNs and targets outside what
+ * Settings allow, and warnings for risky but legal choices. Pure. */
 import { type ClusterArn, clusterOutside, isArn, parseClusterArn } from './arn.ts';
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import { checkServiceNumbers, checkStackParameterNumbers } from './numbers.ts';
