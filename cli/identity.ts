@@ -1,8 +1,11 @@
 /** Who is calling, for the ledger entries the CLI writes itself (pause, resume): the AWS identity from STS
  * GetCallerIdentity, or `local:<os user>` against a local endpoint (DynamoDB Local, the demo), where there is none. */
 import { userInfo } from 'node:os';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import { TerminalError } from '../shared/errors.ts';
-import type { AwsOptions } from './context.ts';
+import type { DeploymentLimits } from '../shared/reconcile/types.ts';
+import { homeOfArn, partitionOfRegion } from '../shared/spec/arn.ts';
+import type { AwsClients, AwsOptions } from './context.ts';
 
 /** The parts of @aws-sdk/client-sts the CLI uses. */
 interface StsModule {
@@ -43,4 +46,28 @@ export async function callerIdentity(options: AwsOptions): Promise<string> {
   }
   if (!arn) throw new TerminalError('STS GetCallerIdentity answered no ARN');
   return arn;
+}
+
+/** Where `plan` and `reconcile` deploy to, as limits: the region the ECS client uses and, against AWS, the partition
+ * and account STS names, so a cluster ARN elsewhere is refused before any call. Against a local endpoint (or clients
+ * a test or the demo passes without an identity) the account is not known and not checked. */
+export async function deploymentHome(
+  options: AwsOptions,
+  clients: AwsClients,
+  ecs: ECSClient,
+): Promise<DeploymentLimits> {
+  let region = options.region;
+  try {
+    region ??= await ecs.config.region();
+  } catch {
+    // No region configured: the first ECS call says so in its own words.
+  }
+  const asksAws = !options.endpoint && clients.ecs === undefined;
+  const identity = clients.callerIdentity ?? (asksAws ? () => callerIdentity(options) : undefined);
+  const home = identity ? homeOfArn(await identity()) : undefined;
+  return {
+    ...(region ? { region, partition: partitionOfRegion(region) } : {}),
+    ...(home?.partition ? { partition: home.partition } : {}),
+    ...(home?.account ? { account: home.account } : {}),
+  };
 }

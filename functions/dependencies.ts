@@ -27,6 +27,7 @@ import { LeaseLock } from '../shared/lock/lease.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
 import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
+import { homeOfArn } from '../shared/spec/arn.ts';
 import { CodeCommitProposer } from '../shared/writeback/codecommit-proposer.ts';
 import type { ChangeProposer } from '../shared/writeback/proposals.ts';
 import { type FunctionEnvironment, readEnvironment } from './environment.ts';
@@ -140,18 +141,32 @@ export function sweepDependencies(variables: NodeJS.ProcessEnv = process.env): F
   return { ...deps, sqs: sqsClient() };
 }
 
+/** The part of the Lambda context driftless reads: the function's own ARN, which names its partition, region and
+ * account. */
+export interface InvocationContext {
+  readonly invokedFunctionArn?: string;
+}
+
 /**
  * The Lambda handler for a factory: production dependencies are built on the first invocation and kept (see the top
  * of this file for why not at import). When building them fails (a ConfigurationError), nothing is kept and the
- * error is thrown, on this and every later invocation, until the configuration is fixed.
+ * error is thrown, on this and every later invocation, until the configuration is fixed. The function's own ARN, from
+ * the first invocation's context, tells the deployment's account, so a cluster ARN elsewhere is refused.
  */
 export function lazyHandler<E, R>(
   create: (deps: FunctionDependencies) => (event: E) => Promise<R>,
   build: () => FunctionDependencies = productionDependencies,
-): (event: E) => Promise<R> {
+): (event: E, context?: InvocationContext) => Promise<R> {
   let handle: ((event: E) => Promise<R>) | undefined;
-  return async (event) => {
-    handle ??= create(build());
+  return async (event, context) => {
+    handle ??= create(withDeploymentHome(build(), context));
     return handle(event);
   };
+}
+
+/** The dependencies with the partition, region and account the function's own ARN names, when the context has it. */
+export function withDeploymentHome(deps: FunctionDependencies, context?: InvocationContext): FunctionDependencies {
+  const home = context?.invokedFunctionArn ? homeOfArn(context.invokedFunctionArn) : undefined;
+  if (!home?.account) return deps;
+  return { ...deps, environment: { ...deps.environment, ...home } };
 }

@@ -4,6 +4,7 @@
 import { enum as enumOf, object, string } from 'zod';
 import { ConfigurationError } from '../shared/errors.ts';
 import type { DeploymentLimits } from '../shared/reconcile/types.ts';
+import { partitionOfRegion } from '../shared/spec/arn.ts';
 
 /** Environment variable names, shared with the CDK stack that sets them. */
 export const ENVIRONMENT = {
@@ -61,6 +62,10 @@ const schema = object({
   [ENVIRONMENT.shardQueueUrl]: string()
     .regex(/^https?:\/\/\S+$/, 'an SQS queue URL')
     .optional(),
+  // Set by Lambda itself: the region the function runs in.
+  AWS_REGION: string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'a region name')
+    .optional(),
 }).refine((value) => value[ENVIRONMENT.sweepShardSize] === 0 || value[ENVIRONMENT.shardQueueUrl] !== undefined, {
   path: [ENVIRONMENT.shardQueueUrl],
   message: `is required when ${ENVIRONMENT.sweepShardSize} is set: the queue the sweep sends its shards to`,
@@ -90,6 +95,11 @@ export interface FunctionEnvironment {
   readonly readShare: number;
   /** The installation's own IAM roles (functions, CloudFormation service role): manual-change ignores their calls. */
   readonly ownRoleArns?: readonly string[];
+  /** Where the function runs (AWS_REGION, and the account from its own ARN at the first invocation): a cluster
+   * written as an ARN must be here. */
+  readonly partition?: string;
+  readonly account?: string;
+  readonly region?: string;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionEnvironment {
@@ -117,6 +127,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionE
     ...fanOutOf(value[ENVIRONMENT.sweepShardSize], value[ENVIRONMENT.shardQueueUrl]),
     readShare: value[ENVIRONMENT.readShare],
     ...(value[ENVIRONMENT.ownRoleArns].length > 0 ? { ownRoleArns: value[ENVIRONMENT.ownRoleArns] } : {}),
+    ...(value.AWS_REGION ? { region: value.AWS_REGION, partition: partitionOfRegion(value.AWS_REGION) } : {}),
   };
 }
 
@@ -144,5 +155,8 @@ export function limitsOf(environment: FunctionEnvironment): DeploymentLimits {
     stackNamePrefix: environment.stackNamePrefix,
     selfHeal: environment.selfHeal,
     prune: environment.prune,
+    ...(environment.partition ? { partition: environment.partition } : {}),
+    ...(environment.account ? { account: environment.account } : {}),
+    ...(environment.region ? { region: environment.region } : {}),
   };
 }

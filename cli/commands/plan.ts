@@ -2,11 +2,13 @@
 import { DriftlessError } from '../../shared/errors.ts';
 import type { Plan } from '../../shared/plan/plan.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
+import { confine } from '../../shared/reconcile/confine.ts';
 import { liveReadersOf, loadConfined, planAgainstLive } from '../../shared/reconcile/plan-run.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
 import type { RepositorySnapshot } from '../../shared/spec/repository.ts';
 import { type AwsClients, awsClients } from '../context.ts';
+import { deploymentHome } from '../identity.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 import { formatSnapshot } from './validate.ts';
 
@@ -36,6 +38,14 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
   } catch (error) {
     return failure(error, `cannot read the repository at ${options.repo} (${options.ref})`, options, cliIo);
   }
+  const aws = awsClients(options, clients);
+  if (!snapshot.pruneBlocked) {
+    try {
+      snapshot = confine(snapshot, await deploymentHome(options, clients, aws.ecs));
+    } catch (error) {
+      return failure(error, 'cannot learn where this deploys', options, cliIo);
+    }
+  }
   if (snapshot.pruneBlocked) {
     // Nothing reaches AWS from a repository with errors: a target outside the allowlist must never be read or touched.
     if (options.json) {
@@ -47,7 +57,6 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
     return EXIT_INVALID;
   }
 
-  const aws = awsClients(options, clients);
   const readers = liveReadersOf(aws);
   const resourceCount = snapshot.declarations.length;
   if (resourceCount > PROGRESS_THRESHOLD && process.stderr.isTTY && !options.json) {

@@ -7,6 +7,7 @@ import { reconcile } from '../../shared/reconcile/run.ts';
 import type { ReconcileResult, ReconcileStatus } from '../../shared/reconcile/types.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { type AwsClients, awsClients, ledgerFor, lockFor, repositoryIdentity } from '../context.ts';
+import { deploymentHome } from '../identity.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 
 export interface ReconcileOptions {
@@ -48,6 +49,7 @@ export async function reconcileCommand(
         installationId: options.installation,
         dryRun: options.dryRun,
         allowEmpty: options.allowEmpty,
+        limits: await deploymentHome(options, clients, aws.ecs),
       },
       {
         source: new LocalGitSource({ repoDir: options.repo }),

@@ -80,7 +80,8 @@ export function createServiceInput(
   const tags = withProvenance(declaration.document.spec.tags, provenance);
   return {
     ...serviceFields(declaration),
-    cluster: declaration.document.metadata.cluster,
+    // By name, as every other call for the service: confine has held an ARN to the deployment's own account.
+    cluster: clusterName(declaration.document.metadata.cluster),
     serviceName: declaration.document.metadata.name,
     taskDefinition: taskDefinitionArn,
     ...(tags ? { tags } : {}),

@@ -32,7 +32,7 @@ export async function readLiveState(
 ): Promise<LiveReadResult> {
   const services = snapshot.declarations.flatMap((declaration) =>
     declaration.kind === 'EcsService'
-      ? [{ cluster: declaration.document.metadata.cluster, name: declaration.document.metadata.name }]
+      ? [{ cluster: clusterName(declaration.document.metadata.cluster), name: declaration.document.metadata.name }]
       : [],
   );
   const stacks = snapshot.declarations.flatMap((declaration) =>
@@ -43,7 +43,12 @@ export async function readLiveState(
   if (options.installationId !== undefined && snapshot.settings) {
     const targets = snapshot.settings.document.spec.targets;
     const [managedServices, managedStacks] = await Promise.all([
-      Promise.all(targets.clusters.map((cluster) => readers.ecs.listManagedServices(cluster, options.installationId!))),
+      // By name, as the writes address them: a cluster is read and written the same way.
+      Promise.all(
+        targets.clusters.map((cluster) =>
+          readers.ecs.listManagedServices(clusterName(cluster), options.installationId!),
+        ),
+      ),
       readers.cloudFormation.listManagedStacks(options.installationId, targets.stackNamePrefix),
     ]);
     const declared = new Set(snapshot.declarations.map((declaration) => declaration.id));

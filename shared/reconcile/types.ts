@@ -104,6 +104,11 @@ export interface Shard {
 export interface DeploymentLimits {
   /** ECS clusters (names) the installation may touch. */
   readonly allowedClusters?: readonly string[];
+  /** Where the deployment runs: a cluster written as an ARN must name this partition, account and region. A part
+   * left out is not known (the CLI against a local endpoint) and not checked; a cluster name always lies inside. */
+  readonly partition?: string;
+  readonly account?: string;
+  readonly region?: string;
   /** Stack names must start with this. */
   readonly stackNamePrefix?: string;
   /** false: drift found by a sweep is recorded and announced, never reverted (drift policy revert becomes alert;

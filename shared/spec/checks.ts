@@ -1,40 +1,20 @@
-/** Rules a schema cannot express: secrets written as values, secret references to the wrong service, ECS task
- * definition limits, targets outside what Settings allow, and warnings for risky but legal choices. Pure. */
+/** Rules a schema cannot express, run on each parsed declaration: secrets written as values (secret-checks.ts),
+ * secret references to the wrong service, ECS limits and numbers (numbers.ts), cluster ARNs and targets outside what
+ * Settings allow, and warnings for risky but legal choices. Pure. */
+import { type ClusterArn, clusterOutside, isArn, parseClusterArn } from './arn.ts';
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
+import { checkServiceNumbers, checkStackParameterNumbers } from './numbers.ts';
 import type { ParsedDocument, PathSegment } from './parse.ts';
 import { checkReferences, containsReference } from './references.ts';
 import type { EcsServiceDocument, SettingsDocument } from './schema.ts';
+import { checkServiceSecrets, checkStackSecrets } from './secret-checks.ts';
+
+export { looksLikeSecretName, secretShapeOf } from './secrets.ts';
 
 /** RegisterTaskDefinition rejects a request whose task definition is larger than 64 KiB. */
 export const MAX_TASK_DEFINITION_BYTES = 64 * 1024;
 /** ECS allows at most 10 containers in one task definition. */
 export const MAX_CONTAINERS_PER_TASK_DEFINITION = 10;
-
-const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
-// Names that contain a secret-looking word but conventionally hold a reference or a non-secret setting.
-const SECRET_NAME_EXCEPTIONS = /(_ARN|_ID|_NAME|_PATH|_FILE|_URL|_REGION|_TTL|_LENGTH|_EXPIRY|_HEADER)$/i;
-const SECRET_VALUE_SHAPES: readonly { readonly what: string; readonly pattern: RegExp }[] = [
-  { what: 'a private key block', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----/ },
-  { what: 'an AWS access key id', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  // 40 characters of base64 with both letter cases and a digit: an AWS secret access key, not a hex sha.
-  {
-    what: 'an AWS secret access key',
-    pattern:
-      /(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/,
-  },
-  { what: 'a GitHub token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/ },
-  { what: 'a Slack token', pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/ },
-  { what: 'a password in a URL', pattern: /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i },
-];
-
-/** Names the secret shape a value has, if any. Never returns the value itself. */
-export function secretShapeOf(value: string): string | undefined {
-  return SECRET_VALUE_SHAPES.find((shape) => shape.pattern.test(value))?.what;
-}
-
-export function looksLikeSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !SECRET_NAME_EXCEPTIONS.test(name);
-}
 
 const PARTITION = 'aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?';
 const SECRETS_MANAGER_ARN = new RegExp(`^arn:${PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:.+$`);
@@ -45,14 +25,24 @@ const SSM_PARAMETER_NAME = /^(?!arn:)[A-Za-z0-9_.\-/]+$/;
 export function checkDocument(parsed: ParsedDocument): Diagnostic[] {
   switch (parsed.kind) {
     case 'EcsService':
-      return [...checkEcsService(parsed.document, parsed.locate), ...checkReferences(parsed)];
+      return [
+        ...checkEcsService(parsed.document, parsed.locate),
+        ...checkServiceSecrets(parsed.document, parsed.locate),
+        ...checkServiceNumbers(parsed.document, parsed.locate),
+        ...checkClusterArn(parsed.document.metadata.cluster, ['metadata', 'cluster'], parsed.locate),
+        ...checkReferences(parsed),
+      ];
     case 'CloudFormationStack':
       return [
-        ...checkStackParameters(parsed.document.spec.parameters ?? {}, parsed.locate),
+        ...checkStackSecrets(parsed.document.spec, parsed.locate),
+        ...checkStackParameterNumbers(parsed.document.spec.parameters, parsed.locate, parsed.plainSource),
         ...checkReferences(parsed),
       ];
     default:
-      return checkReferences(parsed);
+      return [
+        ...checkSettingsClusters(parsed.document.spec.targets.clusters, parsed.locate),
+        ...checkReferences(parsed),
+      ];
   }
 }
 
@@ -85,52 +75,6 @@ function checkEcsService(document: EcsServiceDocument, locate: Locate): Diagnost
 
   taskDefinition.containerDefinitions.forEach((container, index) => {
     const at: PathSegment[] = [...base, 'containerDefinitions', index];
-    container.environment?.forEach((variable, envIndex) => {
-      const where = [...at, 'environment', envIndex];
-      if (looksLikeSecretName(variable.name) && variable.value !== '') {
-        found.push(
-          diagnostic(
-            'E_SECRET_VALUE',
-            locate([...where, 'value']),
-            `environment variable ${variable.name} in container ${container.name} looks like a secret: move it to secrets with valueFrom set to a Secrets Manager or SSM parameter ARN`,
-          ),
-        );
-        return;
-      }
-      const shape = secretShapeOf(variable.value);
-      if (shape) {
-        found.push(
-          diagnostic(
-            'E_SECRET_VALUE',
-            locate([...where, 'value']),
-            `the value of environment variable ${variable.name} in container ${container.name} looks like ${shape}: move it to secrets with valueFrom`,
-          ),
-        );
-      }
-    });
-    for (const [label, value] of Object.entries(container.dockerLabels ?? {})) {
-      const shape = secretShapeOf(value);
-      if (shape) {
-        found.push(
-          diagnostic(
-            'E_SECRET_VALUE',
-            locate([...at, 'dockerLabels', label]),
-            `docker label ${label} looks like ${shape}`,
-          ),
-        );
-      }
-    }
-    for (const [option, value] of Object.entries(container.logConfiguration?.options ?? {})) {
-      if (looksLikeSecretName(option) || secretShapeOf(value)) {
-        found.push(
-          diagnostic(
-            'E_SECRET_VALUE',
-            locate([...at, 'logConfiguration', 'options', option]),
-            `log option ${option} in container ${container.name} looks like a secret: use logConfiguration.secretOptions with valueFrom`,
-          ),
-        );
-      }
-    }
     container.secrets?.forEach((secret, secretIndex) => {
       found.push(...checkSecretReference(secret.valueFrom, locate([...at, 'secrets', secretIndex, 'valueFrom'])));
     });
@@ -195,23 +139,6 @@ function imageTagProblem(image: string): string | undefined {
   return undefined;
 }
 
-function checkStackParameters(parameters: Record<string, string | number | boolean>, locate: Locate): Diagnostic[] {
-  const found: Diagnostic[] = [];
-  for (const [name, value] of Object.entries(parameters)) {
-    if (typeof value !== 'string' || value.startsWith('{{resolve:')) continue;
-    if ((looksLikeSecretName(name) && value !== '') || secretShapeOf(value)) {
-      found.push(
-        diagnostic(
-          'E_SECRET_VALUE',
-          locate(['spec', 'parameters', name]),
-          `parameter ${name} looks like a secret: use a dynamic reference such as {{resolve:secretsmanager:...}} instead of a value`,
-        ),
-      );
-    }
-  }
-  return found;
-}
-
 // ------------------------------------------------------------------------------------ checks that need Settings
 
 /** `*` matches any run of characters; everything else is literal. */
@@ -224,6 +151,45 @@ export function globToRegExp(glob: string): RegExp {
 export function clusterName(cluster: string): string {
   const match = /^arn:[^:]+:ecs:[^:]*:\d{12}:cluster\/(.+)$/.exec(cluster);
   return match?.[1] ?? cluster;
+}
+
+const CLUSTER_ARN_FORM = 'arn:<partition>:ecs:<region>:<12-digit account>:cluster/<name>';
+
+/** A cluster written as an ARN must be a well-formed ECS cluster ARN; a name is checked against Settings only. */
+function checkClusterArn(cluster: string, path: PathSegment[], locate: ParsedDocument['locate']): Diagnostic[] {
+  if (!isArn(cluster) || parseClusterArn(cluster)) return [];
+  return [diagnostic('E_TARGET', locate(path), `cluster ${cluster} is not an ECS cluster ARN (${CLUSTER_ARN_FORM})`)];
+}
+
+/** The partition, account and region the cluster ARNs in Settings name, when any does. */
+function settingsHome(clusters: readonly string[]): ClusterArn | undefined {
+  for (const cluster of clusters) {
+    const arn = parseClusterArn(cluster);
+    if (arn) return arn;
+  }
+  return undefined;
+}
+
+/** Cluster ARNs in Settings are well-formed and agree on one partition, account and region: the deployment's. */
+function checkSettingsClusters(clusters: readonly string[], locate: ParsedDocument['locate']): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const home = settingsHome(clusters);
+  clusters.forEach((cluster, index) => {
+    const path = ['spec', 'targets', 'clusters', index];
+    found.push(...checkClusterArn(cluster, path, locate));
+    const arn = parseClusterArn(cluster);
+    const outside = arn && home ? clusterOutside(arn, home) : undefined;
+    if (outside) {
+      found.push(
+        diagnostic(
+          'E_TARGET',
+          locate(path),
+          `cluster ${cluster} is in ${outside}, where the first cluster ARN in targets.clusters is: a repository deploys to one partition, account and region`,
+        ),
+      );
+    }
+  });
+  return found;
 }
 
 export function checkTargets(parsed: ParsedDocument, settings: SettingsDocument): Diagnostic[] {
@@ -244,13 +210,27 @@ export function checkTargets(parsed: ParsedDocument, settings: SettingsDocument)
     );
   };
   if (parsed.kind === 'EcsService') {
-    const cluster = clusterName(parsed.document.metadata.cluster);
-    if (!targets.clusters.map(clusterName).includes(cluster)) {
+    const written = parsed.document.metadata.cluster;
+    const cluster = clusterName(written);
+    const home = settingsHome(targets.clusters);
+    const arn = parseClusterArn(written);
+    const outside = arn && home ? clusterOutside(arn, home) : undefined;
+    if (isArn(written) && !arn) {
+      // Malformed: reported by checkClusterArn.
+    } else if (!targets.clusters.map(clusterName).includes(cluster)) {
       found.push(
         diagnostic(
           'E_TARGET',
           parsed.locate(['metadata', 'cluster']),
           `cluster ${cluster} is not allowed by Settings (targets.clusters: ${targets.clusters.join(', ') || 'none'})`,
+        ),
+      );
+    } else if (outside) {
+      found.push(
+        diagnostic(
+          'E_TARGET',
+          parsed.locate(['metadata', 'cluster']),
+          `cluster ${written} is in ${outside}, where the cluster ARNs in Settings (targets.clusters) are: a repository deploys to one partition, account and region`,
         ),
       );
     }

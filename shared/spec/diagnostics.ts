@@ -5,7 +5,8 @@ export const DIAGNOSTIC_CODES = {
   E_SCHEMA: 'a declaration does not match the driftless/v1 schema',
   E_DUPLICATE: 'two declarations name the same resource',
   E_SETTINGS: 'the Settings file is missing, duplicated or in the wrong place',
-  E_TARGET: 'a resource lies outside the targets Settings allow (cluster, stack-name prefix)',
+  E_TARGET:
+    "a resource lies outside the targets Settings or the deployment allow (cluster, stack-name prefix, a cluster ARN's partition, account or region)",
   E_ROLE: 'a role ARN does not match any allowed role ARN pattern',
   E_PATH: 'a referenced path escapes the repository, is a symlink, or does not exist',
   E_TEMPLATE: 'a CloudFormation template is not valid YAML or JSON, or has no Resources',
@@ -13,6 +14,9 @@ export const DIAGNOSTIC_CODES = {
   E_SECRET_VALUE: 'a value looks like a secret; secrets must be references (secrets[].valueFrom)',
   E_SECRET_REF: 'a secret reference is not a Secrets Manager or SSM Parameter Store ARN',
   E_TASKDEF_LIMIT: 'a task definition is over an ECS limit (64 KiB, 10 containers)',
+  E_NUMBER:
+    'a number ECS would refuse: cpu or memory in a form or a Fargate pair ECS does not take, a port out of range, desiredCount over the quota',
+  E_PARAMETER: 'a stack parameter YAML would change (0123, 1.10, 1e3, beyond 2^53, True): quote it',
   E_REFERENCE: 'a ${stack:<name>.<OutputKey>} reference is malformed, misplaced, or names no existing stack output',
   W_IMAGE_TAG: 'an image has no tag or uses :latest, so what runs can change without a commit',
   W_CIRCUIT_BREAKER: 'the service has no deployment circuit breaker, so a failing rollout is not rolled back',

@@ -13,6 +13,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { type Diagnostic, diagnostic, type SourceLocation } from './diagnostics.ts';
+import { plainScalarSourceAt } from './scalars.ts';
 import {
   type AnyDocument,
   API_VERSION,
@@ -32,6 +33,8 @@ export type Locator = (path: readonly PathSegment[], options?: { key?: boolean }
 interface ParsedBase {
   readonly location: SourceLocation;
   readonly locate: Locator;
+  /** The text of the unquoted scalar at a path as written, for values YAML reads differently (0123 as 123). */
+  readonly plainSource?: (path: readonly PathSegment[]) => string | undefined;
 }
 export type ParsedDocument =
   | (ParsedBase & { readonly kind: 'Settings'; readonly document: SettingsDocument })
@@ -215,7 +218,13 @@ function parseDocument(
     return { diagnostics: result.error.issues.flatMap((issue) => schemaDiagnostics(issue, schema, locate, value)) };
   }
   return {
-    document: { kind, document: result.data, location: start, locate } as ParsedDocument,
+    document: {
+      kind,
+      document: result.data,
+      location: start,
+      locate,
+      plainSource: (path: readonly PathSegment[]) => plainScalarSourceAt(yamlDocument, path),
+    } as ParsedDocument,
     diagnostics: [],
   };
 }

@@ -10,6 +10,7 @@ import { type FileEntry, MAX_FILE_BYTES, type RepositoryReader } from './files.t
 import { type ParsedDocument, parseDeclarationFile } from './parse.ts';
 import { type LocatedStackReference, locateReferences } from './references.ts';
 import type { CloudFormationStackDocument, EcsServiceDocument, SettingsDocument } from './schema.ts';
+import { checkTemplateSecrets } from './template-secrets.ts';
 
 export const SETTINGS_FILE_NAMES = ['driftless.yaml', 'driftless.yml'] as const;
 const DECLARATION_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -409,5 +410,6 @@ async function readTemplate(
     found.push(diagnostic('E_TEMPLATE', at, `template ${path}:${line}: ${result.error?.message ?? 'cannot be read'}`));
     return undefined;
   }
+  found.push(...checkTemplateSecrets(parsed, path, body, result.template));
   return { path, body, parsed: result.template };
 }

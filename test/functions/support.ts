@@ -102,6 +102,10 @@ export function testEnvironment(overrides: Partial<FunctionEnvironment> = {}): F
     selfHeal: true,
     prune: false,
     readShare: 1,
+    // Where the simulator pretends to be, as the function learns it from AWS_REGION and its own ARN.
+    partition: 'aws',
+    account: ACCOUNT,
+    region: REGION,
     ...overrides,
   };
 }

@@ -1,0 +1,139 @@
+/** Cluster ARNs confined to the deployment's own partition, account and region at run time, end to end on the
+ * simulator and DynamoDB Local: a declaration naming a cluster elsewhere is refused at file:line before any AWS call
+ * for it, and a cluster written either way is addressed the same way by every call. */
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbLedger, ensureLedgerTable } from '../../../shared/audit/dynamodb.ts';
+import { silentLogLine } from '../../../shared/audit/log.ts';
+import { ensureLockTable, LeaseLock } from '../../../shared/lock/lease.ts';
+import { reconcile } from '../../../shared/reconcile/run.ts';
+import type { DeploymentLimits, ReconcileDependencies, ReconcileRequest } from '../../../shared/reconcile/types.ts';
+import { type AwsSimulator, createAwsSimulator } from '../../../shared/sim/index.ts';
+import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import { localDynamoDb } from '../../support/dynamodb.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
+import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const HOME: DeploymentLimits = { partition: 'aws', account: ACCOUNT, region: REGION };
+
+/** Every ECS and CloudFormation call the simulator received, as its command name and input. */
+function callsOf(simulator: AwsSimulator): { command: string; input: string }[] {
+  return [...simulator.stubs.ecs.calls(), ...simulator.stubs.cloudFormation.calls()].map((call) => {
+    const command = call.args[0] as { constructor: { name: string }; input: unknown };
+    return { command: command.constructor.name, input: JSON.stringify(command.input) };
+  });
+}
+
+describe('confining cluster ARNs to the deployment', () => {
+  let dynamo: DynamoDBClient;
+  let repo: TestRepo | undefined;
+  let simulator: AwsSimulator | undefined;
+
+  beforeAll(() => {
+    dynamo = localDynamoDb();
+  });
+  afterEach(async () => {
+    simulator?.restore();
+    await repo?.cleanup();
+    repo = undefined;
+    simulator = undefined;
+  });
+
+  /** The example repository with web's cluster (and, when given, the Settings' clusters) rewritten. */
+  async function environment(cluster: string, settingsClusters?: string) {
+    const suffix = randomUUID().slice(0, 8);
+    await ensureLedgerTable(dynamo, `ledger-${suffix}`);
+    await ensureLockTable(dynamo, `lock-${suffix}`);
+    const files = await readTree(EXAMPLE_REPO_DIR);
+    const web = files['services/web.yaml']!.toString().replace('  cluster: prod\n', `  cluster: ${cluster}\n`);
+    const settings = files['driftless.yaml']!.toString();
+    repo = await makeRepo({
+      ...files,
+      'services/web.yaml': web,
+      'driftless.yaml': settingsClusters
+        ? settings.replace('clusters: [prod]', `clusters: ${settingsClusters}`)
+        : settings,
+    });
+    simulator = createAwsSimulator({ seed: 5, accountId: ACCOUNT, region: REGION });
+    const deps: ReconcileDependencies = {
+      source: new LocalGitSource({ repoDir: repo.dir }),
+      ecs: simulator.ecs,
+      cloudFormation: simulator.cloudFormation,
+      ledger: new DynamoDbLedger({ tableName: `ledger-${suffix}`, client: dynamo, logger: silentLogLine }),
+      lock: new LeaseLock({ tableName: `lock-${suffix}`, client: dynamo }),
+    };
+    const request: ReconcileRequest = {
+      repository: 'platform-config',
+      branch: 'main',
+      trigger: 'push',
+      installationId: 'test',
+      limits: HOME,
+      applyOptions: { changeSetPollMs: 1, baseDelayMs: 1 },
+    };
+    return { simulator, deps, request };
+  }
+
+  it.each([
+    ['another account', 'arn:aws:ecs:us-east-1:999999999999:cluster/prod', 'account 999999999999, not 123456789012'],
+    ['another region', 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod', 'region eu-west-1, not us-east-1'],
+    ['another partition', 'arn:aws-us-gov:ecs:us-east-1:123456789012:cluster/prod', 'partition aws-us-gov, not aws'],
+  ])('refuses a cluster ARN in %s at file:line, before any AWS call for the service', async (_where, arn, why) => {
+    // Prepare
+    const env = await environment(arn);
+
+    // Act
+    const result = await reconcile(env.request, env.deps);
+
+    // Assess
+    const refused = result.diagnostics.filter((d) => d.code === 'E_TARGET');
+    expect(refused).toEqual([
+      expect.objectContaining({ file: 'services/web.yaml', line: 3, message: expect.stringContaining(why) }),
+    ]);
+    const calls = callsOf(env.simulator);
+    expect(calls.filter((call) => /"(web|prod\/web)"|999999999999|eu-west-1|aws-us-gov/.test(call.input))).toEqual([]);
+    expect(env.simulator.services().map((service) => service.serviceName)).toEqual(['worker']);
+  });
+
+  it('addresses a cluster written as an ARN of its own account by name, in every read and write', async () => {
+    // Prepare
+    const env = await environment(`arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`);
+
+    // Act
+    const first = await reconcile(env.request, env.deps);
+    env.simulator.advance();
+    const second = await reconcile(env.request, env.deps);
+
+    // Assess
+    expect(first.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(first.status).toBe('applied');
+    expect(second.status).toBe('in-sync');
+    const clusters = callsOf(env.simulator).flatMap((call) => {
+      const cluster = (JSON.parse(call.input) as { cluster?: string }).cluster;
+      return cluster === undefined ? [] : [cluster];
+    });
+    expect(clusters.length).toBeGreaterThan(3);
+    expect(new Set(clusters)).toEqual(new Set(['prod']));
+  });
+
+  it('refuses Settings that name a cluster in another account, and every service in it', async () => {
+    // Prepare
+    const env = await environment('prod', '[arn:aws:ecs:us-east-1:999999999999:cluster/prod]');
+
+    // Act
+    const result = await reconcile(env.request, env.deps);
+
+    // Assess
+    const refused = result.diagnostics.filter((d) => d.code === 'E_TARGET');
+    expect(refused.map((d) => `${d.file}:${d.line}`).sort()).toEqual([
+      'driftless.yaml:3',
+      'services/web.yaml:3',
+      'services/worker.yaml:3',
+    ]);
+    expect(env.simulator.calls['ECS.DescribeServices'] ?? 0).toBe(0);
+    expect(env.simulator.calls['ECS.ListServices'] ?? 0).toBe(0);
+    expect(env.simulator.services()).toEqual([]);
+  });
+});
