@@ -14,9 +14,11 @@ export const DIAGNOSTIC_CODES = {
   E_SECRET_REF: 'a secret reference is not a Secrets Manager or SSM Parameter Store ARN',
   E_TASKDEF_LIMIT: 'a task definition is over an ECS limit (64 KiB, 10 containers)',
   E_REFERENCE: 'a ${stack:<name>.<OutputKey>} reference is malformed, misplaced, or names no existing stack output',
+  E_LIMIT:
+    'a file or the repository is over a documented limit (keys, list items, nesting, documents, string length, aliases, declarations)',
+  E_INTERNAL: 'driftless failed while reading the file (a bug to report); the file is refused, never skipped',
   W_IMAGE_TAG: 'an image has no tag or uses :latest, so what runs can change without a commit',
   W_CIRCUIT_BREAKER: 'the service has no deployment circuit breaker, so a failing rollout is not rolled back',
-  W_EMPTY: 'a declaration file holds no declaration',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
