@@ -19,11 +19,14 @@ export interface InputLimits {
   /** Aliases (`*name`) in one document, and how far they may expand: anchors are for sharing a few blocks, and
    * unbounded aliases expand exponentially ("billion laughs"). */
   readonly aliasesPerDocument: number;
-  /** Declarations (EcsService and CloudFormationStack documents) in one repository, and declaration files. */
+  /** Declarations (EcsService and CloudFormationStack documents) in one repository. */
   readonly declarationsPerRepository: number;
+  /** YAML and JSON files under the configuration folder (Settings, declarations, templates): files past it are not
+   * read at all, so a repository of a million files costs no million reads. */
+  readonly filesPerRepository: number;
 }
 
-export const INPUT_LIMITS: InputLimits = {
+export const INPUT_LIMITS: InputLimits = Object.freeze({
   fileBytes: MAX_FILE_BYTES,
   keysPerMapping: 10_000,
   itemsPerSequence: 10_000,
@@ -32,7 +35,8 @@ export const INPUT_LIMITS: InputLimits = {
   scalarLength: 1_048_576,
   aliasesPerDocument: 100,
   declarationsPerRepository: 50_000,
-};
+  filesPerRepository: 100_000,
+});
 
 /** The limits with some replaced: tests exercise a limit without building a repository of its size. */
 export function limitsWith(overrides: Partial<InputLimits> | undefined): InputLimits {

@@ -140,7 +140,7 @@ function parseDocument(
     const guess = typeof kind === 'string' ? nearest(kind, KINDS) : undefined;
     const message =
       kind === undefined
-        ? `kind is missing: one of ${KINDS.join(', ')}`
+        ? `kind is missing: one of ${KINDS.join(', ')}${misspelling(value, 'kind')}`
         : `unknown kind ${shown(kind)}${guess ? `; did you mean "${guess}"?` : `: one of ${KINDS.join(', ')}`}`;
     return { diagnostics: [diagnostic('E_SCHEMA', locate(['kind']), message)] };
   }
@@ -192,10 +192,16 @@ function schemaDiagnostics(
   return [diagnostic('E_SCHEMA', locate(path), `${field}${humanMessage(issue)}`)];
 }
 
+/** Why a required top-level key may be missing: it is there, misspelt. */
+function misspelling(value: Record<string, unknown>, expected: string): string {
+  const misspelt = Object.keys(value).find((key) => key !== expected && nearest(key, [expected]) === expected);
+  return misspelt === undefined ? '' : ` (is ${shown(misspelt)} a misspelling of it?)`;
+}
+
 /** Why apiVersion may be missing: a misspelt key, or a CloudFormation template no stack names. */
 function missingApiVersionHint(value: Record<string, unknown>): string {
-  const misspelt = Object.keys(value).find((key) => key !== 'kind' && nearest(key, ['apiVersion']) !== undefined);
-  if (misspelt !== undefined) return ` (is ${shown(misspelt)} a misspelling of it?)`;
+  const misspelt = misspelling(value, 'apiVersion');
+  if (misspelt !== '') return misspelt;
   if ('Resources' in value || 'AWSTemplateFormatVersion' in value) {
     return '; or, if this is a CloudFormation template, name it in the spec.template of a CloudFormationStack';
   }

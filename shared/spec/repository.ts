@@ -140,7 +140,7 @@ export async function loadRepository(source: RepositoryReader, options: LoadOpti
         } else firstById.set(id, parsed.location);
       }
       if (parsed.kind === 'CloudFormationStack') {
-        const template = await readTemplate(source, commitId, prefix, parsed, byPath, found, cache);
+        const template = await readTemplate(source, commitId, prefix, parsed, byPath, found, cache, limits);
         if (template) templates.set(file + parsed.location.line, template);
       }
     }
@@ -197,20 +197,19 @@ function isDeclarationCandidate(path: string, prefix: string): boolean {
   return DECLARATION_EXTENSIONS.some((extension) => path.toLowerCase().endsWith(extension));
 }
 
-/** Every declaration file holds at least one declaration, so files past the declaration limit are refused unread:
- * a repository of a million files costs no million reads. */
+/** Files past the limit are refused unread, in path order. */
 function withinFileLimit(entries: readonly FileEntry[], limits: InputLimits, diagnostics: Diagnostic[]): FileEntry[] {
   const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
-  const first = sorted[limits.declarationsPerRepository];
+  const first = sorted[limits.filesPerRepository];
   if (first === undefined) return sorted;
   diagnostics.push(
     diagnostic(
       'E_LIMIT',
       { file: first.path, line: 1, column: 1 },
-      `${formatCount(sorted.length)} declaration files; the limit is ${formatCount(limits.declarationsPerRepository)}, so this file and those after it (in path order) are not read`,
+      `${formatCount(sorted.length)} YAML and JSON files; the limit is ${formatCount(limits.filesPerRepository)}, so this file and those after it (in path order) are not read`,
     ),
   );
-  return sorted.slice(0, limits.declarationsPerRepository);
+  return sorted.slice(0, limits.filesPerRepository);
 }
 
 function findSettings(
@@ -281,6 +280,7 @@ async function readTemplate(
   byPath: ReadonlyMap<string, FileEntry>,
   found: Diagnostic[],
   cache: Map<string, string> | undefined,
+  limits: InputLimits,
 ): Promise<CloudFormationStackDeclaration['template'] | undefined> {
   const at = parsed.locate(['spec', 'template']);
   const resolved = resolveTemplatePath(parsed.location.file, parsed.document.spec.template);
@@ -308,11 +308,12 @@ async function readTemplate(
     for (const problem of problems) found.push({ ...problem, ...at, message: `template ${path}: ${problem.message}` });
     return undefined;
   }
-  const result = parseTemplate(body);
+  const result = parseTemplate(body, limits);
   if (!result.template) {
     const offset = result.error?.offset ?? 0;
     const line = body.slice(0, offset).split('\n').length;
-    found.push(diagnostic('E_TEMPLATE', at, `template ${path}:${line}: ${result.error?.message ?? 'cannot be read'}`));
+    const code = result.error?.code === 'E_LIMIT' ? 'E_LIMIT' : 'E_TEMPLATE';
+    found.push(diagnostic(code, at, `template ${path}:${line}: ${result.error?.message ?? 'cannot be read'}`));
     return undefined;
   }
   return { path, body, parsed: result.template };

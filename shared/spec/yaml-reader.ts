@@ -49,8 +49,24 @@ export interface ReadOptions {
 
 const COLLECTION_TOKENS = new Set(['block-map', 'block-seq', 'flow-collection']);
 
+/** Characters YAML and JSON allow only escaped: C0 and C1 controls other than tab, line feed, carriage return and
+ * next line, DEL, and the non-characters U+FFFE and U+FFFF. The yaml package lets them through; a binary file is full
+ * of them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFE\uFFFF]/;
+
 export function readYaml(text: string, options: ReadOptions): YamlRead {
   const { limits } = options;
+  const forbidden = text.search(FORBIDDEN_CHARACTER);
+  if (forbidden !== -1) {
+    options.lineCounter?.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < forbidden; i = text.indexOf('\n', i + 1)) {
+      options.lineCounter?.addNewLine(i + 1);
+    }
+    const code = text.codePointAt(forbidden)!.toString(16).toUpperCase().padStart(4, '0');
+    const message = `the control character U+${code} is not allowed in YAML or JSON text unless escaped (is this a binary file?)`;
+    return { documents: [], fault: { code: 'E_YAML', offset: forbidden, message } };
+  }
   // uniqueKeys is off because the yaml package checks each key against every earlier key of its mapping (quadratic);
   // duplicates are found below with one set per mapping instead.
   const composer = new Composer({ prettyErrors: false, uniqueKeys: false, customTags: options.customTags ?? null });
