@@ -14,7 +14,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { type Diagnostic, diagnostic, type SourceLocation } from './diagnostics.ts';
-import { INPUT_LIMITS, type InputLimits } from './limits.ts';
+import { formatCount, INPUT_LIMITS, type InputLimits } from './limits.ts';
 import {
   type AnyDocument,
   API_VERSION,
@@ -210,15 +210,18 @@ function missingApiVersionHint(value: Record<string, unknown>): string {
 
 /** A value as a message quotes it: in full when short, else its start (a message is read, not a copy of the file). */
 function shown(value: unknown): string {
+  if (typeof value === 'string' && value.length > MAX_SHOWN) {
+    return `${JSON.stringify(value.slice(0, MAX_SHOWN)).slice(0, -1)}…" (${formatCount(value.length)} characters)`;
+  }
   const text = JSON.stringify(value) ?? String(value);
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…" (${text.length} characters)` : text;
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}… (${formatCount(text.length)} characters)` : text;
 }
 const MAX_SHOWN = 80;
 
 /** The first few of many keys, then how many more: thousands of unknown keys are one mistake, not a list to read. */
 function namedKeys(keys: readonly string[]): string {
   const named = keys.slice(0, MAX_NAMED_KEYS).map(shown).join(', ');
-  return keys.length > MAX_NAMED_KEYS ? `${named} and ${keys.length - MAX_NAMED_KEYS} more` : named;
+  return keys.length > MAX_NAMED_KEYS ? `${named} and ${formatCount(keys.length - MAX_NAMED_KEYS)} more` : named;
 }
 const MAX_NAMED_KEYS = 5;
 

@@ -62,9 +62,38 @@ export async function readText(
     cache?.set(entry.blobId, text);
     return text;
   } catch {
-    diagnostics.push(diagnostic('E_YAML', start, 'the file is not UTF-8 text'));
+    const invalid = firstInvalidByte(bytes);
+    let line = 1;
+    for (let i = 0; i < invalid; i++) if (bytes[i] === 0x0a) line++;
+    const byte = `0x${(bytes[Math.max(invalid, 0)] ?? 0).toString(16).toUpperCase().padStart(2, '0')}`;
+    const where = invalid === -1 ? '' : `: byte ${byte} on this line does not belong to a UTF-8 character`;
+    diagnostics.push(diagnostic('E_YAML', { ...start, line }, `the file is not UTF-8 text${where}`));
     return undefined;
   }
+}
+
+/** Where the first byte that is not part of a well-formed UTF-8 character is, or -1: so the error names a line. */
+function firstInvalidByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length =
+      lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    let codePoint = lead & (0xff >> (length + 1));
+    for (let k = 1; k < length; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || (next & 0xc0) !== 0x80) return i;
+      codePoint = (codePoint << 6) | (next & 0x3f);
+    }
+    const shortest = [0, 0, 0x80, 0x800, 0x10000][length]!;
+    if (codePoint < shortest || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) return i;
+    i += length;
+  }
+  return -1;
 }
 
 function tooLarge(file: string, sizeBytes: number): Diagnostic {
