@@ -113,7 +113,8 @@ function readDocument(text: string, document: Document.Parsed, limits: InputLimi
   const start = contents.range[0];
   let value: unknown;
   try {
-    value = document.toJS({ maxAliasCount: limits.aliasesPerDocument });
+    // The yaml package counts an anchor's own node as its first copy: +1 lets every alias the limit allows through.
+    value = document.toJS({ maxAliasCount: limits.aliasesPerDocument + 1 });
   } catch (error) {
     const message = (error as Error).message;
     return {

@@ -66,9 +66,14 @@ function readTree(dir: string, relative = ''): Record<string, string> {
   return files;
 }
 
+/** The valid repository every case starts from: Settings, the web service, the network stack and its template. */
+export function corpusBaseFiles(): Record<string, string> {
+  return readTree(join(INVALID_CORPUS, '_base'));
+}
+
 /** The corpus cases whose folder name `select` accepts, in name order, with their files built. */
 export function corpusCases(select: (name: string) => boolean): CorpusCase[] {
-  const base = readTree(join(INVALID_CORPUS, '_base'));
+  const base = corpusBaseFiles();
   return readdirSync(INVALID_CORPUS)
     .filter((name) => !name.startsWith('_') && select(name) && statSync(join(INVALID_CORPUS, name)).isDirectory())
     .sort()
