@@ -1,6 +1,7 @@
 /** Sorts the YAML and JSON files of a configuration repository into templates and declarations, and parses and
  * checks each declaration file on its own. A file is a template only when a CloudFormationStack names it; every
  * other file is a declaration, so a misspelt one is an error, never a file silently taken for a template. */
+import { compareStrings } from '../util.ts';
 import { checkDocument } from './checks.ts';
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import type { FileEntry } from './files.ts';
@@ -68,7 +69,7 @@ export function sortFiles(
   const templatePaths = namedTemplates(declarations);
   for (const path of templatePaths) declarations.delete(path);
   return {
-    declarations: new Map([...declarations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    declarations: new Map([...declarations].sort(([a], [b]) => compareStrings(a, b))),
     templatePaths,
   };
 }
