@@ -12,6 +12,7 @@ import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim
 import { loadRepository } from '../shared/spec/repository.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
+import { parserBench } from './parse.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -438,6 +439,7 @@ async function main() {
     drifts,
     coldStarts: starts,
     cost,
+    parsing: await parserBench(QUICK),
   };
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

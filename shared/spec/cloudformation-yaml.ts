@@ -1,7 +1,8 @@
 /** Reads CloudFormation templates, YAML or JSON, understanding the short-form intrinsic tags (!Ref, !Sub, …)
  * by turning them into their long form, so a template compares as the data CloudFormation sees. Pure. */
-import { type CollectionTag, parseDocument, type ScalarTag, YAMLMap } from 'yaml';
-import { faultOffset } from './parse.ts';
+import { type CollectionTag, type ScalarTag, YAMLMap } from 'yaml';
+import { INPUT_LIMITS, type InputLimits } from './limits.ts';
+import { readYaml } from './yaml-reader.ts';
 
 const INTRINSICS = [
   'Base64',
@@ -58,24 +59,33 @@ export const CLOUDFORMATION_TAGS: (ScalarTag | CollectionTag)[] = [
 
 export interface TemplateParseResult {
   readonly template?: Record<string, unknown>;
-  readonly error?: { readonly message: string; readonly offset: number };
+  /** E_LIMIT when the template is over a limit; otherwise it is unreadable (E_TEMPLATE where it is a stack's). */
+  readonly error?: { readonly message: string; readonly offset: number; readonly code?: 'E_YAML' | 'E_LIMIT' };
 }
 
-/** Parses a template body; an error names the first problem and where it is. */
-export function parseTemplate(body: string): TemplateParseResult {
-  const document = parseDocument(body, { customTags: CLOUDFORMATION_TAGS, prettyErrors: false, uniqueKeys: true });
-  const problem = document.errors[0] ?? document.warnings[0];
-  if (problem) {
-    return {
-      error: { message: problem.message.split('\n')[0] ?? problem.message, offset: faultOffset(body, problem) },
-    };
-  }
-  let value: unknown;
+/** Parses a template body; an error names the first problem and where it is. Never throws, and takes time linear in
+ * the body: the live template of every stack is parsed on every sweep. */
+export function parseTemplate(body: string, limits: InputLimits = INPUT_LIMITS): TemplateParseResult {
   try {
-    value = document.toJS({ maxAliasCount: 100 });
+    return readTemplate(body, limits);
   } catch (error) {
-    return { error: { message: (error as Error).message, offset: 0 } };
+    // Nothing above should throw; if it does, the template is refused, never the whole run.
+    return { error: { message: `cannot read the template: ${(error as Error).message}`, offset: 0 } };
   }
+}
+
+function readTemplate(body: string, limits: InputLimits): TemplateParseResult {
+  const read = readYaml(body, { limits, customTags: CLOUDFORMATION_TAGS });
+  if (read.fault) return { error: { message: read.fault.message, offset: read.fault.offset, code: read.fault.code } };
+  const documents = read.documents.filter((document) => !document.empty || document.fault);
+  const [first, second] = documents;
+  if (first?.fault)
+    return { error: { message: first.fault.message, offset: first.fault.offset, code: first.fault.code } };
+  if (second) {
+    const offset = second.document.range[0];
+    return { error: { message: 'a template is one YAML document; this file holds more than one', offset } };
+  }
+  const value = first?.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { error: { message: 'a template is a mapping with a Resources section', offset: 0 } };
   }

@@ -18,9 +18,11 @@ export const DIAGNOSTIC_CODES = {
     'a number ECS would refuse: cpu or memory in a form or a Fargate pair ECS does not take, a port out of range, desiredCount over the quota',
   E_PARAMETER: 'a stack parameter YAML would change (0123, 1.10, 1e3, beyond 2^53, True): quote it',
   E_REFERENCE: 'a ${stack:<name>.<OutputKey>} reference is malformed, misplaced, or names no existing stack output',
+  E_LIMIT:
+    'a file or the repository is over a documented limit (keys, list items, nesting, documents, string length, aliases, declarations)',
+  E_INTERNAL: 'driftless failed while reading the file (a bug to report); the file is refused, never skipped',
   W_IMAGE_TAG: 'an image has no tag or uses :latest, so what runs can change without a commit',
   W_CIRCUIT_BREAKER: 'the service has no deployment circuit breaker, so a failing rollout is not rolled back',
-  W_EMPTY: 'a declaration file holds no declaration',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -7,12 +7,14 @@ import {
   isSeq,
   LineCounter,
   type Node,
-  parseAllDocuments,
+  type Pair,
   stringify,
   visit,
+  type YAMLMap,
 } from 'yaml';
 import type { z } from 'zod';
 import { type Diagnostic, diagnostic, type SourceLocation } from './diagnostics.ts';
+import { formatCount, INPUT_LIMITS, type InputLimits } from './limits.ts';
 import { plainScalarSourceAt } from './scalars.ts';
 import {
   type AnyDocument,
@@ -25,6 +27,7 @@ import {
   type SettingsDocument,
 } from './schema.ts';
 import { nearest } from './suggest.ts';
+import { readYaml } from './yaml-reader.ts';
 
 export type PathSegment = string | number;
 /** Finds where a path inside a document is written; falls back to the nearest enclosing node that exists. */
@@ -46,37 +49,45 @@ export interface ParsedFile {
   readonly documents: ParsedDocument[];
   /** Errors and warnings; a document with an error is not in `documents`. */
   readonly diagnostics: Diagnostic[];
+  /** `spec.template` as written in every CloudFormationStack document, valid or not: a file a stack names is its
+   * template even while the stack has an error, so one mistake is reported once. */
+  readonly namedTemplates: string[];
 }
 
-/** Aliases can expand exponentially ("billion laughs"); declarations never need many. */
-const MAX_ALIAS_COUNT = 100;
-
-export function parseDeclarationFile(file: string, text: string): ParsedFile {
+/** Parses one file; never throws. Limits are INPUT_LIMITS unless a test narrows them. */
+export function parseDeclarationFile(file: string, text: string, limits: InputLimits = INPUT_LIMITS): ParsedFile {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
+  const namedTemplates: string[] = [];
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
 
-  const yamlDocuments = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(yamlDocuments) ? yamlDocuments : [];
+  const read = readYaml(text, { limits, lineCounter });
+  if (read.fault) {
+    const { code, offset, message } = read.fault;
+    return { file, documents, diagnostics: [diagnostic(code, at(offset), message)], namedTemplates };
+  }
   let declarationCount = 0;
-  for (const yamlDocument of list) {
-    const problems = [...yamlDocument.errors, ...yamlDocument.warnings];
-    if (problems.length > 0) {
-      // After the first syntax error the parser's view of the rest is guesswork; its later complaints are noise.
-      const first = problems[0]!;
-      diagnostics.push(diagnostic('E_YAML', at(faultOffset(text, first)), yamlMessage(first)));
+  for (const { document: yamlDocument, empty, value, fault } of read.documents) {
+    if (fault) {
+      // After the first fault the parser's view of the rest is guesswork; its later complaints are noise.
+      diagnostics.push(diagnostic(fault.code, at(fault.offset), fault.message));
       continue;
     }
     // A bare `---` (a trailing one, or one before only comments) is an empty document, not a bad declaration.
-    const contents = yamlDocument.contents;
-    if (contents === null || (isScalar(contents) && contents.value === null)) continue;
+    if (empty) continue;
     declarationCount++;
+    const template =
+      isPlainObject(value) && value.kind === 'CloudFormationStack' && isPlainObject(value.spec)
+        ? value.spec.template
+        : undefined;
+    if (typeof template === 'string') namedTemplates.push(template);
     const parsed = parseDocument(
       yamlDocument,
+      value,
       (path, options) => locateIn(yamlDocument, path, at, options?.key ?? false),
       at,
     );
@@ -84,91 +95,21 @@ export function parseDeclarationFile(file: string, text: string): ParsedFile {
     if (parsed.document) documents.push(parsed.document);
   }
   if (declarationCount === 0 && diagnostics.length === 0) {
-    diagnostics.push(diagnostic('W_EMPTY', { file, line: 1, column: 1 }, 'the file holds no declaration'));
+    // An emptied file is more likely a mistake than a way to delete what it declared: deleting the file says that.
+    diagnostics.push(
+      diagnostic(
+        'E_SCHEMA',
+        { file, line: 1, column: 1 },
+        'the file holds no declaration: write one (apiVersion, kind, metadata, spec) or delete the file',
+      ),
+    );
   }
-  return { file, documents, diagnostics };
-}
-
-/**
- * The yaml package reports some faults where it noticed them, not where they are: an unclosed quote or bracket at
- * the end of what follows, an over-indented line at the value above it. Moves the offset to the line to fix.
- */
-export function faultOffset(
-  text: string,
-  problem: { code: string; message: string; pos: readonly [number, number] },
-): number {
-  const { code, pos } = problem;
-  const [start, end] = pos;
-  if (code === 'MULTILINE_IMPLICIT_KEY') return Math.max(start, end - 1);
-  if (code === 'BLOCK_AS_IMPLICIT_KEY') {
-    const nextLine = text.indexOf('\n', start);
-    return nextLine === -1 ? start : nextLine + 1;
-  }
-  if (code === 'MISSING_CHAR') {
-    const quote = /quote/i.test(problem.message) ? lastUnclosedQuote(text, start) : undefined;
-    if (quote !== undefined) return quote;
-  }
-  if (/end with an? [\]}]/.test(problem.message)) {
-    const opener = lastUnclosedBracket(text, start);
-    if (opener !== undefined) return opener;
-  }
-  // Reported past the end: the fault is in the last thing written.
-  let offset = Math.min(start, text.length);
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  if (start >= text.length && text.slice(lineStart, offset).trim() === '' && offset > 0) {
-    offset = lineStart - 1;
-    while (offset > 0 && /\s/.test(text[offset] ?? '')) offset--;
-  }
-  return Math.max(0, offset);
-}
-
-function lastUnclosedBracket(text: string, before: number): number | undefined {
-  const closers: string[] = [];
-  for (let i = Math.min(before, text.length) - 1; i >= 0; i--) {
-    const char = text[i];
-    if (char === ']' || char === '}') closers.push(char);
-    else if (char === '[' || char === '{') {
-      const expected = char === '[' ? ']' : '}';
-      if (closers.at(-1) === expected) closers.pop();
-      else return i;
-    }
-  }
-  return undefined;
-}
-
-function lastUnclosedQuote(text: string, before: number): number | undefined {
-  const lineStart = (offset: number) => text.lastIndexOf('\n', offset - 1) + 1;
-  for (let i = Math.min(before, text.length) - 1; i >= 0; i--) {
-    const char = text[i];
-    if (char !== '"' && char !== "'") continue;
-    // An opening quote has an odd number of that quote character before it on its own line.
-    const onLine = text.slice(lineStart(i), i).split(char).length - 1;
-    if (onLine % 2 === 0) return i;
-  }
-  return undefined;
-}
-
-function yamlMessage(problem: { code: string; message: string }): string {
-  // The yaml package's messages are good but may run over several lines; keep one sentence a person can act on.
-  const firstLine = problem.message.split('\n')[0] ?? problem.message;
-  switch (problem.code) {
-    case 'DUPLICATE_KEY':
-      return 'duplicate key: map keys must be unique';
-    case 'BLOCK_AS_IMPLICIT_KEY':
-    case 'MULTILINE_IMPLICIT_KEY':
-      return 'this line is indented deeper than the keys beside it; align it with its sibling keys';
-    case 'TAB_AS_INDENT':
-      return 'tabs are not allowed as indentation in YAML; indent with spaces';
-    default:
-      if (firstLine.startsWith('Unresolved tag')) {
-        return `${firstLine} (custom YAML tags are not part of the declaration format)`;
-      }
-      return firstLine;
-  }
+  return { file, documents, diagnostics, namedTemplates };
 }
 
 function parseDocument(
   yamlDocument: Document,
+  value: unknown,
   locate: Locator,
   at: (offset: number) => SourceLocation,
 ): { document?: ParsedDocument; diagnostics: Diagnostic[] } {
@@ -183,12 +124,6 @@ function parseDocument(
     },
   });
   if (reserved.length > 0) return { diagnostics: reserved };
-  let value: unknown;
-  try {
-    value = yamlDocument.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    return { diagnostics: [diagnostic('E_YAML', start, `cannot read the document: ${(error as Error).message}`)] };
-  }
   if (!isPlainObject(value)) {
     return {
       diagnostics: [
@@ -199,8 +134,8 @@ function parseDocument(
   if (value.apiVersion !== API_VERSION) {
     const message =
       value.apiVersion === undefined
-        ? `apiVersion is missing: add "apiVersion: ${API_VERSION}"`
-        : `apiVersion ${JSON.stringify(value.apiVersion)} is not supported: use "${API_VERSION}"`;
+        ? `apiVersion is missing: add "apiVersion: ${API_VERSION}"${missingApiVersionHint(value)}`
+        : `apiVersion ${shown(value.apiVersion)} is not supported: use "${API_VERSION}"`;
     return { diagnostics: [diagnostic('E_SCHEMA', locate(['apiVersion']), message)] };
   }
   const kind = value.kind;
@@ -208,8 +143,8 @@ function parseDocument(
     const guess = typeof kind === 'string' ? nearest(kind, KINDS) : undefined;
     const message =
       kind === undefined
-        ? `kind is missing: one of ${KINDS.join(', ')}`
-        : `unknown kind ${JSON.stringify(kind)}${guess ? `; did you mean "${guess}"?` : `: one of ${KINDS.join(', ')}`}`;
+        ? `kind is missing: one of ${KINDS.join(', ')}${misspelling(value, 'kind')}`
+        : `unknown kind ${shown(kind)}${guess ? `; did you mean "${guess}"?` : `: one of ${KINDS.join(', ')}`}`;
     return { diagnostics: [diagnostic('E_SCHEMA', locate(['kind']), message)] };
   }
   const schema = documentSchemas[kind as Kind];
@@ -252,21 +187,52 @@ function schemaDiagnostics(
     const known = knownKeysAt(schema, path).filter((candidate) => !present.has(candidate));
     const guess = nearest(key, known);
     const where = path.length > 0 ? ` in ${dotted(path)}` : '';
-    const others =
-      issue.keys.length > 1
-        ? ` (and ${issue.keys
-            .slice(1)
-            .map((k) => `"${k}"`)
-            .join(', ')})`
-        : '';
+    const others = issue.keys.length > 1 ? ` (and ${namedKeys(issue.keys.slice(1))})` : '';
     const hint = guess ? `; did you mean "${guess}"?` : known.length > 0 ? `; known keys: ${known.join(', ')}` : '';
     return [
-      diagnostic('E_SCHEMA', locate([...path, key], { key: true }), `unknown key "${key}"${others}${where}${hint}`),
+      diagnostic(
+        'E_SCHEMA',
+        locate([...path, key], { key: true }),
+        `unknown key ${shown(key)}${others}${where}${hint}`,
+      ),
     ];
   }
   const field = path.length > 0 ? `${dotted(path)}: ` : '';
   return [diagnostic('E_SCHEMA', locate(path), `${field}${humanMessage(issue)}`)];
 }
+
+/** Why a required top-level key may be missing: it is there, misspelt. */
+function misspelling(value: Record<string, unknown>, expected: string): string {
+  const misspelt = Object.keys(value).find((key) => key !== expected && nearest(key, [expected]) === expected);
+  return misspelt === undefined ? '' : ` (is ${shown(misspelt)} a misspelling of it?)`;
+}
+
+/** Why apiVersion may be missing: a misspelt key, or a CloudFormation template no stack names. */
+function missingApiVersionHint(value: Record<string, unknown>): string {
+  const misspelt = misspelling(value, 'apiVersion');
+  if (misspelt !== '') return misspelt;
+  if ('Resources' in value || 'AWSTemplateFormatVersion' in value) {
+    return '; or, if this is a CloudFormation template, name it in the spec.template of a CloudFormationStack';
+  }
+  return '';
+}
+
+/** A value as a message quotes it: in full when short, else its start (a message is read, not a copy of the file). */
+function shown(value: unknown): string {
+  if (typeof value === 'string' && value.length > MAX_SHOWN) {
+    return `${JSON.stringify(value.slice(0, MAX_SHOWN)).slice(0, -1)}…" (${formatCount(value.length)} characters)`;
+  }
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}… (${formatCount(text.length)} characters)` : text;
+}
+const MAX_SHOWN = 80;
+
+/** The first few of many keys, then how many more: thousands of unknown keys are one mistake, not a list to read. */
+function namedKeys(keys: readonly string[]): string {
+  const named = keys.slice(0, MAX_NAMED_KEYS).map(shown).join(', ');
+  return keys.length > MAX_NAMED_KEYS ? `${named} and ${formatCount(keys.length - MAX_NAMED_KEYS)} more` : named;
+}
+const MAX_NAMED_KEYS = 5;
 
 function valueAt(value: unknown, path: readonly PathSegment[]): Record<string, unknown> | undefined {
   let current: unknown = value;
@@ -347,6 +313,24 @@ function walk(schema: ZodLike, path: readonly PathSegment[]): ZodLike | undefine
   return undefined;
 }
 
+/** Pairs of each mapping by key, built on the first look: one diagnostic per key of a large mapping would otherwise
+ * search the mapping once each (quadratic). */
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairAt(map: YAMLMap, segment: PathSegment): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const item of map.items) {
+      if (!isScalar(item.key)) continue;
+      const key = String(item.key.value);
+      if (!index.has(key)) index.set(key, item);
+    }
+    pairIndexes.set(map, index);
+  }
+  return index.get(String(segment));
+}
+
 function locateIn(
   yamlDocument: Document,
   path: readonly PathSegment[],
@@ -359,7 +343,7 @@ function locateIn(
   let resolved = true;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = pairAt(node, segment);
       if (!pair) {
         resolved = false;
         break;

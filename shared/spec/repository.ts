@@ -1,21 +1,23 @@
 /** Loads a configuration repository at one commit into validated declarations: every file is read from Git
  * (never a working tree), parsed, checked alone and against the others, and every problem becomes a diagnostic. */
-import { posix } from 'node:path';
-import { FileTooLargeError } from '../errors.ts';
 import { compareStrings } from '../util.ts';
-import { checkDocument, checkTargets, clusterName } from './checks.ts';
+import { checkTargets, clusterName } from './checks.ts';
 import { parseTemplate } from './cloudformation-yaml.ts';
+import { sortFiles } from './declaration-files.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic, hasErrors, type SourceLocation } from './diagnostics.ts';
-import { type FileEntry, MAX_FILE_BYTES, type RepositoryReader } from './files.ts';
-import { type ParsedDocument, parseDeclarationFile } from './parse.ts';
+import type { FileEntry, RepositoryReader } from './files.ts';
+import { formatCount, type InputLimits, limitsWith } from './limits.ts';
+import type { ParsedDocument } from './parse.ts';
+import { readText, readTexts } from './read-files.ts';
 import { type LocatedStackReference, locateReferences } from './references.ts';
 import type { CloudFormationStackDocument, EcsServiceDocument, SettingsDocument } from './schema.ts';
+import { resolveTemplatePath } from './template-path.ts';
 import { checkTemplateSecrets } from './template-secrets.ts';
+
+export { type ResolvedPath, resolveTemplatePath } from './template-path.ts';
 
 export const SETTINGS_FILE_NAMES = ['driftless.yaml', 'driftless.yml'] as const;
 const DECLARATION_EXTENSIONS = ['.yaml', '.yml', '.json'];
-/** Reads run concurrently, but bounded: CodeCommit throttles a burst of GetFile calls. */
-const READ_CONCURRENCY = 8;
 
 export interface EcsServiceDeclaration {
   readonly kind: 'EcsService';
@@ -61,6 +63,8 @@ export interface LoadOptions {
   /** File texts by Git blob id. Blobs are immutable, so a warm process keeps this across runs and reads only the
    * files a commit changed. */
   readonly blobCache?: Map<string, string>;
+  /** INPUT_LIMITS with some narrowed, for tests of a limit too large to build (declarations per repository). */
+  readonly limits?: Partial<InputLimits>;
 }
 
 export function identityOf(parsed: ParsedDocument): string | undefined {
@@ -75,25 +79,6 @@ export function normalizePrefix(prefix: string | undefined): string {
   return (prefix ?? '').replace(/^\/+|\/+$/g, '');
 }
 
-interface CheckedFile {
-  readonly documents: ParsedDocument[];
-  readonly diagnostics: readonly Diagnostic[];
-}
-
-/** Parsed and checked files by path and blob id, kept beside a blob cache (and as long as it): a warm sweep then
- * parses only what changed, not every declaration on every run. */
-const parseCaches = new WeakMap<Map<string, string>, Map<string, CheckedFile>>();
-const MAX_PARSED_FILES = 10_000;
-
-function parseCacheFor(blobCache: Map<string, string>): Map<string, CheckedFile> {
-  let parsed = parseCaches.get(blobCache);
-  if (!parsed || parsed.size > MAX_PARSED_FILES) {
-    parsed = new Map();
-    parseCaches.set(blobCache, parsed);
-  }
-  return parsed;
-}
-
 /** Reads and validates the repository at `options.ref`. Git read failures throw (GitReadError); they are never
  * an empty repository. Everything wrong with the content is a diagnostic. */
 export async function loadRepository(source: RepositoryReader, options: LoadOptions): Promise<RepositorySnapshot> {
@@ -103,53 +88,44 @@ export async function loadRepository(source: RepositoryReader, options: LoadOpti
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
   const diagnostics: Diagnostic[] = [];
 
-  const candidates = entries.filter((entry) => isDeclarationCandidate(entry.path, prefix));
+  const limits = limitsWith(options.limits);
+  const candidates = withinFileLimit(
+    entries.filter((entry) => isDeclarationCandidate(entry.path, prefix)),
+    limits,
+    diagnostics,
+  );
   const cache = options.blobCache;
   const texts = await readTexts(source, commitId, candidates, diagnostics, cache);
 
+  const sorted = sortFiles(texts, byPath, limits, cache);
   const parsedFiles = new Map<string, ParsedDocument[]>();
+  // Copied: the checks across files below add to each file's list.
   const fileDiagnostics = new Map<string, Diagnostic[]>();
-  const parsedCache = cache ? parseCacheFor(cache) : undefined;
-  for (const [path, text] of texts) {
-    // A CloudFormation template may sit beside the declarations; it is read through its stack, not as one.
-    if (looksLikeCloudFormationTemplate(text)) continue;
-    const key = `${path}@${byPath.get(path)?.blobId}`;
-    let checked = parsedCache?.get(key);
-    if (!checked) {
-      const parsed = parseDeclarationFile(path, text);
-      checked = {
-        documents: parsed.documents,
-        diagnostics: [...parsed.diagnostics, ...parsed.documents.flatMap(checkDocument)],
-      };
-      parsedCache?.set(key, checked);
-    }
+  for (const [path, checked] of sorted.declarations) {
     parsedFiles.set(path, checked.documents);
-    // Copied: the checks across files below add to each file's list.
     fileDiagnostics.set(path, [...checked.diagnostics]);
-  }
-
-  const templatePaths = new Set<string>();
-  for (const documents of parsedFiles.values()) {
-    for (const parsed of documents) {
-      if (parsed.kind !== 'CloudFormationStack') continue;
-      const path = resolveTemplatePath(parsed.location.file, parsed.document.spec.template);
-      if (path.ok) templatePaths.add(path.path);
-    }
-  }
-  // A template that did not look like one (no Resources yet, say) is still a template, not a bad declaration.
-  for (const path of templatePaths) {
-    parsedFiles.delete(path);
-    fileDiagnostics.delete(path);
   }
 
   const settings = findSettings(prefix, parsedFiles, fileDiagnostics);
   const templates = new Map<string, CloudFormationStackDeclaration['template']>();
   const firstById = new Map<string, SourceLocation>();
   const duplicated = new Set<string>();
+  let declarationCount = 0;
   for (const [file, documents] of [...parsedFiles].sort(([a], [b]) => compareStrings(a, b))) {
     const found = fileDiagnostics.get(file) ?? [];
+    let overLimit = false;
     for (const parsed of documents) {
       if (settings) found.push(...checkTargets(parsed, settings.document));
+      if (parsed.kind !== 'Settings' && ++declarationCount > limits.declarationsPerRepository && !overLimit) {
+        overLimit = true;
+        found.push(
+          diagnostic(
+            'E_LIMIT',
+            parsed.location,
+            `more than ${formatCount(limits.declarationsPerRepository)} declarations in the repository; this one and those after it (in path order) are refused`,
+          ),
+        );
+      }
       const id = identityOf(parsed);
       if (id !== undefined) {
         const first = firstById.get(id);
@@ -165,7 +141,7 @@ export async function loadRepository(source: RepositoryReader, options: LoadOpti
         } else firstById.set(id, parsed.location);
       }
       if (parsed.kind === 'CloudFormationStack') {
-        const template = await readTemplate(source, commitId, prefix, parsed, byPath, found, cache);
+        const template = await readTemplate(source, commitId, prefix, parsed, byPath, found, cache, limits);
         if (template) templates.set(file + parsed.location.line, template);
       }
     }
@@ -222,76 +198,19 @@ function isDeclarationCandidate(path: string, prefix: string): boolean {
   return DECLARATION_EXTENSIONS.some((extension) => path.toLowerCase().endsWith(extension));
 }
 
-function looksLikeCloudFormationTemplate(text: string): boolean {
-  const declaresKind = /^\s*["']?apiVersion["']?\s*:/m.test(text) || /^\s*["']?kind["']?\s*:/m.test(text);
-  const templateSection = /^\s*["']?(AWSTemplateFormatVersion|Resources)["']?\s*:/m.test(text);
-  return templateSection && !declaresKind;
-}
-
-async function readTexts(
-  source: RepositoryReader,
-  commitId: string,
-  entries: readonly FileEntry[],
-  diagnostics: Diagnostic[],
-  cache: Map<string, string> | undefined,
-): Promise<Map<string, string>> {
-  const texts = new Map<string, string>();
-  const queue = [...entries];
-  const worker = async () => {
-    for (let entry = queue.shift(); entry; entry = queue.shift()) {
-      const text = await readText(source, commitId, entry, diagnostics, cache);
-      if (text !== undefined) texts.set(entry.path, text);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, entries.length) }, worker));
-  return new Map([...texts].sort(([a], [b]) => compareStrings(a, b)));
-}
-
-/** Reads a file as UTF-8 text, or records why it cannot be used. Git failures other than size propagate. */
-async function readText(
-  source: RepositoryReader,
-  commitId: string,
-  entry: FileEntry,
-  diagnostics: Diagnostic[],
-  cache?: Map<string, string>,
-): Promise<string | undefined> {
-  const cached = cache?.get(entry.blobId);
-  if (cached !== undefined) return cached;
-  const start = { file: entry.path, line: 1, column: 1 };
-  if (entry.type === 'symlink') {
-    diagnostics.push(diagnostic('E_PATH', start, 'the file is a symbolic link; driftless does not follow links'));
-    return undefined;
-  }
-  if (entry.sizeBytes !== undefined && entry.sizeBytes > MAX_FILE_BYTES) {
-    diagnostics.push(tooLarge(entry.path, entry.sizeBytes));
-    return undefined;
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = await source.readFile(commitId, entry.path);
-  } catch (error) {
-    if (error instanceof FileTooLargeError) {
-      diagnostics.push(tooLarge(entry.path, error.sizeBytes));
-      return undefined;
-    }
-    throw error;
-  }
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
-    cache?.set(entry.blobId, text);
-    return text;
-  } catch {
-    diagnostics.push(diagnostic('E_YAML', start, 'the file is not UTF-8 text'));
-    return undefined;
-  }
-}
-
-function tooLarge(file: string, sizeBytes: number): Diagnostic {
-  return diagnostic(
-    'E_SIZE',
-    { file, line: 1, column: 1 },
-    `the file is ${sizeBytes} bytes; the limit is ${MAX_FILE_BYTES} bytes (what CodeCommit's GetFile returns)`,
+/** Files past the limit are refused unread, in path order. */
+function withinFileLimit(entries: readonly FileEntry[], limits: InputLimits, diagnostics: Diagnostic[]): FileEntry[] {
+  const sorted = [...entries].sort((a, b) => compareStrings(a.path, b.path));
+  const first = sorted[limits.filesPerRepository];
+  if (first === undefined) return sorted;
+  diagnostics.push(
+    diagnostic(
+      'E_LIMIT',
+      { file: first.path, line: 1, column: 1 },
+      `${formatCount(sorted.length)} YAML and JSON files; the limit is ${formatCount(limits.filesPerRepository)}, so this file and those after it (in path order) are not read`,
+    ),
   );
+  return sorted.slice(0, limits.filesPerRepository);
 }
 
 function findSettings(
@@ -354,20 +273,6 @@ function findSettings(
   return hasErrors(fileDiagnostics.get(settings.location.file) ?? []) ? undefined : settings;
 }
 
-type ResolvedPath = { ok: true; path: string } | { ok: false; reason: string };
-
-/** Resolves a template path written relative to its declaration file; refuses anything outside the repository. */
-export function resolveTemplatePath(declarationFile: string, templatePath: string): ResolvedPath {
-  if (templatePath.startsWith('/') || /^[A-Za-z]:[\\/]/.test(templatePath) || templatePath.includes('\\')) {
-    return { ok: false, reason: `template path ${templatePath} must be relative to the declaration file` };
-  }
-  const joined = posix.normalize(posix.join(posix.dirname(declarationFile), templatePath));
-  if (joined === '..' || joined.startsWith('../')) {
-    return { ok: false, reason: `template path ${templatePath} leads outside the repository` };
-  }
-  return { ok: true, path: joined };
-}
-
 async function readTemplate(
   source: RepositoryReader,
   commitId: string,
@@ -376,6 +281,7 @@ async function readTemplate(
   byPath: ReadonlyMap<string, FileEntry>,
   found: Diagnostic[],
   cache: Map<string, string> | undefined,
+  limits: InputLimits,
 ): Promise<CloudFormationStackDeclaration['template'] | undefined> {
   const at = parsed.locate(['spec', 'template']);
   const resolved = resolveTemplatePath(parsed.location.file, parsed.document.spec.template);
@@ -403,11 +309,12 @@ async function readTemplate(
     for (const problem of problems) found.push({ ...problem, ...at, message: `template ${path}: ${problem.message}` });
     return undefined;
   }
-  const result = parseTemplate(body);
+  const result = parseTemplate(body, limits);
   if (!result.template) {
     const offset = result.error?.offset ?? 0;
     const line = body.slice(0, offset).split('\n').length;
-    found.push(diagnostic('E_TEMPLATE', at, `template ${path}:${line}: ${result.error?.message ?? 'cannot be read'}`));
+    const code = result.error?.code === 'E_LIMIT' ? 'E_LIMIT' : 'E_TEMPLATE';
+    found.push(diagnostic(code, at, `template ${path}:${line}: ${result.error?.message ?? 'cannot be read'}`));
     return undefined;
   }
   found.push(...checkTemplateSecrets(parsed, path, body, result.template));

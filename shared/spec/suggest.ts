@@ -20,16 +20,19 @@ export function editDistance(a: string, b: string): number {
 
 /** The known word closest to `word`, if it is close enough to be a plausible typo. Case differences count as 0.5. */
 export function nearest(word: string, known: Iterable<string>): string | undefined {
+  const tolerance = Math.max(2, Math.floor(word.length / 3));
+  const lower = word.toLowerCase();
   let best: string | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
-    const score =
-      word.toLowerCase() === candidate.toLowerCase() ? 0.5 : editDistance(word.toLowerCase(), candidate.toLowerCase());
+    // The distance is at least the difference in length: a candidate that far off cannot be within tolerance, and
+    // skipping it keeps a megabyte-long word from costing a megabyte-sized table per candidate.
+    if (Math.abs(word.length - candidate.length) > tolerance) continue;
+    const score = lower === candidate.toLowerCase() ? 0.5 : editDistance(lower, candidate.toLowerCase());
     if (score < bestScore) {
       best = candidate;
       bestScore = score;
     }
   }
-  const tolerance = Math.max(2, Math.floor(word.length / 3));
   return bestScore <= tolerance ? best : undefined;
 }

@@ -9,7 +9,9 @@ import { describe, type ExpectStatic, expect, it } from 'vitest';
 import { MAX_FILE_BYTES } from '../../../shared/source/git-source.ts';
 import { LocalGitSource } from '../../../shared/source/local-git.ts';
 import { DIAGNOSTIC_CODES, type Diagnostic } from '../../../shared/spec/diagnostics.ts';
+import type { InputLimits } from '../../../shared/spec/limits.ts';
 import { loadRepository, type RepositorySnapshot } from '../../../shared/spec/repository.ts';
+import { type GeneratedFile, generatedFiles } from '../../support/corpus.ts';
 import { type FileChanges, makeRepo, type TestRepo } from '../../support/git-repo.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -37,12 +39,16 @@ interface Expected {
   readonly declarations: readonly string[];
   /** Each must be part of some diagnostic's message: the hint a person needs (a suggestion, a name, a limit). */
   readonly messages?: readonly string[];
+  /** Files built when the case runs: bytes that are not text, and files too large to keep (test/support/corpus.ts). */
+  readonly generated?: readonly GeneratedFile[];
+  /** Limits narrowed for this case, where the real one needs a repository too large to build in a test. */
+  readonly limits?: Partial<InputLimits>;
 }
 
 interface Case {
   readonly name: string;
   readonly expected: Expected;
-  readonly files: Record<string, string>;
+  readonly files: Record<string, string | Uint8Array>;
 }
 
 /** Every file under `dir`, by '/'-separated path relative to it; none when `dir` does not exist. */
@@ -67,12 +73,12 @@ function loadCases(root: string): Case[] {
       const expectedFile = join(root, name, 'expected.json');
       if (!existsSync(expectedFile)) throw new Error(`corpus case ${name} has no expected.json`);
       const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected;
-      const files: Record<string, string> = expected.withoutBase ? {} : { ...baseFiles };
+      const files: Record<string, string | Uint8Array> = expected.withoutBase ? {} : { ...baseFiles };
       for (const path of expected.remove ?? []) {
         if (!(path in files)) throw new Error(`${name}: remove names ${path}, which is not a base file`);
         delete files[path];
       }
-      Object.assign(files, readTree(join(root, name, 'files')));
+      Object.assign(files, readTree(join(root, name, 'files')), generatedFiles(expected.generated));
       return { name, expected, files };
     });
 }
@@ -81,11 +87,18 @@ const invalidCases = loadCases(INVALID);
 const warningCases = loadCases(WARNINGS);
 
 /** Commits `files` to a fresh repository in its own temp dir, loads it at main, and removes the repository. */
-async function load(files: FileChanges, prepare?: (repo: TestRepo) => Promise<void>): Promise<RepositorySnapshot> {
+async function load(
+  files: FileChanges,
+  prepare?: (repo: TestRepo) => Promise<void>,
+  limits?: Partial<InputLimits>,
+): Promise<RepositorySnapshot> {
   const repo = await makeRepo(files);
   try {
     await prepare?.(repo);
-    return await loadRepository(new LocalGitSource({ repoDir: repo.dir }), { ref: 'main' });
+    return await loadRepository(new LocalGitSource({ repoDir: repo.dir }), {
+      ref: 'main',
+      ...(limits ? { limits } : {}),
+    });
   } finally {
     await repo.cleanup();
   }
@@ -142,7 +155,7 @@ describe('the bad-input corpus', () => {
   // one its own expect).
   it.concurrent.for(invalidCases)('$name', async ({ expected, files }, { expect }) => {
     // Act
-    const snapshot = await load(files);
+    const snapshot = await load(files, undefined, expected.limits);
 
     // Assess
     const errors = ofSeverity(snapshot, 'error');
