@@ -406,7 +406,14 @@ export async function createHarness(
           installationId: deps.environment.installationId,
           applyOptions: { changeSetPollMs: 1, baseDelayMs: 1 },
         },
-        { source: deps.source, ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, ledger, lock },
+        {
+          source: deps.source,
+          ecs: simulator.ecs,
+          cloudFormation: simulator.cloudFormation,
+          ledger,
+          lock,
+          ...(deps.appliedCommits ? { appliedCommits: deps.appliedCommits } : {}),
+        },
       );
       simulator.advance();
       simulator.resetCalls();
