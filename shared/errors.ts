@@ -82,6 +82,10 @@ export class LedgerWriteError extends RetryableError {}
  * overwritten, and the same entry is refused again. */
 export class LedgerEntryRefusedError extends TerminalError {}
 
+/** The audit ledger refused an entry because the run's lease was taken by another run (the fence on every append of
+ * a run, shared/audit/fence.ts): nothing was stored, and the run must stop making writes. */
+export class LedgerFencedError extends LedgerEntryRefusedError {}
+
 /** Whether the ledger failed to record an entry, for whatever reason: such a failure is never retried around. */
 export function isLedgerFailure(error: unknown): error is LedgerWriteError | LedgerEntryRefusedError {
   return error instanceof LedgerWriteError || error instanceof LedgerEntryRefusedError;

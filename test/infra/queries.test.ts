@@ -41,6 +41,7 @@ const FULL_ENTRY: Required<LedgerEntry> = {
   durationMs: 1234,
   summary: Object.fromEntries(RESOURCE_OUTCOMES.map((outcome, index) => [outcome, index])),
   reason: 'drift detected; self-heal is off, so it is recorded and announced, not reverted',
+  recovered: true,
 };
 
 /** The value at a Logs Insights field path (`changes.0.path`) in a JSON object, or undefined. */
