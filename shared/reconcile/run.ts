@@ -10,6 +10,7 @@ import { readHead } from './head.ts';
 import { holdDrift } from './held.ts';
 import { liveReadersOf, planAgainstLive, pruneCandidates } from './plan-run.ts';
 import { recordFailure, recordRun, skipLocked } from './record.ts';
+import { underLease } from './recover.ts';
 import { leaseKey, scopeOf } from './scope.ts';
 import type { ReconcileDependencies, ReconcileRequest, ReconcileResult } from './types.ts';
 
@@ -25,7 +26,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
     const head = await readHead(request, deps);
     const scope = scopeOf(head.snapshot, request, head.changes);
     const confined = confine(scope.snapshot, request.limits);
-    const run = { ...start, context: runContext(start, head), guard: () => lease.assertHeld() };
+    const run = await underLease({ ...start, context: runContext(start, head) }, lease);
     const readers = deps.readers ?? liveReadersOf(deps);
     // A targeted run never prunes, so it never lists prune candidates.
     const orphans = scope.targeted ? {} : pruneCandidates(confined, request.installationId);

@@ -166,9 +166,9 @@ describe('reconcile', () => {
     // Act
     const failure = await reconcile(env.request, env.deps).catch((error: unknown) => error);
 
-    // Assess: the run's first ledger call is now the read of active pauses (one Query), which fails the run before
-    // any write; without pauses known, nothing may be applied.
-    expect(failure).toMatchObject({ message: expect.stringMatching(/^ledger active pauses failed/) });
+    // Assess: the run's first ledger call is now the read of unpaired intents (one Query, before planning), which
+    // fails the run before any write; without the ledger's story known, nothing may be applied.
+    expect(failure).toMatchObject({ message: expect.stringMatching(/^ledger unpaired intents failed/) });
     expect(writeCount(env.simulator)).toBe(0);
   });
 
