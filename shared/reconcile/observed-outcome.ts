@@ -15,18 +15,12 @@ export interface ObservedOutcome {
   readonly evidence: string;
 }
 
-/** What the intent's run learned before it stopped, when it helps: the change set an ExecuteChangeSet executes. */
-export interface IntentContext {
-  readonly changeSetArn?: string;
-}
-
-/** The verdict on `intent` from `live` (undefined: the resource does not exist). */
-export function observedOutcome(
-  intent: LedgerEntry,
-  live: LiveResource | undefined,
-  context: IntentContext = {},
-): ObservedOutcome {
+/** The verdict on `intent` from `live` (undefined: the resource does not exist). The intent's references name what
+ * its write built on: the task definition an UpdateService or CreateService sets, the change set an ExecuteChangeSet
+ * runs. */
+export function observedOutcome(intent: LedgerEntry, live: LiveResource | undefined): ObservedOutcome {
   const changes = intent.changes ?? [];
+  const references = intent.references ?? {};
   switch (intent.action) {
     case 'DeleteService':
     case 'DeleteStack':
@@ -42,15 +36,29 @@ export function observedOutcome(
         : failed(`termination protection is still ${wanted ? 'off' : 'on'}`);
     }
     case 'ExecuteChangeSet':
-      if (live?.kind === 'CloudFormationStack' && context.changeSetArn && live.stack.ChangeSetId === context.changeSetArn) {
+      if (live?.kind === 'CloudFormationStack' && references.changeSetArn === live.stack.ChangeSetId) {
         return succeeded(`the stack's last executed change set is the one this intent executed (${statusOf(live)})`);
       }
       break;
   }
   if (live === undefined) return failed('the resource does not exist');
+  const setsRevision =
+    live.kind === 'EcsService' &&
+    (intent.action === 'UpdateService' || intent.action === 'CreateService') &&
+    references.taskDefinitionArn !== undefined;
+  if (setsRevision && live.service.taskDefinition !== references.taskDefinitionArn) {
+    return failed(
+      `the service does not run the task definition this intent set (${lastSegment(references.taskDefinitionArn)})`,
+    );
+  }
   const compared = compareChanges(changes, live);
   if (compared.differing.length > 0) {
     return failed(`live state does not show the announced value at ${listed(compared.differing)}`);
+  }
+  if (setsRevision) {
+    return succeeded(
+      `the service runs the task definition this intent set (${lastSegment(references.taskDefinitionArn)})`,
+    );
   }
   if (compared.matched > 0) return succeeded(`live state shows every announced change (${listed(compared.paths)})`);
   if (TAGGING_WRITES.has(intent.action ?? 'Prune') && provenanceCommit(intent, live) === intent.commitId) {
@@ -70,6 +78,10 @@ function failed(evidence: string): ObservedOutcome {
 function listed(paths: readonly string[]): string {
   const shown = paths.slice(0, 5).join(', ');
   return paths.length > 5 ? `${shown} and ${paths.length - 5} more` : shown;
+}
+
+function lastSegment(arn: string | undefined): string {
+  return String(arn).split('/').at(-1) ?? '';
 }
 
 function statusOf(live: LiveResource): string {

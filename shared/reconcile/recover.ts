@@ -7,16 +7,16 @@ import { IN_FLIGHT_MS, RECOVERY_WINDOW_MS } from '../audit/intents.ts';
 import { type LedgerEntry, RECOVERED_REASON_PREFIX, type RunContext } from '../audit/ledger.ts';
 import type { LiveResource } from '../plan/live-state.ts';
 import type { ActiveRun, RunStart } from './context.ts';
-import { type IntentContext, type ObservedOutcome, observedOutcome } from './observed-outcome.ts';
+import { type ObservedOutcome, observedOutcome } from './observed-outcome.ts';
 import { liveReadersOf } from './plan-run.ts';
 import type { RunLease } from './types.ts';
 
-/** How far back in a resource's history the change set of an unpaired ExecuteChangeSet is looked for. */
-const HISTORY_LIMIT = 20;
-
 /** The run as it holds its lease: its ledger fenced by the lease, the lease checked before each write, and the
  * unpaired intents of its repository and branch recovered. */
-export async function underLease(run: RunStart & { readonly context: RunContext }, lease: RunLease): Promise<ActiveRun> {
+export async function underLease(
+  run: RunStart & { readonly context: RunContext },
+  lease: RunLease,
+): Promise<ActiveRun> {
   const held: ActiveRun = {
     ...run,
     deps: { ...run.deps, ledger: fencedLedger(run.deps.ledger, lease.fence) },
@@ -47,8 +47,7 @@ export async function recoverUnpairedIntents(run: ActiveRun): Promise<LedgerEntr
   const live = await readLive(run, intents);
   const recovered: LedgerEntry[] = [];
   for (const intent of intents) {
-    const context = intent.action === 'ExecuteChangeSet' ? await changeSetOf(run, intent) : {};
-    const entry = recoveredOutcome(run, intent, observedOutcome(intent, live.get(intent.resourceId ?? ''), context));
+    const entry = recoveredOutcome(run, intent, observedOutcome(intent, live.get(intent.resourceId ?? '')));
     await deps.ledger.append(entry);
     recovered.push(entry);
   }
@@ -73,20 +72,6 @@ async function readLive(run: ActiveRun, intents: readonly LedgerEntry[]): Promis
     readers.cloudFormation.readStacks(stacks),
   ]);
   return new Map<string, LiveResource>([...ecs.resources, ...cloudFormation.resources]);
-}
-
-/** The change set an ExecuteChangeSet intent's run created: its CreateChangeSet outcome names it. */
-async function changeSetOf(run: ActiveRun, intent: LedgerEntry): Promise<IntentContext> {
-  const history = await run.deps.ledger.resourceHistory(intent.resourceId ?? '', { limit: HISTORY_LIMIT });
-  const created = history.find(
-    (entry) =>
-      entry.kind === 'outcome' &&
-      entry.action === 'CreateChangeSet' &&
-      entry.runId === intent.runId &&
-      entry.result === 'succeeded' &&
-      entry.references?.changeSetArn !== undefined,
-  );
-  return created?.references?.changeSetArn ? { changeSetArn: created.references.changeSetArn } : {};
 }
 
 /** The outcome entry answering `intent`: in the intent's own words (its run, commit, resource and action), so the
