@@ -160,10 +160,7 @@ describe('observedOutcome', () => {
     });
 
     // Act
-    const running = observedOutcome(
-      execute,
-      network({ StackStatus: 'UPDATE_IN_PROGRESS', ChangeSetId: arn }, null),
-    );
+    const running = observedOutcome(execute, network({ StackStatus: 'UPDATE_IN_PROGRESS', ChangeSetId: arn }, null));
     const done = observedOutcome(execute, network());
     const busyElsewhere = observedOutcome(execute, network({ StackStatus: 'UPDATE_IN_PROGRESS' }, null));
     const notDone = observedOutcome(
