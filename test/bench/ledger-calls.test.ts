@@ -73,8 +73,11 @@ describe('DynamoDB calls per run', () => {
     expect(pushed.status).toBe('applied');
     expect(swept.status).toBe('in-sync');
     const writes = writeCount(simulator.calls);
-    const count = (of: readonly string[]) =>
-      of.reduce<Record<string, number>>((counts, call) => ({ ...counts, [call]: (counts[call] ?? 0) + 1 }), {});
+    const count = (of: readonly string[]) => {
+      const counts: Record<string, number> = {};
+      for (const call of of) counts[call] = (counts[call] ?? 0) + 1;
+      return counts;
+    };
     // Each write: the lease check, a fenced intent, a fenced outcome; then the run entry. Around them: the lease
     // taken and given back, the active pauses, the changed service's recent history (a rolled-back commit is not
     // applied again) and the unpaired intents: the one call recovery adds, 3 × writes + 5 before it.
