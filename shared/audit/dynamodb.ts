@@ -44,6 +44,7 @@ import { dynamoDbClient } from '../aws/clients.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { DriftlessError, LedgerEntryRefusedError, LedgerWriteError, RetryableError, TerminalError } from '../errors.ts';
 import { putFenced } from './dynamodb-fence.ts';
+import { ensureIndexes } from './dynamodb-indexes.ts';
 import { fromItem, pausePk, resourcePk, toItem } from './dynamodb-items.ts';
 import { type FenceableLedger, FencedLedger, type LedgerFence } from './fence.ts';
 import { canonicalTime } from './ids.ts';
@@ -141,6 +142,7 @@ export async function ensureTable(
 
 export async function ensureLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await ensureTable(client, ledgerTableDefinition(tableName));
+  await ensureIndexes(client, ledgerTableDefinition(tableName));
 }
 
 // ------------------------------------------------------------------------------------------------ ledger

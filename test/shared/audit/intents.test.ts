@@ -1,8 +1,14 @@
 /** Pairing intents with outcomes: the pure rules, and the ledgers' unpairedIntents (DynamoDB Local, in memory). */
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DynamoDbLedger, ensureLedgerTable, LEDGER_INDEX, ledgerKeys } from '../../../shared/audit/dynamodb.ts';
+import {
+  DynamoDbLedger,
+  ensureLedgerTable,
+  LEDGER_INDEX,
+  ledgerKeys,
+  ledgerTableDefinition,
+} from '../../../shared/audit/dynamodb.ts';
 import { newEntryId } from '../../../shared/audit/ids.ts';
 import { intentPk, pairsIntents, unpaired } from '../../../shared/audit/intents.ts';
 import type { AuditLedger, LedgerEntry } from '../../../shared/audit/ledger.ts';
@@ -140,6 +146,36 @@ describe.each([
 });
 
 describe('DynamoDbLedger intents index', () => {
+  it('is added by ensureLedgerTable to a ledger table made before it existed', async () => {
+    // Prepare: the table as an older driftless created it, without the intents index.
+    const tableName = `intents-${SUFFIX}-older`;
+    const current = ledgerTableDefinition(tableName);
+    await client.send(
+      new CreateTableCommand({
+        ...current,
+        AttributeDefinitions: current.AttributeDefinitions?.filter((key) => key.AttributeName !== 'intentPk'),
+        GlobalSecondaryIndexes: current.GlobalSecondaryIndexes?.filter((index) => index.IndexName !== 'intents'),
+      }),
+    );
+    const ledger = new DynamoDbLedger({ tableName, client, logger: silentLogLine });
+    await ledger.append(entry('2026-03-02T10:01:00.000Z', { actionId: 'open' }));
+    const before = await ledger.unpairedIntents('platform-config', 'main', WINDOW).catch((error: unknown) => error);
+
+    // Act
+    await ensureLedgerTable(client, tableName);
+
+    // Assess
+    expect(before).toBeInstanceOf(Error);
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    expect(Table?.GlobalSecondaryIndexes?.find((index) => index.IndexName === LEDGER_INDEX.intents)).toMatchObject({
+      IndexStatus: 'ACTIVE',
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['kind', 'actionId'] },
+    });
+    expect((await ledger.unpairedIntents('platform-config', 'main', WINDOW)).map((open) => open.actionId)).toEqual([
+      'open',
+    ]);
+  });
+
   it('reads the branch in one Query of small items, then each open intent by its key', async () => {
     // Prepare
     const ledger = await dynamoLedger();
