@@ -146,6 +146,7 @@ describe.each([
 });
 
 describe('DynamoDbLedger intents index', () => {
+  // A longer timeout: DynamoDB Local builds an index slowly while the whole suite keeps it busy.
   it('is added by ensureLedgerTable to a ledger table made before it existed', async () => {
     // Prepare: the table as an older driftless created it, without the intents index.
     const tableName = `intents-${SUFFIX}-older`;
@@ -174,7 +175,7 @@ describe('DynamoDbLedger intents index', () => {
     expect((await ledger.unpairedIntents('platform-config', 'main', WINDOW)).map((open) => open.actionId)).toEqual([
       'open',
     ]);
-  });
+  }, 90_000);
 
   it('reads the branch in one Query of small items, then each open intent by its key', async () => {
     // Prepare
