@@ -7,6 +7,7 @@
 import {
   type AttributeValue,
   type DynamoDBClient,
+  ResourceNotFoundException,
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -49,7 +50,8 @@ export async function putFenced(
       await client.send(command);
       return;
     } catch (error) {
-      if (!isPassingCancellation(error) || attempt >= CONFLICT_ATTEMPTS) throw fencedAppendError(error, fence, entryId);
+      if (!isPassingCancellation(error) || attempt >= CONFLICT_ATTEMPTS)
+        throw fencedAppendError(error, fence, entryId, tableName);
       await new Promise((resolve) => setTimeout(resolve, CONFLICT_BACKOFF_MS * attempt));
     }
   }
@@ -63,7 +65,12 @@ function isPassingCancellation(error: unknown): boolean {
 }
 
 /** What a failed fenced append means, from the cancellation reasons DynamoDB gives per part (fence first). */
-export function fencedAppendError(error: unknown, fence: LedgerFence, entryId: string): DriftlessError {
+export function fencedAppendError(
+  error: unknown,
+  fence: LedgerFence,
+  entryId: string,
+  tableName: string,
+): DriftlessError {
   const reason = error instanceof Error ? error.message || error.name : String(error);
   if (error instanceof TransactionCanceledException) {
     const [onFence, onEntry] = (error.CancellationReasons ?? []).map((part) => part.Code ?? 'None');
@@ -82,6 +89,12 @@ export function fencedAppendError(error: unknown, fence: LedgerFence, entryId: s
     if (isPassingCancellation(error)) {
       return new LedgerWriteError(`ledger entry ${entryId} was not recorded: ${reason}`, { cause: error });
     }
+  }
+  if (error instanceof ResourceNotFoundException) {
+    return new LedgerEntryRefusedError(
+      `ledger entry ${entryId} was not recorded: the ledger table ${tableName} or the lock table ${fence.tableName} does not exist (create them with driftless reconcile --create-tables, or deploy the stack)`,
+      { cause: error },
+    );
   }
   const message = `ledger entry ${entryId} was not recorded: ${reason}`;
   return isRetryableAwsError(error)

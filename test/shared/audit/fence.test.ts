@@ -164,6 +164,25 @@ describe('a fenced ledger', () => {
     expect(failure).toBeInstanceOf(LedgerFencedError);
   });
 
+  it('names both tables when one of them does not exist', async () => {
+    // Prepare
+    const { key, lock } = fixture();
+    const lease = held(await lock.acquire(key, 'run-a'));
+    const missing = new DynamoDbLedger({ tableName: `missing-${SUFFIX}`, client, logger: silentLogLine });
+
+    // Act
+    const failure = await missing
+      .fencedBy(lease.fence)
+      .append(entry())
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toBeInstanceOf(LedgerEntryRefusedError);
+    expect((failure as Error).message).toContain(
+      `the ledger table missing-${SUFFIX} or the lock table ${LOCK} does not exist (create them with driftless reconcile --create-tables, or deploy the stack)`,
+    );
+  });
+
   it('keeps recording what a fenced RecordingLedger stored, in the one list; leaves an in-memory ledger unfenced', async () => {
     // Prepare
     const { key, lock, ledger } = fixture();
