@@ -12,38 +12,50 @@ import { TerminalError } from '../errors.ts';
 const POLL_MS = 250;
 
 /** Creates each index of `definition` the table lacks, one UpdateTable at a time (DynamoDB builds one index at a
- * time), and waits until it is ACTIVE. */
+ * time), and waits until each is ACTIVE. */
 export async function ensureIndexes(
   client: DynamoDBClient,
   definition: CreateTableCommandInput,
   maxWaitMs = 120_000,
 ): Promise<void> {
-  const TableName = definition.TableName;
-  const described = await client.send(new DescribeTableCommand({ TableName }));
+  const described = await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
   const existing = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
   for (const index of definition.GlobalSecondaryIndexes ?? []) {
     if (existing.has(index.IndexName)) continue;
-    const keys = new Set((index.KeySchema ?? []).map((key) => key.AttributeName));
-    await client.send(
-      new UpdateTableCommand({
-        TableName,
-        AttributeDefinitions: (definition.AttributeDefinitions ?? []).filter((attribute) =>
-          keys.has(attribute.AttributeName),
-        ),
-        GlobalSecondaryIndexUpdates: [
-          { Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } },
-        ],
-      }),
-    );
-    await waitUntilIndexActive(client, TableName, index.IndexName, maxWaitMs);
+    await addIndex(client, definition, index.IndexName);
+    await waitUntilIndexActive(client, definition.TableName, index.IndexName, maxWaitMs);
   }
 }
 
-async function waitUntilIndexActive(
+/** Asks DynamoDB to build one index of `definition` on the existing table (UpdateTable); it starts CREATING. */
+export async function addIndex(
   client: DynamoDBClient,
+  definition: CreateTableCommandInput,
+  indexName: string | undefined,
+): Promise<void> {
+  const index = definition.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === indexName);
+  if (!index) throw new TerminalError(`${definition.TableName} defines no index ${indexName}`);
+  const keys = new Set((index.KeySchema ?? []).map((key) => key.AttributeName));
+  await client.send(
+    new UpdateTableCommand({
+      TableName: definition.TableName,
+      AttributeDefinitions: (definition.AttributeDefinitions ?? []).filter((attribute) =>
+        keys.has(attribute.AttributeName),
+      ),
+      GlobalSecondaryIndexUpdates: [
+        { Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } },
+      ],
+    }),
+  );
+}
+
+/** Polls DescribeTable until the index is ACTIVE; TerminalError after `maxWaitMs`. */
+export async function waitUntilIndexActive(
+  client: Pick<DynamoDBClient, 'send'>,
   tableName: string | undefined,
   indexName: string | undefined,
   maxWaitMs: number,
+  pollMs = POLL_MS,
 ): Promise<void> {
   const deadline = Date.now() + maxWaitMs;
   for (;;) {
@@ -53,6 +65,6 @@ async function waitUntilIndexActive(
     if (Date.now() > deadline) {
       throw new TerminalError(`index ${indexName} of ${tableName} is not ACTIVE after ${maxWaitMs} ms`);
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }

