@@ -15,12 +15,14 @@ export const ASSUMPTIONS = {
   lambdaMemoryGb: 0.5,
   sweepsPerMonth: (30 * 24 * 60) / 5,
   pushesPerMonth: 20 * 30,
-  /** Lock put, renew-free short run, release; plus the run entry in the ledger. */
-  dynamoDbWritesPerSweepInSync: 3,
-  /** Intent and outcome for RegisterTaskDefinition, UpdateService and TagResource, the run entry, lock put and release. */
-  dynamoDbWritesPerPush: 9,
-  /** Ownership checks before each write (3 writes) and the circuit-breaker history query. */
-  dynamoDbReadsPerPush: 4,
+  /** Write request units: lock acquire and release (1 each), renew-free short run; plus the run entry, a fenced
+   * append (a TransactWriteItems: 2 units for the put, 2 for the check on the lease item). */
+  dynamoDbWritesPerSweepInSync: 6,
+  /** Write request units: intent and outcome for RegisterTaskDefinition, UpdateService and TagResource and the run
+   * entry, 7 fenced appends of 4 units; lock acquire and release. */
+  dynamoDbWritesPerPush: 30,
+  /** Ownership checks before each write (3 writes), the circuit-breaker history query and the unpaired intents. */
+  dynamoDbReadsPerPush: 5,
   /** The Lambda START/END/REPORT lines and one ledger line per entry, about 1 KB each. */
   logKbPerSweep: 4,
   logKbPerPush: 12,

@@ -9,6 +9,8 @@ import { LEDGER_LOG_MESSAGE } from '../shared/audit/log.ts';
 
 const LEDGER_LINES = `filter message = "${LEDGER_LOG_MESSAGE}"`;
 const FAILED = JSON.stringify([...FAILURE_RESULTS].sort()).replaceAll(',', ', ');
+/** Results of the outcomes that answer an intent (shared/audit/intents.ts). */
+const ANSWERS = '["failed", "succeeded"]';
 /** Triggers of runs that revert drift: the sweep, and the immediate reconcile after a manual change. */
 const DRIFT_TRIGGERS = '["schedule", "manual-change"]';
 
@@ -97,6 +99,29 @@ export const LEDGER_QUERIES = {
   'driftless/pauses': query(
     'fields @timestamp, ledger.kind, ledger.resourceId, ledger.changedBy, ledger.until, ledger.reason',
     `| ${LEDGER_LINES} and ledger.kind in ["pause", "resume"]`,
+    '| sort @timestamp desc',
+    '| limit 200',
+  ),
+
+  /** Intents no outcome answers yet: AWS writes announced whose result was never recorded (the run died, or its
+   * ledger write failed). Intents are paired with outcomes by action id within the time range the query runs over;
+   * the next run of the branch records each one's outcome from live state once it is older than 15 minutes. */
+  'driftless/unpaired-intents': query(
+    `${LEDGER_LINES} and ispresent(ledger.actionId)`,
+    `| filter (ledger.kind = "intent" and not ispresent(ledger.result)) or (ledger.kind = "outcome" and ledger.result in ${ANSWERS})`,
+    '| stats count(*) as entries, earliest(ledger.kind) as first, earliest(@timestamp) as announcedAt, ' +
+      'earliest(ledger.runId) as runId, earliest(ledger.commitId) as commitId by ledger.actionId, ledger.resourceId, ' +
+      'ledger.action',
+    '| filter entries = 1 and first = "intent"',
+    '| sort announcedAt desc',
+    '| limit 200',
+  ),
+
+  /** Outcomes a later run recorded from live state for intents their own run left without one, and what it saw. */
+  'driftless/recovered-outcomes': query(
+    'fields @timestamp, ledger.resourceId, ledger.action, ledger.result, ledger.reason, ledger.commitId, ' +
+      'ledger.runId, ledger.actionId',
+    `| ${LEDGER_LINES} and ledger.kind = "outcome" and ispresent(ledger.recovered)`,
     '| sort @timestamp desc',
     '| limit 200',
   ),

@@ -85,6 +85,9 @@ export class LedgerEntryRefusedError extends TerminalError {}
 /** The ledger table does not exist under that name in that region: deploy the stack, name the right table, or
  * create it (`driftless reconcile --create-tables`). A ledger failure like a refused entry: retrying cannot help. */
 export class LedgerTableMissingError extends LedgerEntryRefusedError {}
+/** The audit ledger refused an entry because the run's lease was taken by another run (the fence on every append of
+ * a run, shared/audit/fence.ts): nothing was stored, and the run must stop making writes. */
+export class LedgerFencedError extends LedgerEntryRefusedError {}
 
 /** Whether the ledger failed to record an entry, for whatever reason: such a failure is never retried around. */
 export function isLedgerFailure(error: unknown): error is LedgerWriteError | LedgerEntryRefusedError {

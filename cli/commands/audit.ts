@@ -1,4 +1,6 @@
 /** `driftless audit`: the ledger's answers to who changed what, when, from which commit, with what result. */
+import { FAILURE_RESULTS } from '../../shared/audit/dynamodb.ts';
+import { IN_FLIGHT_MS, unpaired } from '../../shared/audit/intents.ts';
 import type { LedgerEntry } from '../../shared/audit/ledger.ts';
 import { DriftlessError, LedgerTableMissingError } from '../../shared/errors.ts';
 import { type AwsClients, awsClients, ledgerFor } from '../context.ts';
@@ -31,6 +33,7 @@ export function parseSince(value: string, now: number = Date.now()): string {
 export async function auditCommand(options: AuditOptions, io: CliIo, clients: AwsClients = {}): Promise<number> {
   const ledger = ledgerFor(options.ledgerTable, awsClients(options, clients).dynamoDb, clients);
   let entries: LedgerEntry[];
+  let open = new Set<string>();
   try {
     const since = options.since === undefined ? undefined : parseSince(options.since);
     if (options.resource) {
@@ -38,13 +41,18 @@ export async function auditCommand(options: AuditOptions, io: CliIo, clients: Aw
     } else if (options.commit) {
       entries = await ledger.commitHistory(options.commit);
     } else if (options.failed) {
-      entries = await ledger.failures({ since: since ?? parseSince('7d') });
+      // Everything in the window, not the failures index alone: intents are listed when no outcome answers them.
+      entries = await ledger.window({ since: since ?? parseSince('7d') });
     } else {
       entries = await ledger.window({ since: since ?? parseSince('24h') });
     }
     if (since) entries = entries.filter((entry) => entry.time >= since);
-    if (options.failed)
-      entries = entries.filter((entry) => ['failed', 'refused', 'rolled-back'].includes(entry.result ?? ''));
+    if (options.failed) {
+      open = new Set(unpaired(entries).map((entry) => entry.entryId));
+      entries = entries.filter(
+        (entry) => (entry.result !== undefined && FAILURE_RESULTS.has(entry.result)) || open.has(entry.entryId),
+      );
+    }
   } catch (error) {
     if (error instanceof RangeError) {
       io.err(`${paint(io, 'red', 'error:')} ${error.message}\n`);
@@ -57,24 +65,33 @@ export async function auditCommand(options: AuditOptions, io: CliIo, clients: Aw
     return EXIT_INVALID;
   }
   entries = entries.slice(-options.limit);
-  io.out(options.json ? `${JSON.stringify(entries, null, 2)}\n` : formatAudit(entries, io));
+  const marked = entries.map((entry) => (open.has(entry.entryId) ? { ...entry, unpaired: true } : entry));
+  io.out(options.json ? `${JSON.stringify(marked, null, 2)}\n` : formatAudit(entries, io, open));
   return EXIT_OK;
 }
 
-export function formatAudit(entries: readonly LedgerEntry[], io: CliIo): string {
+/** `unpaired`: entry ids of intents no outcome answers (audit --failed), shown as such. */
+export function formatAudit(
+  entries: readonly LedgerEntry[],
+  io: CliIo,
+  unpaired: ReadonlySet<string> = new Set(),
+  now: number = Date.now(),
+): string {
   if (entries.length === 0) return 'No ledger entries match.\n';
   const rows = entries.map((entry) => [
     entry.time.replace('T', ' ').slice(0, 19),
     entry.kind,
-    entry.result ?? (entry.kind === 'intent' ? 'intent' : ''),
+    unpaired.has(entry.entryId) ? 'unpaired' : (entry.result ?? (entry.kind === 'intent' ? 'intent' : '')),
     entry.trigger,
     entry.resourceId ?? `(run ${entry.runId.slice(-8)})`,
     entry.action ?? '',
     entry.commitId.slice(0, 8),
     entry.changedBy ?? entry.pushedBy ?? entry.commitAuthor?.replace(/ <.*>$/, '') ?? '',
-    entry.errorMessage ??
-      entry.reason ??
-      (entry.apiCall ? `after ${entry.apiCall}; ${detailOf(entry)}` : detailOf(entry)),
+    unpaired.has(entry.entryId)
+      ? unpairedDetail(entry, now)
+      : (entry.errorMessage ??
+        entry.reason ??
+        (entry.apiCall ? `after ${entry.apiCall}; ${detailOf(entry)}` : detailOf(entry))),
   ]);
   const header = ['TIME (UTC)', 'KIND', 'RESULT', 'TRIGGER', 'RESOURCE', 'ACTION', 'COMMIT', 'WHO', 'DETAIL'];
   const widths = header.map((title, column) =>
@@ -89,10 +106,19 @@ export function formatAudit(entries: readonly LedgerEntry[], io: CliIo): string 
     paint(io, 'bold', format(header)),
     ...rows.map((row) => {
       const text = format(row);
-      return row[2] === 'failed' || row[2] === 'refused' || row[2] === 'rolled-back' ? paint(io, 'red', text) : text;
+      return ['failed', 'refused', 'rolled-back', 'unpaired'].includes(row[2] ?? '') ? paint(io, 'red', text) : text;
     }),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** What an intent without an outcome means: a write whose run may still be running, or one the next run of the
+ * branch resolves from live state. */
+function unpairedDetail(entry: LedgerEntry, now: number): string {
+  const inFlight = now - Date.parse(entry.time) < IN_FLIGHT_MS;
+  return inFlight
+    ? 'no outcome yet: its run may still be writing'
+    : `no outcome recorded: the next run of ${entry.repository}/${entry.branch} records what live state shows`;
 }
 
 function detailOf(entry: LedgerEntry): string {

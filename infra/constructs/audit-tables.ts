@@ -60,14 +60,18 @@ export class AuditTables extends Construct {
       ...encryption,
     });
     for (const index of ledger.GlobalSecondaryIndexes ?? []) {
-      if (index.Projection?.ProjectionType !== 'ALL') {
-        throw new Error(`ledger index ${index.IndexName} must project ALL attributes`);
+      const projection = index.Projection;
+      const include = projection?.ProjectionType === 'INCLUDE' && (projection.NonKeyAttributes?.length ?? 0) > 0;
+      if (projection?.ProjectionType !== 'ALL' && !include) {
+        throw new Error(`ledger index ${index.IndexName} must project ALL attributes or INCLUDE named ones`);
       }
       this.ledgerTable.addGlobalSecondaryIndex({
         indexName: required(index.IndexName, 'index name'),
         partitionKey: required(keyOf(index.KeySchema, 'HASH'), `${index.IndexName} partition key`),
         sortKey: keyOf(index.KeySchema, 'RANGE'),
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(include
+          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: projection.NonKeyAttributes }
+          : { projectionType: dynamodb.ProjectionType.ALL }),
       });
     }
 

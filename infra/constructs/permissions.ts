@@ -281,11 +281,18 @@ export class DriftlessPermissions extends Construct {
     return policy;
   }
 
-  /** Take, renew, check and release the run lease. */
+  /** Take, renew, check and release the run lease, and fence the run's ledger appends on it (ConditionCheckItem, in
+   * the TransactWriteItems of each append). */
   grantLease(grantee: iam.IGrantable): void {
     add(grantee, {
       sid: 'HoldRunLease',
-      actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      actions: [
+        'dynamodb:PutItem',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem',
+      ],
       resources: [this.props.lockTable.tableArn],
     });
   }

@@ -147,7 +147,15 @@ export class Journal {
     await spec.bucket.take();
     this.throwIfStopped();
     await this.callGuard();
-    await this.append({ kind: 'intent', ...base, ...changes });
+    // What the write builds on (the revision an UpdateService sets, the change set an ExecuteChangeSet runs): a run
+    // that recovers this intent after its run died judges it by them (shared/reconcile/recover.ts).
+    const known = { ...state.references };
+    await this.append({
+      kind: 'intent',
+      ...base,
+      ...changes,
+      ...(Object.keys(known).length > 0 ? { references: known } : {}),
+    });
     const started = this.now();
     let references: AwsReferences | undefined;
     let output: T;

@@ -1,7 +1,7 @@
 /**
  * The audit ledger in DynamoDB: append-only by construction, every question answered by Query.
  *
- * Key design (one on-demand table; every index projects ALL attributes and sorts by the same `sk`):
+ * Key design (one on-demand table; every index sorts by the same `sk`):
  * - table: `pk` = `RESOURCE#<resourceId>` (entries without a resource, i.e. run items: `RUN#<runId>`),
  *   `sk` = `<time>#<entryId>` → one resource's history, newest first (ScanIndexForward false, Limit).
  * - GSI `by-commit`: `commitPk` = `COMMIT#<commitId>` → everything one commit did.
@@ -10,14 +10,20 @@
  *   rolled-back (a sparse index) → failures and refusals in a window.
  * - GSI `pauses`: `pausePk` = `PAUSE#<repository>#<branch>`, set only on pause and resume entries (sparse) → the
  *   break-glass pauses of one branch, in ONE Query per run (`sk >= now - 7 days`: a pause lasts at most 7 days).
+ * - GSI `intents`: `intentPk` = `INTENT#<repository>#<branch>`, set only on intents of real writes and on the
+ *   outcomes that may answer them (sparse, see intents.ts), projecting only `kind` and `actionId` (the one index that
+ *   does not project ALL) → the unpaired intents of one branch in ONE paginated Query per run over the last
+ *   RECOVERY_WINDOW_MS of small items, then the full item of each unpaired intent (rare).
  *
  * `<time>` in keys is the entry's time as canonical UTC ISO-8601 (`toISOString()`, 24 characters), so keys sort by
  * time as plain strings; the `time` attribute keeps the entry's own string. Entry fields are plain attributes:
  * strings as S, `dryRun` as BOOL, `durationMs` as N, `changes`, `references` and `summary` as JSON strings, so an
  * entry reads back exactly as written. `append` is a PutItem conditioned on `attribute_not_exists(pk)` and nothing
  * else: the ledger never updates, deletes or overwrites, and a refused condition (an id collision), like any failed
- * put, is a LedgerWriteError. Reads are Query only, never Scan, following LastEvaluatedKey page by page. A table
+ * put, is a LedgerEntryRefusedError (a passing failure, a LedgerWriteError). Reads are Query only, never Scan, following LastEvaluatedKey page by page. A table
  * that does not exist is a LedgerTableMissingError that names it, its region and how to create it.
+ * A run's appends are fenced by its lease (`fencedBy`, dynamodb-fence.ts): the same put inside a TransactWriteItems
+ * with a ConditionCheck on the lease item, so a run whose lease was taken stores nothing more.
  */
 
 import {
@@ -27,6 +33,7 @@ import {
   type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
+  type Projection,
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
@@ -44,151 +51,31 @@ import {
   RetryableError,
   TerminalError,
 } from '../errors.ts';
+import { putFenced } from './dynamodb-fence.ts';
+import { ensureIndexes } from './dynamodb-indexes.ts';
+import { fromItem, pausePk, resourcePk, toItem } from './dynamodb-items.ts';
+import { type FenceableLedger, FencedLedger, type LedgerFence } from './fence.ts';
 import { canonicalTime } from './ids.ts';
-import type { AuditLedger, EntryResult, LedgerEntry, TimeWindow } from './ledger.ts';
+import { intentPk, unpaired } from './intents.ts';
+import type { AuditLedger, EntryKind, LedgerEntry, TimeWindow } from './ledger.ts';
 import { type LedgerLogLine, powertoolsLogLine } from './log.ts';
 import { missingTableMessage } from './missing-table.ts';
-import { type ActivePause, activePausesFrom, breakGlassEntry, MAX_PAUSE_MS } from './pauses.ts';
+import { type ActivePause, activePausesFrom, MAX_PAUSE_MS } from './pauses.ts';
+
+export { breakGlassAttributes, FAILURE_RESULTS, ledgerKeys } from './dynamodb-items.ts';
 
 export const LEDGER_INDEX = {
   byCommit: 'by-commit',
   byDay: 'by-day',
   failuresByDay: 'failures-by-day',
   pauses: 'pauses',
+  intents: 'intents',
 } as const;
-
-/** Results the sparse failures-by-day index holds. */
-export const FAILURE_RESULTS: ReadonlySet<EntryResult> = new Set<EntryResult>(['failed', 'refused', 'rolled-back']);
 
 /** The longest window `window` and `failures` accept: one Query per day, so a window is bounded work. */
 export const DEFAULT_MAX_WINDOW_DAYS = 366;
 
 const DAY_MS = 86_400_000;
-
-/** Every key attribute the ledger adds to an entry; none of them is read back as an entry field. */
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'commitPk', 'dayPk', 'failureDayPk', 'pausePk']);
-
-type FieldType = 'S' | 'N' | 'BOOL' | 'JSON';
-
-/** How each entry field is stored. Exhaustive: a field added to LedgerEntry does not compile until it is listed. */
-const FIELD_TYPES = {
-  entryId: 'S',
-  kind: 'S',
-  time: 'S',
-  runId: 'S',
-  trigger: 'S',
-  repository: 'S',
-  branch: 'S',
-  commitId: 'S',
-  commitAuthor: 'S',
-  commitCommitter: 'S',
-  pushedBy: 'S',
-  changedBy: 'S',
-  apiCall: 'S',
-  until: 'S',
-  dryRun: 'BOOL',
-  actionId: 'S',
-  resourceId: 'S',
-  action: 'S',
-  changes: 'JSON',
-  result: 'S',
-  errorCode: 'S',
-  errorMessage: 'S',
-  references: 'JSON',
-  durationMs: 'N',
-  summary: 'JSON',
-  reason: 'S',
-} as const satisfies Record<keyof LedgerEntry, FieldType>;
-
-const REQUIRED_FIELDS = [
-  'entryId',
-  'kind',
-  'time',
-  'runId',
-  'trigger',
-  'repository',
-  'branch',
-  'commitId',
-  'dryRun',
-] as const satisfies readonly (keyof LedgerEntry)[];
-
-// ------------------------------------------------------------------------------------------------ keys
-
-function resourcePk(resourceId: string): string {
-  return `RESOURCE#${resourceId}`;
-}
-
-/** The keys an entry is stored under; `time` must already be canonical. */
-export function ledgerKeys(entry: LedgerEntry, time: string): Record<string, string> {
-  const day = time.slice(0, 10);
-  return {
-    pk: entry.resourceId === undefined ? `RUN#${entry.runId}` : resourcePk(entry.resourceId),
-    sk: `${time}#${entry.entryId}`,
-    commitPk: `COMMIT#${entry.commitId}`,
-    dayPk: `DAY#${day}`,
-    ...(entry.result !== undefined && FAILURE_RESULTS.has(entry.result) ? { failureDayPk: `FAILDAY#${day}` } : {}),
-    ...(entry.kind === 'pause' || entry.kind === 'resume' ? { pausePk: pausePk(entry.repository, entry.branch) } : {}),
-  };
-}
-
-function pausePk(repository: string, branch: string): string {
-  return `PAUSE#${repository}#${branch}`;
-}
-
-// ------------------------------------------------------------------------------------------------ item codec
-
-function toItem(entry: LedgerEntry, time: string): Record<string, AttributeValue> {
-  const item: Record<string, AttributeValue> = {};
-  for (const [key, value] of Object.entries(ledgerKeys(entry, time))) item[key] = { S: value };
-  for (const [field, type] of Object.entries(FIELD_TYPES)) {
-    const value: unknown = entry[field as keyof LedgerEntry];
-    if (value === undefined) continue;
-    if (type === 'S') item[field] = { S: String(value) };
-    else if (type === 'N') item[field] = { N: String(value) };
-    else if (type === 'BOOL') item[field] = { BOOL: Boolean(value) };
-    else item[field] = { S: JSON.stringify(value) };
-  }
-  return item;
-}
-
-function fromItem(item: Record<string, AttributeValue>): LedgerEntry {
-  const entry: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(item)) {
-    if (KEY_ATTRIBUTES.has(field)) continue;
-    const type: FieldType | undefined = Object.hasOwn(FIELD_TYPES, field)
-      ? FIELD_TYPES[field as keyof LedgerEntry]
-      : undefined;
-    if (type === undefined) continue;
-    if (type === 'S' && value.S !== undefined) entry[field] = value.S;
-    else if (type === 'N' && value.N !== undefined) entry[field] = Number(value.N);
-    else if (type === 'BOOL' && value.BOOL !== undefined) entry[field] = value.BOOL;
-    else if (type === 'JSON' && value.S !== undefined) entry[field] = JSON.parse(value.S);
-    else throw new TerminalError(`ledger item ${item.pk?.S}/${item.sk?.S}: ${field} is not stored as ${type}`);
-  }
-  const missing = REQUIRED_FIELDS.filter((field) => entry[field] === undefined);
-  if (missing.length > 0) {
-    throw new TerminalError(`ledger item ${item.pk?.S}/${item.sk?.S} lacks ${missing.join(', ')}`);
-  }
-  return entry as unknown as LedgerEntry;
-}
-
-/** Every attribute a pause or resume item is stored with (keys included): what the stack's pause policy allows
- * PutItem to write (dynamodb:Attributes), so the policy cannot write an entry of any other shape. */
-export function breakGlassAttributes(): string[] {
-  const sample = breakGlassEntry({
-    kind: 'pause',
-    entryId: '20260101T000000000Z-00000000000000000000',
-    repository: 'r',
-    branch: 'b',
-    commitId: 'c',
-    resourceId: 'EcsService:c/s',
-    by: 'arn',
-    reason: 'why',
-    now: 0,
-    durationMs: 1,
-  });
-  return Object.keys(toItem(sample, new Date(0).toISOString())).sort();
-}
 
 // ------------------------------------------------------------------------------------------------ errors
 
@@ -212,21 +99,23 @@ function readError(what: string, error: unknown): DriftlessError {
 
 /** The ledger table: on-demand, keyed and indexed as described at the top of this file. */
 export function ledgerTableDefinition(tableName: string): CreateTableCommandInput {
-  const index = (IndexName: string, partitionKey: string) => ({
+  const index = (IndexName: string, partitionKey: string, Projection: Projection = { ProjectionType: 'ALL' }) => ({
     IndexName,
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' as const },
       { AttributeName: 'sk', KeyType: 'RANGE' as const },
     ],
-    Projection: { ProjectionType: 'ALL' as const },
+    Projection,
   });
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: ['pk', 'sk', 'commitPk', 'dayPk', 'failureDayPk', 'pausePk'].map((AttributeName) => ({
-      AttributeName,
-      AttributeType: 'S' as const,
-    })),
+    AttributeDefinitions: ['pk', 'sk', 'commitPk', 'dayPk', 'failureDayPk', 'pausePk', 'intentPk'].map(
+      (AttributeName) => ({
+        AttributeName,
+        AttributeType: 'S' as const,
+      }),
+    ),
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -236,6 +125,8 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
       index(LEDGER_INDEX.byDay, 'dayPk'),
       index(LEDGER_INDEX.failuresByDay, 'failureDayPk'),
       index(LEDGER_INDEX.pauses, 'pausePk'),
+      // Pairing needs only these; the few unpaired intents are read whole from the table.
+      index(LEDGER_INDEX.intents, 'intentPk', { NonKeyAttributes: ['kind', 'actionId'], ProjectionType: 'INCLUDE' }),
     ],
   };
 }
@@ -264,6 +155,7 @@ export async function ensureTable(
 
 export async function ensureLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await ensureTable(client, ledgerTableDefinition(tableName));
+  await ensureIndexes(client, ledgerTableDefinition(tableName));
 }
 
 // ------------------------------------------------------------------------------------------------ ledger
@@ -282,7 +174,7 @@ export interface DynamoDbLedgerOptions {
   readonly maxWindowDays?: number;
 }
 
-export class DynamoDbLedger implements AuditLedger {
+export class DynamoDbLedger implements AuditLedger, FenceableLedger {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
   private readonly logLine: LedgerLogLine;
@@ -299,20 +191,24 @@ export class DynamoDbLedger implements AuditLedger {
     this.maxWindowDays = options.maxWindowDays ?? DEFAULT_MAX_WINDOW_DAYS;
   }
 
-  async append(entry: LedgerEntry): Promise<void> {
+  /** Stores `entry`; with a fence, only while the fence holds (one transaction, see dynamodb-fence.ts). */
+  async append(entry: LedgerEntry, fence?: LedgerFence): Promise<void> {
     const time = canonicalTime(entry.time);
     if (time === undefined) {
       throw new LedgerEntryRefusedError(`ledger entry ${entry.entryId} has no valid time: ${entry.time}`);
     }
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(entry, time),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      if (fence) await putFenced(this.client, this.tableName, toItem(entry, time), fence, entry.entryId);
+      else
+        await this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: toItem(entry, time),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
     } catch (error) {
+      if (error instanceof DriftlessError) throw error;
       if (error instanceof ResourceNotFoundException)
         throw await ledgerTableMissing(this.client, this.tableName, error);
       const collision = error instanceof ConditionalCheckFailedException;
@@ -328,6 +224,10 @@ export class DynamoDbLedger implements AuditLedger {
     } catch {
       // The entry is stored: a failing log line must not make the caller believe otherwise and append it again.
     }
+  }
+
+  fencedBy(fence: LedgerFence): AuditLedger {
+    return new FencedLedger(this, fence);
   }
 
   async resourceHistory(resourceId: string, options: { readonly limit?: number } = {}): Promise<LedgerEntry[]> {
@@ -370,6 +270,34 @@ export class DynamoDbLedger implements AuditLedger {
     return activePausesFrom(entries, now);
   }
 
+  /** One Query of the branch's intents index from `since` to now (its items hold only the kind and action id), then
+   * one Query by key for each intent no outcome answers: full entries, oldest first, those made before `until`. */
+  async unpairedIntents(repository: string, branch: string, window: TimeWindow): Promise<LedgerEntry[]> {
+    const since = canonicalTime(window.since);
+    const until = window.until === undefined ? undefined : canonicalTime(window.until);
+    if (since === undefined) throw new TerminalError(`ledger unpaired intents: since is not a time: ${window.since}`);
+    if (until === undefined && window.until !== undefined) {
+      throw new TerminalError(`ledger unpaired intents: until is not a time: ${window.until}`);
+    }
+    const items = await this.queryItems('unpaired intents', {
+      IndexName: LEDGER_INDEX.intents,
+      KeyConditionExpression: 'intentPk = :pk AND sk >= :since',
+      ExpressionAttributeValues: { ':pk': { S: intentPk(repository, branch) }, ':since': { S: since } },
+    });
+    const pairing = items.map((item) => ({ item, kind: item.kind?.S as EntryKind, actionId: item.actionId?.S }));
+    const open = unpaired(pairing).filter(({ item }) => until === undefined || String(item.sk?.S) < until);
+    const intents: LedgerEntry[] = [];
+    for (const { item } of open) {
+      intents.push(
+        ...(await this.query('unpaired intent', {
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: { ':pk': item.pk ?? { S: '' }, ':sk': item.sk ?? { S: '' } },
+        })),
+      );
+    }
+    return intents;
+  }
+
   /** One Query per UTC day the window touches, oldest day first, each with `sk BETWEEN since AND until`: keys are
    * `<canonical time>#<entryId>`, so the bounds select since ≤ time < until exactly. */
   private async queryDays(
@@ -406,13 +334,21 @@ export class DynamoDbLedger implements AuditLedger {
     return entries;
   }
 
-  /** Follows LastEvaluatedKey until the partition is read or `limit` entries are in hand. */
   private async query(
     what: string,
     input: Omit<QueryCommandInput, 'TableName'>,
     limit?: number,
   ): Promise<LedgerEntry[]> {
-    const entries: LedgerEntry[] = [];
+    return (await this.queryItems(what, input, limit)).map(fromItem);
+  }
+
+  /** Follows LastEvaluatedKey until the partition is read or `limit` items are in hand. */
+  private async queryItems(
+    what: string,
+    input: Omit<QueryCommandInput, 'TableName'>,
+    limit?: number,
+  ): Promise<Record<string, AttributeValue>[]> {
+    const entries: Record<string, AttributeValue>[] = [];
     if (limit !== undefined && limit <= 0) return entries;
     let exclusiveStartKey: Record<string, AttributeValue> | undefined;
     try {
@@ -428,7 +364,7 @@ export class DynamoDbLedger implements AuditLedger {
             ...(exclusiveStartKey === undefined ? {} : { ExclusiveStartKey: exclusiveStartKey }),
           }),
         );
-        for (const item of page.Items ?? []) entries.push(fromItem(item));
+        entries.push(...(page.Items ?? []));
         exclusiveStartKey = page.LastEvaluatedKey;
       } while (exclusiveStartKey !== undefined && (limit === undefined || entries.length < limit));
     } catch (error) {

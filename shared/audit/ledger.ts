@@ -6,6 +6,9 @@ import type { FieldChange } from '../plan/diff.ts';
  * the executor from applying the rolled-back commit again (shared/apply/executor.ts, rolledBackReason). */
 export const WRITE_BACK_REASON_PREFIX = 'rollback write-back:';
 
+/** Every outcome a run records from live state for another run's unpaired intent starts its reason so. */
+export const RECOVERED_REASON_PREFIX = 'recovered:';
+
 export type Trigger = 'push' | 'schedule' | 'pull-request' | 'manual' | 'deployment-event' | 'manual-change';
 /** `pause` and `resume` are break-glass entries (driftless pause/resume): no AWS write, a window on one resource. */
 export type EntryKind = 'intent' | 'outcome' | 'run' | 'pause' | 'resume';
@@ -81,6 +84,9 @@ export interface LedgerEntry extends Omit<RunContext, 'commitMessage'> {
   readonly reason?: string;
   /** Pause entries: when the pause ends by itself (ISO-8601). */
   readonly until?: string;
+  /** Outcome entries a later run recorded from live state for an intent its own run left without an outcome
+   * (shared/reconcile/recover.ts); their reason starts with RECOVERED_REASON_PREFIX. */
+  readonly recovered?: boolean;
 }
 
 export interface TimeWindow {
@@ -107,6 +113,9 @@ export interface AuditLedger {
   /** The break-glass pauses active at `now` (milliseconds) on one repository and branch: one Query, not one per
    * resource (see pauses.ts). */
   activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]>;
+  /** The intents of one repository and branch made in a window that no outcome answers yet, oldest first: one Query
+   * of the branch's intents and outcomes, however many resources it has (see intents.ts). */
+  unpairedIntents(repository: string, branch: string, window: TimeWindow): Promise<LedgerEntry[]>;
 }
 
 /** A break-glass pause in force (shared/audit/pauses.ts reads them from pause and resume entries). */

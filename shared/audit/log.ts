@@ -1,7 +1,8 @@
 /** One structured JSON log line per ledger entry, through Powertools Logger: `{"message":"ledger entry","ledger":{…}}`
  * with the entry's own fields, so CloudWatch Logs Insights answers the ledger's questions too, e.g.
  * `filter ledger.resourceId = "EcsService:prod/web" | sort @timestamp desc`,
- * `filter ledger.commitId = "…"`, or `filter ledger.result in ["failed", "refused", "rolled-back"]`.
+ * `filter ledger.commitId = "…"`, `filter ledger.result in ["failed", "refused", "rolled-back"]`, or
+ * `filter ispresent(ledger.recovered)` for the outcomes a later run recorded from live state.
  * The ledger in DynamoDB stays the record; the line is a searchable copy written after the entry is stored. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LedgerEntry } from './ledger.ts';

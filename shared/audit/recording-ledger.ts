@@ -1,12 +1,19 @@
 /** An AuditLedger that passes everything through to another and keeps a copy of each entry it stored, so whoever
  * started a run can name the run's ledger entries (by id) in the notifications it sends afterwards. */
+import { type FenceableLedger, fencedLedger, type LedgerFence } from './fence.ts';
 import type { AuditLedger, LedgerEntry, TimeWindow } from './ledger.ts';
 import type { ActivePause } from './pauses.ts';
 
-export class RecordingLedger implements AuditLedger {
-  private readonly stored: LedgerEntry[] = [];
+export class RecordingLedger implements AuditLedger, FenceableLedger {
+  constructor(
+    private readonly inner: AuditLedger,
+    private readonly stored: LedgerEntry[] = [],
+  ) {}
 
-  constructor(private readonly inner: AuditLedger) {}
+  /** The ledger beneath fenced, recording into the same list: a run's fenced entries are named like any others. */
+  fencedBy(fence: LedgerFence): AuditLedger {
+    return new RecordingLedger(fencedLedger(this.inner, fence), this.stored);
+  }
 
   /** Entries stored through this ledger, in the order they were stored. */
   get entries(): readonly LedgerEntry[] {
@@ -37,5 +44,9 @@ export class RecordingLedger implements AuditLedger {
 
   activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]> {
     return this.inner.activePauses(repository, branch, now);
+  }
+
+  unpairedIntents(repository: string, branch: string, window: TimeWindow): Promise<LedgerEntry[]> {
+    return this.inner.unpairedIntents(repository, branch, window);
   }
 }

@@ -2,16 +2,20 @@
  * The run lock: one lease per repository and branch, in its own DynamoDB table, so two runs never write the same
  * resources at once.
  *
- * Item: `pk` = `LOCK#<repository>#<branch>`, `owner` (the run holding it), `expiresAt` (epoch ms, number) and `ttl`
- * (epoch seconds, an hour after expiry, for DynamoDB TTL cleanup only), plus `repository`, `branch` and `acquiredAt`
- * for whoever reads the table. Expiry is decided by the conditions, never by
- * TTL, which may delete an item days late:
- * - acquire: PutItem if `attribute_not_exists(pk) OR expiresAt < :now`; refused → another live owner holds it.
+ * Item: `pk` = `LOCK#<repository>#<branch>`, `owner` (the run holding it), `generation` (a number every acquire
+ * increments), `expiresAt` (epoch ms, number) and `ttl` (epoch seconds, an hour after expiry, for DynamoDB TTL cleanup
+ * only), plus `repository`, `branch` and `acquiredAt` for whoever reads the table. Expiry is decided by the
+ * conditions, never by TTL, which may delete an item days late:
+ * - acquire: UpdateItem (SET the holder, `generation` + 1) if `attribute_not_exists(pk) OR expiresAt < :now`;
+ *   refused → another live owner holds it. The new generation comes back with the answer.
  * - renew: UpdateItem if `owner = :me AND expiresAt >= :now`; refused → LockLostError.
  * - assertHeld: consistent GetItem; held means `owner = me` and `expiresAt > now`, else LockLostError. Called before
  *   each AWS write.
  * - release: DeleteItem if `owner = :me`; refused → the lease was lost already, and releasing it is a no-op.
  * A table that does not exist is a LockTableMissingError that names it, its region and how to create it.
+ * - fence: every ledger entry of the run is stored only if `owner = :me AND generation = :mine` still holds
+ *   (shared/audit/fence.ts). Owners are run ids, unique per run, so the pair names one holding even after a release
+ *   or TTL removed the item and the count started again.
  */
 import {
   type AttributeValue,
@@ -21,12 +25,12 @@ import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   ResourceNotFoundException,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../audit/dynamodb.ts';
+import type { LedgerFence } from '../audit/fence.ts';
 import { missingTableMessage } from '../audit/missing-table.ts';
 import { dynamoDbClient } from '../aws/clients.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
@@ -50,6 +54,10 @@ export function lockPk(key: LockKey): string {
 export interface Lease {
   readonly key: LockKey;
   readonly owner: string;
+  /** This holding's generation: one more than the lease item had when it was acquired. */
+  readonly generation: number;
+  /** What every ledger append of the holder is conditioned on (shared/audit/fence.ts). */
+  readonly fence: LedgerFence;
   /** Epoch ms the lease runs out unless renewed, as last written by this process. */
   readonly expiresAt: number;
   /** Extends the lease by leaseMs from now. LockLostError when it expired or another owner holds it. */
@@ -121,29 +129,48 @@ export class LeaseLock {
     const { client, tableName, now: clock, leaseMs } = this.context;
     const now = clock();
     const expiresAt = now + leaseMs;
+    let generation: number;
     try {
-      await client.send(
-        new PutItemCommand({
+      const { Attributes } = await client.send(
+        new UpdateItemCommand({
           TableName: tableName,
-          Item: {
-            pk: { S: lockPk(key) },
-            repository: { S: key.repository },
-            branch: { S: key.branch },
-            owner: { S: owner },
-            acquiredAt: { N: String(now) },
-            expiresAt: { N: String(expiresAt) },
-            ttl: { N: String(ttlFor(expiresAt)) },
-          },
+          Key: { pk: { S: lockPk(key) } },
+          UpdateExpression:
+            'SET #repository = :repository, #branch = :branch, #owner = :owner, #acquiredAt = :now, ' +
+            '#expiresAt = :expiresAt, #ttl = :ttl, #generation = if_not_exists(#generation, :zero) + :one',
           ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
-          ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':now': { N: String(now) } },
+          ExpressionAttributeNames: {
+            '#pk': 'pk',
+            '#repository': 'repository',
+            '#branch': 'branch',
+            '#owner': 'owner',
+            '#acquiredAt': 'acquiredAt',
+            '#expiresAt': 'expiresAt',
+            '#ttl': 'ttl',
+            '#generation': 'generation',
+          },
+          ExpressionAttributeValues: {
+            ':repository': { S: key.repository },
+            ':branch': { S: key.branch },
+            ':owner': { S: owner },
+            ':now': { N: String(now) },
+            ':expiresAt': { N: String(expiresAt) },
+            ':ttl': { N: String(ttlFor(expiresAt)) },
+            ':zero': { N: '0' },
+            ':one': { N: '1' },
+          },
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
+      generation = Number(Attributes?.generation?.N);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw await lockError(this.context, `acquire ${lockPk(key)}`, error);
     }
-    return new HeldLease(this.context, key, owner, expiresAt);
+    if (!Number.isSafeInteger(generation)) {
+      throw new TerminalError(`lock acquire ${lockPk(key)}: DynamoDB answered no generation`);
+    }
+    return new HeldLease(this.context, key, owner, generation, expiresAt);
   }
 }
 
@@ -229,11 +256,16 @@ class HeldLease implements Lease {
     private readonly context: LockContext,
     readonly key: LockKey,
     readonly owner: string,
+    readonly generation: number,
     private currentExpiresAt: number,
   ) {}
 
   get expiresAt(): number {
     return this.currentExpiresAt;
+  }
+
+  get fence(): LedgerFence {
+    return { tableName: this.context.tableName, pk: lockPk(this.key), owner: this.owner, generation: this.generation };
   }
 
   async renew(): Promise<void> {

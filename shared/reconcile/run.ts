@@ -12,6 +12,7 @@ import { readHead } from './head.ts';
 import { holdDrift } from './held.ts';
 import { liveReadersOf, planAgainstLive, pruneCandidates } from './plan-run.ts';
 import { recordFailure, recordRun, skipLocked } from './record.ts';
+import { underLease } from './recover.ts';
 import { leaseKey, scopeOf } from './scope.ts';
 import type { ReconcileDependencies, ReconcileRequest, ReconcileResult, RunLease } from './types.ts';
 
@@ -42,7 +43,7 @@ async function reconcileHead(start: RunStart, lease: RunLease): Promise<Reconcil
     const head = await readHead(request, deps);
     const scope = scopeOf(head.snapshot, request, head.changes);
     const confined = confine(scope.snapshot, request.limits);
-    const run = { ...start, context: runContext(start, head), guard: () => lease.assertHeld() };
+    const run = await underLease({ ...start, context: runContext(start, head) }, lease);
     const readers = deps.readers ?? liveReadersOf(deps);
     // A targeted run never prunes, so it never lists prune candidates.
     const orphans = scope.targeted ? {} : pruneCandidates(confined, request.installationId);

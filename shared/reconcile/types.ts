@@ -3,6 +3,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ApplyResult, applyPlan } from '../apply/executor.ts';
+import type { LedgerFence } from '../audit/fence.ts';
 import type { AuditLedger, Trigger } from '../audit/ledger.ts';
 import type { ActivePause } from '../audit/pauses.ts';
 import type { LiveReaders } from '../live/read.ts';
@@ -22,6 +23,8 @@ export interface RunLock {
   acquire(key: { repository: string; branch: string }, owner: string): Promise<RunLease | undefined>;
 }
 export interface RunLease {
+  /** What the run's ledger appends are conditioned on; without one (an in-memory lock) they are not fenced. */
+  readonly fence?: LedgerFence;
   assertHeld(): Promise<void>;
   release(): Promise<void>;
   /** Renews the lease on a timer; answers the function that stops it. */

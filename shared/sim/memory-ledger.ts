@@ -1,4 +1,6 @@
-/** An in-memory AuditLedger for tests: keeps every entry, answers the port's queries, and fails on request. */
+/** An in-memory AuditLedger for tests: keeps every entry, answers the port's queries, and fails on request. It has
+ * no lock table, so it cannot be fenced (shared/audit/fence.ts): runs over it append unfenced. */
+import { unpaired } from '../audit/intents.ts';
 import type { AuditLedger, LedgerEntry, TimeWindow } from '../audit/ledger.ts';
 import { type ActivePause, activePausesFrom, MAX_PAUSE_MS } from '../audit/pauses.ts';
 import { LedgerEntryRefusedError, LedgerWriteError } from '../errors.ts';
@@ -69,6 +71,14 @@ export class MemoryLedger implements AuditLedger {
       ),
       now,
     );
+  }
+
+  async unpairedIntents(repository: string, branch: string, window: TimeWindow): Promise<LedgerEntry[]> {
+    const until = window.until ?? '\uffff';
+    const branchEntries = this.sorted().filter(
+      (entry) => entry.repository === repository && entry.branch === branch && entry.time >= window.since,
+    );
+    return unpaired(branchEntries).filter((intent) => intent.time < until);
   }
 
   intents(): LedgerEntry[] {

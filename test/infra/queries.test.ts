@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LEDGER_QUERIES, ledgerFieldsIn } from '../../infra/queries.ts';
 import { RESOURCE_OUTCOMES } from '../../shared/apply/executor.ts';
+import { pairsIntents } from '../../shared/audit/intents.ts';
 import type { AwsReferences, LedgerEntry } from '../../shared/audit/ledger.ts';
 import { LEDGER_LOG_MESSAGE, ledgerLogFields, powertoolsLogLine } from '../../shared/audit/log.ts';
 
@@ -41,6 +42,7 @@ const FULL_ENTRY: Required<LedgerEntry> = {
   durationMs: 1234,
   summary: Object.fromEntries(RESOURCE_OUTCOMES.map((outcome, index) => [outcome, index])),
   reason: 'drift detected; self-heal is off, so it is recorded and announced, not reverted',
+  recovered: true,
 };
 
 /** The value at a Logs Insights field path (`changes.0.path`) in a JSON object, or undefined. */
@@ -82,8 +84,32 @@ describe('saved Logs Insights queries', () => {
         'driftless/rollouts-rolled-back',
         'driftless/manual-changes',
         'driftless/pauses',
+        'driftless/unpaired-intents',
+        'driftless/recovered-outcomes',
       ]),
     );
+  });
+
+  it('pair intents with the outcomes that answer them by action id, and keep the intents left alone', () => {
+    // Prepare
+    const queryString = LEDGER_QUERIES['driftless/unpaired-intents'];
+    const results = ['succeeded', 'failed', 'refused', 'skipped', 'rolled-back'] as const;
+
+    // Assess: the same entries the intents index pairs (real intents, write outcomes), grouped by action id.
+    expect(results.map((result) => pairsIntents({ ...FULL_ENTRY, kind: 'outcome', result }))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(queryString).toContain('(ledger.kind = "intent" and not ispresent(ledger.result))');
+    expect(queryString).toContain('(ledger.kind = "outcome" and ledger.result in ["failed", "succeeded"])');
+    expect(queryString).toMatch(
+      /\| stats count\(\*\) as entries, earliest\(ledger\.kind\) as first.* by ledger\.actionId,/,
+    );
+    expect(queryString).toContain('| filter entries = 1 and first = "intent"');
+    expect(LEDGER_QUERIES['driftless/recovered-outcomes']).toContain('ispresent(ledger.recovered)');
   });
 
   it('read the line the ledger prints: message "ledger entry", the entry under "ledger"', () => {

@@ -100,6 +100,7 @@ describe('DynamoDbLedger', () => {
       durationMs: 1234.5,
       summary: { created: 1, updated: 0, failed: 2 },
       reason: 'because',
+      recovered: true,
     };
     const run: LedgerEntry = {
       entryId: newEntryId('2024-05-01T12:00:01.000Z'),
@@ -385,7 +386,7 @@ describe('DynamoDbLedger', () => {
     expect(seen.filter((s) => s.command === 'PutItemCommand')).toHaveLength(4);
   });
 
-  it('creates the table with the keys and the four ALL-projected indexes, idempotently', async () => {
+  it('creates the table with the keys, the four ALL-projected indexes and the intents index, idempotently', async () => {
     const tableName = `ledger-${SUFFIX}-schema`;
     await ensureLedgerTable(setupClient, tableName);
     await ensureLedgerTable(setupClient, tableName);
@@ -406,6 +407,10 @@ describe('DynamoDbLedger', () => {
       [LEDGER_INDEX.byDay]: { keys: ['dayPk:HASH', 'sk:RANGE'], projection: { ProjectionType: 'ALL' } },
       [LEDGER_INDEX.failuresByDay]: { keys: ['failureDayPk:HASH', 'sk:RANGE'], projection: { ProjectionType: 'ALL' } },
       [LEDGER_INDEX.pauses]: { keys: ['pausePk:HASH', 'sk:RANGE'], projection: { ProjectionType: 'ALL' } },
+      [LEDGER_INDEX.intents]: {
+        keys: ['intentPk:HASH', 'sk:RANGE'],
+        projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['kind', 'actionId'] },
+      },
     });
     expect(ledgerTableDefinition(tableName).BillingMode).toBe('PAY_PER_REQUEST');
   });

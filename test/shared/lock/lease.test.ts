@@ -221,6 +221,29 @@ describe('LeaseLock', () => {
     }
   });
 
+  it('counts a generation up on every acquire, keeps it through renewals, and names the holding in its fence', async () => {
+    // Prepare
+    const clock = manualClock();
+    const lock = locks(clock.now);
+    const key = freshKey();
+
+    // Act
+    const first = defined(await lock.acquire(key, 'run-a'));
+    await first.renew();
+    const renewed = await storedItem(key);
+    clock.t = first.expiresAt + LEASE_MS + 1;
+    const second = defined(await lock.acquire(key, 'run-b'));
+    clock.t = second.expiresAt + 1;
+    const third = defined(await lock.acquire(key, 'run-c'));
+
+    // Assess
+    expect([first.generation, second.generation, third.generation]).toEqual([1, 2, 3]);
+    expect(renewed?.generation?.N).toBe('1');
+    expect((await storedItem(key))?.generation?.N).toBe('3');
+    expect(third.fence).toEqual({ tableName: TABLE, pk: lockPk(key), owner: 'run-c', generation: 3 });
+    expect((await storedItem(key))?.acquiredAt?.N).toBe(String(clock.t));
+  });
+
   it('creates its table idempotently with TTL on ttl', async () => {
     await ensureLockTable(client, TABLE);
     const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: TABLE }));
