@@ -60,6 +60,9 @@ export interface Action {
   readonly origin?: ChangeOrigin;
   /** The record of the last apply the live resource carries (commit and desired hash), when it has one. */
   readonly lastApplied?: AppliedRecord;
+  /** A pending Git change's resource that live also drifted from since the last apply: those fields (live → last
+   * applied). Git wins; the run records them (shared/reconcile/hidden-drift.ts). */
+  readonly hiddenDrift?: readonly FieldChange[];
 }
 
 /** A `${stack:<name>.<OutputKey>}` reference and the stack output it resolved to. */

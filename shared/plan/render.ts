@@ -118,6 +118,10 @@ function renderAction(action: Action, paint: Painter): string[] {
 export function describeOrigin(action: Action): string | undefined {
   if (action.type === 'create' || action.type === 'in-sync' || action.type === 'prune') return undefined;
   const applied = action.lastApplied?.commitId ? ` (last applied at ${action.lastApplied.commitId.slice(0, 12)})` : '';
+  if (action.origin === 'pending' && action.hiddenDrift?.length) {
+    const paths = [...new Set(action.hiddenDrift.map((change) => change.path))].join(', ');
+    return `Git change not applied yet${applied}; live also drifted (${paths}): Git wins, the drift is recorded`;
+  }
   if (action.origin === 'pending') return `Git change not applied yet${applied}: applied whatever the drift policy`;
   if (action.origin === 'drift') return `drift: changed outside Git since the last apply${applied}`;
   return undefined;

@@ -10,6 +10,7 @@ import { type RunStart, runContext, startRun } from './context.ts';
 import { decideDrift } from './drift-policy.ts';
 import { readHead } from './head.ts';
 import { holdDrift } from './held.ts';
+import { findHiddenDrift, recordHiddenDrift } from './hidden-drift.ts';
 import { liveReadersOf, planAgainstLive, pruneCandidates } from './plan-run.ts';
 import { recordFailure, recordRun, skipLocked } from './record.ts';
 import { underLease } from './recover.ts';
@@ -47,9 +48,10 @@ async function reconcileHead(start: RunStart, lease: RunLease): Promise<Reconcil
     const readers = deps.readers ?? liveReadersOf(deps);
     // A targeted run never prunes, so it never lists prune candidates.
     const orphans = scope.targeted ? {} : pruneCandidates(confined, request.installationId);
-    const planned = await planAgainstLive(confined, readers, orphans);
+    const planned = await findHiddenDrift(run, await planAgainstLive(confined, readers, orphans));
     const pauses = await deps.ledger.activePauses(request.repository, request.branch, start.clock());
     const decided = decideDrift(planned.plan, planned.snapshot, request, pauses);
+    await recordHiddenDrift(run, decided.plan);
     const drift = await holdDrift(run, decided, planned);
     const firstPass = await applyFirstPass(run, decided.plan, planned);
     // Held resources (paused, or drift under alert or adopt) were taken out of `decided.plan`: the second pass

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RepositoryStateChangeEvent, ScheduledEvent } from '../../functions/events.ts';
 import { createPushHandler } from '../../functions/push.ts';
 import { createSweepHandler } from '../../functions/sweep.ts';
+import { renderPlan } from '../../shared/plan/render.ts';
+import { HIDDEN_DRIFT_REASON } from '../../shared/reconcile/hidden-drift.ts';
 import { reconcile } from '../../shared/reconcile/run.ts';
 import type { AwsSimulator } from '../../shared/sim/index.ts';
 import { CodeCommitProposer } from '../../shared/writeback/codecommit-proposer.ts';
@@ -164,6 +166,44 @@ describe('Git stays the truth', () => {
       const workerWrites = await intents('EcsService:prod/worker');
       expect(workerWrites.map((entry) => entry.action)).toContain('UpdateService');
       expect(workerWrites.every((entry) => !entry.reason?.startsWith('drift'))).toBe(true);
+    });
+
+    it('a Git change over live drift: Git wins, and the run says so and records the drift it overwrites', async () => {
+      // Prepare: web under alert drifts in the console, then a commit changes it in Git.
+      ({ harness } = await installed('alert'));
+      harness.simulator.driftService('prod', 'web', (service) => {
+        service.desiredCount = 7;
+      });
+      await commitWeb(harness, 'alert', '1.9.0');
+      const planned = await reconcile(
+        { repository: REPOSITORY, branch: 'main', trigger: 'schedule', installationId: 'test', dryRun: true },
+        harness.deps,
+      );
+
+      // Act
+      const swept = await createSweepHandler(harness.deps)(SCHEDULED);
+
+      // Assess: the plan said both; Git was applied; the overwritten drift is in the ledger.
+      const update = planned.plan?.actions.find((action) => action.id === WEB_ID && action.type === 'update');
+      expect(update).toMatchObject({
+        origin: 'pending',
+        hiddenDrift: [{ path: '/spec/desiredCount', before: 7, after: 3 }],
+      });
+      expect(renderPlan(planned.plan!)).toContain(
+        'live also drifted (/spec/desiredCount): Git wins, the drift is recorded',
+      );
+      expect(swept).toMatchObject({ status: 'applied', driftHeld: [] });
+      expect(await imageOf(harness.simulator, 'web')).toMatch(/web:1\.9\.0$/);
+      expect(desiredCountOf(harness.simulator, 'web')).toBe(3);
+      const recorded = (await harness.ledger.resourceHistory(WEB_ID)).filter(
+        (entry) => entry.reason === HIDDEN_DRIFT_REASON,
+      );
+      expect(recorded).toEqual([
+        expect.objectContaining({
+          trigger: 'schedule',
+          changes: [{ path: '/spec/desiredCount', before: 7, after: 3 }],
+        }),
+      ]);
     });
 
     it('plans say which differences are Git changes and which are drift', async () => {
