@@ -147,7 +147,9 @@ function keyedListAt(kind: string, pattern: readonly string[]): KeyedList | unde
 /** The index of the YAML document that holds `line` (1-based) in a file of several documents. */
 export function documentIndexAt(text: string, line: number): number {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter });
+  // The file was read by the linear reader already (duplicate keys refused there): the yaml package's own check of
+  // each key against every earlier one would make this quadratic in a mapping's size.
+  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false });
   const documents = Array.isArray(parsed) ? parsed : [];
   const offset = lineCounter.lineStarts[line - 1] ?? text.length;
   const holding = documents.findIndex(({ range: [start, , end] }) => offset >= start && offset < end);
@@ -206,7 +208,7 @@ export function writeBack(text: string, documentIndex: number, changes: readonly
       `the live value of ${masked.map((change) => change.path).join(', ')} is masked (secret-looking); it is never written to Git`,
     );
   }
-  const parsed = parseAllDocuments(text);
+  const parsed = parseAllDocuments(text, { uniqueKeys: false });
   const documents = Array.isArray(parsed) ? parsed : [];
   const document = documents[documentIndex];
   if (!document || document.errors.length > 0) {
