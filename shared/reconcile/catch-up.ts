@@ -14,7 +14,7 @@ function isFullRun(request: ReconcileRequest): boolean {
 /** Every Git change at the run's commit is in AWS: nothing failed, waited or was held except drift (a drift policy or
  * a pause on drift holds a change made outside Git, never a Git change). */
 export function appliedInFull(result: ReconcileResult): boolean {
-  if (result.status !== 'applied' && result.status !== 'in-sync') return false;
+  if (result.status !== 'applied' && result.status !== 'in-sync' && result.status !== 'held') return false;
   const driftOnly = new Set(Object.keys(result.driftPolicies ?? {}));
   return (result.apply?.resources ?? []).every(
     (resource) =>
@@ -27,12 +27,17 @@ export function appliedInFull(result: ReconcileResult): boolean {
 export async function recordAppliedCommit(run: ActiveRun, result: ReconcileResult): Promise<void> {
   const { request, deps } = run;
   if (!deps.appliedCommits || !isFullRun(request) || !result.commitId || !appliedInFull(result)) return;
-  await run.guard();
-  await deps.appliedCommits.record(
-    { repository: request.repository, branch: request.branch },
-    result.commitId,
-    run.now(),
-  );
+  // Best effort: the run itself succeeded, and an older recorded commit only widens the next push's scope.
+  await run
+    .guard()
+    .then(() =>
+      deps.appliedCommits?.record(
+        { repository: request.repository, branch: request.branch },
+        result.commitId!,
+        run.now(),
+      ),
+    )
+    .catch(() => undefined);
 }
 
 /** Whether the branch head is no longer the commit the run applied (a push landed while it ran). */
@@ -42,7 +47,9 @@ export async function headMoved(
   result: ReconcileResult,
 ): Promise<boolean> {
   if (!isFullRun(request) || !result.commitId) return false;
-  return (await deps.source.resolveRef(request.branch)) !== result.commitId;
+  // A head that cannot be read now is left to the next event or sweep: the run itself is done.
+  const head = await deps.source.resolveRef(request.branch).catch(() => result.commitId);
+  return head !== result.commitId;
 }
 
 /** The request a catch-up run makes: a new run id, the same scope base (a superset of the files that changed). */
