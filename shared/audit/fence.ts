@@ -4,7 +4,8 @@
  * lease was taken by another run therefore cannot add an intent (so it makes no further AWS write) nor an outcome
  * (so an intent the new holder recovered never gets a second one). Refused appends throw LedgerFencedError.
  */
-import type { ActivePause, AuditLedger, LedgerEntry, TimeWindow } from './ledger.ts';
+import type { AuditLedger, LedgerEntry } from './ledger.ts';
+import { LedgerDecorator } from './ledger-decorator.ts';
 
 /** Which lease item an append is conditioned on, and what it must still say. Plain data: the lease that made it
  * knows the lock table, the ledger knows how to write a conditional append. */
@@ -41,37 +42,15 @@ export function fencedLedger(ledger: AuditLedger, fence: LedgerFence | undefined
 }
 
 /** A ledger view whose appends carry the fence; every read goes to the ledger beneath. */
-export class FencedLedger implements AuditLedger {
+export class FencedLedger extends LedgerDecorator<AuditLedger & FencedAppend> {
   constructor(
-    private readonly inner: AuditLedger & FencedAppend,
+    inner: AuditLedger & FencedAppend,
     readonly fence: LedgerFence,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   append(entry: LedgerEntry): Promise<void> {
     return this.inner.append(entry, this.fence);
-  }
-
-  resourceHistory(resourceId: string, options?: { readonly limit?: number }): Promise<LedgerEntry[]> {
-    return this.inner.resourceHistory(resourceId, options);
-  }
-
-  commitHistory(commitId: string): Promise<LedgerEntry[]> {
-    return this.inner.commitHistory(commitId);
-  }
-
-  window(window: TimeWindow): Promise<LedgerEntry[]> {
-    return this.inner.window(window);
-  }
-
-  failures(window: TimeWindow): Promise<LedgerEntry[]> {
-    return this.inner.failures(window);
-  }
-
-  activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]> {
-    return this.inner.activePauses(repository, branch, now);
-  }
-
-  unpairedIntents(repository: string, branch: string, window: TimeWindow): Promise<LedgerEntry[]> {
-    return this.inner.unpairedIntents(repository, branch, window);
   }
 }

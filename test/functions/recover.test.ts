@@ -7,7 +7,8 @@ import { createPushHandler } from '../../functions/push.ts';
 import { createSweepHandler } from '../../functions/sweep.ts';
 import { type FenceableLedger, fencedLedger, type LedgerFence } from '../../shared/audit/fence.ts';
 import { IN_FLIGHT_MS } from '../../shared/audit/intents.ts';
-import type { ActivePause, AuditLedger, LedgerEntry, TimeWindow } from '../../shared/audit/ledger.ts';
+import type { AuditLedger, LedgerEntry } from '../../shared/audit/ledger.ts';
+import { LedgerDecorator } from '../../shared/audit/ledger-decorator.ts';
 import { LedgerWriteError } from '../../shared/errors.ts';
 import { LeaseLock } from '../../shared/lock/lease.ts';
 import { localDynamoDb } from '../support/dynamodb.ts';
@@ -22,11 +23,13 @@ const NETWORK = 'CloudFormationStack:platform-network';
 type AppendHook = (entry: LedgerEntry, store: () => Promise<void>) => Promise<void>;
 
 /** A ledger that passes every entry through `hook`, fenced like the one beneath it (so the run's fence holds). */
-class HookedLedger implements AuditLedger, FenceableLedger {
+class HookedLedger extends LedgerDecorator implements FenceableLedger {
   constructor(
-    private readonly inner: AuditLedger,
+    inner: AuditLedger,
     private readonly hook: AppendHook,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   append(entry: LedgerEntry): Promise<void> {
     return this.hook(entry, () => this.inner.append(entry));
@@ -34,30 +37,6 @@ class HookedLedger implements AuditLedger, FenceableLedger {
 
   fencedBy(fence: LedgerFence): AuditLedger {
     return new HookedLedger(fencedLedger(this.inner, fence), this.hook);
-  }
-
-  resourceHistory(resourceId: string, options?: { readonly limit?: number }): Promise<LedgerEntry[]> {
-    return this.inner.resourceHistory(resourceId, options);
-  }
-
-  commitHistory(commitId: string): Promise<LedgerEntry[]> {
-    return this.inner.commitHistory(commitId);
-  }
-
-  window(window: TimeWindow): Promise<LedgerEntry[]> {
-    return this.inner.window(window);
-  }
-
-  failures(window: TimeWindow): Promise<LedgerEntry[]> {
-    return this.inner.failures(window);
-  }
-
-  activePauses(repository: string, branch: string, now: number): Promise<ActivePause[]> {
-    return this.inner.activePauses(repository, branch, now);
-  }
-
-  unpairedIntents(repository: string, branch: string, window: TimeWindow): Promise<LedgerEntry[]> {
-    return this.inner.unpairedIntents(repository, branch, window);
   }
 }
 
