@@ -17,10 +17,12 @@ export const HIDDEN_DRIFT_REASON = 'drift under a Git change: live was also chan
  * last-applied commit Git no longer has, or a declaration with stack references, leaves the plan as it was. */
 export async function findHiddenDrift(run: ActiveRun, planned: LivePlan): Promise<LivePlan> {
   const pending = new Map<string, string>();
+  const files = new Set<string>();
   for (const action of planned.plan.actions) {
     const commitId = action.lastApplied?.commitId;
     if (action.origin === 'pending' && action.type !== 'create' && commitId && commitId !== run.context.commitId) {
       pending.set(action.id, commitId);
+      if (action.file) files.add(action.file);
     }
   }
   if (pending.size === 0) return planned;
@@ -30,6 +32,8 @@ export async function findHiddenDrift(run: ActiveRun, planned: LivePlan): Promis
     const earlier = await loadRepository(run.deps.source, {
       ref: commitId,
       prefix: run.request.prefix ?? '',
+      // Only the files of the pending resources (at the same path then): not the whole repository again.
+      only: files,
       ...(run.deps.blobCache ? { blobCache: run.deps.blobCache } : {}),
     }).catch(() => undefined);
     if (!earlier) continue;

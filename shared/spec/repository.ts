@@ -65,6 +65,13 @@ export interface LoadOptions {
   readonly blobCache?: Map<string, string>;
   /** INPUT_LIMITS with some narrowed, for tests of a limit too large to build (declarations per repository). */
   readonly limits?: Partial<InputLimits>;
+  /** Read only these declaration files (and the settings file): a partial snapshot, for looking up a few
+   * declarations at an earlier commit without reading and parsing the whole repository again. */
+  readonly only?: ReadonlySet<string>;
+}
+
+function isSettingsPath(path: string): boolean {
+  return (SETTINGS_FILE_NAMES as readonly string[]).includes(path.slice(path.lastIndexOf('/') + 1));
 }
 
 export function identityOf(parsed: ParsedDocument): string | undefined {
@@ -90,7 +97,11 @@ export async function loadRepository(source: RepositoryReader, options: LoadOpti
 
   const limits = limitsWith(options.limits);
   const candidates = withinFileLimit(
-    entries.filter((entry) => isDeclarationCandidate(entry.path, prefix)),
+    entries.filter(
+      (entry) =>
+        isDeclarationCandidate(entry.path, prefix) &&
+        (!options.only || options.only.has(entry.path) || isSettingsPath(entry.path)),
+    ),
     limits,
     diagnostics,
   );

@@ -46,3 +46,23 @@ describe('loadRepository with a blob cache', () => {
     expect(warm.diagnostics).toEqual(cold.diagnostics);
   });
 });
+
+describe('loadRepository of some files only', () => {
+  let repo: TestRepo | undefined;
+  afterEach(async () => repo?.cleanup());
+
+  it('reads the named declaration files and the settings file, and loads just their declarations', async () => {
+    // Prepare
+    repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
+    const source = counting(new LocalGitSource({ repoDir: repo.dir }));
+
+    // Act
+    const partial = await loadRepository(source, { ref: 'main', only: new Set(['services/web.yaml']) });
+
+    // Assess
+    expect(partial.declarations.map((declaration) => declaration.id)).toEqual(['EcsService:prod/web']);
+    expect(partial.settings?.location.file).toBe('driftless.yaml');
+    expect([...source.reads].sort()).toEqual(['driftless.yaml', 'services/web.yaml']);
+    expect(partial.diagnostics.filter((found) => found.severity === 'error')).toEqual([]);
+  });
+});
