@@ -2,15 +2,10 @@
  * from, and an unresolved reference as E_REFERENCE at file:line. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import { type AwsSimulator, createAwsSimulator } from '../../shared/sim/index.ts';
-import { LocalGitSource } from '../../shared/source/local-git.ts';
-import { loadRepository } from '../../shared/spec/repository.ts';
+import type { AwsSimulator } from '../../shared/sim/index.ts';
 import { capture } from '../support/cli.ts';
-import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { seedDeclarations } from '../support/seed.ts';
-
-const LITERAL = 'subnets: [subnet-0a1b2c3d4e5f60718, subnet-0b2c3d4e5f6071829]';
+import type { TestRepo } from '../support/git-repo.ts';
+import { seedSharedNetwork } from '../support/shared-network.ts';
 
 describe('driftless plan with stack references', () => {
   let repo: TestRepo | undefined;
@@ -24,25 +19,7 @@ describe('driftless plan with stack references', () => {
 
   /** The example repository seeded live; then web's subnets taken from a stack that is not declared here. */
   async function seeded(referenced: string) {
-    const tree = await readTree(EXAMPLE_REPO_DIR);
-    repo = await makeRepo(tree);
-    simulator = createAwsSimulator();
-    const snapshot = await loadRepository(new LocalGitSource({ repoDir: repo.dir }), { ref: 'HEAD' });
-    await seedDeclarations(simulator, snapshot.declarations);
-    simulator.seedStack({
-      stackName: 'platform-shared-network',
-      templateBody: [
-        'Resources:',
-        '  Topic: { Type: AWS::SNS::Topic }',
-        'Outputs:',
-        '  SubnetA: { Value: subnet-0a1b2c3d4e5f60718 }',
-        '  SubnetB: { Value: subnet-0c0c0c0c0c0c0c0c0 }',
-      ].join('\n'),
-    });
-    await repo.commit(
-      { 'services/web.yaml': String(tree['services/web.yaml']).replace(LITERAL, referenced) },
-      'web: subnets from platform-shared-network',
-    );
+    ({ repo, simulator } = await seedSharedNetwork(referenced, 'subnet-0c0c0c0c0c0c0c0c0'));
     return { repo, clients: { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation } };
   }
 

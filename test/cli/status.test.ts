@@ -4,16 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
 import { ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
-import { type AwsSimulator, createAwsSimulator } from '../../shared/sim/index.ts';
-import { LocalGitSource } from '../../shared/source/local-git.ts';
-import { loadRepository } from '../../shared/spec/repository.ts';
+import type { AwsSimulator } from '../../shared/sim/index.ts';
 import { capture } from '../support/cli.ts';
 import { localDynamoDb } from '../support/dynamodb.ts';
-import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../support/git-repo.ts';
-import { seedDeclarations } from '../support/seed.ts';
+import type { TestRepo } from '../support/git-repo.ts';
+import { seedSharedNetwork } from '../support/shared-network.ts';
 
-const LITERAL = 'subnets: [subnet-0a1b2c3d4e5f60718, subnet-0b2c3d4e5f6071829]';
 const REFERENCED = 'subnets: ["${stack:platform-shared-network.SubnetA}", "${stack:platform-shared-network.SubnetB}"]';
 const WEB = 'EcsService:prod/web';
 
@@ -30,25 +26,7 @@ describe('driftless status', () => {
   /** The example repository seeded live, a ledger table of its own, and web's subnets taken from a stack that is
    * not declared here, whose outputs are `subnetB`. */
   async function seeded(webSubnets: string, subnetB = 'subnet-0b2c3d4e5f6071829') {
-    const tree = await readTree(EXAMPLE_REPO_DIR);
-    repo = await makeRepo(tree);
-    simulator = createAwsSimulator();
-    const snapshot = await loadRepository(new LocalGitSource({ repoDir: repo.dir }), { ref: 'HEAD' });
-    await seedDeclarations(simulator, snapshot.declarations);
-    simulator.seedStack({
-      stackName: 'platform-shared-network',
-      templateBody: [
-        'Resources:',
-        '  Topic: { Type: AWS::SNS::Topic }',
-        'Outputs:',
-        '  SubnetA: { Value: subnet-0a1b2c3d4e5f60718 }',
-        `  SubnetB: { Value: ${subnetB} }`,
-      ].join('\n'),
-    });
-    await repo.commit(
-      { 'services/web.yaml': String(tree['services/web.yaml']).replace(LITERAL, webSubnets) },
-      'web: subnets from platform-shared-network',
-    );
+    ({ repo, simulator } = await seedSharedNetwork(webSubnets, subnetB));
     const dynamoDb = localDynamoDb();
     const ledgerTable = `cli-status-ledger-${randomUUID().slice(0, 8)}`;
     await ensureLedgerTable(dynamoDb, ledgerTable);
