@@ -8,8 +8,9 @@ import {
   PutItemCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { missingTableMessage } from '../audit/missing-table.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
-import { RetryableError, TerminalError } from '../errors.ts';
+import { LockTableMissingError, RetryableError, TerminalError } from '../errors.ts';
 
 export interface BranchKey {
   readonly repository: string;
@@ -27,12 +28,9 @@ function appliedPk(key: BranchKey): string {
   return `APPLIED#${key.repository}#${key.branch}`;
 }
 
-function storeError(what: string, tableName: string, error: unknown): Error {
+async function storeError(what: string, tableName: string, client: DynamoDBClient, error: unknown): Promise<Error> {
   if (error instanceof ResourceNotFoundException) {
-    return new TerminalError(
-      `the lock table ${tableName} does not exist: create it with --create-tables, or deploy the stack`,
-      { cause: error },
-    );
+    return new LockTableMissingError(await missingTableMessage(client, 'lock', tableName), { cause: error });
   }
   const message = `applied-commit ${what} in ${tableName} failed: ${error instanceof Error ? error.message : String(error)}`;
   return isRetryableAwsError(error)
@@ -53,7 +51,7 @@ export class DynamoDbAppliedCommits implements AppliedCommits {
       );
       return Item?.commitId?.S;
     } catch (error) {
-      throw storeError('read', this.tableName, error);
+      throw await storeError('read', this.tableName, this.client, error);
     }
   }
 
@@ -66,7 +64,7 @@ export class DynamoDbAppliedCommits implements AppliedCommits {
         }),
       );
     } catch (error) {
-      throw storeError('record', this.tableName, error);
+      throw await storeError('record', this.tableName, this.client, error);
     }
   }
 }
