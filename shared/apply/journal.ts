@@ -14,19 +14,13 @@ import type { AwsReferences, LedgerEntry, RunContext, WriteAction } from '../aud
 import { errorName, isRetryableAwsError } from '../aws/errors.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
 import { isLedgerFailure, LedgerWriteError } from '../errors.ts';
-import type { ChangeOrigin } from '../plan/applied.ts';
 import type { FieldChange } from '../plan/diff.ts';
 import type { Action } from '../plan/plan.ts';
 import { APPLY_DEFAULTS, APPLY_WRITE_RATES, type ApplyInput, type ApplyOptions } from './contract.ts';
 import type { Decision, ResourceState } from './resource.ts';
 
-/** How the ledger names the origin of a write (shared/plan/applied.ts), at the head of its reason: a write that
- * reverts drift says so; a Git change is what every write is unless it says otherwise. */
-const ORIGIN_NOTE: Record<ChangeOrigin, string | undefined> = {
-  pending: undefined,
-  drift: 'drift reverted to Git',
-  unrecorded: undefined,
-};
+/** What a write that reverts drift says at the head of its reason; a Git change is what every other write is. */
+const DRIFT_REVERT_NOTE = 'drift reverted to Git';
 
 /** Writes the ledger has no WriteAction for are recorded under the nearest one, the API named in the reason. */
 type AwsWrite = Exclude<WriteAction, 'Prune'>;
@@ -127,7 +121,7 @@ export class Journal {
   /** One AWS write with its ledger entries: intent before, outcome after; on a dry run, an intent marked dry-run. */
   async write<T>(state: ResourceState, spec: WriteSpec<T>): Promise<Written<T>> {
     const action = LEDGER_ACTION[spec.api];
-    const why = state.origin ? ORIGIN_NOTE[state.origin] : undefined;
+    const why = state.origin === 'drift' ? DRIFT_REVERT_NOTE : undefined;
     const what = spec.api === action ? spec.reason : [spec.api, spec.reason].filter(Boolean).join(': ');
     const note = [why, what].filter(Boolean).join('; ');
     const base = {
