@@ -1,19 +1,12 @@
-/** Cluster ARNs confined to the deployment's own partition, account and region at run time, end to end on the
- * simulator and DynamoDB Local: a declaration naming a cluster elsewhere is refused at file:line before any AWS call
- * for it, and a cluster written either way is addressed the same way by every call. */
-import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbLedger, ensureLedgerTable } from '../../../shared/audit/dynamodb.ts';
-import { silentLogLine } from '../../../shared/audit/log.ts';
-import { ensureLockTable, LeaseLock } from '../../../shared/lock/lease.ts';
 import { reconcile } from '../../../shared/reconcile/run.ts';
-import type { DeploymentLimits, ReconcileDependencies, ReconcileRequest } from '../../../shared/reconcile/types.ts';
-import { type AwsSimulator, createAwsSimulator } from '../../../shared/sim/index.ts';
-import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import type { DeploymentLimits } from '../../../shared/reconcile/types.ts';
+import type { AwsSimulator } from '../../../shared/sim/index.ts';
 import { localDynamoDb } from '../../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
+import type { TestRepo } from '../../support/git-repo.ts';
+import { reconcileWorld } from '../../support/reconcile-world.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -44,36 +37,22 @@ describe('confining cluster ARNs to the deployment', () => {
 
   /** The example repository with web's cluster (and, when given, the Settings' clusters) rewritten. */
   async function environment(cluster: string, settingsClusters?: string) {
-    const suffix = randomUUID().slice(0, 8);
-    await ensureLedgerTable(dynamo, `ledger-${suffix}`);
-    await ensureLockTable(dynamo, `lock-${suffix}`);
     const files = await readTree(EXAMPLE_REPO_DIR);
     const web = files['services/web.yaml']!.toString().replace('  cluster: prod\n', `  cluster: ${cluster}\n`);
     const settings = files['driftless.yaml']!.toString();
-    repo = await makeRepo({
-      ...files,
-      'services/web.yaml': web,
-      'driftless.yaml': settingsClusters
-        ? settings.replace('clusters: [prod]', `clusters: ${settingsClusters}`)
-        : settings,
+    const world = await reconcileWorld(dynamo, {
+      files: {
+        ...files,
+        'services/web.yaml': web,
+        'driftless.yaml': settingsClusters
+          ? settings.replace('clusters: [prod]', `clusters: ${settingsClusters}`)
+          : settings,
+      },
+      simulator: { seed: 5, accountId: ACCOUNT, region: REGION },
+      request: { limits: HOME },
     });
-    simulator = createAwsSimulator({ seed: 5, accountId: ACCOUNT, region: REGION });
-    const deps: ReconcileDependencies = {
-      source: new LocalGitSource({ repoDir: repo.dir }),
-      ecs: simulator.ecs,
-      cloudFormation: simulator.cloudFormation,
-      ledger: new DynamoDbLedger({ tableName: `ledger-${suffix}`, client: dynamo, logger: silentLogLine }),
-      lock: new LeaseLock({ tableName: `lock-${suffix}`, client: dynamo }),
-    };
-    const request: ReconcileRequest = {
-      repository: 'platform-config',
-      branch: 'main',
-      trigger: 'push',
-      installationId: 'test',
-      limits: HOME,
-      applyOptions: { changeSetPollMs: 1, baseDelayMs: 1 },
-    };
-    return { simulator, deps, request };
+    ({ repo, simulator } = world);
+    return world;
   }
 
   it.each([

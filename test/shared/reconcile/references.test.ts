@@ -1,6 +1,3 @@
-/** End to end: services referencing stack outputs (`${stack:<name>.<OutputKey>}`), reconciled on a real git
- * repository, the simulator and DynamoDB Local (ledger and lock). */
-import { randomUUID } from 'node:crypto';
 import { DescribeStacksCommand, ExecuteChangeSetCommand } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -12,18 +9,14 @@ import {
 } from '@aws-sdk/client-ecs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatReconcile } from '../../../cli/commands/reconcile.ts';
-import { DynamoDbLedger, ensureLedgerTable } from '../../../shared/audit/dynamodb.ts';
-import { silentLogLine } from '../../../shared/audit/log.ts';
-import { ensureLockTable, LeaseLock } from '../../../shared/lock/lease.ts';
 import { renderPlan } from '../../../shared/plan/render.ts';
 import { reconcile } from '../../../shared/reconcile/run.ts';
-import type { ReconcileDependencies, ReconcileRequest } from '../../../shared/reconcile/types.ts';
-import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../../../shared/sim/index.ts';
-import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import { type AwsSimulator, writeCount as countWrites } from '../../../shared/sim/index.ts';
 import { capture } from '../../support/cli.ts';
 import { localDynamoDb } from '../../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
+import type { TestRepo } from '../../support/git-repo.ts';
+import { reconcileWorld } from '../../support/reconcile-world.ts';
 
 const LITERAL_SUBNETS = 'subnets: [subnet-0a1b2c3d4e5f60718, subnet-0b2c3d4e5f6071829]';
 const REFERENCED_SUBNETS =
@@ -65,34 +58,22 @@ describe('reconcile with stack-output references', () => {
   });
 
   async function environment(files?: Record<string, string>) {
-    const suffix = randomUUID().slice(0, 8);
-    await ensureLedgerTable(dynamo, `ledger-${suffix}`);
-    await ensureLockTable(dynamo, `lock-${suffix}`);
-    repo = await makeRepo(files ?? (await referencingTree()));
-    const sim = createAwsSimulator({ seed: 7 });
-    simulator = sim;
-    const ledger = new DynamoDbLedger({ tableName: `ledger-${suffix}`, client: dynamo, logger: silentLogLine });
     const sleeps: number[] = [];
-    const deps: ReconcileDependencies = {
-      source: new LocalGitSource({ repoDir: repo.dir }),
-      ecs: sim.ecs,
-      cloudFormation: sim.cloudFormation,
-      ledger,
-      lock: new LeaseLock({ tableName: `lock-${suffix}`, client: dynamo }),
-      // Time passing is the simulator finishing what is in flight, as AWS would meanwhile.
-      sleep: async (milliseconds) => {
-        sleeps.push(milliseconds);
-        sim.advance();
+    const world = await reconcileWorld(dynamo, {
+      files: files ?? (await referencingTree()),
+      deps: (sim) => ({
+        // Time passing is the simulator finishing what is in flight, as AWS would meanwhile.
+        sleep: async (milliseconds) => {
+          sleeps.push(milliseconds);
+          sim.advance();
+        },
+      }),
+      request: {
+        applyOptions: { changeSetPollMs: 1, baseDelayMs: 1, stackStablePollMs: 250, stackStableMaxPolls: 5 },
       },
-    };
-    const request: ReconcileRequest = {
-      repository: 'platform-config',
-      branch: 'main',
-      trigger: 'push',
-      installationId: 'test',
-      applyOptions: { changeSetPollMs: 1, baseDelayMs: 1, stackStablePollMs: 250, stackStableMaxPolls: 5 },
-    };
-    return { repo, simulator: sim, ledger, deps, request, sleeps };
+    });
+    ({ repo, simulator } = world);
+    return { ...world, sleeps };
   }
 
   async function outputsOf(sim: AwsSimulator, stackName: string): Promise<Record<string, string>> {

@@ -2,19 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbLedger, ensureLedgerTable } from '../../../shared/audit/dynamodb.ts';
-import { silentLogLine } from '../../../shared/audit/log.ts';
-import { ensureLockTable, LeaseLock } from '../../../shared/lock/lease.ts';
 import { reconcile } from '../../../shared/reconcile/run.ts';
 import { planShards } from '../../../shared/reconcile/scope.ts';
-import type { ReconcileDependencies, ReconcileRequest } from '../../../shared/reconcile/types.ts';
-import { type AwsSimulator, writeCount as countWrites, createAwsSimulator } from '../../../shared/sim/index.ts';
-import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import { type AwsSimulator, writeCount as countWrites } from '../../../shared/sim/index.ts';
 import { loadRepository } from '../../../shared/spec/repository.ts';
 import type { ChangeProposer, Proposal } from '../../../shared/writeback/proposals.ts';
 import { localDynamoDb } from '../../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
-import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
+import type { TestRepo } from '../../support/git-repo.ts';
+import { reconcileWorld } from '../../support/reconcile-world.ts';
 
 function writeCount(simulator: AwsSimulator, api?: string): number {
   return countWrites(simulator.calls, api);
@@ -36,35 +32,15 @@ describe('reconcile', () => {
   });
 
   async function environment(options: { lockNow?: () => number; leaseMs?: number; ledgerTable?: string } = {}) {
-    const suffix = randomUUID().slice(0, 8);
-    const ledgerTable = options.ledgerTable ?? `ledger-${suffix}`;
-    const lockTable = `lock-${suffix}`;
-    if (!options.ledgerTable) await ensureLedgerTable(dynamo, ledgerTable);
-    await ensureLockTable(dynamo, lockTable);
-    repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
-    simulator = createAwsSimulator({ seed: 7 });
-    const ledger = new DynamoDbLedger({ tableName: ledgerTable, client: dynamo, logger: silentLogLine });
-    const lock = new LeaseLock({
-      tableName: lockTable,
-      client: dynamo,
-      ...(options.lockNow ? { now: options.lockNow } : {}),
-      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    const world = await reconcileWorld(dynamo, {
+      ...(options.ledgerTable ? { ledgerTable: options.ledgerTable } : {}),
+      lock: {
+        ...(options.lockNow ? { now: options.lockNow } : {}),
+        ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+      },
     });
-    const deps: ReconcileDependencies = {
-      source: new LocalGitSource({ repoDir: repo.dir }),
-      ecs: simulator.ecs,
-      cloudFormation: simulator.cloudFormation,
-      ledger,
-      lock,
-    };
-    const request: ReconcileRequest = {
-      repository: 'platform-config',
-      branch: 'main',
-      trigger: 'push',
-      installationId: 'test',
-      applyOptions: { changeSetPollMs: 1, baseDelayMs: 1 },
-    };
-    return { repo, simulator, ledger, deps, request };
+    ({ repo, simulator } = world);
+    return world;
   }
 
   async function bumpImage(target: TestRepo, version: string): Promise<string> {
