@@ -61,6 +61,30 @@ const schema = z
       ),
     ),
     cloudFormationRoleArn: z.string().regex(roleArn, 'an IAM role ARN without wildcards').optional(),
+    /** CloudFormation resource types (exact, or `AWS::Service::*`) the managed stacks may declare; it bounds
+     * driftless.yaml's targets.resourceTypes and shapes the CloudFormation role. Unset: stacks may declare none.
+     * Hidden work (AWS::CloudFormation::Stack, custom resources, AWS::IAM::*, `Transform::<name>`,
+     * AWS::CloudFormation::Init) is allowed only when named exactly. */
+    allowedResourceTypes: list.pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(Transform::[A-Za-z0-9:._-]+|[A-Za-z][A-Za-z0-9]*::[A-Za-z0-9]+::([A-Za-z0-9]+|\*)|Custom::[A-Za-z0-9_@-]+)$/,
+            'a resource type such as AWS::SQS::Queue, a service pattern such as AWS::SQS::*, or Transform::<name>',
+          ),
+      ),
+    ),
+    /** Stacks outside stackNamePrefix whose outputs `${stack:…}` references may read (exact names). */
+    readStacks: list.pipe(
+      z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name, without wildcards')),
+    ),
+    /** The permissions boundary every IAM role a stack creates must carry (only with AWS::IAM::Role allowed).
+     * @default a boundary policy the deployment creates */
+    permissionsBoundaryArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/, 'an IAM managed policy ARN without wildcards')
+      .optional(),
     sweepRate: z
       .string()
       .regex(
@@ -98,6 +122,11 @@ const schema = z
     createTrail: flag.default(false),
     /** Days the trail's S3 bucket keeps log files (createTrail only). */
     trailRetentionDays: z.coerce.number().int('a whole number').min(1).max(3653).default(90),
+    /** Copy every ledger entry, from the table's stream, to an S3 bucket with Object Lock in compliance mode, so
+     * history survives even an administrator. */
+    archiveLedger: flag.default(false),
+    /** Years each archived entry is locked for (archiveLedger only); compliance mode cannot be shortened. */
+    archiveRetentionYears: z.coerce.number().int('a whole number').min(1).max(100).default(7),
     alarmTopicArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'an SNS topic ARN')

@@ -32,6 +32,8 @@ describe('parseContext', () => {
       allowedClusters: ['prod'],
       stackNamePrefix: 'platform-',
       roleArnPatterns: ['arn:aws:iam::123456789012:role/app/*'],
+      allowedResourceTypes: [],
+      readStacks: [],
       sweepRate: 'rate(5 minutes)',
       selfHeal: true,
       prune: false,
@@ -42,6 +44,8 @@ describe('parseContext', () => {
       sweepWorkers: 4,
       createTrail: false,
       trailRetentionDays: 90,
+      archiveLedger: false,
+      archiveRetentionYears: 7,
       stackName: 'driftless',
     });
   });
