@@ -49,6 +49,8 @@ export class DriftlessStack extends Stack {
   readonly trail?: cloudtrail.Trail;
   readonly permissions: DriftlessPermissions;
   readonly cloudFormationRoleArn: string;
+  /** The CloudFormation service role driftless created; absent when the deployment brings its own. */
+  readonly cloudFormationRole?: CloudFormationServiceRole;
   /** The break-glass permission: a managed policy allowing driftless pause, resume and status. */
   readonly pausePolicy: iam.ManagedPolicy;
 
@@ -129,11 +131,25 @@ export class DriftlessStack extends Stack {
     if (settings.cloudFormationRoleArn) {
       this.cloudFormationRoleArn = settings.cloudFormationRoleArn;
     } else {
-      this.cloudFormationRoleArn = new CloudFormationServiceRole(this, 'CloudFormationRole', {
+      this.cloudFormationRole = new CloudFormationServiceRole(this, 'CloudFormationRole', {
+        allowedResourceTypes: settings.allowedResourceTypes,
+        stackNamePrefix: settings.stackNamePrefix,
+        allowedClusters: settings.allowedClusters,
+        installationId: settings.installationId,
         roleArnPatterns: settings.roleArnPatterns,
-        protectedTableArns: [this.tables.ledgerTable.tableArn],
+        protectedTableArns: [this.tables.ledgerTable.tableArn, this.tables.lockTable.tableArn],
         protectedLogGroups: allFunctions.map(([, fn]) => fn.logGroup),
-      }).role.roleArn;
+        ...(settings.permissionsBoundaryArn ? { permissionsBoundaryArn: settings.permissionsBoundaryArn } : {}),
+        boundaryPolicyName: `${settings.stackName}-stack-roles-boundary`,
+      });
+      this.cloudFormationRoleArn = this.cloudFormationRole.role.roleArn;
+      const boundary = this.cloudFormationRole.permissionsBoundaryArn;
+      if (boundary) {
+        new CfnOutput(this, 'StackRolesBoundaryArn', {
+          description: 'The permissions boundary every IAM role or user a managed stack creates must carry',
+          value: boundary,
+        });
+      }
     }
 
     // Stacks whose declaration names no service role are deployed with this one, never with the functions' own.
