@@ -16,13 +16,14 @@ export const ASSUMPTIONS = {
   sweepsPerMonth: (30 * 24 * 60) / 5,
   pushesPerMonth: 20 * 30,
   /** Write request units: lock acquire and release (1 each), renew-free short run; plus the run entry, a fenced
-   * append (a TransactWriteItems: 2 units for the put, 2 for the check on the lease item). */
-  dynamoDbWritesPerSweepInSync: 6,
+   * append (a TransactWriteItems: 2 units each for the entry, its hash-chain link, and the check on the lease item). */
+  dynamoDbWritesPerSweepInSync: 8,
   /** Write request units: intent and outcome for RegisterTaskDefinition, UpdateService and TagResource and the run
-   * entry, 7 fenced appends of 4 units; lock acquire and release. */
-  dynamoDbWritesPerPush: 30,
-  /** Ownership checks before each write (3 writes), the circuit-breaker history query and the unpaired intents. */
-  dynamoDbReadsPerPush: 5,
+   * entry, 7 fenced appends of 6 units; lock acquire and release. */
+  dynamoDbWritesPerPush: 44,
+  /** Ownership checks before each write (3 writes), the circuit-breaker history query, the unpaired intents, and the
+   * chain head of the changed service read once (shared/audit/dynamodb-chain.ts). */
+  dynamoDbReadsPerPush: 6,
   /** The Lambda START/END/REPORT lines and one ledger line per entry, about 1 KB each. */
   logKbPerSweep: 4,
   logKbPerPush: 12,

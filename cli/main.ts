@@ -123,14 +123,37 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
   awsOptions(
     program
       .command('audit')
-      .description("Read the audit ledger: one resource's history, one commit, a time window, or the failures."),
+      .description(
+        "Read the audit ledger: one resource's history, one commit, a time window, or the failures; with --verify, " +
+          'whether its hash chains still hold.',
+      ),
   )
     .option('--resource <id>', 'one resource, e.g. EcsService:prod/web or CloudFormationStack:platform-network')
     .option('--commit <sha>', 'everything one commit did (the full 40-character sha)')
     .option('--since <when>', 'a time window: 30m, 1h, 7d or a date such as 2026-11-01 (default 24h)')
     .option('--failed', 'only failures, refusals and rollbacks', false)
     .option('--limit <n>', 'at most this many entries, newest kept', (value) => Number.parseInt(value, 10), 200)
-    .option('--json', 'print the entries as data', false)
+    .option('--json', 'print the entries (with --verify, the verdicts) as data', false)
+    .option(
+      '--verify',
+      'verify the hash chains: of --resource, of the partitions with entries --since, or (neither) of every partition',
+      false,
+    )
+    .option('--clock-skew <duration>', "--verify: how far an entry's time may precede the one before it", '15m')
+    .addHelpText(
+      'after',
+      '\n--verify: every entry carries its sequence in its partition (one resource, or one run) and the hash of the\n' +
+        'entry before it, so an entry edited, deleted, reordered or inserted behind driftless breaks the chain.\n' +
+        'Per partition it prints OK and the head (sequence and hash: keep it, and a later verify proves nothing\n' +
+        'before it changed) or the first break: EDITED, DELETED, REORDERED or INSERTED. Entries written before the\n' +
+        'chain existed are counted as "before the chain began", not as breaks. The chain cannot show a rewrite of\n' +
+        'every hash after a change, nor the newest entries removed with their links: compare heads you kept, the\n' +
+        'ledger log lines, or the archive (deployment flag archiveLedger). Without --resource or --since it scans\n' +
+        'the table (dynamodb:Scan of the partition keys). Exit 0 when every chain holds, 1 when one is broken or\n' +
+        'the ledger cannot be read.\n' +
+        '\nExamples:\n  driftless audit --resource EcsService:prod/web\n  driftless audit --failed --since 7d\n' +
+        '  driftless audit --verify --since 30d\n  driftless audit --verify --resource EcsService:prod/web --json',
+    )
     .action(async (options: AuditOptions) => {
       exitCode = await auditCommand(options, io, clients);
     });

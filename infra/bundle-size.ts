@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { esbuildOptions, FUNCTION_NAMES, type FunctionName } from './bundling.ts';
+import { BUNDLED_FUNCTION_NAMES, type BundledFunctionName, esbuildOptions } from './bundling.ts';
 
 export interface BundleReport {
-  readonly name: FunctionName;
+  readonly name: BundledFunctionName;
   /** The bundle written (index.mjs, as in the deployed asset). */
   readonly outfile: string;
   readonly bytes: number;
@@ -30,7 +30,7 @@ export function isForbiddenInput(path: string): boolean {
 /** Bundles each function into `outdir/<name>/index.mjs` and reports its size and inputs. */
 export async function bundleFunctions(
   outdir: string,
-  names: readonly FunctionName[] = FUNCTION_NAMES,
+  names: readonly BundledFunctionName[] = BUNDLED_FUNCTION_NAMES,
 ): Promise<BundleReport[]> {
   const reports: BundleReport[] = [];
   for (const name of names) {
@@ -44,7 +44,9 @@ export async function bundleFunctions(
 }
 
 /** bundleFunctions into a temporary directory, removed afterwards. */
-export async function measureBundles(names: readonly FunctionName[] = FUNCTION_NAMES): Promise<BundleReport[]> {
+export async function measureBundles(
+  names: readonly BundledFunctionName[] = BUNDLED_FUNCTION_NAMES,
+): Promise<BundleReport[]> {
   const outdir = mkdtempSync(join(tmpdir(), 'driftless-bundle-'));
   try {
     return await bundleFunctions(outdir, names);

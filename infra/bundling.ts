@@ -8,7 +8,7 @@ import type { BuildOptions } from 'esbuild';
 
 export const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The Lambda functions, each `functions/<name>.ts` exporting `handler`. */
+/** The reconciler functions, each `functions/<name>.ts` exporting `handler`. */
 export const FUNCTION_NAMES = [
   'push',
   'sweep',
@@ -19,7 +19,11 @@ export const FUNCTION_NAMES = [
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-export function functionEntry(name: FunctionName): string {
+/** Every Lambda function bundled: the reconcilers and the ledger archive (deployed only with archiveLedger). */
+export const BUNDLED_FUNCTION_NAMES = [...FUNCTION_NAMES, 'ledger-archive'] as const;
+export type BundledFunctionName = (typeof BUNDLED_FUNCTION_NAMES)[number];
+
+export function functionEntry(name: BundledFunctionName): string {
   return join(REPOSITORY_ROOT, 'functions', `${name}.ts`);
 }
 
@@ -59,7 +63,7 @@ export function nodejsBundling(): BundlingOptions {
 }
 
 /** esbuild's build options for one function, as NodejsFunction runs them (bundle, platform node), with a metafile. */
-export function esbuildOptions(name: FunctionName, outfile: string): BuildOptions {
+export function esbuildOptions(name: BundledFunctionName, outfile: string): BuildOptions {
   return {
     entryPoints: [functionEntry(name)],
     absWorkingDir: REPOSITORY_ROOT,

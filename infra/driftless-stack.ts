@@ -1,6 +1,7 @@
 /** One driftless installation: the ledger and lock tables, the four functions with their triggers, least-privilege
  * roles, the CloudFormation service role, saved queries, dashboard and alarms; with `sweepShardSize` above 0, also
- * the shard queue and the sweep-shard worker a fanned-out sweep uses. Everything is derived from the validated
+ * the shard queue and the sweep-shard worker a fanned-out sweep uses; with `archiveLedger`, the write-once ledger
+ * archive (infra/constructs/ledger-archive.ts). Everything is derived from the validated
  * context (infra/context.ts); nothing is looked up in the account, so `cdk synth` works offline. */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
@@ -18,6 +19,7 @@ import type { FunctionName } from './bundling.ts';
 import { AuditTables } from './constructs/audit-tables.ts';
 import { CloudFormationServiceRole } from './constructs/cloudformation-role.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
+import { LedgerArchive } from './constructs/ledger-archive.ts';
 import { LedgerQueries } from './constructs/ledger-queries.ts';
 import { ManualChangeTrail } from './constructs/manual-change-trail.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -53,6 +55,8 @@ export class DriftlessStack extends Stack {
   readonly cloudFormationRole?: CloudFormationServiceRole;
   /** The break-glass permission: a managed policy allowing driftless pause, resume and status. */
   readonly pausePolicy: iam.ManagedPolicy;
+  /** The write-once copy of the ledger; only with archiveLedger. */
+  readonly ledgerArchive?: LedgerArchive;
 
   constructor(scope: Construct, id: string, props: DriftlessStackProps) {
     super(scope, id, props);
@@ -74,7 +78,20 @@ export class DriftlessStack extends Stack {
       new CfnOutput(this, 'RepositoryCloneUrlHttp', { value: repository.repositoryCloneUrlHttp });
     }
 
-    this.tables = new AuditTables(this, 'Tables');
+    this.tables = new AuditTables(this, 'Tables', { ledgerStream: settings.archiveLedger });
+    if (settings.archiveLedger) {
+      this.ledgerArchive = new LedgerArchive(this, 'LedgerArchive', {
+        ledgerTable: this.tables.ledgerTable,
+        retentionYears: settings.archiveRetentionYears,
+        metricNamespace: `Driftless/${settings.installationId}`,
+        logRetention: settings.logRetentionDays as logs.RetentionDays,
+        ...(alarmAction ? { alarmAction } : {}),
+      });
+      new CfnOutput(this, 'LedgerArchiveBucketName', {
+        description: `Every ledger item, locked in compliance mode for ${settings.archiveRetentionYears} years`,
+        value: this.ledgerArchive.bucket.bucketName,
+      });
+    }
 
     const failedInvocations = new DeadLetterQueue(this, 'FailedInvocations', {
       purpose: 'the queue of events the push, pull-request and deployment-outcome functions gave up on',
@@ -242,6 +259,7 @@ export class DriftlessStack extends Stack {
         ...Object.entries(this.triggers).map(([name, trigger]) => ({ name, queue: trigger.deadLetterQueue.queue })),
         { name: 'failed invocations', queue: failedInvocations.queue },
         ...(this.shardQueue ? [{ name: 'sweep shards', queue: this.shardQueue.deadLetterQueue.queue }] : []),
+        ...(this.ledgerArchive ? [{ name: 'ledger archive', queue: this.ledgerArchive.deadLetterQueue.queue }] : []),
       ],
       metricNamespace: `Driftless/${settings.installationId}`,
       dashboardName: settings.stackName,

@@ -1,7 +1,11 @@
-/** `driftless audit`: the ledger's answers to who changed what, when, from which commit, with what result. */
+/** `driftless audit`: the ledger's answers to who changed what, when, from which commit, with what result; and with
+ * `--verify`, whether its hash chains still hold. */
 import { FAILURE_RESULTS } from '../../shared/audit/dynamodb.ts';
+import { LedgerVerifier } from '../../shared/audit/dynamodb-verify.ts';
 import { IN_FLIGHT_MS, unpaired } from '../../shared/audit/intents.ts';
 import type { LedgerEntry } from '../../shared/audit/ledger.ts';
+import { parseDuration } from '../../shared/audit/pauses.ts';
+import type { PartitionVerdict } from '../../shared/audit/verify.ts';
 import { DriftlessError, LedgerTableMissingError } from '../../shared/errors.ts';
 import { type AwsClients, awsClients, ledgerFor } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
@@ -16,6 +20,10 @@ export interface AuditOptions {
   readonly region?: string;
   readonly endpoint?: string;
   readonly limit: number;
+  /** Walk the hash chains instead of listing entries. */
+  readonly verify?: boolean;
+  /** --verify: how far an entry's time may lie before its predecessor's (a duration such as 15m). */
+  readonly clockSkew?: string;
 }
 
 const RELATIVE = /^(\d+)\s*(m|h|d)$/;
@@ -31,6 +39,7 @@ export function parseSince(value: string, now: number = Date.now()): string {
 }
 
 export async function auditCommand(options: AuditOptions, io: CliIo, clients: AwsClients = {}): Promise<number> {
+  if (options.verify) return verifyCommand(options, io, clients);
   const ledger = ledgerFor(options.ledgerTable, awsClients(options, clients).dynamoDb, clients);
   let entries: LedgerEntry[];
   let open = new Set<string>();
@@ -136,4 +145,71 @@ function detailOf(entry: LedgerEntry): string {
         .join(', ')
     : '';
   return [changes, references].filter(Boolean).join(' ');
+}
+
+/** `audit --verify`: every partition in scope, OK or its first break; exit 1 when any chain is broken. */
+async function verifyCommand(options: AuditOptions, io: CliIo, clients: AwsClients): Promise<number> {
+  const refuse = (message: string) => {
+    io.err(`${paint(io, 'red', 'error:')} ${message}\n`);
+    return EXIT_INVALID;
+  };
+  if (options.commit !== undefined || options.failed)
+    return refuse('--verify walks partitions: use it with --resource or --since, not --commit or --failed');
+  const maxSkewMs = parseDuration(options.clockSkew ?? '15m');
+  if (maxSkewMs === undefined)
+    return refuse(`--clock-skew ${options.clockSkew} is not a duration such as 30s, 15m or 1h`);
+  const verifier = new LedgerVerifier({
+    tableName: options.ledgerTable,
+    client: awsClients(options, clients).dynamoDb,
+    ...(clients.now ? { now: clients.now } : {}),
+  });
+  let verdicts: PartitionVerdict[];
+  try {
+    const since = options.since === undefined ? undefined : parseSince(options.since, (clients.now ?? Date.now)());
+    verdicts = await verifier.verify(
+      { ...(options.resource ? { resourceId: options.resource } : {}), ...(since ? { since } : {}) },
+      { maxSkewMs },
+    );
+  } catch (error) {
+    if (error instanceof RangeError) return refuse(error.message);
+    if (!(error instanceof DriftlessError)) throw error;
+    const what = error instanceof LedgerTableMissingError ? '' : `cannot verify the ledger ${options.ledgerTable}: `;
+    return refuse(`${what}${error.message}`);
+  }
+  const broken = verdicts.filter((verdict) => verdict.break !== undefined);
+  if (options.json) {
+    const report = {
+      table: options.ledgerTable,
+      partitions: verdicts.length,
+      intact: verdicts.length - broken.length,
+      broken: broken.length,
+      verdicts,
+    };
+    io.out(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    io.out(formatVerdicts(verdicts, io, options.ledgerTable));
+  }
+  return broken.length === 0 ? EXIT_OK : EXIT_INVALID;
+}
+
+/** One line per partition, then the count: a person reads the first break of each broken chain. */
+export function formatVerdicts(verdicts: readonly PartitionVerdict[], io: CliIo, table: string): string {
+  if (verdicts.length === 0) return `No ledger partitions to verify in ${table}.\n`;
+  const width = Math.max(...verdicts.map((verdict) => verdict.partition.length));
+  const lines = verdicts.map((verdict) => {
+    const name = verdict.partition.padEnd(width);
+    const found = verdict.break;
+    if (found) {
+      const where = [found.sequence === undefined ? '' : `sequence ${found.sequence}`, found.sk ?? '']
+        .filter(Boolean)
+        .join(', ');
+      return paint(io, 'red', `${name}  ${found.kind.toUpperCase()}${where ? ` at ${where}` : ''}: ${found.detail}`);
+    }
+    const before = verdict.beforeChain > 0 ? ` (${verdict.beforeChain} before the chain began)` : '';
+    const head = verdict.head ? `, head ${verdict.head.sequence} ${verdict.head.hash.slice(0, 16)}` : '';
+    return `${name}  OK  ${verdict.chained} chained${before}${head}`;
+  });
+  const broken = verdicts.filter((verdict) => verdict.break !== undefined).length;
+  const summary = `${verdicts.length} partition${verdicts.length === 1 ? '' : 's'} of ${table} verified: ${verdicts.length - broken} intact, ${broken} broken.`;
+  return `${lines.join('\n')}\n${broken > 0 ? paint(io, 'red', summary) : summary}\n`;
 }

@@ -20,6 +20,11 @@ export interface AuditTablesProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly ledgerRemovalPolicy?: RemovalPolicy;
+  /**
+   * Give the ledger a stream of new images, for the archive (LedgerArchive).
+   * @default false
+   */
+  readonly ledgerStream?: boolean;
 }
 
 /** The TTL attribute lease items carry (shared/lock/lease.ts writes it; DynamoDB TTL removes stale items). */
@@ -57,6 +62,7 @@ export class AuditTables extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: props.ledgerRemovalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.ledgerStream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
       ...encryption,
     });
     for (const index of ledger.GlobalSecondaryIndexes ?? []) {

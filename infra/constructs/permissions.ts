@@ -13,6 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { CHAIN } from '../../shared/audit/chain.ts';
 import { breakGlassAttributes } from '../../shared/audit/dynamodb.ts';
 import { EVENT_SOURCE } from '../../shared/notify/events.ts';
 import { MANAGED_BY_TAG_KEY } from '../../shared/util.ts';
@@ -223,8 +224,9 @@ export class DriftlessPermissions extends Construct {
    * "Who may pause is an IAM permission the stack defines": a managed policy, named `<stackName>-pause`, for the
    * people and roles that may break glass. It allows what `driftless pause`, `resume` and `status` need and no more:
    * - PutItem on the ledger, only for items whose partition key is a resource's (`RESOURCE#…`, dynamodb:LeadingKeys)
-   *   and whose attributes are exactly those a pause or resume entry has (dynamodb:Attributes): it can add entries
-   *   of that shape, never update, delete, or write a run or an outcome (those carry summary, result, changes…);
+   *   and whose attributes are exactly those a pause or resume entry or its chain link has (dynamodb:Attributes),
+   *   always with a chain hash (so an unchained entry, from a driftless older than the chain, is refused): it can
+   *   add entries of that shape, never update, delete, or write a run or an outcome (those carry summary, result…);
    * - Query on the ledger and its indexes (status and the active pauses), never Scan;
    * - the reads `status` makes of the declared services and stacks.
    * DynamoDB condition keys cannot compare attribute values, so the kind (`pause`/`resume`) itself is not enforced
@@ -244,6 +246,7 @@ export class DriftlessPermissions extends Construct {
           resources: [table.tableArn],
           conditions: {
             'ForAllValues:StringEquals': { 'dynamodb:Attributes': breakGlassAttributes() },
+            'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [CHAIN.hash] },
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RESOURCE#*'] },
           },
         }),

@@ -10,11 +10,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type FunctionName, functionEntry, nodejsBundling, REPOSITORY_ROOT } from '../bundling.ts';
+import { type BundledFunctionName, functionEntry, nodejsBundling, REPOSITORY_ROOT } from '../bundling.ts';
 
 export interface ReconcilerFunctionProps {
   /** Which handler: functions/<name>.ts, exporting `handler`. */
-  readonly name: FunctionName;
+  readonly name: BundledFunctionName;
   readonly description: string;
   /** The longest a run may take; the lease and the token buckets assume it is bounded. */
   readonly timeout: Duration;

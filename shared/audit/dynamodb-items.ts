@@ -2,6 +2,7 @@
  * and the item codec, so an entry reads back exactly as written. */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TerminalError } from '../errors.ts';
+import { ENTRY_CHAIN_ATTRIBUTES, LINK_ATTRIBUTES } from './chain.ts';
 import { intentPk, pairsIntents } from './intents.ts';
 import type { EntryResult, LedgerEntry } from './ledger.ts';
 import { breakGlassEntry } from './pauses.ts';
@@ -118,8 +119,9 @@ export function fromItem(item: Record<string, AttributeValue>): LedgerEntry {
   return entry as unknown as LedgerEntry;
 }
 
-/** Every attribute a pause or resume item is stored with (keys included): what the stack's pause policy allows
- * PutItem to write (dynamodb:Attributes), so the policy cannot write an entry of any other shape. */
+/** Every attribute a pause or resume item is stored with (keys and chain fields included) and every attribute of its
+ * chain link (chain.ts): what the stack's pause policy allows PutItem to write (dynamodb:Attributes), so the policy
+ * cannot write an entry of any other shape. */
 export function breakGlassAttributes(): string[] {
   const sample = breakGlassEntry({
     kind: 'pause',
@@ -133,5 +135,6 @@ export function breakGlassAttributes(): string[] {
     now: 0,
     durationMs: 1,
   });
-  return Object.keys(toItem(sample, new Date(0).toISOString())).sort();
+  const stored = Object.keys(toItem(sample, new Date(0).toISOString()));
+  return [...new Set([...stored, ...ENTRY_CHAIN_ATTRIBUTES, ...LINK_ATTRIBUTES])].sort();
 }

@@ -18,23 +18,25 @@
  * `<time>` in keys is the entry's time as canonical UTC ISO-8601 (`toISOString()`, 24 characters), so keys sort by
  * time as plain strings; the `time` attribute keeps the entry's own string. Entry fields are plain attributes:
  * strings as S, `dryRun` as BOOL, `durationMs` as N, `changes`, `references` and `summary` as JSON strings, so an
- * entry reads back exactly as written. `append` is a PutItem conditioned on `attribute_not_exists(pk)` and nothing
- * else: the ledger never updates, deletes or overwrites, and a refused condition (an id collision), like any failed
- * put, is a LedgerEntryRefusedError (a passing failure, a LedgerWriteError). Reads are Query only, never Scan, following LastEvaluatedKey page by page. A table
- * that does not exist is a LedgerTableMissingError that names it, its region and how to create it.
- * A run's appends are fenced by its lease (`fencedBy`, dynamodb-fence.ts): the same put inside a TransactWriteItems
- * with a ConditionCheck on the lease item, so a run whose lease was taken stores nothing more.
+ * entry reads back exactly as written. Reads are Query only, never Scan, following LastEvaluatedKey page by page. A
+ * table that does not exist is a LedgerTableMissingError that names it, its region and how to create it.
+ *
+ * Appends are chained (chain.ts, dynamodb-chain.ts): each entry carries its sequence in its partition and the hash of
+ * the entry before it, and is stored with a link item (`sk` = `#LINK#<sequence>`, below every entry key, so entry
+ * queries start at ENTRY_SK_FLOOR) in one TransactWriteItems of puts conditioned on `attribute_not_exists(pk)` and
+ * nothing else: the ledger never updates, deletes or overwrites, and a refused condition (an id collision), like any
+ * failed put, is a LedgerEntryRefusedError (a passing failure, a LedgerWriteError). A run's appends are fenced by
+ * its lease (`fencedBy`, fence.ts): the same transaction begins with a ConditionCheck on the lease item, so a run
+ * whose lease was taken stores nothing more. `driftless audit --verify` (verify.ts) walks the chains.
  */
 
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
   type Projection,
-  PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
   ResourceInUseException,
@@ -51,7 +53,8 @@ import {
   RetryableError,
   TerminalError,
 } from '../errors.ts';
-import { putFenced } from './dynamodb-fence.ts';
+import { type ChainHead, ENTRY_SK_FLOOR } from './chain.ts';
+import { ChainedAppends } from './dynamodb-chain.ts';
 import { ensureIndexes } from './dynamodb-indexes.ts';
 import { fromItem, pausePk, resourcePk, toItem } from './dynamodb-items.ts';
 import { type FenceableLedger, FencedLedger, type LedgerFence } from './fence.ts';
@@ -168,7 +171,7 @@ export interface DynamoDbLedgerOptions {
   readonly logger?: LedgerLogLine;
   /** Items per Query page (the Query's Limit); defaults to DynamoDB's own 1 MB pages. */
   readonly pageSize?: number;
-  /** The end of a window that gives none; defaults to Date.now. */
+  /** The clock: the end of a window that gives none, and how long chain heads are remembered; Date.now by default. */
   readonly now?: () => number;
   /** Longest window accepted, in UTC days touched; defaults to DEFAULT_MAX_WINDOW_DAYS. */
   readonly maxWindowDays?: number;
@@ -181,6 +184,7 @@ export class DynamoDbLedger implements AuditLedger, FenceableLedger {
   private readonly pageSize: number | undefined;
   private readonly now: () => number;
   private readonly maxWindowDays: number;
+  private readonly chain: ChainedAppends;
 
   constructor(options: DynamoDbLedgerOptions) {
     this.tableName = options.tableName;
@@ -189,38 +193,30 @@ export class DynamoDbLedger implements AuditLedger, FenceableLedger {
     this.pageSize = options.pageSize;
     this.now = options.now ?? Date.now;
     this.maxWindowDays = options.maxWindowDays ?? DEFAULT_MAX_WINDOW_DAYS;
+    this.chain = new ChainedAppends(this.client, this.tableName, this.now);
   }
 
-  /** Stores `entry`; with a fence, only while the fence holds (one transaction, see dynamodb-fence.ts). */
+  /** Stores `entry` as the next link of its partition's chain; with a fence, only while the fence holds (one
+   * transaction, see dynamodb-chain.ts). */
   async append(entry: LedgerEntry, fence?: LedgerFence): Promise<void> {
     const time = canonicalTime(entry.time);
     if (time === undefined) {
       throw new LedgerEntryRefusedError(`ledger entry ${entry.entryId} has no valid time: ${entry.time}`);
     }
+    let link: ChainHead;
     try {
-      if (fence) await putFenced(this.client, this.tableName, toItem(entry, time), fence, entry.entryId);
-      else
-        await this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: toItem(entry, time),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
+      link = await this.chain.append(toItem(entry, time), fence, entry.entryId);
     } catch (error) {
       if (error instanceof DriftlessError) throw error;
       if (error instanceof ResourceNotFoundException)
         throw await ledgerTableMissing(this.client, this.tableName, error);
-      const collision = error instanceof ConditionalCheckFailedException;
-      const message = collision
-        ? `ledger entry ${entry.entryId} collides with an existing entry at the same key; nothing was overwritten`
-        : `ledger entry ${entry.entryId} was not recorded: ${reasonOf(error)}`;
-      throw !collision && isRetryableAwsError(error)
+      const message = `ledger entry ${entry.entryId} was not recorded: ${reasonOf(error)}`;
+      throw isRetryableAwsError(error)
         ? new LedgerWriteError(message, { cause: error })
         : new LedgerEntryRefusedError(message, { cause: error });
     }
     try {
-      this.logLine(entry);
+      this.logLine(entry, link);
     } catch {
       // The entry is stored: a failing log line must not make the caller believe otherwise and append it again.
     }
@@ -234,8 +230,8 @@ export class DynamoDbLedger implements AuditLedger, FenceableLedger {
     return this.query(
       'resource history',
       {
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: resourcePk(resourceId) } },
+        KeyConditionExpression: 'pk = :pk AND sk >= :entries',
+        ExpressionAttributeValues: { ':pk': { S: resourcePk(resourceId) }, ':entries': { S: ENTRY_SK_FLOOR } },
         ScanIndexForward: false,
       },
       options.limit,

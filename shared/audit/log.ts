@@ -3,12 +3,16 @@
  * `filter ledger.resourceId = "EcsService:prod/web" | sort @timestamp desc`,
  * `filter ledger.commitId = "…"`, `filter ledger.result in ["failed", "refused", "rolled-back"]`, or
  * `filter ispresent(ledger.recovered)` for the outcomes a later run recorded from live state.
- * The ledger in DynamoDB stays the record; the line is a searchable copy written after the entry is stored. */
+ * The ledger in DynamoDB stays the record; the line is a searchable copy written after the entry is stored. It also
+ * carries the entry's place in its partition's hash chain (`chain.sequence`, `chain.hash`, see chain.ts): a copy of the
+ * chain outside the table, which someone able to rewrite the table cannot rewrite with it. */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { ChainHead } from './chain.ts';
 import type { LedgerEntry } from './ledger.ts';
 
-/** Emits the log line for one stored entry. Inject a capturing one in tests, a silent one where logs are noise. */
-export type LedgerLogLine = (entry: LedgerEntry) => void;
+/** Emits the log line for one stored entry and its chain link. Inject a capturing one in tests, a silent one where
+ * logs are noise. */
+export type LedgerLogLine = (entry: LedgerEntry, chain?: ChainHead) => void;
 
 /** The part of a Powertools Logger the line needs. */
 export interface LedgerLogger {
@@ -28,7 +32,8 @@ export function ledgerLogFields(entry: LedgerEntry): Record<string, unknown> {
 
 /** Logs `ledger entry` at info with the entry under `ledger`; defaults to a Logger with serviceName driftless. */
 export function powertoolsLogLine(logger: LedgerLogger = new Logger({ serviceName: 'driftless' })): LedgerLogLine {
-  return (entry) => logger.info(LEDGER_LOG_MESSAGE, { ledger: ledgerLogFields(entry) });
+  return (entry, chain) =>
+    logger.info(LEDGER_LOG_MESSAGE, { ledger: ledgerLogFields(entry), ...(chain ? { chain: { ...chain } } : {}) });
 }
 
 /** Emits nothing. */

@@ -4,6 +4,7 @@ import { CodeCommitClient, type CodeCommitClientConfig } from '@aws-sdk/client-c
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface AwsClientOptions {
@@ -56,4 +57,10 @@ export function eventBridgeClient(options: AwsClientOptions = {}): EventBridgeCl
 
 export function sqsClient(options: AwsClientOptions = {}): SQSClient {
   return new SQSClient(commonConfig(options));
+}
+
+/** With an endpoint (an S3-compatible store in tests or integration), buckets are addressed by path, not by host. */
+export function s3Client(options: AwsClientOptions = {}): S3Client {
+  const config = commonConfig(options);
+  return new S3Client({ ...config, ...('endpoint' in config ? { forcePathStyle: true } : {}) });
 }

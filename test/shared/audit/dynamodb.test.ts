@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  ConditionalCheckFailedException,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
+  TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
@@ -237,7 +237,7 @@ describe('DynamoDbLedger', () => {
     const error = await ledger.append(sameKey).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LedgerEntryRefusedError);
     expect((error as LedgerEntryRefusedError).retryable).toBe(false);
-    expect((error as LedgerEntryRefusedError).cause).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((error as LedgerEntryRefusedError).cause).toBeInstanceOf(TransactionCanceledException);
 
     // The same instant written differently is the same key.
     const sameInstant = { ...original, time: '2024-07-01T02:00:00+02:00', result: 'failed' as const };
@@ -346,7 +346,8 @@ describe('DynamoDbLedger', () => {
     expect(await ledger.resourceHistory(WEB)).toStrictEqual([stored]);
   });
 
-  it('sends the ledger table only PutItem conditioned on attribute_not_exists(pk), and Query', async () => {
+  it('writes only puts conditioned on attribute_not_exists(pk), each entry with its chain link; 2 calls cold, 1 warm', async () => {
+    // Prepare
     const tableName = `ledger-${SUFFIX}-recorded`;
     await ensureLedgerTable(setupClient, tableName);
     const client = localClient();
@@ -364,26 +365,46 @@ describe('DynamoDbLedger', () => {
       entry('2024-09-02T01:00:00.000Z', { result: 'failed' }),
       entry('2024-09-02T02:00:00.000Z', { resourceId: API, result: 'refused' }),
     ];
-    await appendAll(ledger, entries);
+
+    // Act
+    const perAppend: string[][] = [];
+    for (const item of entries) {
+      const before = seen.length;
+      await ledger.append(item);
+      perAppend.push(seen.slice(before).map((s) => s.command));
+    }
     await expect(ledger.append(entries[0] as LedgerEntry)).rejects.toBeInstanceOf(LedgerEntryRefusedError);
     await expect(ledger.append({ ...entry('2024-09-03T00:00:00.000Z'), time: 'never' })).rejects.toThrow();
     const window = { since: '2024-09-01T00:00:00.000Z', until: '2024-09-03T00:00:00.000Z' };
-    expect(await ledger.resourceHistory(WEB)).toHaveLength(2);
-    expect(await ledger.resourceHistory(WEB, { limit: 1 })).toHaveLength(1);
-    expect(await ledger.commitHistory('c1')).toHaveLength(3);
-    expect(await ledger.window(window)).toHaveLength(3);
-    expect(await ledger.failures(window)).toHaveLength(2);
+    const reads = [
+      await ledger.resourceHistory(WEB),
+      await ledger.resourceHistory(WEB, { limit: 1 }),
+      await ledger.commitHistory('c1'),
+      await ledger.window(window),
+      await ledger.failures(window),
+    ];
 
-    expect(seen.length).toBeGreaterThan(10);
-    expect(new Set(seen.map((s) => s.command))).toStrictEqual(new Set(['PutItemCommand', 'QueryCommand']));
-    for (const { command, input } of seen) {
-      expect(input.TableName).toBe(tableName);
-      if (command === 'PutItemCommand') {
-        expect(Object.keys(input).sort()).toEqual(['ConditionExpression', 'Item', 'TableName']);
-        expect(input.ConditionExpression).toBe('attribute_not_exists(pk)');
+    // Assess: the first append to a partition reads its head, the next one remembers it.
+    expect(perAppend).toEqual([
+      ['QueryCommand', 'TransactWriteItemsCommand'],
+      ['TransactWriteItemsCommand'],
+      ['QueryCommand', 'TransactWriteItemsCommand'],
+    ]);
+    expect(reads.map((read) => read.length)).toEqual([2, 1, 3, 3, 2]);
+    expect(new Set(seen.map((s) => s.command))).toStrictEqual(new Set(['TransactWriteItemsCommand', 'QueryCommand']));
+    const writes = seen.filter((s) => s.command === 'TransactWriteItemsCommand');
+    expect(writes).toHaveLength(4);
+    for (const { input } of writes) {
+      const parts = input.TransactItems as Record<string, Record<string, unknown>>[];
+      expect(parts.map((part) => Object.keys(part))).toEqual([['Put'], ['Put']]);
+      for (const part of parts) {
+        expect(Object.keys(part.Put ?? {}).sort()).toEqual(['ConditionExpression', 'Item', 'TableName']);
+        expect(part.Put).toMatchObject({ TableName: tableName, ConditionExpression: 'attribute_not_exists(pk)' });
       }
     }
-    expect(seen.filter((s) => s.command === 'PutItemCommand')).toHaveLength(4);
+    for (const { command, input } of seen.filter((s) => s.command === 'QueryCommand')) {
+      expect(input.TableName, command).toBe(tableName);
+    }
   });
 
   it('creates the table with the keys, the four ALL-projected indexes and the intents index, idempotently', async () => {

@@ -8,7 +8,7 @@ import { newEntryId } from '../../../shared/audit/ids.ts';
 import type { LedgerEntry } from '../../../shared/audit/ledger.ts';
 import { silentLogLine } from '../../../shared/audit/log.ts';
 import { RecordingLedger } from '../../../shared/audit/recording-ledger.ts';
-import { LedgerEntryRefusedError, LedgerFencedError } from '../../../shared/errors.ts';
+import { LedgerEntryRefusedError, LedgerFencedError, LedgerTableMissingError } from '../../../shared/errors.ts';
 import { ensureLockTable, type Lease, LeaseLock } from '../../../shared/lock/lease.ts';
 import { MemoryLedger } from '../../../shared/sim/memory-ledger.ts';
 import { localDynamoDb } from '../../support/dynamodb.ts';
@@ -70,7 +70,7 @@ function held(lease: Lease | undefined): Lease {
 }
 
 describe('a fenced ledger', () => {
-  it('stores entries while its lease is held, in one TransactWriteItems each: a ConditionCheck and the Put', async () => {
+  it('stores entries while its lease is held, in one TransactWriteItems each: a ConditionCheck, the entry, its link', async () => {
     // Prepare
     const { key, lock, ledger, commands } = fixture();
     const lease = held(await lock.acquire(key, 'run-a'));
@@ -82,14 +82,24 @@ describe('a fenced ledger', () => {
 
     // Assess
     expect(await ledger.resourceHistory(stored.resourceId ?? '')).toStrictEqual([stored]);
-    expect(commands.map((command) => command.name)).toEqual(['TransactWriteItemsCommand', 'QueryCommand']);
-    const [check, put] = (commands[0]?.input.TransactItems ?? []) as Record<string, Record<string, unknown>>[];
+    // The head read, the append, the history read.
+    expect(commands.map((command) => command.name)).toEqual([
+      'QueryCommand',
+      'TransactWriteItemsCommand',
+      'QueryCommand',
+    ]);
+    const [check, put, link] = (commands[1]?.input.TransactItems ?? []) as Record<string, Record<string, unknown>>[];
     expect(check?.ConditionCheck).toMatchObject({
       TableName: LOCK,
       ConditionExpression: '#owner = :owner AND #generation = :generation',
       ExpressionAttributeValues: { ':owner': { S: 'run-a' }, ':generation': { N: String(lease.generation) } },
     });
     expect(put?.Put).toMatchObject({ TableName: LEDGER, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(link?.Put).toMatchObject({
+      TableName: LEDGER,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { sk: { S: '#LINK#000000000001' }, chainSequence: { N: '1' } },
+    });
     expect(Object.keys(check ?? {})).toEqual(['ConditionCheck']);
     expect(Object.keys(put ?? {})).toEqual(['Put']);
   });
@@ -164,22 +174,29 @@ describe('a fenced ledger', () => {
     expect(failure).toBeInstanceOf(LedgerFencedError);
   });
 
-  it('names both tables when one of them does not exist', async () => {
+  it('names the missing table: the ledger by its head read, either of the two when only the transaction fails', async () => {
     // Prepare
-    const { key, lock } = fixture();
+    const { key, lock, ledger } = fixture();
     const lease = held(await lock.acquire(key, 'run-a'));
     const missing = new DynamoDbLedger({ tableName: `missing-${SUFFIX}`, client, logger: silentLogLine });
+    const noLock = { ...lease.fence, tableName: `missing-lock-${SUFFIX}` };
 
     // Act
-    const failure = await missing
+    const noLedger = await missing
       .fencedBy(lease.fence)
+      .append(entry())
+      .catch((error: unknown) => error);
+    const withoutLock = await ledger
+      .fencedBy(noLock)
       .append(entry())
       .catch((error: unknown) => error);
 
     // Assess
-    expect(failure).toBeInstanceOf(LedgerEntryRefusedError);
-    expect((failure as Error).message).toContain(
-      `the ledger table missing-${SUFFIX} or the lock table ${LOCK} does not exist (create them with driftless reconcile --create-tables, or deploy the stack)`,
+    expect(noLedger).toBeInstanceOf(LedgerTableMissingError);
+    expect((noLedger as Error).message).toMatch(new RegExp(`^the ledger table missing-${SUFFIX} does not exist`));
+    expect(withoutLock).toBeInstanceOf(LedgerEntryRefusedError);
+    expect((withoutLock as Error).message).toContain(
+      `the ledger table ${LEDGER} or the lock table missing-lock-${SUFFIX} does not exist (create them with driftless reconcile --create-tables, or deploy the stack)`,
     );
   });
 
