@@ -52,8 +52,14 @@ const FOR_EACH = 'Fn::ForEach::';
 /** AWS::LanguageExtensions allows five levels of Fn::ForEach; past that, the template is refused by CloudFormation. */
 const MAX_FOR_EACH_DEPTH = 5;
 
+/** The resources of each template read, kept while the template is: validation and confinement each ask several
+ * times. */
+const resourcesOf = new WeakMap<Record<string, unknown>, readonly TemplateResource[]>();
+
 /** Every resource, those inside Fn::ForEach loops included (their logical ids as written, `Topic${Name}`). */
-export function templateResources(template: Record<string, unknown>): TemplateResource[] {
+export function templateResources(template: Record<string, unknown>): readonly TemplateResource[] {
+  const known = resourcesOf.get(template);
+  if (known) return known;
   const found: TemplateResource[] = [];
   const visit = (resources: unknown, path: TemplatePath, depth: number) => {
     if (!isObject(resources)) return;
@@ -76,6 +82,7 @@ export function templateResources(template: Record<string, unknown>): TemplateRe
     }
   };
   visit(template.Resources, ['Resources'], 0);
+  resourcesOf.set(template, found);
   return found;
 }
 
@@ -109,27 +116,41 @@ export function declaredTypes(template: Record<string, unknown>): DeclaredType[]
   return declared;
 }
 
-/** Each Fn::Transform, found without recursion so a deep template cannot exhaust the stack. */
+interface Visit {
+  readonly value: unknown;
+  readonly parent: Visit | undefined;
+  readonly key: string | number;
+}
+
+/** Each Fn::Transform, found without recursion so a deep template cannot exhaust the stack; a node's path is built
+ * only for a find, so the walk costs one small object per node. */
 function inlineTransforms(template: Record<string, unknown>): DeclaredType[] {
   const found: DeclaredType[] = [];
-  const pending: { value: unknown; path: TemplatePath }[] = [{ value: template, path: [] }];
+  const pending: Visit[] = [{ value: template, parent: undefined, key: '' }];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, path } = next;
+    const { value } = next;
     if (Array.isArray(value)) {
       value.forEach((item, index) => {
-        pending.push({ value: item, path: [...path, index] });
+        pending.push({ value: item, parent: next, key: index });
       });
     } else if (isObject(value)) {
       for (const [key, child] of Object.entries(value)) {
+        const visit = { value: child, parent: next, key };
         if (key === 'Fn::Transform') {
           const name = isObject(child) ? child.Name : child;
-          found.push({ type: transformType(name), path: [...path, key] });
+          found.push({ type: transformType(name), path: pathOf(visit) });
         }
-        pending.push({ value: child, path: [...path, key] });
+        pending.push(visit);
       }
     }
   }
-  return found;
+  return found.reverse();
+}
+
+function pathOf(visit: Visit): TemplatePath {
+  const path: (string | number)[] = [];
+  for (let at: Visit | undefined = visit; at?.parent; at = at.parent) path.push(at.key);
+  return path.reverse();
 }
 
 function transformType(name: unknown): string {
