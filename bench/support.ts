@@ -14,7 +14,7 @@ import type { EcsServiceDeclaration, RepositorySnapshot } from '../shared/spec/r
 export const SETTINGS = `apiVersion: driftless/v1
 kind: Settings
 spec:
-  targets: { clusters: [prod, prod-1, prod-2, prod-3], stackNamePrefix: bench-, roleArnPatterns: ['arn:aws:iam::123456789012:role/app/*'] }
+  targets: { clusters: [prod, prod-1, prod-2, prod-3], stackNamePrefix: bench-, roleArnPatterns: ['arn:aws:iam::123456789012:role/app/*'], resourceTypes: [AWS::SNS::Topic] }
 `;
 
 /** One declaration of a realistic Fargate service; `family` is shared by several services, as in real fleets. */

@@ -258,6 +258,8 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
         eventBus: 'default',
         allowedClusters: ['prod'],
         stackNamePrefix: 'platform-',
+        allowedResourceTypes: ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::SecurityGroup'],
+        readStacks: [],
         selfHeal: true,
         prune: false,
         readShare: 1,

@@ -71,3 +71,12 @@ export async function deploymentHome(
     ...(home?.account ? { account: home.account } : {}),
   };
 }
+
+/** The resource types `--allowed-resource-types` names, as limits: plan and reconcile then refuse, as the installation
+ * would, a stack whose template declares another. Without it the CLI knows no deployment list, and Settings alone
+ * bound the types (as they alone bound the clusters). */
+export function deploymentTypes(options: {
+  readonly allowedResourceTypes?: readonly string[];
+}): Pick<DeploymentLimits, 'allowedResourceTypes'> {
+  return options.allowedResourceTypes ? { allowedResourceTypes: options.allowedResourceTypes } : {};
+}

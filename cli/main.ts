@@ -1,6 +1,7 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
+import { patternProblem } from '../shared/spec/resource-types.ts';
 import { type AuditOptions, auditCommand } from './commands/audit.ts';
 import { type BreakGlassOptions, type PauseOptions, pauseCommand, resumeCommand } from './commands/pause.ts';
 import { type PlanOptions, planCommand } from './commands/plan.ts';
@@ -20,6 +21,25 @@ function repositoryOptions(command: Command): Command {
     .option('--ref <ref>', 'branch, tag or commit to read (committed content only)', 'HEAD')
     .option('--path <prefix>', 'folder inside the repository that holds driftless.yaml', '');
 }
+
+/** `--allowed-resource-types`: a comma list of resource type patterns, each one the deployment would accept. */
+function resourceTypeList(value: string): string[] {
+  const patterns = value
+    .split(',')
+    .map((pattern) => pattern.trim())
+    .filter((pattern) => pattern !== '');
+  for (const pattern of patterns) {
+    const problem = patternProblem(pattern);
+    if (problem) throw new InvalidArgumentError(problem);
+  }
+  return patterns;
+}
+
+const ALLOWED_RESOURCE_TYPES = [
+  '--allowed-resource-types <patterns>',
+  "the deployment's allowedResourceTypes (comma list): refuse what the installation would refuse",
+  resourceTypeList,
+] as const;
 
 /** Runs the CLI with `argv` (without node and script) and answers the exit code instead of exiting. */
 export async function run(argv: readonly string[], io: CliIo = processIo(), clients: AwsClients = {}): Promise<number> {
@@ -62,6 +82,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--region <region>', 'AWS region (default: from AWS_REGION or your profile)')
     .option('--endpoint <url>', 'an AWS-compatible endpoint instead of AWS (default: DRIFTLESS_AWS_ENDPOINT)')
     .option('--installation <id>', 'installation id: also list resources it manages that Git no longer declares')
+    .option(...ALLOWED_RESOURCE_TYPES)
     .option('--json', 'print the plan as data', false)
     .option('--no-color', 'plain output, even on a terminal')
     .option('--verbose', 'list resources that are in sync too', false)
@@ -94,6 +115,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--installation <id>', 'installation id written on what driftless manages', DEFAULT_INSTALLATION_ID)
     .option('--dry-run', 'plan and record intents marked dry-run; make no AWS write', false)
     .option('--allow-empty', 'let a prune remove the last managed resource', false)
+    .option(...ALLOWED_RESOURCE_TYPES)
     .option(
       '--create-tables',
       'create the ledger and lock tables if missing (emulators; in AWS the stack owns them)',

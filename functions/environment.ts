@@ -5,6 +5,7 @@ import { enum as enumOf, object, string } from 'zod';
 import { ConfigurationError } from '../shared/errors.ts';
 import type { DeploymentLimits } from '../shared/reconcile/types.ts';
 import { partitionOfRegion } from '../shared/spec/arn.ts';
+import { patternProblem } from '../shared/spec/resource-types.ts';
 
 /** Environment variable names, shared with the CDK stack that sets them. */
 export const ENVIRONMENT = {
@@ -17,6 +18,8 @@ export const ENVIRONMENT = {
   eventBus: 'DRIFTLESS_EVENT_BUS',
   allowedClusters: 'DRIFTLESS_ALLOWED_CLUSTERS',
   stackNamePrefix: 'DRIFTLESS_STACK_NAME_PREFIX',
+  allowedResourceTypes: 'DRIFTLESS_ALLOWED_RESOURCE_TYPES',
+  readStacks: 'DRIFTLESS_READ_STACKS',
   selfHeal: 'DRIFTLESS_SELF_HEAL',
   prune: 'DRIFTLESS_PRUNE',
   cloudFormationRoleArn: 'DRIFTLESS_CLOUDFORMATION_ROLE_ARN',
@@ -50,6 +53,13 @@ const schema = object({
   [ENVIRONMENT.eventBus]: string().default('default'),
   [ENVIRONMENT.allowedClusters]: list,
   [ENVIRONMENT.stackNamePrefix]: string().default(''),
+  // Unset is an empty list: stacks may declare no type, references may read no stack outside the prefix.
+  [ENVIRONMENT.allowedResourceTypes]: list
+    .refine((patterns) => patterns.every((pattern) => patternProblem(pattern) === undefined), {
+      message: 'resource type patterns: exact types (AWS::SQS::Queue), one service (AWS::SQS::*) or Transform::<name>',
+    })
+    .default([]),
+  [ENVIRONMENT.readStacks]: list.default([]),
   [ENVIRONMENT.selfHeal]: flag.default(true),
   [ENVIRONMENT.prune]: flag.default(false),
   [ENVIRONMENT.cloudFormationRoleArn]: string().startsWith('arn:').optional(),
@@ -82,6 +92,10 @@ export interface FunctionEnvironment {
   /** The deployment's own allowlist: a declaration outside it is refused even if driftless.yaml allows it. */
   readonly allowedClusters: readonly string[];
   readonly stackNamePrefix: string;
+  /** Resource type patterns the stacks' templates may declare (empty: none), whatever driftless.yaml allows. */
+  readonly allowedResourceTypes: readonly string[];
+  /** Stacks outside stackNamePrefix whose outputs `${stack:…}` references may read. */
+  readonly readStacks: readonly string[];
   /** Upper bounds the repository cannot raise: selfHeal false here means drift is recorded, never reverted. */
   readonly selfHeal: boolean;
   readonly prune: boolean;
@@ -119,6 +133,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionE
     eventBus: value[ENVIRONMENT.eventBus],
     allowedClusters: value[ENVIRONMENT.allowedClusters],
     stackNamePrefix: value[ENVIRONMENT.stackNamePrefix],
+    allowedResourceTypes: value[ENVIRONMENT.allowedResourceTypes],
+    readStacks: value[ENVIRONMENT.readStacks],
     selfHeal: value[ENVIRONMENT.selfHeal],
     prune: value[ENVIRONMENT.prune],
     ...(value[ENVIRONMENT.cloudFormationRoleArn]
@@ -153,6 +169,8 @@ export function limitsOf(environment: FunctionEnvironment): DeploymentLimits {
   return {
     allowedClusters: environment.allowedClusters,
     stackNamePrefix: environment.stackNamePrefix,
+    allowedResourceTypes: environment.allowedResourceTypes,
+    readStacks: environment.readStacks,
     selfHeal: environment.selfHeal,
     prune: environment.prune,
     ...(environment.partition ? { partition: environment.partition } : {}),

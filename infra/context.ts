@@ -1,6 +1,7 @@
 /** The deployment's settings, read from CDK context (`cdk.json` or `-c key=value`) and validated at synth time, so a
  * missing or malformed value stops `cdk synth` with a message that names the key instead of a broken stack. */
 import { z } from 'zod';
+import { patternProblem } from '../shared/spec/resource-types.ts';
 
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -72,7 +73,11 @@ const schema = z
           .regex(
             /^(Transform::[A-Za-z0-9:._-]+|[A-Za-z][A-Za-z0-9]*::[A-Za-z0-9]+::([A-Za-z0-9]+|\*)|Custom::[A-Za-z0-9_@-]+)$/,
             'a resource type such as AWS::SQS::Queue, a service pattern such as AWS::SQS::*, or Transform::<name>',
-          ),
+          )
+          .superRefine((pattern, context) => {
+            const problem = patternProblem(pattern);
+            if (problem) context.addIssue({ code: 'custom', message: problem });
+          }),
       ),
     ),
     /** Stacks outside stackNamePrefix whose outputs `${stack:…}` references may read (exact names). */

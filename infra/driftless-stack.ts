@@ -108,6 +108,9 @@ export class DriftlessStack extends Stack {
       [ENVIRONMENT.eventBus]: 'default',
       [ENVIRONMENT.allowedClusters]: settings.allowedClusters.join(','),
       [ENVIRONMENT.stackNamePrefix]: settings.stackNamePrefix,
+      // Unset reads as an empty list: stacks may declare no type, references may read no stack outside the prefix.
+      ...listVariable(ENVIRONMENT.allowedResourceTypes, settings.allowedResourceTypes),
+      ...listVariable(ENVIRONMENT.readStacks, settings.readStacks),
       [ENVIRONMENT.selfHeal]: String(settings.selfHeal),
       [ENVIRONMENT.prune]: String(settings.prune),
       POWERTOOLS_SERVICE_NAME: 'driftless',
@@ -304,4 +307,9 @@ export class DriftlessStack extends Stack {
       );
     }
   }
+}
+
+/** A comma-separated list variable, left out when the list is empty (the function reads unset as empty). */
+function listVariable(name: string, items: readonly string[]): Record<string, string> {
+  return items.length > 0 ? { [name]: items.join(',') } : {};
 }

@@ -8,7 +8,7 @@ import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
 import type { RepositorySnapshot } from '../../shared/spec/repository.ts';
 import { type AwsClients, awsClients } from '../context.ts';
-import { deploymentHome } from '../identity.ts';
+import { deploymentHome, deploymentTypes } from '../identity.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 import { formatSnapshot } from './validate.ts';
 
@@ -19,6 +19,8 @@ export interface PlanOptions {
   readonly region?: string;
   readonly endpoint?: string;
   readonly installation?: string;
+  /** The deployment's resource type patterns (--allowed-resource-types). */
+  readonly allowedResourceTypes?: readonly string[];
   readonly json: boolean;
   readonly color: boolean;
   readonly verbose: boolean;
@@ -41,7 +43,10 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
   const aws = awsClients(options, clients);
   if (!snapshot.pruneBlocked) {
     try {
-      snapshot = confine(snapshot, await deploymentHome(options, clients, aws.ecs));
+      snapshot = confine(snapshot, {
+        ...(await deploymentHome(options, clients, aws.ecs)),
+        ...deploymentTypes(options),
+      });
     } catch (error) {
       return failure(error, 'cannot learn where this deploys', options, cliIo);
     }

@@ -7,7 +7,7 @@ import { reconcile } from '../../shared/reconcile/run.ts';
 import type { ReconcileResult, ReconcileStatus } from '../../shared/reconcile/types.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { type AwsClients, awsClients, ledgerFor, lockFor, repositoryIdentity } from '../context.ts';
-import { deploymentHome } from '../identity.ts';
+import { deploymentHome, deploymentTypes } from '../identity.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 
 export interface ReconcileOptions {
@@ -22,6 +22,8 @@ export interface ReconcileOptions {
   readonly trigger?: 'manual' | 'schedule' | 'push';
   readonly dryRun: boolean;
   readonly allowEmpty: boolean;
+  /** The deployment's resource type patterns (--allowed-resource-types). */
+  readonly allowedResourceTypes?: readonly string[];
   readonly json: boolean;
   /** Create the ledger and lock tables when missing (for an emulator; in AWS the CDK stack owns them). */
   readonly createTables?: boolean;
@@ -49,7 +51,7 @@ export async function reconcileCommand(
         installationId: options.installation,
         dryRun: options.dryRun,
         allowEmpty: options.allowEmpty,
-        limits: await deploymentHome(options, clients, aws.ecs),
+        limits: { ...(await deploymentHome(options, clients, aws.ecs)), ...deploymentTypes(options) },
       },
       {
         source: new LocalGitSource({ repoDir: options.repo }),

@@ -4,7 +4,7 @@
  * existing output is an E_REFERENCE error at its file:line (the service is left out). Pure. */
 import { globToRegExp } from '../spec/checks.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic } from '../spec/diagnostics.ts';
-import type { LocatedStackReference } from '../spec/references.ts';
+import { type LocatedStackReference, mayReadStack, type ReadableStacks, unreadableStack } from '../spec/references.ts';
 import type { Declaration, EcsServiceDeclaration, RepositorySnapshot } from '../spec/repository.ts';
 import {
   buildPlan,
@@ -42,17 +42,28 @@ export interface ReferencePlan {
 /** Fields that name an IAM role ECS passes: a resolved value there must match targets.roleArnPatterns. */
 const ROLE_FIELDS = ['/spec/taskDefinition/taskRoleArn', '/spec/taskDefinition/executionRoleArn'];
 const REFERENCE = /\$\{stack:([A-Za-z][A-Za-z0-9-]{0,127})\.([A-Za-z0-9]{1,255})\}/g;
+/** No stack name starts with a control character: with this, no stack may be read. */
+const NOTHING_READABLE: ReadableStacks = { stackNamePrefix: '\u0000', readStacks: [] };
 /** A stack whose outputs can still change in this plan. */
 const PENDING = new Set(['create', 'update', 'wait', 'replace-required', 'register-task-definition']);
 
-/** The names of the stacks the snapshot's services reference. */
+/** The names of the stacks the snapshot's services reference and Settings let them read: no other stack is ever
+ * described. */
 export function referencedStackNames(snapshot: RepositorySnapshot): string[] {
+  const readable = readableStacksOf(snapshot);
   const names = new Set<string>();
   for (const declaration of snapshot.declarations) {
-    if (declaration.kind === 'EcsService')
-      for (const reference of declaration.references ?? []) names.add(reference.stack);
+    if (declaration.kind !== 'EcsService') continue;
+    for (const reference of declaration.references ?? []) {
+      if (mayReadStack(reference.stack, readable)) names.add(reference.stack);
+    }
   }
   return [...names].sort();
+}
+
+/** What Settings let references read; without Settings (no declaration then), nothing. */
+function readableStacksOf(snapshot: RepositorySnapshot): ReadableStacks {
+  return snapshot.settings?.document.spec.targets ?? NOTHING_READABLE;
 }
 
 /** The outputs of a DescribeStacks `Stacks[]` item (as JSON). */
@@ -90,6 +101,7 @@ export function planWithReferences(input: ReferencePlanInput): ReferencePlan {
   );
   const rolePatterns = (snapshot.settings?.document.spec.targets.roleArnPatterns ?? []).map(globToRegExp);
   const allowedRoles = snapshot.settings?.document.spec.targets.roleArnPatterns.join(', ') || 'none are allowed';
+  const readable = readableStacksOf(snapshot);
 
   const errors: Diagnostic[] = [];
   const references = new Map<string, ServiceReferences>();
@@ -100,6 +112,16 @@ export function planWithReferences(input: ReferencePlanInput): ReferencePlan {
     const found: Diagnostic[] = [];
     const values = new Map<string, string>();
     for (const reference of located) {
+      if (!mayReadStack(reference.stack, readable)) {
+        found.push(
+          diagnostic(
+            'E_REFERENCE',
+            reference.location,
+            unreadableStack(reference.reference, reference.stack, readable, 'Settings (targets)'),
+          ),
+        );
+        continue;
+      }
       const value = lookUp(reference, input.stacks);
       if (value.ok) values.set(`${reference.stack}.${reference.outputKey}`, value.value);
       else if (!pending.has(reference.stack)) found.push(diagnostic('E_REFERENCE', reference.location, value.why));

@@ -4,10 +4,12 @@ import { clusterOutside, isArn, parseClusterArn } from '../spec/arn.ts';
 import { clusterName } from '../spec/checks.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic } from '../spec/diagnostics.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
+import { referencesOutsideDeployment, templateOutsideDeployment } from './confine-templates.ts';
 import type { DeploymentLimits } from './types.ts';
 
-/** Refuses, before any AWS call, declarations outside what the deployment allows, and turns pruning off when the
- * deployment does; each refusal is an error diagnostic, so it also blocks pruning for the run. */
+/** Refuses, before any AWS call, declarations outside what the deployment allows (clusters, stack-name prefix, the
+ * resource types a template declares, the stacks a reference reads), and turns pruning off when the deployment does;
+ * each refusal is an error diagnostic, so it also blocks pruning for the run. */
 export function confine(snapshot: RepositorySnapshot, limits: DeploymentLimits | undefined): RepositorySnapshot {
   if (!limits) return snapshot;
   const refused: Diagnostic[] = [];
@@ -56,7 +58,12 @@ export function confine(snapshot: RepositorySnapshot, limits: DeploymentLimits |
         return false;
       }
     }
-    return true;
+    const outside =
+      declaration.kind === 'CloudFormationStack'
+        ? templateOutsideDeployment(declaration, limits, (cluster) => clusterOutsideDeployment(cluster, limits))
+        : referencesOutsideDeployment(declaration, limits);
+    refused.push(...outside);
+    return outside.length === 0;
   });
   const settings =
     snapshot.settings && (limits.prune === false || elsewhere.size > 0)

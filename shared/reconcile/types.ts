@@ -114,6 +114,13 @@ export interface DeploymentLimits {
   readonly region?: string;
   /** Stack names must start with this. */
   readonly stackNamePrefix?: string;
+  /** CloudFormation resource types (patterns, shared/spec/resource-types.ts) the installation's stacks may declare;
+   * a stack's template must be allowed by these and by driftless.yaml. Unset: not bounded here (the CLI); empty: a
+   * stack may declare no type. */
+  readonly allowedResourceTypes?: readonly string[];
+  /** Stacks outside stackNamePrefix whose outputs `${stack:…}` references may read. When this or stackNamePrefix is
+   * set, a reference must read a stack one of them allows. */
+  readonly readStacks?: readonly string[];
   /** false: drift found by a sweep is recorded and announced, never reverted (drift policy revert becomes alert;
    * adopt stays allowed, since it writes only to Git). */
   readonly selfHeal?: boolean;

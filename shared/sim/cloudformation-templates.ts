@@ -156,13 +156,13 @@ export function checkCapabilities(template: Template, capabilities: readonly Cap
   }
 }
 
-/** Logical ids of resources whose Properties say `SimulateFailure: true`. */
+/** Logical ids of resources whose Properties or Metadata say `SimulateFailure: true`. Metadata is free-form in a
+ * template, so a repository that driftless validates against the resource specification can carry the marker there. */
 export function failingResources(template: Template | undefined): string[] {
   const resources = isObject(template?.Resources) ? template.Resources : {};
+  const marked = (section: unknown) =>
+    isObject(section) && (section.SimulateFailure === true || section.SimulateFailure === 'true');
   return Object.entries(resources)
-    .filter(([, resource]) => {
-      const properties = isObject(resource) && isObject(resource.Properties) ? resource.Properties : {};
-      return properties.SimulateFailure === true || properties.SimulateFailure === 'true';
-    })
+    .filter(([, resource]) => isObject(resource) && (marked(resource.Properties) || marked(resource.Metadata)))
     .map(([logicalId]) => logicalId);
 }

@@ -5,7 +5,9 @@ import { type ClusterArn, clusterOutside, isArn, parseClusterArn } from './arn.t
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import { checkServiceNumbers, checkStackParameterNumbers } from './numbers.ts';
 import type { ParsedDocument, PathSegment } from './parse.ts';
-import { checkReferences, containsReference } from './references.ts';
+import { checkReferences, containsReference, locateReferences, mayReadStack, unreadableStack } from './references.ts';
+import { knownService, propertiesOf, RESOURCE_SPEC_VERSION, suggestType } from './resource-spec.ts';
+import { CLOUDFORMATION_INIT, patternProblem } from './resource-types.ts';
 import type { EcsServiceDocument, SettingsDocument } from './schema.ts';
 import { checkServiceSecrets, checkStackSecrets } from './secret-checks.ts';
 
@@ -41,6 +43,7 @@ export function checkDocument(parsed: ParsedDocument): Diagnostic[] {
     default:
       return [
         ...checkSettingsClusters(parsed.document.spec.targets.clusters, parsed.locate),
+        ...checkResourceTypePatterns(parsed.document.spec.targets.resourceTypes, parsed.locate),
         ...checkReferences(parsed),
       ];
   }
@@ -170,6 +173,23 @@ function settingsHome(clusters: readonly string[]): ClusterArn | undefined {
   return undefined;
 }
 
+/** Each targets.resourceTypes entry is an exact type or one service's types (resource-types.ts), and names a type
+ * or service the CloudFormation resource specification knows: a misspelt entry would allow nothing. */
+function checkResourceTypePatterns(patterns: readonly string[], locate: ParsedDocument['locate']): Diagnostic[] {
+  return patterns.flatMap((pattern, index) => {
+    const problem = patternProblem(pattern) ?? unknownPattern(pattern);
+    return problem ? [diagnostic('E_RESOURCE_TYPE', locate(['spec', 'targets', 'resourceTypes', index]), problem)] : [];
+  });
+}
+
+function unknownPattern(pattern: string): string | undefined {
+  if (/^(Custom|Transform)::/.test(pattern) || pattern === CLOUDFORMATION_INIT) return undefined;
+  const service = pattern.endsWith('::*');
+  if (service ? knownService(pattern.slice(0, -3)) : propertiesOf(pattern) !== undefined) return undefined;
+  const suggestion = service ? undefined : suggestType(pattern);
+  return `${pattern} names no ${service ? 'service' : 'resource type'} in the CloudFormation resource specification (${RESOURCE_SPEC_VERSION})${suggestion ? `; did you mean ${suggestion}?` : ''}`;
+}
+
 /** Cluster ARNs in Settings are well-formed and agree on one partition, account and region: the deployment's. */
 function checkSettingsClusters(clusters: readonly string[], locate: ParsedDocument['locate']): Diagnostic[] {
   const found: Diagnostic[] = [];
@@ -231,6 +251,16 @@ export function checkTargets(parsed: ParsedDocument, settings: SettingsDocument)
           'E_TARGET',
           parsed.locate(['metadata', 'cluster']),
           `cluster ${written} is in ${outside}, where the cluster ARNs in Settings (targets.clusters) are: a repository deploys to one partition, account and region`,
+        ),
+      );
+    }
+    for (const reference of locateReferences(parsed.document.spec, parsed.locate)) {
+      if (mayReadStack(reference.stack, targets)) continue;
+      found.push(
+        diagnostic(
+          'E_REFERENCE',
+          reference.location,
+          unreadableStack(reference.reference, reference.stack, targets, 'Settings (targets)'),
         ),
       );
     }

@@ -9,7 +9,10 @@ export const DIAGNOSTIC_CODES = {
     "a resource lies outside the targets Settings or the deployment allow (cluster, stack-name prefix, a cluster ARN's partition, account or region)",
   E_ROLE: 'a role ARN does not match any allowed role ARN pattern',
   E_PATH: 'a referenced path escapes the repository, is a symlink, or does not exist',
-  E_TEMPLATE: 'a CloudFormation template is not valid YAML or JSON, or has no Resources',
+  E_TEMPLATE:
+    'a CloudFormation template is not valid YAML or JSON, has no Resources, or names a resource type or property the CloudFormation resource specification does not know',
+  E_RESOURCE_TYPE:
+    'a template declares a resource type, transform or AWS::CloudFormation::Init that Settings or the deployment do not allow, or an allowed IAM role or user without a permissions boundary; or a resource type pattern is wider than one service',
   E_SIZE: 'a file is over the size limit',
   E_SECRET_VALUE: 'a value looks like a secret; secrets must be references (secrets[].valueFrom)',
   E_SECRET_REF: 'a secret reference is not a Secrets Manager or SSM Parameter Store ARN',
@@ -17,7 +20,8 @@ export const DIAGNOSTIC_CODES = {
   E_NUMBER:
     'a number ECS would refuse: cpu or memory in a form or a Fargate pair ECS does not take, a port out of range, desiredCount over the quota',
   E_PARAMETER: 'a stack parameter YAML would change (0123, 1.10, 1e3, beyond 2^53, True): quote it',
-  E_REFERENCE: 'a ${stack:<name>.<OutputKey>} reference is malformed, misplaced, or names no existing stack output',
+  E_REFERENCE:
+    'a ${stack:<name>.<OutputKey>} reference is malformed, misplaced, reads a stack neither under the stack-name prefix nor in readStacks, or names no existing stack output',
   E_LIMIT:
     'a file or the repository is over a documented limit (keys, list items, nesting, documents, string length, aliases, declarations)',
   E_INTERNAL: 'driftless failed while reading the file (a bug to report); the file is refused, never skipped',

@@ -122,3 +122,20 @@ export function checkReferences(parsed: ParsedDocument): Diagnostic[] {
     ),
   );
 }
+
+/** Where a repository may read outputs from: stacks under its stack-name prefix, and the stacks it lists. */
+export interface ReadableStacks {
+  readonly stackNamePrefix: string;
+  readonly readStacks: readonly string[];
+}
+
+/** True when a reference may read `stack`: one under the prefix, or one listed in readStacks. */
+export function mayReadStack(stack: string, readable: ReadableStacks): boolean {
+  return stack.startsWith(readable.stackNamePrefix) || readable.readStacks.includes(stack);
+}
+
+/** Why a reference may not read `stack`, for a diagnostic; `where` names whose limits these are. */
+export function unreadableStack(reference: string, stack: string, readable: ReadableStacks, where: string): string {
+  const listed = readable.readStacks.length > 0 ? readable.readStacks.join(', ') : 'none';
+  return `${reference} may not read stack ${stack}: ${where} let references read only stacks under the prefix ${readable.stackNamePrefix} and those listed in readStacks (${listed})`;
+}

@@ -11,6 +11,7 @@ import type { ParsedDocument } from './parse.ts';
 import { readText, readTexts } from './read-files.ts';
 import { type LocatedStackReference, locateReferences } from './references.ts';
 import type { CloudFormationStackDocument, EcsServiceDocument, SettingsDocument } from './schema.ts';
+import { checkTemplate } from './template-checks.ts';
 import { resolveTemplatePath } from './template-path.ts';
 import { checkTemplateSecrets } from './template-secrets.ts';
 
@@ -153,7 +154,10 @@ export async function loadRepository(source: RepositoryReader, options: LoadOpti
       }
       if (parsed.kind === 'CloudFormationStack') {
         const template = await readTemplate(source, commitId, prefix, parsed, byPath, found, cache, limits);
-        if (template) templates.set(file + parsed.location.line, template);
+        if (template) {
+          templates.set(file + parsed.location.line, template);
+          found.push(...checkTemplate(parsed, template.path, template.body, template.parsed, settings?.document));
+        }
       }
     }
     fileDiagnostics.set(file, found);

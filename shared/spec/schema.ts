@@ -56,6 +56,15 @@ export const settingsSpec = strictObject({
     stackNamePrefix: string().default(''),
     /** Glob patterns (`*` matches any run of characters) that role ARNs passed to ECS or CloudFormation must match. */
     roleArnPatterns: array(string().min(1)).default([]),
+    /** CloudFormation resource types stack templates may declare: exact (AWS::SNS::Topic), one service's
+     * (AWS::SQS::*), Custom::<Name>, Transform::<name> or AWS::CloudFormation::Init. Nested stacks, custom
+     * resources, AWS::IAM and AWS::Serverless types, transforms and Init are allowed only when named exactly.
+     * @default none: a stack may declare no resource type until it is listed */
+    resourceTypes: array(string().min(1)).default([]),
+    /** Stacks not under stackNamePrefix whose outputs `${stack:<name>.<OutputKey>}` references may read (exact names). */
+    readStacks: array(
+      string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name, without wildcards'),
+    ).default([]),
   }),
   sync: strictObject({
     selfHeal: boolean().default(true),

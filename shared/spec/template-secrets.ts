@@ -2,19 +2,20 @@
  * (MasterUserPassword, SecretString, AuthToken, …) must come from a dynamic reference ({{resolve:secretsmanager:…}},
  * {{resolve:ssm-secure:…}}), a resource attribute, or a NoEcho parameter whose value is not written in Git; and no
  * property holds a credential-shaped value. Findings point at the template's own lines. Pure. */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { CLOUDFORMATION_TAGS } from './cloudformation-yaml.ts';
-import { type Diagnostic, diagnostic, type SourceLocation } from './diagnostics.ts';
+import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import type { ParsedDocument } from './parse.ts';
 import { isSecretDynamicReference, looksLikeSecretName, secretShapeOf } from './secrets.ts';
+import { type TemplatePath, templateLocator } from './template-locator.ts';
 
 type Json = unknown;
-type Path = readonly (string | number)[];
+type Path = TemplatePath;
 type StackDocument = ParsedDocument & { kind: 'CloudFormationStack' };
 
 /** Maps whose keys name something other than a secret even when the key says "token": Cognito's token validity
  * units ({ AccessToken: hours }). */
 const NOT_SECRET_PARENTS = new Set(['TokenValidityUnits']);
+/** Properties named like a secret that hold none: a custom resource's ServiceToken is its handler's ARN. */
+const NOT_SECRET_PROPERTIES = new Set(['ServiceToken']);
 const MAX_INTRINSIC_DEPTH = 64;
 
 interface Finding {
@@ -98,7 +99,8 @@ function walk(properties: Json, at: Path, scope: Scope, findings: Finding[]): vo
     } else if (isObject(value)) {
       for (const [key, child] of Object.entries(value)) {
         const childPath = [...path, key];
-        if (!key.includes('::') && key !== 'Ref' && looksLikeSecretName(key) && !NOT_SECRET_PARENTS.has(parent ?? '')) {
+        const named = looksLikeSecretName(key) && !NOT_SECRET_PROPERTIES.has(key);
+        if (!key.includes('::') && key !== 'Ref' && named && !NOT_SECRET_PARENTS.has(parent ?? '')) {
           const problem = sourceProblem(child, scope);
           if (problem) {
             findings.push({ path: childPath, message: `${describe(childPath)} is a secret-named property ${problem}` });
@@ -207,29 +209,4 @@ function isIntrinsic(value: Record<string, unknown>): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Where a path is written in the template: its key's line. Parsed again only when there is something to report. */
-function templateLocator(file: string, body: string): (path: Path) => SourceLocation {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(body, { customTags: CLOUDFORMATION_TAGS, lineCounter, uniqueKeys: false });
-  return (path) => {
-    let node: unknown = document.contents;
-    let offset = 0;
-    for (const segment of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
-        if (!pair) break;
-        offset = (pair.key as { range?: [number, number] }).range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
-        const item = node.items[segment] as { range?: [number, number] } | undefined;
-        if (!item) break;
-        offset = item.range?.[0] ?? offset;
-        node = item;
-      } else break;
-    }
-    const { line, col } = lineCounter.linePos(offset);
-    return { file, line, column: col };
-  };
 }

@@ -44,6 +44,48 @@ describe('driftless plan against the simulator', () => {
     expect(io.stdout()).toContain('Plan: 3 to create, 0 to update, 0 to delete, 0 in sync.');
   });
 
+  it('refuses, as the installation would, a stack whose types --allowed-resource-types does not list', async () => {
+    // Prepare
+    const { repo, simulator, clients } = await exampleRepository();
+    const io = capture();
+
+    // Act
+    const exitCode = await run(
+      ['plan', '--repo', repo.dir, '--allowed-resource-types', 'AWS::EC2::VPC,AWS::EC2::Subnet'],
+      io,
+      clients,
+    );
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(io.stdout()).toContain('stacks/network.template.yaml');
+    expect(io.stdout()).toContain(
+      'AWS::EC2::SecurityGroup is not allowed by allowedResourceTypes of this installation (AWS::EC2::VPC, AWS::EC2::Subnet)',
+    );
+    expect(simulator.stubs.cloudFormation.calls()).toEqual([]);
+  });
+
+  it('plans the example when --allowed-resource-types covers its types, and refuses a pattern over every service', async () => {
+    // Prepare
+    const { repo, clients } = await exampleRepository();
+    const allowed = capture();
+    const tooWide = capture();
+
+    // Act
+    const allowedExit = await run(
+      ['plan', '--repo', repo.dir, '--allowed-resource-types', 'AWS::EC2::*'],
+      allowed,
+      clients,
+    );
+    const tooWideExit = await run(['plan', '--repo', repo.dir, '--allowed-resource-types', 'AWS::*'], tooWide, clients);
+
+    // Assess
+    expect(allowedExit).toBe(2);
+    expect(allowed.stdout()).toContain('Plan: 3 to create');
+    expect(tooWideExit).toBe(1);
+    expect(tooWide.stderr()).toContain('AWS::* is wider than one service');
+  });
+
   it('exits 0 with nothing to do once live state matches', async () => {
     // Prepare
     const { repo, simulator, clients } = await exampleRepository();

@@ -2,7 +2,7 @@
  * it — from productionDependencies and from every module-level Lambda handler. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { productionDependencies, sweepDependencies } from '../../functions/dependencies.ts';
-import { ENVIRONMENT, readEnvironment } from '../../functions/environment.ts';
+import { ENVIRONMENT, limitsOf, readEnvironment } from '../../functions/environment.ts';
 import { ConfigurationError } from '../../shared/errors.ts';
 import { CodeCommitProposer } from '../../shared/writeback/codecommit-proposer.ts';
 
@@ -36,6 +36,32 @@ describe('function configuration', () => {
     expect(deps.source.description).toBe('CodeCommit repository platform-config');
     expect(deps.proposer).toBeInstanceOf(CodeCommitProposer);
     expect((deps.proposer as CodeCommitProposer).description).toBe('CodeCommit repository platform-config');
+  });
+
+  it('reads the resource types and read stacks the deployment allows into the run limits; unset is none', () => {
+    // Act
+    const listed = readEnvironment({
+      ...COMPLETE,
+      [ENVIRONMENT.allowedResourceTypes]: 'AWS::SQS::*, AWS::SNS::Topic',
+      [ENVIRONMENT.readStacks]: 'shared-network',
+    });
+    const unset = readEnvironment(COMPLETE);
+
+    // Assess
+    expect(limitsOf(listed)).toMatchObject({
+      allowedResourceTypes: ['AWS::SQS::*', 'AWS::SNS::Topic'],
+      readStacks: ['shared-network'],
+    });
+    expect(limitsOf(unset)).toMatchObject({ allowedResourceTypes: [], readStacks: [] });
+  });
+
+  it('refuses a resource type pattern wider than one service at cold start', () => {
+    // Act
+    const read = () => readEnvironment({ ...COMPLETE, [ENVIRONMENT.allowedResourceTypes]: 'AWS::*' });
+
+    // Assess
+    expect(read).toThrow(ConfigurationError);
+    expect(read).toThrow(ENVIRONMENT.allowedResourceTypes);
   });
 
   it('fails with a ConfigurationError naming the missing variable', () => {

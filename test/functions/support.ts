@@ -99,6 +99,9 @@ export function testEnvironment(overrides: Partial<FunctionEnvironment> = {}): F
     eventBus: 'driftless-test',
     allowedClusters: ['prod'],
     stackNamePrefix: 'platform-',
+    // The example repository's stack declares these; a deployment allows them with -c allowedResourceTypes.
+    allowedResourceTypes: ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::SecurityGroup'],
+    readStacks: [],
     selfHeal: true,
     prune: false,
     readShare: 1,

@@ -103,12 +103,24 @@ describe('parseContext', () => {
     ['a negative shard size', { sweepShardSize: '-1' }],
     ['a single sweep worker (an SQS event source runs at least 2)', { sweepWorkers: '1' }],
     ['sweep workers that are not a number', { sweepWorkers: 'many' }],
+    ['a resource type pattern over every service', { allowedResourceTypes: 'AWS::SQS::Queue,AWS::*' }],
+    ['a wildcard over the IAM types', { allowedResourceTypes: 'AWS::IAM::*' }],
+    ['a wildcard over every custom resource', { allowedResourceTypes: 'Custom::*' }],
+    ['a read stack written as a wildcard', { readStacks: 'shared-*' }],
   ])('refuses %s', (_what, override) => {
     // Act
     const message = problemsOf({ ...REQUIRED, ...override });
 
     // Assess
     expect(message).toContain(Object.keys(override)[0]);
+  });
+
+  it('says why a resource type pattern is too wide, naming the pattern', () => {
+    // Act
+    const message = problemsOf({ ...REQUIRED, allowedResourceTypes: 'AWS::IAM::*' });
+
+    // Assess
+    expect(message).toMatch(/allowedResourceTypes\.0: AWS::IAM::\* would allow every AWS::IAM type/);
   });
 
   it('refuses a stack name inside the managed prefix: driftless could delete its own stack', () => {

@@ -475,6 +475,9 @@ describe('DriftlessStack functions', () => {
         eventBus: 'default',
         allowedClusters: ['prod', 'staging'],
         stackNamePrefix: 'platform-',
+        // Left unset by the context: stacks may declare no type, references read no stack outside the prefix.
+        allowedResourceTypes: [],
+        readStacks: [],
         selfHeal: true,
         prune: false,
       });

@@ -30,6 +30,18 @@ export interface CorpusExpectation {
   readonly generated?: readonly GeneratedFile[];
   /** Limits narrowed for this case, where the real one needs a repository too large to build in a test. */
   readonly limits?: Partial<InputLimits>;
+  /** A hostile-* case the deployment must refuse even when Settings allow it (test/shared/reconcile/hostile-stacks). */
+  readonly runtime?: CorpusRuntime;
+}
+
+/** What makes Settings allow a hostile case, what the deployment allows beyond the base's types, and the errors the
+ * run reports. */
+export interface CorpusRuntime {
+  /** Entries added to the case's targets in driftless.yaml. */
+  readonly allow: Partial<Record<'resourceTypes' | 'clusters' | 'roleArnPatterns' | 'readStacks', readonly string[]>>;
+  /** Patterns the deployment allows besides the base's targets.resourceTypes. */
+  readonly deployment?: readonly string[];
+  readonly diagnostics: readonly { readonly code: string; readonly file: string; readonly line: number }[];
 }
 
 export interface CorpusCase {

@@ -2,7 +2,7 @@
  * plan shows each value and where it came from. Pure: snapshots and live state built in memory. */
 import { describe, expect, it } from 'vitest';
 import { renderPlanMarkdown } from '../../../shared/plan/markdown.ts';
-import { planWithReferences, type StackOutputs } from '../../../shared/plan/references.ts';
+import { planWithReferences, referencedStackNames, type StackOutputs } from '../../../shared/plan/references.ts';
 import { renderPlan } from '../../../shared/plan/render.ts';
 import type { EcsServiceDeclaration } from '../../../shared/spec/repository.ts';
 import { liveNetwork, liveWeb, NETWORK, templates, WEB } from '../../support/plan-fixtures.ts';
@@ -192,6 +192,35 @@ describe('planWithReferences', () => {
     expect(result.plan.actions.map((action) => [action.type, action.id])).toEqual([
       ['create', 'EcsService:prod/worker'],
     ]);
+  });
+
+  it('never reads a stack Settings do not let references read: E_REFERENCE, and the stack is not described', () => {
+    // Prepare
+    const web = WEB.replace(
+      SUBNETS,
+      'subnets: ["${stack:billing-database.SubnetA}", "${stack:platform-network.SubnetB}"]',
+    );
+    const snapshot = snapshotOf({ 'web.yaml': web });
+
+    // Act
+    const names = referencedStackNames(snapshot);
+    const result = planWithReferences({
+      snapshot,
+      live: liveStateOf([], ['EcsService:prod/web']),
+      stacks: stacks({ 'platform-network': complete(OUTPUTS), 'billing-database': complete({ SubnetA: 'subnet-x' }) }),
+    });
+
+    // Assess
+    expect(names).toEqual(['platform-network']);
+    expect(result.diagnostics.map(({ code, line, message }) => ({ code, line, message }))).toEqual([
+      {
+        code: 'E_REFERENCE',
+        line: 7,
+        message:
+          '${stack:billing-database.SubnetA} may not read stack billing-database: Settings (targets) let references read only stacks under the prefix platform- and those listed in readStacks (none)',
+      },
+    ]);
+    expect(result.snapshot.declarations).toEqual([]);
   });
 
   it('checks a resolved role ARN against targets.roleArnPatterns: E_ROLE, and the service is left out', () => {

@@ -250,8 +250,8 @@ describe('reconcile with stack-output references', () => {
     // Prepare
     const files = await referencingTree();
     files['stacks/network.template.yaml'] = files['stacks/network.template.yaml']!.replace(
-      '      GroupDescription: ECS services in the platform VPC\n',
-      '      GroupDescription: ECS services in the platform VPC\n      SimulateFailure: true\n',
+      '    Type: AWS::EC2::SecurityGroup\n',
+      '    Type: AWS::EC2::SecurityGroup\n    Metadata: { SimulateFailure: true }\n',
     );
     const env = await environment(files);
 

@@ -1,4 +1,4 @@
-/** The new cases of the bad-input corpus (limit-, parse-, target-, secret-, number-), taken through the real planning path (loadConfined, then
+/** The new cases of the bad-input corpus (limit-, parse-, target-, secret-, number-, hostile-), taken through the real planning path (loadConfined, then
  * planAgainstLive on the AWS simulator under the real SDK clients): no call names a declaration the load refused,
  * no action is planned for one, and a repository whose only valid file is driftless.yaml makes no call at all. */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { LocalGitSource } from '../../../shared/source/local-git.ts';
 import { corpusCases } from '../../support/corpus.ts';
 import { makeRepo } from '../../support/git-repo.ts';
 
-const cases = corpusCases((name) => /^(limit|parse|target|secret|number)-/.test(name));
+const cases = corpusCases((name) => /^(limit|parse|target|secret|number|hostile)-/.test(name));
 
 /** The resource names an ECS or CloudFormation request addresses: services (by name or ARN), task definition
  * families, stacks. */

@@ -135,4 +135,34 @@ spec:
     expect(referencedFound).toEqual([]);
     expect(literalFound.map((d) => [d.code, d.line])).toEqual([['E_ROLE', 12]]);
   });
+
+  it('lets a reference read only stacks under the prefix or listed in targets.readStacks: E_REFERENCE otherwise', () => {
+    // Prepare
+    const settingsOf = (readStacks: string) =>
+      parseDeclarationFile(
+        'driftless.yaml',
+        SETTINGS_YAML.replace('roleArnPatterns', `readStacks: ${readStacks}, roleArnPatterns`),
+      ).documents[0]!.document as SettingsDocument;
+    const document = parsed(
+      service('${stack:platform-network.SubnetA}', '    taskRoleArn: "${stack:shared-network.TaskRole}"\n'),
+    );
+
+    // Act
+    const unlisted = checkTargets(document, settingsOf('[]'));
+    const listed = checkTargets(document, settingsOf('[shared-network]'));
+
+    // Assess
+    expect(unlisted).toEqual([
+      {
+        code: 'E_REFERENCE',
+        severity: 'error',
+        file: 'services/web.yaml',
+        line: 12,
+        column: 18,
+        message:
+          '${stack:shared-network.TaskRole} may not read stack shared-network: Settings (targets) let references read only stacks under the prefix platform- and those listed in readStacks (none)',
+      },
+    ]);
+    expect(listed).toEqual([]);
+  });
 });
