@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { TerminalError } from '../../shared/errors.ts';
+import { allows } from '../../shared/spec/resource-types.ts';
 import { iamResourceTypes, iamServices } from './iam-data.ts';
 
 /** A CloudFormation resource type and what the specification says about it that IAM cares for. */
@@ -123,8 +124,9 @@ export function expandAllowedTypes(patterns: readonly string[]): AllowedTypes {
     if (pattern.startsWith('Custom::')) customTypes.add(pattern);
     else if (pattern.startsWith('Transform::')) transforms.add(pattern.slice('Transform::'.length));
     else if (pattern.endsWith('::*')) {
-      const prefix = pattern.slice(0, -1);
-      const matches = [...byName.values()].filter((type) => type.name.startsWith(prefix));
+      // The one matching rule (shared/spec/resource-types.ts): a wildcard never reaches nested stacks, custom
+      // resources or IAM types, so the role is never granted what validation and the run refuse.
+      const matches = [...byName.values()].filter((type) => allows([pattern], type.name));
       if (matches.length === 0) throw new UnknownResourceTypeError(`allowedResourceTypes: no type matches ${pattern}`);
       for (const type of matches) resourceTypes.set(type.name, type);
     } else {

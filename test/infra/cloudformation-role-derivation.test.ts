@@ -65,6 +65,17 @@ describe('CloudFormation types and their IAM services', () => {
     expect(allowed.transforms).toEqual(['AWS::Serverless-2016-10-31']);
   });
 
+  it('grants through a wildcard only what validation allows: AWS::CloudFormation::* never reaches a nested stack', () => {
+    // Act
+    const allowed = expandAllowedTypes(['AWS::CloudFormation::*']).resourceTypes.map((type) => type.name);
+
+    // Assess
+    expect(allowed).toContain('AWS::CloudFormation::WaitCondition');
+    expect(allowed).not.toContain('AWS::CloudFormation::Stack');
+    expect(allowed).not.toContain('AWS::CloudFormation::CustomResource');
+    expect(allowed).not.toContain('AWS::CloudFormation::Macro');
+  });
+
   it('refuses a type the specification does not know, naming it', () => {
     // Assess
     expect(() => expandAllowedTypes(['AWS::SQS::Queu'])).toThrow(UnknownResourceTypeError);
