@@ -180,6 +180,8 @@ export class DriftlessStack extends Stack {
     this.permissions = new DriftlessPermissions(this, 'Permissions', {
       allowedClusters: settings.allowedClusters,
       stackNamePrefix: settings.stackNamePrefix,
+      readStacks: settings.readStacks,
+      prune: settings.prune,
       roleArnPatterns: settings.roleArnPatterns,
       cloudFormationRoleArn: this.cloudFormationRoleArn,
       installationId: settings.installationId,
@@ -223,6 +225,10 @@ export class DriftlessStack extends Stack {
         else this.permissions.grantPublishEvents(grantee);
       }
     }
+    // The functions that take the run lease are the only principals that may touch the lock table's items.
+    this.tables.protectLock(
+      allFunctions.filter(([name]) => FUNCTION_PLANS[name].grants.includes('lease')).map(([, fn]) => fn.role),
+    );
 
     // The manual-change function ignores calls made by driftless itself: its functions' roles and the CloudFormation
     // service role it deploys stacks with. Without this list it would answer its own writes (it refuses to start).
@@ -296,11 +302,13 @@ export class DriftlessStack extends Stack {
           {
             id: 'AwsSolutions-IAM5',
             reason:
-              'Wildcards are the scope itself, each documented in infra/constructs/permissions.ts: services in the ' +
-              'allowed clusters (service/<cluster>/*), stacks with the prefix (stack/<prefix>*/*), the ledger ' +
-              'indexes, new task definition revisions, the configured role ARN patterns, and "*" only for actions ' +
-              'that define no resource type (ListServices, DescribeTaskDefinition, DescribeStacks of all stacks, ' +
-              'and RegisterTaskDefinition conditioned on the managed-by request tag); the log group ARN ends in :*.',
+              'Wildcards are the scope itself, each documented in infra/constructs/permissions.ts and each call ' +
+              'proven against them offline (test/infra/iam-proof.test.ts): services in the allowed clusters ' +
+              '(service/<cluster>/*), stacks with the prefix (stack/<prefix>*/*) or named in readStacks ' +
+              '(stack/<name>/*), the ledger indexes, new task definition revisions, the configured role ARN patterns, ' +
+              'branches named driftless/*, and "*" only for actions that define no resource type ' +
+              '(DescribeTaskDefinition; with pruning on, ListServices conditioned on ecs:cluster and ListStacks) and ' +
+              'RegisterTaskDefinition conditioned on the managed-by request tag; the log group ARN ends in :*.',
           },
         ],
         true,

@@ -3,6 +3,7 @@
  * cannot drift from the one the code was tested against. */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -30,6 +31,24 @@ export interface AuditTablesProps {
 /** The TTL attribute lease items carry (shared/lock/lease.ts writes it; DynamoDB TTL removes stale items). */
 export const LOCK_TTL_ATTRIBUTE = 'ttl';
 
+/** Every item read and write DynamoDB authorizes on a table: what the lock table refuses to all but the run leases'
+ * holders. Table management (TTL, deletion) stays with whoever deploys the stack. */
+export const LOCK_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:PartiQLSelect',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+] as const;
+
 type KeySchema = readonly { readonly AttributeName?: string; readonly KeyType?: string }[] | undefined;
 
 function keyOf(schema: KeySchema, type: 'HASH' | 'RANGE'): dynamodb.Attribute | undefined {
@@ -45,7 +64,8 @@ function required<T>(value: T | undefined, what: string): T {
 export class AuditTables extends Construct {
   /** Append-only audit ledger: the functions may PutItem and Query it, nothing else. */
   readonly ledgerTable: dynamodb.Table;
-  /** One lease item per repository and branch. */
+  /** One lease item per repository and branch (and each branch's last applied commit); once protectLock has named
+   * the lease holders, no one else may read or write an item of it. */
   readonly lockTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: AuditTablesProps = {}) {
@@ -94,9 +114,30 @@ export class AuditTables extends Construct {
       {
         id: 'AwsSolutions-DDB3',
         reason:
-          'The lock table holds only leases that expire within minutes; a restored lease would be stale by design ' +
-          '(expiry is checked in every condition), so point-in-time recovery protects nothing.',
+          'The lock table holds leases that expire within minutes (a restored lease would be stale by design: expiry ' +
+          "is checked in every condition) and each branch's last fully applied commit, without which a push simply " +
+          'reconciles everything; point-in-time recovery protects nothing.',
       },
     ]);
+  }
+
+  /**
+   * Denies every item read and write on the lock table to every principal but `holders` (the roles of the functions
+   * that take the run lease), in the table's resource policy: an explicit deny no identity policy can outweigh, so
+   * neither a stack's CloudFormation role nor an administrator's broad policy can take, forge or release a lease.
+   */
+  protectLock(holders: readonly iam.IRole[]): void {
+    if (holders.length === 0) throw new Error('the lock table needs at least one lease holder');
+    this.lockTable.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyLeaseHolders',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...LOCK_ITEM_ACTIONS],
+        // "*" is this table (and its indexes): a resource policy cannot name the table it is created with.
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': holders.map((role) => role.roleArn) } },
+      }),
+    );
   }
 }

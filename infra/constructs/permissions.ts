@@ -3,26 +3,39 @@
  * The deployment's limits are the second confinement of targets (ARCHITECTURE invariant 8): a declaration outside
  * them is refused by the reconciler, and IAM would refuse the write anyway.
  *
- * Wildcard resources appear only where the ECS and CloudFormation service authorization references define no resource
- * type for the action (ListServices, DescribeTaskDefinition, RegisterTaskDefinition, DescribeStacks of every stack),
- * and the one write among them, RegisterTaskDefinition, is conditioned on the installation's managed-by request tag.
+ * Wildcard resources appear only where the service authorization references define no resource type for the action
+ * (ecs:ListServices, ecs:DescribeTaskDefinition, cloudformation:ListStacks) or where the resource does not exist yet
+ * (RegisterTaskDefinition, conditioned on the installation's managed-by request tag); the listings are granted only
+ * to a deployment that prunes, ListServices only for the allowed clusters (ecs:cluster). Every statement is checked
+ * offline against the calls the code makes (test/infra/iam-proof.test.ts).
  */
 import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { CHAIN } from '../../shared/audit/chain.ts';
-import { breakGlassAttributes } from '../../shared/audit/dynamodb.ts';
 import { EVENT_SOURCE } from '../../shared/notify/events.ts';
 import { MANAGED_BY_TAG_KEY } from '../../shared/util.ts';
+import { PausePolicy } from './pause-policy.ts';
+
+/** The branches driftless proposes on (shared/writeback: driftless/adopt/…, driftless/rollback/…), as Git refs. */
+const PROPOSAL_BRANCHES = 'refs/heads/driftless/*';
 
 export interface DriftlessPermissionsProps {
   /** ECS cluster names services may be read and written in. */
   readonly allowedClusters: readonly string[];
   /** Every stack driftless reads or writes is named with this prefix. */
   readonly stackNamePrefix: string;
+  /**
+   * Stacks outside the prefix whose outputs `${stack:…}` references may read (DescribeStacks only).
+   * @default none
+   */
+  readonly readStacks?: readonly string[];
+  /**
+   * Whether the deployment prunes: only then does driftless list services and stacks to find what it manages.
+   * @default false
+   */
+  readonly prune?: boolean;
   /** Role ARN patterns (IAM wildcards) task definitions may name as task or execution role. */
   readonly roleArnPatterns: readonly string[];
   /** The CloudFormation service role stacks are created, updated and deleted with. */
@@ -45,6 +58,9 @@ export class DriftlessPermissions extends Construct {
   readonly serviceArns: string[];
   /** arn:…:cloudformation:<region>:<account>:stack/<prefix>*\/* */
   readonly stackArn: string;
+  /** The stacks DescribeStacks may read: the prefixed ones and each of readStacks. */
+  readonly readableStackArns: string[];
+  private readonly clusterArns: string[];
   private readonly props: DriftlessPermissionsProps;
 
   constructor(scope: Construct, id: string, props: DriftlessPermissionsProps) {
@@ -54,32 +70,52 @@ export class DriftlessPermissions extends Construct {
     this.serviceArns = props.allowedClusters.map((cluster) =>
       stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster}/*` }),
     );
-    this.stackArn = stack.formatArn({
-      service: 'cloudformation',
-      resource: 'stack',
-      resourceName: `${props.stackNamePrefix}*/*`,
-    });
+    this.clusterArns = props.allowedClusters.map((cluster) =>
+      stack.formatArn({ service: 'ecs', resource: 'cluster', resourceName: cluster }),
+    );
+    const stackNamed = (pattern: string) =>
+      stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${pattern}/*` });
+    this.stackArn = stackNamed(`${props.stackNamePrefix}*`);
+    this.readableStackArns = [this.stackArn, ...(props.readStacks ?? []).map(stackNamed)];
   }
 
-  /** Describe the services in the allowed clusters, task definitions, and the prefixed stacks. */
+  /** Describe the services in the allowed clusters, task definitions, the prefixed stacks and the listed external
+   * ones; with pruning on, list the services of the allowed clusters and every stack's name. */
   grantReadTargets(grantee: iam.IGrantable): void {
     this.grantDescribeServices(grantee);
     add(grantee, {
-      // No resource type in the service authorization reference: "*" is the only resource these accept.
-      sid: 'ListEcsServicesAndReadTaskDefinitions',
-      actions: ['ecs:ListServices', 'ecs:DescribeTaskDefinition'],
+      // No resource type in the service authorization reference: "*" is the only resource it accepts.
+      sid: 'ReadTaskDefinitions',
+      actions: ['ecs:DescribeTaskDefinition'],
       resources: ['*'],
     });
     add(grantee, {
-      // Prune lists every stack (DescribeStacks without a name) to find the ones tagged as managed by driftless.
-      sid: 'ListCloudFormationStacks',
-      actions: ['cloudformation:DescribeStacks'],
-      resources: ['*'],
-    });
-    add(grantee, {
+      // By name only (shared/live/cloudformation.ts): no DescribeStacks of every stack, whose answer would carry the
+      // outputs, parameters and tags of stacks driftless has no business reading.
       sid: 'ReadCloudFormationStacks',
+      actions: ['cloudformation:DescribeStacks'],
+      resources: this.readableStackArns,
+    });
+    add(grantee, {
+      sid: 'ReadCloudFormationTemplates',
       actions: ['cloudformation:GetTemplate', 'cloudformation:DescribeChangeSet'],
       resources: [this.stackArn],
+    });
+    if (!this.props.prune) return;
+    add(grantee, {
+      // Prune looks for the services it manages in each allowed cluster; "*" is the only resource ListServices
+      // accepts, ecs:cluster is what confines it.
+      sid: 'ListServicesOfAllowedClusters',
+      actions: ['ecs:ListServices'],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ecs:cluster': this.clusterArns } },
+    });
+    add(grantee, {
+      // Prune looks for the stacks it manages: ListStacks (names and statuses, no outputs or tags) accepts only "*";
+      // each prefixed name is then described under ReadCloudFormationStacks.
+      sid: 'ListStackNames',
+      actions: ['cloudformation:ListStacks'],
+      resources: ['*'],
     });
   }
 
@@ -147,9 +183,11 @@ export class DriftlessPermissions extends Construct {
       ],
     });
     add(grantee, {
-      sid: 'PassCloudFormationRole',
+      // A stack runs with the installation's service role, or with its own spec.roleArn, which driftless.yaml and
+      // the deployment allow only from roleArnPatterns; either is handed to CloudFormation and nothing else.
+      sid: 'PassStackRoles',
       actions: ['iam:PassRole'],
-      resources: [this.props.cloudFormationRoleArn],
+      resources: [this.props.cloudFormationRoleArn, ...this.props.roleArnPatterns],
       conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
     });
   }
@@ -185,18 +223,19 @@ export class DriftlessPermissions extends Construct {
 
   /** Propose changes to the configuration repository as pull requests (drift adoption, rollback write-back): a new
    * branch, one commit on it, and a pull request, on this one repository only. Never merge, never push to the
-   * tracked branch: CreateCommit is allowed on branches named driftless/* only. */
+   * tracked branch: CreateBranch and CreateCommit are allowed on branches named driftless/* only. */
   grantProposeChanges(grantee: iam.IGrantable): void {
     add(grantee, {
       sid: 'ProposePullRequests',
-      actions: ['codecommit:CreateBranch', 'codecommit:CreatePullRequest', 'codecommit:GetBranch'],
+      actions: ['codecommit:CreatePullRequest', 'codecommit:GetBranch'],
       resources: [this.props.repositoryArn],
     });
     add(grantee, {
-      sid: 'CommitToProposalBranches',
-      actions: ['codecommit:CreateCommit'],
+      // CreateBranch and CreateCommit both carry the branch as codecommit:References (refs/heads/<name>).
+      sid: 'BranchAndCommitProposals',
+      actions: ['codecommit:CreateBranch', 'codecommit:CreateCommit'],
       resources: [this.props.repositoryArn],
-      conditions: { StringLike: { 'codecommit:References': ['refs/heads/driftless/*'] } },
+      conditions: { StringLike: { 'codecommit:References': PROPOSAL_BRANCHES } },
     });
   }
 
@@ -220,68 +259,15 @@ export class DriftlessPermissions extends Construct {
     });
   }
 
-  /**
-   * "Who may pause is an IAM permission the stack defines": a managed policy, named `<stackName>-pause`, for the
-   * people and roles that may break glass. It allows what `driftless pause`, `resume` and `status` need and no more:
-   * - PutItem on the ledger, only for items whose partition key is a resource's (`RESOURCE#…`, dynamodb:LeadingKeys)
-   *   and whose attributes are exactly those a pause or resume entry or its chain link has (dynamodb:Attributes),
-   *   always with a chain hash (so an unchained entry, from a driftless older than the chain, is refused): it can
-   *   add entries of that shape, never update, delete, or write a run or an outcome (those carry summary, result…);
-   * - Query on the ledger and its indexes (status and the active pauses), never Scan;
-   * - the reads `status` makes of the declared services and stacks.
-   * DynamoDB condition keys cannot compare attribute values, so the kind (`pause`/`resume`) itself is not enforced
-   * by IAM; every entry is attributed (changedBy) and append-only.
-   */
+  /** The break-glass permission (`driftless pause`, `resume`, `status`) as a managed policy: see PausePolicy. */
   createPausePolicy(managedPolicyName: string): iam.ManagedPolicy {
-    const table = this.props.ledgerTable;
-    const stack = Stack.of(this);
-    const policy = new iam.ManagedPolicy(this, 'PausePolicy', {
+    return new PausePolicy(this, 'PausePolicy', {
       managedPolicyName,
-      description:
-        'driftless break-glass: pause and resume reconciliation of one resource (driftless pause/resume/status)',
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'AppendPauseEntries',
-          actions: ['dynamodb:PutItem'],
-          resources: [table.tableArn],
-          conditions: {
-            'ForAllValues:StringEquals': { 'dynamodb:Attributes': breakGlassAttributes() },
-            'ForAnyValue:StringEquals': { 'dynamodb:Attributes': [CHAIN.hash] },
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RESOURCE#*'] },
-          },
-        }),
-        new iam.PolicyStatement({
-          sid: 'QueryLedger',
-          actions: ['dynamodb:Query'],
-          resources: [table.tableArn, `${table.tableArn}/index/*`],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadTargetsForStatus',
-          actions: ['ecs:DescribeServices'],
-          resources: this.serviceArns,
-        }),
-        new iam.PolicyStatement({
-          // No resource type in the service authorization reference: "*" is the only resource it accepts.
-          sid: 'ReadTaskDefinitionsForStatus',
-          actions: ['ecs:DescribeTaskDefinition'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadStacksForStatus',
-          actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
-          resources: [this.stackArn],
-        }),
-      ],
-    });
-    NagSuppressions.addResourceSuppressions(policy, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'Wildcards are the scope itself: the ledger indexes (index/*), services in the allowed clusters, stacks with ' +
-          `the prefix, and "*" only for ecs:DescribeTaskDefinition, which defines no resource type (${stack.stackName}).`,
-      },
-    ]);
-    return policy;
+      ledgerTable: this.props.ledgerTable,
+      serviceArns: this.serviceArns,
+      readableStackArns: this.readableStackArns,
+      stackArn: this.stackArn,
+    }).policy;
   }
 
   /** Take, renew, check and release the run lease, and fence the run's ledger appends on it (ConditionCheckItem, in
@@ -315,10 +301,14 @@ export class DriftlessPermissions extends Construct {
       this.props.eventBusArn ??
       Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
     add(grantee, {
+      // events:source is multivalued (one source per entry): every entry must say `driftless`, and there must be one.
       sid: 'PublishNotifications',
       actions: ['events:PutEvents'],
       resources: [bus],
-      conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+      conditions: {
+        'ForAllValues:StringEquals': { 'events:source': [EVENT_SOURCE] },
+        Null: { 'events:source': 'false' },
+      },
     });
   }
 }

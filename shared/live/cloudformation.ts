@@ -4,7 +4,10 @@ import {
   DescribeStacksCommand,
   type DescribeStacksCommandOutput,
   GetTemplateCommand,
+  ListStacksCommand,
+  type ListStacksCommandOutput,
   type Stack,
+  StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { cloudFormationClient } from '../aws/clients.ts';
 import { errorName, liveReadError } from '../aws/errors.ts';
@@ -14,6 +17,9 @@ import { compareStrings, MANAGED_BY_TAG_KEY, mapWithConcurrency, toJsonRecord } 
 
 /** DescribeStacks calls in flight at once: one call per stack name. */
 export const CLOUDFORMATION_READ_CONCURRENCY = 8;
+
+/** Every stack status but DELETE_COMPLETE: ListStacks leaves out the deleted stacks it keeps for 90 days. */
+const LIVE_STACK_STATUSES = Object.values(StackStatus).filter((status) => status !== StackStatus.DELETE_COMPLETE);
 
 export interface CloudFormationLiveReaderOptions {
   /** Injected so tests and callers control region, endpoint and retries; built by cloudFormationClient() when absent. */
@@ -76,26 +82,44 @@ export class CloudFormationLiveReader {
   }
 
   /** Names of the stacks tagged driftless:managed-by=`installationId` whose name starts with `prefix`, for finding
-   * orphans. Deleted stacks are left out. */
+   * orphans. Deleted stacks are left out. ListStacks names every stack but gives no tags, so each stack with the
+   * prefix is then described by name: IAM then needs "*" for ListStacks only, never for DescribeStacks, whose answer
+   * (outputs, parameters, tags) stays confined to the prefix. */
   async listManagedStacks(installationId: string, prefix: string): Promise<string[]> {
-    const names: string[] = [];
+    const candidates = (await this.listStackNames()).filter((name) => name.startsWith(prefix));
+    const described = await mapWithConcurrency(candidates, CLOUDFORMATION_READ_CONCURRENCY, (name) =>
+      this.describeStack(name),
+    );
+    const managed = described.flatMap((stack) =>
+      stack?.StackName && stack.Tags?.some((tag) => tag.Key === MANAGED_BY_TAG_KEY && tag.Value === installationId)
+        ? [stack.StackName]
+        : [],
+    );
+    return managed.sort(compareStrings);
+  }
+
+  /** The names of every stack not deleted, through every ListStacks page, each once. */
+  private async listStackNames(): Promise<string[]> {
+    const names = new Set<string>();
     let nextToken: string | undefined;
     do {
-      let page: DescribeStacksCommandOutput;
+      let page: ListStacksCommandOutput;
       try {
-        page = await this.client.send(new DescribeStacksCommand(nextToken ? { NextToken: nextToken } : {}));
+        page = await this.client.send(
+          new ListStacksCommand({
+            StackStatusFilter: LIVE_STACK_STATUSES,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
       } catch (error) {
-        throw liveReadError('CloudFormation', 'DescribeStacks (all stacks)', error);
+        throw liveReadError('CloudFormation', 'ListStacks', error);
       }
-      for (const stack of page.Stacks ?? []) {
-        if (!stack.StackName?.startsWith(prefix) || stack.StackStatus === 'DELETE_COMPLETE') continue;
-        if (stack.Tags?.some((tag) => tag.Key === MANAGED_BY_TAG_KEY && tag.Value === installationId)) {
-          names.push(stack.StackName);
-        }
+      for (const summary of page.StackSummaries ?? []) {
+        if (summary.StackName && summary.StackStatus !== StackStatus.DELETE_COMPLETE) names.add(summary.StackName);
       }
       nextToken = page.NextToken;
     } while (nextToken);
-    return [...new Set(names)].sort(compareStrings);
+    return [...names];
   }
 
   /** undefined when the stack does not exist or is DELETE_COMPLETE. */

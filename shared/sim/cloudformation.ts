@@ -15,6 +15,8 @@ import type {
   ExecuteChangeSetOutput,
   GetTemplateInput,
   GetTemplateOutput,
+  ListStacksInput,
+  ListStacksOutput,
   Stack,
 } from '@aws-sdk/client-cloudformation';
 import { parseTemplate } from '../spec/cloudformation-yaml.ts';
@@ -77,6 +79,29 @@ export class CloudFormationBackend {
     const page = live.slice(offset, offset + PAGE_SIZE).map((entry) => this.describe(entry));
     const next = offset + PAGE_SIZE;
     return { Stacks: page, ...(next < live.length ? { NextToken: encodeToken(next) } : {}) };
+  }
+
+  /** Summaries of every stack, the deleted ones too unless StackStatusFilter leaves them out, a page at a time. */
+  listStacks(input: ListStacksInput): ListStacksOutput {
+    const offset = input.NextToken === undefined ? 0 : decodeToken(input.NextToken);
+    if (offset === undefined) throw cloudFormationErrors.validation('Invalid NextToken');
+    const statuses = input.StackStatusFilter ?? [];
+    const listed = this.store
+      .all()
+      .filter((entry) => statuses.length === 0 || statuses.includes(entry.stack.status as (typeof statuses)[number]));
+    const page = listed.slice(offset, offset + PAGE_SIZE).map(({ stack }) => ({
+      StackId: stack.stackId,
+      StackName: stack.stackName,
+      ...(stack.description === undefined ? {} : { TemplateDescription: stack.description }),
+      CreationTime: stack.creationTime,
+      ...(stack.lastUpdatedTime ? { LastUpdatedTime: stack.lastUpdatedTime } : {}),
+      ...(stack.deletionTime ? { DeletionTime: stack.deletionTime } : {}),
+      StackStatus: stack.status,
+      ...(stack.statusReason === undefined ? {} : { StackStatusReason: stack.statusReason }),
+      DriftInformation: { StackDriftStatus: 'NOT_CHECKED' as const },
+    }));
+    const next = offset + PAGE_SIZE;
+    return { StackSummaries: page, ...(next < listed.length ? { NextToken: encodeToken(next) } : {}) };
   }
 
   private describe(entry: StackEntry): Stack {

@@ -14,6 +14,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  ListStacksCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
@@ -263,6 +264,8 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
     .callsFake(handle('CloudFormation', 'ExecuteChangeSet', cfn.executeChangeSet.bind(cfn)))
     .on(DescribeStacksCommand)
     .callsFake(handle('CloudFormation', 'DescribeStacks', cfn.describeStacks.bind(cfn)))
+    .on(ListStacksCommand)
+    .callsFake(handle('CloudFormation', 'ListStacks', cfn.listStacks.bind(cfn)))
     .on(GetTemplateCommand)
     .callsFake(handle('CloudFormation', 'GetTemplate', cfn.getTemplate.bind(cfn)))
     .on(DeleteStackCommand)

@@ -157,9 +157,13 @@ describe('pull requests', () => {
       expect(JSON.stringify(statement.Resource)).toMatch(/codecommit:.*:platform-config"/);
       expect(asArray(statement.Resource as string)).toHaveLength(1);
     }
-    const commits = proposing.filter(({ statement }) => asArray(statement.Action).includes('codecommit:CreateCommit'));
-    for (const { statement } of commits) {
-      expect(statement.Condition).toEqual({ StringLike: { 'codecommit:References': ['refs/heads/driftless/*'] } });
+    const branchWrites = proposing.filter(({ statement }) =>
+      asArray(statement.Action).some((action) =>
+        ['codecommit:CreateBranch', 'codecommit:CreateCommit'].includes(action),
+      ),
+    );
+    for (const { statement } of branchWrites) {
+      expect(statement.Condition).toEqual({ StringLike: { 'codecommit:References': 'refs/heads/driftless/*' } });
     }
     // Plans only: the pull-request function comments, it never proposes.
     expect(proposing.some(({ policy }) => policy.startsWith('PullRequestRole'))).toBe(false);

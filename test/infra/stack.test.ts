@@ -204,8 +204,12 @@ describe('DriftlessStack IAM', () => {
     const toCloudFormation = passRoles.filter(
       ({ statement }) => statement.Condition?.StringEquals?.['iam:PassedToService'] === 'cloudformation.amazonaws.com',
     );
+    // The installation's service role, and a stack's own spec.roleArn from the allowed patterns.
     for (const { statement } of toCloudFormation) {
-      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CloudFormationRole/), 'Arn'] });
+      expect(statement.Resource).toEqual([
+        { 'Fn::GetAtt': [expect.stringMatching(/^CloudFormationRole/), 'Arn'] },
+        'arn:aws:iam::123456789012:role/app/*',
+      ]);
     }
     expect(toCloudFormation).toHaveLength(3);
   });
@@ -293,15 +297,15 @@ describe('DriftlessStack IAM', () => {
     for (const { statement } of grants) {
       if (statement.Sid === 'ProposePullRequests') {
         expect(statement).toMatchObject({
-          Action: ['codecommit:CreateBranch', 'codecommit:CreatePullRequest', 'codecommit:GetBranch'],
+          Action: ['codecommit:CreatePullRequest', 'codecommit:GetBranch'],
           Resource: repositoryArn,
         });
       } else {
         expect(statement).toMatchObject({
-          Sid: 'CommitToProposalBranches',
-          Action: 'codecommit:CreateCommit',
+          Sid: 'BranchAndCommitProposals',
+          Action: ['codecommit:CreateBranch', 'codecommit:CreateCommit'],
           Resource: repositoryArn,
-          Condition: { StringLike: { 'codecommit:References': ['refs/heads/driftless/*'] } },
+          Condition: { StringLike: { 'codecommit:References': 'refs/heads/driftless/*' } },
         });
       }
     }

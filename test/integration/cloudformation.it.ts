@@ -1,5 +1,5 @@
 /** CloudFormationLiveReader against the target, read-only: a stack this run made up is absent, and listing the managed
- * stacks follows DescribeStacks page by page to the end of the account's stacks. */
+ * stacks follows ListStacks page by page to the end of the account's stacks, describing only stacks with the prefix. */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudFormationClient } from '../../shared/aws/clients.ts';
@@ -8,8 +8,9 @@ import { clientOptions, providedTarget, runs, uniqueNamespace } from './target.t
 
 const target = providedTarget();
 
-/** One DescribeStacks call as the client sent and received it. */
-interface DescribeStacksCall {
+/** One ListStacks or DescribeStacks call as the client sent and received it. */
+interface StackCall {
+  readonly command: string;
   readonly stackName: string | undefined;
   readonly sentToken: string | undefined;
   readonly receivedToken: string | undefined;
@@ -19,22 +20,27 @@ describe.runIf(runs(target, 'cloudformation'))(`CloudFormationLiveReader against
   const namespace = uniqueNamespace();
   let client: CloudFormationClient | undefined;
   let reader: CloudFormationLiveReader;
-  const calls: DescribeStacksCall[] = [];
+  const calls: StackCall[] = [];
 
   beforeAll(() => {
     client = cloudFormationClient(clientOptions(target));
-    // Records every DescribeStacks the reader makes, with the token it sent and the one it got back.
+    // Records every ListStacks and DescribeStacks the reader makes, with the token it sent and the one it got back.
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const result = await next(args);
-        if (context.commandName === 'DescribeStacksCommand') {
+        if (context.commandName === 'ListStacksCommand' || context.commandName === 'DescribeStacksCommand') {
           const input = args.input as { StackName?: string; NextToken?: string };
           const output = result.output as { NextToken?: string };
-          calls.push({ stackName: input.StackName, sentToken: input.NextToken, receivedToken: output.NextToken });
+          calls.push({
+            command: context.commandName,
+            stackName: input.StackName,
+            sentToken: input.NextToken,
+            receivedToken: output.NextToken,
+          });
         }
         return result;
       },
-      { step: 'initialize', name: 'recordDescribeStacks' },
+      { step: 'initialize', name: 'recordStackCalls' },
     );
     reader = new CloudFormationLiveReader({ client });
   });
@@ -50,17 +56,17 @@ describe.runIf(runs(target, 'cloudformation'))(`CloudFormationLiveReader against
     expect([...state.absent]).toEqual([stackId(name)]);
   });
 
-  it('lists the managed stacks by following every DescribeStacks page to the last', async () => {
+  it('lists the managed stacks by following every ListStacks page to the last, describing none outside the prefix', async () => {
     calls.length = 0;
-    // Nothing is tagged with an installation id made up for this run.
-    expect(await reader.listManagedStacks(namespace, '')).toEqual([]);
+    // No stack has this run's made-up prefix, so nothing is described, and nothing is managed.
+    expect(await reader.listManagedStacks(namespace, `${namespace}-`)).toEqual([]);
     expect(calls.length).toBeGreaterThan(0);
-    expect(calls.every((call) => call.stackName === undefined)).toBe(true);
+    expect(calls.every((call) => call.command === 'ListStacksCommand')).toBe(true);
     expect(calls[0]?.sentToken).toBeUndefined();
     calls.forEach((call, index) => {
       if (index > 0) expect(call.sentToken).toBe(calls[index - 1]?.receivedToken);
     });
     expect(calls.at(-1)?.receivedToken).toBeUndefined();
-    console.info(`listManagedStacks read ${calls.length} DescribeStacks page(s)`);
+    console.info(`listManagedStacks read ${calls.length} ListStacks page(s)`);
   });
 });

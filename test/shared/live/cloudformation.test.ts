@@ -4,7 +4,10 @@ import {
   DescribeStacksCommand,
   type DescribeStacksCommandInput,
   GetTemplateCommand,
+  ListStacksCommand,
+  type ListStacksCommandInput,
   type Stack,
+  type StackSummary,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -302,43 +305,63 @@ describe('CloudFormationLiveReader', () => {
   });
 
   describe('listManagedStacks', () => {
-    it('pages through DescribeStacks and keeps live stacks with the prefix and the installation tag', async () => {
+    /** A ListStacks `StackSummaries[]` item shaped like the API reference's example. */
+    function summary(name: string, overrides: Partial<StackSummary> = {}): StackSummary {
+      return {
+        StackId: stackArn(name),
+        StackName: name,
+        TemplateDescription: `driftless stack ${name}`,
+        CreationTime: CREATED,
+        StackStatus: 'CREATE_COMPLETE',
+        DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+        ...overrides,
+      };
+    }
+
+    it('pages through ListStacks, describes only the stacks with the prefix by name, and keeps the tagged ones', async () => {
       // Prepare
       const managedBy = (value: string) => [{ Key: 'driftless:managed-by', Value: value }];
-      cloudFormation.on(DescribeStacksCommand).callsFake((input: DescribeStacksCommandInput) =>
+      const described: Record<string, Stack> = {
+        'app-network': describedStack('app-network', { Tags: managedBy('inst-1') }),
+        'app-other': describedStack('app-other', { Tags: managedBy('inst-2') }),
+        'app-queue': describedStack('app-queue', { Tags: managedBy('inst-1') }),
+        'app-untagged': describedStack('app-untagged', { Tags: [] }),
+      };
+      cloudFormation.on(ListStacksCommand).callsFake((input: ListStacksCommandInput) =>
         input.NextToken === 'page-2'
-          ? {
-              Stacks: [
-                describedStack('app-queue', { Tags: managedBy('inst-1') }),
-                describedStack('app-deleted', { Tags: managedBy('inst-1'), StackStatus: 'DELETE_COMPLETE' }),
-                describedStack('app-untagged', { Tags: [] }),
-              ],
-            }
+          ? { StackSummaries: [summary('app-queue'), summary('app-untagged'), summary('app-gone')] }
           : {
-              Stacks: [
-                describedStack('app-network', { Tags: managedBy('inst-1') }),
-                describedStack('app-other', { Tags: managedBy('inst-2') }),
-                describedStack('other-network', { Tags: managedBy('inst-1') }),
-              ],
+              StackSummaries: [summary('app-network'), summary('app-other'), summary('other-network')],
               NextToken: 'page-2',
             },
       );
+      cloudFormation.on(DescribeStacksCommand).callsFake((input: DescribeStacksCommandInput) => {
+        const stack = described[input.StackName ?? ''];
+        // Deleted between the listing and the describe: CloudFormation no longer knows it by name.
+        if (!stack) throw stackMissing(input.StackName ?? '');
+        return { Stacks: [stack] };
+      });
 
       // Act
       const managed = await reader().listManagedStacks('inst-1', 'app-');
 
       // Assess
       expect(managed).toEqual(['app-network', 'app-queue']);
-      expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
-      expect(cloudFormation).toHaveReceivedNthCommandWith(DescribeStacksCommand, 2, { NextToken: 'page-2' });
-      const first = cloudFormation.commandCalls(DescribeStacksCommand)[0]?.args[0].input;
-      expect(first?.StackName).toBeUndefined();
-      expect(first?.NextToken).toBeUndefined();
+      expect(cloudFormation).toHaveReceivedCommandTimes(ListStacksCommand, 2);
+      const listings = cloudFormation.commandCalls(ListStacksCommand).map((call) => call.args[0].input);
+      expect(listings[0]?.NextToken).toBeUndefined();
+      expect(listings[1]?.NextToken).toBe('page-2');
+      for (const listing of listings) {
+        expect(listing.StackStatusFilter).toContain('UPDATE_COMPLETE');
+        expect(listing.StackStatusFilter).not.toContain('DELETE_COMPLETE');
+      }
+      const names = cloudFormation.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input.StackName);
+      expect(names.sort()).toEqual(['app-gone', 'app-network', 'app-other', 'app-queue', 'app-untagged']);
     });
 
     it('raises a retryable LiveReadError when throttled', async () => {
       // Prepare
-      cloudFormation.on(DescribeStacksCommand).rejects(throttling());
+      cloudFormation.on(ListStacksCommand).rejects(throttling());
 
       // Act
       const raised = await rejectionOf(reader().listManagedStacks('inst-1', 'app-'));

@@ -4,6 +4,7 @@ import {
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStacksCommand,
+  ListStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
 import { rejection, simulator, TEMPLATE_YAML } from './support.ts';
@@ -73,5 +74,34 @@ describe('CloudFormation stacks', () => {
     expect(first.Stacks).toHaveLength(100);
     expect(second.Stacks).toHaveLength(50);
     expect(second.NextToken).toBeUndefined();
+  });
+
+  it('lists stack summaries by 100, the deleted ones only when StackStatusFilter lets them through', async () => {
+    // Prepare
+    const aws = simulator();
+    for (let index = 0; index < 120; index++) {
+      aws.seedStack({ stackName: `stack-${index}`, templateBody: TEMPLATE_YAML, parameters: { Env: 'prod' } });
+    }
+    await aws.cloudFormation.send(new DeleteStackCommand({ StackName: 'stack-0' }));
+    aws.advance();
+
+    // Act
+    const first = await aws.cloudFormation.send(new ListStacksCommand({}));
+    const second = await aws.cloudFormation.send(new ListStacksCommand({ NextToken: first.NextToken }));
+    const live = await aws.cloudFormation.send(new ListStacksCommand({ StackStatusFilter: ['CREATE_COMPLETE'] }));
+    const liveRest = await aws.cloudFormation.send(
+      new ListStacksCommand({ StackStatusFilter: ['CREATE_COMPLETE'], NextToken: live.NextToken }),
+    );
+
+    // Assess
+    expect(first.StackSummaries).toHaveLength(100);
+    expect(second.StackSummaries).toHaveLength(20);
+    expect(first.StackSummaries?.[0]).toMatchObject({ StackName: 'stack-0', StackStatus: 'DELETE_COMPLETE' });
+    expect(first.StackSummaries?.[0]?.DeletionTime).toBeInstanceOf(Date);
+    const liveNames = [...(live.StackSummaries ?? []), ...(liveRest.StackSummaries ?? [])].map(
+      (stack) => stack.StackName,
+    );
+    expect(liveNames).toHaveLength(119);
+    expect(liveNames).not.toContain('stack-0');
   });
 });

@@ -1,5 +1,5 @@
 /** The simulator around the services: injected faults, rate limits, latency, drift, copies and call counts. */
-import { DescribeStacksCommand, GetTemplateCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import {
   CreateServiceCommand,
   DescribeServicesCommand,
@@ -220,9 +220,9 @@ describe('faults, limits and drift', () => {
     const aws = simulator();
 
     // Act
-    const error = await rejection(aws.cloudFormation.send(new ListStacksCommand({})));
+    const error = await rejection(aws.cloudFormation.send(new DescribeStackEventsCommand({ StackName: 'network' })));
 
     // Assess
-    expect(error.message).toBe('The AWS simulator does not implement CloudFormation ListStacksCommand');
+    expect(error.message).toBe('The AWS simulator does not implement CloudFormation DescribeStackEventsCommand');
   });
 });

@@ -1,0 +1,157 @@
+/** The calls driftless must never be allowed to make: each allowed request aimed outside the deployment's targets
+ * (another cluster, a stack without the prefix, a role outside the patterns or handed to another service, a branch
+ * outside driftless/*, another event source, another repository, table or queue), and the writes no function needs
+ * (rewriting or deleting the ledger, DescribeStacks of every stack, a task definition without the managed-by tag). */
+import type { AuthorizedRequest } from './commands.ts';
+
+/** A request that must be denied, and why. */
+export interface Forbidden {
+  readonly principal: string;
+  readonly request: AuthorizedRequest;
+  readonly why: string;
+}
+
+export interface Targets {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly ledgerTable: string;
+  readonly lockTable: string;
+  readonly installationId: string;
+}
+
+const FOREIGN_CLUSTER = 'payments';
+const FOREIGN_STACK_PREFIX = 'billing-';
+const FOREIGN_ROLE = 'role/admin/Administrator';
+
+type Variant = (request: AuthorizedRequest, targets: Targets) => { request: AuthorizedRequest; why: string }[];
+
+const withResource = (request: AuthorizedRequest, resource: string): AuthorizedRequest => ({ ...request, resource });
+const withContext = (request: AuthorizedRequest, context: AuthorizedRequest['context']): AuthorizedRequest => ({
+  ...request,
+  context,
+});
+
+const VARIANTS: readonly Variant[] = [
+  // Another cluster: the service ARN and ecs:cluster both move.
+  (request) => {
+    const service = /^(arn:[^:]+:ecs:[^:]+:\d+:)service\/[^/]+\/(.+)$/.exec(request.resource);
+    const cluster = request.context['ecs:cluster'];
+    if (!service && typeof cluster !== 'string') return [];
+    const clusterArn =
+      typeof cluster === 'string' ? cluster.replace(/cluster\/.+$/, `cluster/${FOREIGN_CLUSTER}`) : undefined;
+    const moved = service ? withResource(request, `${service[1]}service/${FOREIGN_CLUSTER}/${service[2]}`) : request;
+    return [
+      {
+        request:
+          clusterArn === undefined ? moved : withContext(moved, { ...request.context, 'ecs:cluster': clusterArn }),
+        why: `in cluster ${FOREIGN_CLUSTER}, which is not allowed`,
+      },
+    ];
+  },
+  // A stack without the prefix.
+  (request) => {
+    const stack = /^(arn:[^:]+:cloudformation:[^:]+:\d+:stack\/)([^/]+)(\/.+)$/.exec(request.resource);
+    return stack
+      ? [
+          {
+            request: withResource(request, `${stack[1]}${FOREIGN_STACK_PREFIX}${stack[2]}${stack[3]}`),
+            why: 'on a stack without the prefix',
+          },
+        ]
+      : [];
+  },
+  // A role outside the patterns, and an allowed role handed to another service.
+  (request, targets) =>
+    request.action === 'iam:PassRole'
+      ? [
+          {
+            request: withResource(request, `arn:${targets.partition}:iam::${targets.account}:${FOREIGN_ROLE}`),
+            why: 'of a role outside roleArnPatterns',
+          },
+          {
+            request: withContext(request, { 'iam:PassedToService': 'lambda.amazonaws.com' }),
+            why: 'to a service the role is not for',
+          },
+        ]
+      : [],
+  // A branch outside driftless/*: the tracked branch itself.
+  (request) =>
+    request.context['codecommit:References'] === undefined
+      ? []
+      : [
+          {
+            request: withContext(request, { ...request.context, 'codecommit:References': 'refs/heads/main' }),
+            why: 'on the tracked branch, outside driftless/*',
+          },
+        ],
+  // Another repository.
+  (request) => {
+    const repository = /^(arn:[^:]+:codecommit:[^:]+:\d+:).+$/.exec(request.resource);
+    return repository
+      ? [{ request: withResource(request, `${repository[1]}someone-elses-config`), why: 'on another repository' }]
+      : [];
+  },
+  // Another event source, alone or beside driftless's; and no source at all.
+  (request) => {
+    if (request.action !== 'events:PutEvents') return [];
+    const { 'events:source': _source, ...rest } = request.context;
+    return [
+      { request: withContext(request, { ...rest, 'events:source': ['aws.ecs'] }), why: 'with the source aws.ecs' },
+      {
+        request: withContext(request, { ...rest, 'events:source': ['driftless', 'aws.ecs'] }),
+        why: 'with an entry of source aws.ecs beside driftless',
+      },
+      { request: withContext(request, rest), why: 'without events:source' },
+    ];
+  },
+  // Another table, another queue.
+  (request) => {
+    const table = /^(arn:[^:]+:dynamodb:[^:]+:\d+:table\/)[^/]+(.*)$/.exec(request.resource);
+    if (table) return [{ request: withResource(request, `${table[1]}orders${table[2]}`), why: 'on another table' }];
+    const queue = /^(arn:[^:]+:sqs:[^:]+:\d+:).+$/.exec(request.resource);
+    return queue ? [{ request: withResource(request, `${queue[1]}orders`), why: 'to another queue' }] : [];
+  },
+  // A task definition not tagged as this installation's.
+  (request, targets) => {
+    if (request.action !== 'ecs:RegisterTaskDefinition') return [];
+    const key = 'aws:RequestTag/driftless:managed-by';
+    const { [key]: _tag, ...untagged } = request.context;
+    return [
+      { request: withContext(request, untagged), why: 'without the managed-by tag' },
+      {
+        request: withContext(request, { ...request.context, [key]: `not-${targets.installationId}` }),
+        why: "tagged as another installation's",
+      },
+    ];
+  },
+];
+
+/** Each allowed request aimed outside the targets. */
+export function outsideTargets(principal: string, request: AuthorizedRequest, targets: Targets): Forbidden[] {
+  return VARIANTS.flatMap((variant) => variant(request, targets)).map((variant) => ({ principal, ...variant }));
+}
+
+/** What no function may do to the audit trail, whatever calls it makes; and the read IAM scopes by name only. */
+export function neverAllowed(principal: string, targets: Targets): Forbidden[] {
+  const table = `arn:${targets.partition}:dynamodb:${targets.region}:${targets.account}:table/${targets.ledgerTable}`;
+  const ledger = (action: string): Forbidden => ({
+    principal,
+    request: { action, resource: table, context: {} },
+    why: 'on the append-only ledger',
+  });
+  return [
+    ledger('dynamodb:DeleteItem'),
+    ledger('dynamodb:UpdateItem'),
+    ledger('dynamodb:BatchWriteItem'),
+    ledger('dynamodb:PartiQLDelete'),
+    ledger('dynamodb:DeleteTable'),
+    ledger('dynamodb:UpdateTable'),
+    ledger('dynamodb:Scan'),
+    {
+      principal,
+      request: { action: 'cloudformation:DescribeStacks', resource: '*', context: {} },
+      why: 'of every stack of the account',
+    },
+  ];
+}
