@@ -25,13 +25,16 @@ export interface RestClientOptions {
 }
 
 export interface RestRequest {
-  readonly method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  readonly method?: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Path under baseUrl (`/repos/o/r/git/trees/sha`), or an absolute URL the host gave (a Link `next`). */
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly body?: unknown;
   /** Statuses that are answers, not failures (404 for "no such branch"). */
   readonly expect?: readonly number[];
+  /** Answer the body as bytes (a raw file), reading at most `limit` + 1 of them: an oversized file is never held
+   * whole, and the caller sees it is over the limit. */
+  readonly bytes?: { readonly limit: number };
 }
 
 export interface RestResponse<T> {
@@ -89,6 +92,12 @@ export class RestClient {
         continue;
       }
       if (response.ok || request.expect?.includes(response.status)) {
+        if (request.bytes && response.ok) {
+          const body = await readAtMost(response, request.bytes.limit + 1).catch((error: unknown) => {
+            throw new GitUnavailableError(`${describe(request)}: ${(error as Error).message}`, { cause: error });
+          });
+          return { status: response.status, headers: response.headers, body: body as T };
+        }
         const text = await response.text();
         return {
           status: response.status,
@@ -169,6 +178,27 @@ async function errorDetail(response: Response): Promise<string> {
     // not JSON: the status text says enough
   }
   return response.statusText || text.slice(0, 200);
+}
+
+async function readAtMost(response: Response, limit: number): Promise<Uint8Array> {
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= limit) await reader.cancel();
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes.subarray(0, Math.min(size, limit));
 }
 
 /** The `next` URL of an RFC 8288 Link header. */
