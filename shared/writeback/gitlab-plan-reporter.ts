@@ -15,8 +15,7 @@ import type { PlanSummary } from '../plan/plan.ts';
 import { type GitLabOptions, gitLabRestClient, projectApiPath } from '../source/gitlab-client.ts';
 import type { RestClient, RestRequest, RestResponse } from '../source/rest-client.ts';
 import type { Diagnostic } from '../spec/diagnostics.ts';
-import type { PlanReport, PlanReporter, PlanReportResult } from './plan-reporter.ts';
-import { PLAN_COMMENT_MARKER } from './pull-request-comments.ts';
+import { PLAN_COMMENT_MARKER, type PlanReport, type PlanReporter, type PlanReportResult } from './plan-reporter.ts';
 
 export interface GitLabPlanReporterOptions extends GitLabOptions {
   /** A page the status links to (a dashboard, the run's logs); GitLab shows the status without a link otherwise. */

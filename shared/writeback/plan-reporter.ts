@@ -7,6 +7,9 @@
 import type { PlanSummary } from '../plan/plan.ts';
 import type { Diagnostic } from '../spec/diagnostics.ts';
 
+/** The hidden first line by which every host's one plan comment (note) is found again and edited in place. */
+export const PLAN_COMMENT_MARKER = '<!-- driftless-plan -->';
+
 export interface PlanReport {
   /** The host's pull (merge) request id or number, as text. */
   readonly pullRequestId: string;

@@ -16,7 +16,9 @@ import {
   UpdateCommentCommand,
 } from '@aws-sdk/client-codecommit';
 
-export const PLAN_COMMENT_MARKER = '<!-- driftless-plan -->';
+import { PLAN_COMMENT_MARKER } from './plan-reporter.ts';
+
+export { PLAN_COMMENT_MARKER };
 
 /** Comments per GetCommentsForPullRequest page (the API's default is 100, its maximum 500). */
 const PAGE_SIZE = 100;
