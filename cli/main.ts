@@ -251,15 +251,21 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       '--codecommit <repository>',
       'propose a CodeCommit pull request in this repository instead of a local branch',
     )
+    .option('--github <owner/name>', 'propose a GitHub pull request there (token in GITHUB_TOKEN)')
+    .option('--github-api-url <url>', 'GitHub Enterprise Server API, e.g. https://github.example.com/api/v3')
+    .option('--gitlab <project>', 'propose a GitLab merge request in this project path (token in GITLAB_TOKEN)')
+    .option('--gitlab-url <url>', 'a self-managed GitLab, e.g. https://gitlab.example.com (default gitlab.com)')
     .option('--no-ledger', 'do not read the audit ledger (then --to is required)')
     .option('--json', 'print the result as data', false)
     .addHelpText(
       'after',
-      '\n--ref names the branch the proposal targets (HEAD: the checked-out branch; with --codecommit, default main).\n' +
+      '\n--ref names the branch the proposal targets (HEAD: the checked-out branch; on a host, default main).\n' +
         '\nExamples:\n' +
         '  driftless rollback EcsService:prod/web --repo ../platform-config\n' +
         '  driftless rollback EcsService:prod/web --repo . --to HEAD~1 --no-ledger\n' +
-        '  driftless rollback CloudFormationStack:platform-network --codecommit platform-config --ref main',
+        '  driftless rollback CloudFormationStack:platform-network --codecommit platform-config --ref main\n' +
+        '  GITHUB_TOKEN=… driftless rollback EcsService:prod/web --github acme/platform-config --ref main\n' +
+        '  GITLAB_TOKEN=… driftless rollback EcsService:prod/web --gitlab acme/platform/config --ref main',
     )
     .action(async (resource: string, options: RollbackOptions) => {
       exitCode = await rollbackCommand(resource, options, io, clients);

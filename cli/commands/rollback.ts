@@ -3,7 +3,8 @@
  * Restores the resource's declaration files (and a stack's template) on a new branch, from the tracked branch's
  * head, as of the previous version: `--to`, else the newest other commit the ledger records as deployed, else the
  * parent of the commit rolled back. Never merges anything. Against a local repository the proposal is a branch
- * (printed, with its diff command); with `--codecommit <repository>` it is a CodeCommit pull request.
+ * (printed, with its diff command); with `--codecommit <repository>`, `--github <owner/name>` or `--gitlab <project>`
+ * it is a pull (merge) request on that host.
  *
  * The commit rolled back is `--commit`, else the newest commit the ledger recorded an outcome of for the resource,
  * else the branch head. The CLI reads the ledger and writes nothing to it: the branch or pull request is the record.
@@ -12,23 +13,21 @@
 import type { LedgerEntry } from '../../shared/audit/ledger.ts';
 import { codeCommitClient } from '../../shared/aws/clients.ts';
 import { DriftlessError } from '../../shared/errors.ts';
-import { CodeCommitGitSource } from '../../shared/source/codecommit.ts';
 import type { GitSource } from '../../shared/source/git-source.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
-import { CodeCommitProposer } from '../../shared/writeback/codecommit-proposer.ts';
 import { LocalGitProposer } from '../../shared/writeback/local-git-proposer.ts';
 import type { ChangeProposer } from '../../shared/writeback/proposals.ts';
 import { type RollbackWriteBack, writeBackRollback } from '../../shared/writeback/rollback.ts';
 import { type AwsClients, awsClients, ledgerFor, repositoryIdentity } from '../context.ts';
+import { type HostOptions, hostedRepository } from '../hosts.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 
-export interface RollbackOptions {
+export interface RollbackOptions extends HostOptions {
   readonly repo: string;
   readonly ref: string;
   readonly path: string;
   readonly to?: string;
   readonly commit?: string;
-  readonly codecommit?: string;
   /** false with --no-ledger. */
   readonly ledger: boolean;
   readonly ledgerTable: string;
@@ -65,10 +64,15 @@ export async function rollbackCommand(
   let source: GitSource;
   let proposer: ChangeProposer;
   let branch: string;
-  if (options.codecommit) {
-    const client = clients.codeCommit ?? codeCommitClient(config);
-    source = new CodeCommitGitSource({ repositoryName: options.codecommit, client });
-    proposer = new CodeCommitProposer({ repositoryName: options.codecommit, client });
+  let hosted: ReturnType<typeof hostedRepository>;
+  try {
+    hosted = hostedRepository(options, () => clients.codeCommit ?? codeCommitClient(config));
+  } catch (error) {
+    if (!(error instanceof DriftlessError)) throw error;
+    return fail(error.message);
+  }
+  if (hosted) {
+    ({ source, proposer } = hosted);
     branch = options.ref === 'HEAD' ? 'main' : options.ref;
   } else {
     source = new LocalGitSource({ repoDir: options.repo });
@@ -113,7 +117,7 @@ export async function rollbackCommand(
       const files = result.files.map((file) => (file.content === null ? `${file.path} (deleted)` : file.path));
       io.out(
         result.pullRequestId
-          ? `Opened pull request ${result.pullRequestId}: ${result.title}\n`
+          ? `Opened ${hosted?.proposalNoun ?? 'pull request'} ${result.pullRequestId}: ${result.title}\n`
           : `Proposed on branch ${result.branch}: ${result.title}\n`,
       );
       io.out(`  branch:   ${result.branch}\n  commit:   ${result.commitId}\n`);
