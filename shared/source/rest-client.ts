@@ -71,6 +71,8 @@ export class RestClient {
     const maxAttempts = this.options.maxAttempts ?? DEFAULTS.maxAttempts;
     for (let attempt = 1; ; attempt++) {
       let response: Response;
+      // Outside the try: a token that cannot be had (a refused App key) is that failure, not a network one to retry.
+      const authorization = await this.options.authorize();
       try {
         response = await this.fetch(url, {
           method: request.method ?? 'GET',
@@ -78,7 +80,7 @@ export class RestClient {
             accept: 'application/json',
             'user-agent': 'driftless',
             ...this.options.headers,
-            ...(await this.options.authorize()),
+            ...authorization,
             ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
