@@ -7,6 +7,7 @@ import { ConfigurationError } from '../shared/errors.ts';
 import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
 import { GitHubGitSource } from '../shared/source/github.ts';
+import { StaticGitHubToken } from '../shared/source/github-auth.ts';
 import { GitLabGitSource } from '../shared/source/gitlab.ts';
 import { CodeCommitProposer } from '../shared/writeback/codecommit-proposer.ts';
 import { GitHubProposer } from '../shared/writeback/github-proposer.ts';
@@ -64,10 +65,14 @@ export function hostedRepository(
     const settings = {
       owner,
       repo,
-      auth: { token: async () => token },
+      auth: new StaticGitHubToken(token),
       ...(options.githubApiUrl ? { apiUrl: options.githubApiUrl } : {}),
     };
-    return { source: new GitHubGitSource(settings), proposer: new GitHubProposer(settings), proposalNoun: 'pull request' };
+    return {
+      source: new GitHubGitSource(settings),
+      proposer: new GitHubProposer(settings),
+      proposalNoun: 'pull request',
+    };
   }
   if (options.gitlab) {
     if (!GITLAB_PROJECT.test(options.gitlab)) {
@@ -75,14 +80,20 @@ export function hostedRepository(
     }
     const token = env.GITLAB_TOKEN;
     if (!token) {
-      throw new ConfigurationError('--gitlab needs a token in GITLAB_TOKEN (a project access token with the api scope)');
+      throw new ConfigurationError(
+        '--gitlab needs a token in GITLAB_TOKEN (a project access token with the api scope)',
+      );
     }
     const settings = {
       project: options.gitlab,
       token: async () => token,
       ...(options.gitlabUrl ? { baseUrl: options.gitlabUrl } : {}),
     };
-    return { source: new GitLabGitSource(settings), proposer: new GitLabProposer(settings), proposalNoun: 'merge request' };
+    return {
+      source: new GitLabGitSource(settings),
+      proposer: new GitLabProposer(settings),
+      proposalNoun: 'merge request',
+    };
   }
   return undefined;
 }

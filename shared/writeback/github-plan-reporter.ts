@@ -11,8 +11,7 @@
 import { type GitHubClientOptions, type GitHubTokenSource, gitHubRestClient } from '../source/github-auth.ts';
 import type { RestClient } from '../source/rest-client.ts';
 import type { Diagnostic } from '../spec/diagnostics.ts';
-import type { PlanReport, PlanReporter, PlanReportResult } from './plan-reporter.ts';
-import { PLAN_COMMENT_MARKER } from './pull-request-comments.ts';
+import { PLAN_COMMENT_MARKER, type PlanReport, type PlanReporter, type PlanReportResult } from './plan-reporter.ts';
 
 export interface GitHubPlanReporterOptions extends GitHubClientOptions {
   readonly owner: string;
