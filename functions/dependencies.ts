@@ -16,6 +16,7 @@ import {
   dynamoDbClient,
   ecsClient,
   eventBridgeClient,
+  secretsManagerClient,
   sqsClient,
 } from '../shared/aws/clients.ts';
 import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
@@ -25,12 +26,13 @@ import type { LiveReaders } from '../shared/live/read.ts';
 import { type AppliedCommits, DynamoDbAppliedCommits } from '../shared/lock/applied-commit.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
-import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
 import { homeOfArn } from '../shared/spec/arn.ts';
-import { CodeCommitProposer } from '../shared/writeback/codecommit-proposer.ts';
+import type { PlanReporter } from '../shared/writeback/plan-reporter.ts';
 import type { ChangeProposer } from '../shared/writeback/proposals.ts';
 import { type FunctionEnvironment, readEnvironment } from './environment.ts';
+import { hostAdapters } from './hosts.ts';
+import { SecretCache } from './secrets.ts';
 
 /** What the functions log through: Powertools Logger in production, a capturing one in tests. */
 export interface FunctionLogger {
@@ -41,12 +43,16 @@ export interface FunctionLogger {
 
 export interface FunctionDependencies {
   readonly environment: FunctionEnvironment;
-  /** The configuration repository: CodeCommit in production, any GitSource in tests. */
+  /** The configuration repository: CodeCommit, GitHub or GitLab in production (functions/hosts.ts), any GitSource in
+   * tests. */
   readonly source: GitSource;
   readonly ecs: ECSClient;
   readonly cloudFormation: CloudFormationClient;
-  /** Pull-request comments. */
+  /** CodeCommit pull-request comments, when no planReporter is given. */
   readonly codeCommit: CodeCommitClient;
+  /** Where a pull request's plan is reported: the host's PlanReporter; absent in tests of the CodeCommit handler, which
+   * then reports through codeCommit. */
+  readonly planReporter?: PlanReporter;
   /** Notifications, on environment.eventBus. */
   readonly eventBridge: EventBridgeClient;
   /** The sweep's shard messages, on environment.shardQueueUrl: only the sweep has it, and only when it fans out. */
@@ -98,9 +104,14 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
   const cloudFormation = cloudFormationClient();
   const codeCommit = codeCommitClient();
   const eventBridge = eventBridgeClient();
+  const secrets = new SecretCache(secretsManagerClient());
+  const host = hostAdapters(environment, {
+    codeCommit,
+    secret: (secretArn) => () => secrets.get(secretArn).read(),
+  });
   return {
     environment,
-    source: new CodeCommitGitSource({ repositoryName: environment.repository, client: codeCommit }),
+    source: host.source,
     ecs,
     cloudFormation,
     codeCommit,
@@ -109,7 +120,8 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
     lock: new LeaseLock({ tableName: environment.lockTable, client: dynamo }),
     appliedCommits: new DynamoDbAppliedCommits(environment.lockTable, dynamo),
     logger,
-    proposer: new CodeCommitProposer({ repositoryName: environment.repository, client: codeCommit }),
+    proposer: host.proposer,
+    planReporter: host.planReporter,
     readers: {
       // ECS throttles per account: workers running side by side each take their share of the read rate.
       ecs: new EcsLiveReader({ client: ecs, rates: sharedRates(environment.readShare) }),

@@ -1,7 +1,7 @@
 /** The environment every driftless Lambda function reads once, at module load: names set by the CDK stack
  * (infra/) and parsed here, so a missing or malformed value fails the cold start with a named error. */
 // Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
-import { enum as enumOf, object, string } from 'zod';
+import { enum as enumOf, object, string, type z } from 'zod';
 import { ConfigurationError } from '../shared/errors.ts';
 import type { DeploymentLimits } from '../shared/reconcile/types.ts';
 import { partitionOfRegion } from '../shared/spec/arn.ts';
@@ -27,7 +27,27 @@ export const ENVIRONMENT = {
   shardQueueUrl: 'DRIFTLESS_SHARD_QUEUE_URL',
   readShare: 'DRIFTLESS_READ_SHARE',
   ownRoleArns: 'DRIFTLESS_OWN_ROLE_ARNS',
+  source: 'DRIFTLESS_SOURCE',
+  githubAppId: 'DRIFTLESS_GITHUB_APP_ID',
+  githubPrivateKeySecretArn: 'DRIFTLESS_GITHUB_PRIVATE_KEY_SECRET_ARN',
+  gitlabUrl: 'DRIFTLESS_GITLAB_URL',
+  gitlabTokenSecretArn: 'DRIFTLESS_GITLAB_TOKEN_SECRET_ARN',
+  webhookSecretArn: 'DRIFTLESS_WEBHOOK_SECRET_ARN',
+  webhookQueueUrl: 'DRIFTLESS_WEBHOOK_QUEUE_URL',
 } as const;
+
+/** Where the configuration repository is hosted. */
+export const SOURCES = ['codecommit', 'github', 'gitlab'] as const;
+export type SourceHost = (typeof SOURCES)[number];
+
+/** A full Secrets Manager secret ARN (with the six characters Secrets Manager appends to the name). */
+export const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
+/** GitHub's owner/name. */
+export const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+/** A GitLab project path: a group, any subgroups, the project. */
+export const GITLAB_PROJECT = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
+
+const secretArn = string().regex(SECRET_ARN, 'a full Secrets Manager secret ARN');
 
 const flag = enumOf(['true', 'false']).transform((value) => value === 'true');
 const list = string().transform((value) =>
@@ -72,17 +92,86 @@ const schema = object({
   [ENVIRONMENT.shardQueueUrl]: string()
     .regex(/^https?:\/\/\S+$/, 'an SQS queue URL')
     .optional(),
+  [ENVIRONMENT.source]: enumOf(SOURCES).default('codecommit'),
+  [ENVIRONMENT.githubAppId]: string()
+    .regex(/^\d{1,12}$/, 'a GitHub App id (digits)')
+    .optional(),
+  [ENVIRONMENT.githubPrivateKeySecretArn]: secretArn.optional(),
+  [ENVIRONMENT.gitlabUrl]: string()
+    .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, 'an https URL')
+    .default('https://gitlab.com'),
+  [ENVIRONMENT.gitlabTokenSecretArn]: secretArn.optional(),
+  [ENVIRONMENT.webhookSecretArn]: secretArn.optional(),
+  [ENVIRONMENT.webhookQueueUrl]: string()
+    .regex(/^https?:\/\/\S+$/, 'an SQS queue URL')
+    .optional(),
   // Set by Lambda itself: the region the function runs in.
   AWS_REGION: string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'a region name')
     .optional(),
-}).refine((value) => value[ENVIRONMENT.sweepShardSize] === 0 || value[ENVIRONMENT.shardQueueUrl] !== undefined, {
-  path: [ENVIRONMENT.shardQueueUrl],
-  message: `is required when ${ENVIRONMENT.sweepShardSize} is set: the queue the sweep sends its shards to`,
-});
+})
+  .refine((value) => value[ENVIRONMENT.sweepShardSize] === 0 || value[ENVIRONMENT.shardQueueUrl] !== undefined, {
+    path: [ENVIRONMENT.shardQueueUrl],
+    message: `is required when ${ENVIRONMENT.sweepShardSize} is set: the queue the sweep sends its shards to`,
+  })
+  .superRefine((value, context) => {
+    const problem = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
+    const source = value[ENVIRONMENT.source];
+    if (source === 'github') {
+      if (!GITHUB_REPOSITORY.test(value[ENVIRONMENT.repository])) {
+        problem(ENVIRONMENT.repository, 'a GitHub repository as owner/name when the source is github');
+      }
+      if (!value[ENVIRONMENT.githubAppId]) problem(ENVIRONMENT.githubAppId, 'is required when the source is github');
+      if (!value[ENVIRONMENT.githubPrivateKeySecretArn]) {
+        problem(ENVIRONMENT.githubPrivateKeySecretArn, 'is required when the source is github');
+      }
+    }
+    if (source === 'gitlab') {
+      if (!GITLAB_PROJECT.test(value[ENVIRONMENT.repository])) {
+        problem(ENVIRONMENT.repository, 'a GitLab project path (group/project) when the source is gitlab');
+      }
+      if (!value[ENVIRONMENT.gitlabTokenSecretArn]) {
+        problem(ENVIRONMENT.gitlabTokenSecretArn, 'is required when the source is gitlab');
+      }
+    }
+  });
+
+/** How the functions reach a GitHub repository: as a GitHub App installation. */
+export interface GitHubSettings {
+  readonly owner: string;
+  readonly repo: string;
+  readonly appId: number;
+  /** The App's private key (PEM) in Secrets Manager. */
+  readonly privateKeySecretArn: string;
+}
+
+/** How the functions reach a GitLab project: with a project access token. */
+export interface GitLabSettings {
+  readonly project: string;
+  /** https://gitlab.com, or a self-managed instance's URL. */
+  readonly baseUrl: string;
+  readonly tokenSecretArn: string;
+}
+
+/** What only the webhook receiver is given. */
+export interface WebhookSettings {
+  /** The GitHub webhook secret or GitLab secret token, in Secrets Manager. */
+  readonly secretArn: string;
+  /** The queue the receiver hands deliveries to, read by the webhook worker. */
+  readonly queueUrl: string;
+}
 
 export interface FunctionEnvironment {
+  /** Where the repository is hosted; absent means CodeCommit (tests and older deployments). */
+  readonly source?: SourceHost;
+  /** CodeCommit's repository name, GitHub's owner/name or GitLab's project path. */
   readonly repository: string;
+  /** Set when source is github. */
+  readonly github?: GitHubSettings;
+  /** Set when source is gitlab. */
+  readonly gitlab?: GitLabSettings;
+  /** Set for the webhook receiver only. */
+  readonly webhook?: WebhookSettings;
   readonly branch: string;
   readonly pathPrefix: string;
   readonly installationId: string;
@@ -124,7 +213,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionE
   }
   const value = parsed.data;
   return {
+    source: value[ENVIRONMENT.source],
     repository: value[ENVIRONMENT.repository],
+    ...hostOf(value),
+    ...webhookOf(value[ENVIRONMENT.webhookSecretArn], value[ENVIRONMENT.webhookQueueUrl]),
     branch: value[ENVIRONMENT.branch],
     pathPrefix: value[ENVIRONMENT.pathPrefix],
     installationId: value[ENVIRONMENT.installationId],
@@ -145,6 +237,28 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionE
     ...(value[ENVIRONMENT.ownRoleArns].length > 0 ? { ownRoleArns: value[ENVIRONMENT.ownRoleArns] } : {}),
     ...(value.AWS_REGION ? { region: value.AWS_REGION, partition: partitionOfRegion(value.AWS_REGION) } : {}),
   };
+}
+
+/** The host settings of the source (the schema has made sure each is complete). */
+function hostOf(value: z.output<typeof schema>): Pick<FunctionEnvironment, 'github' | 'gitlab'> {
+  const repository = value[ENVIRONMENT.repository];
+  const appId = value[ENVIRONMENT.githubAppId];
+  const privateKeySecretArn = value[ENVIRONMENT.githubPrivateKeySecretArn];
+  if (value[ENVIRONMENT.source] === 'github' && appId && privateKeySecretArn) {
+    const [owner = '', repo = ''] = repository.split('/');
+    return { github: { owner, repo, appId: Number(appId), privateKeySecretArn } };
+  }
+  const tokenSecretArn = value[ENVIRONMENT.gitlabTokenSecretArn];
+  if (value[ENVIRONMENT.source] === 'gitlab' && tokenSecretArn) {
+    return {
+      gitlab: { project: repository, baseUrl: value[ENVIRONMENT.gitlabUrl].replace(/\/+$/, ''), tokenSecretArn },
+    };
+  }
+  return {};
+}
+
+function webhookOf(secretArn: string | undefined, queueUrl: string | undefined): Pick<FunctionEnvironment, 'webhook'> {
+  return secretArn && queueUrl ? { webhook: { secretArn, queueUrl } } : {};
 }
 
 /** Fan-out is on when the shard size is above 0 (the schema has made sure a queue URL comes with it). */

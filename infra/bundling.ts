@@ -16,11 +16,13 @@ export const FUNCTION_NAMES = [
   'deployment-outcome',
   'sweep-shard',
   'manual-change',
+  'webhook-worker',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-/** Every Lambda function bundled: the reconcilers and the ledger archive (deployed only with archiveLedger). */
-export const BUNDLED_FUNCTION_NAMES = [...FUNCTION_NAMES, 'ledger-archive'] as const;
+/** Every Lambda function bundled: the reconcilers, the ledger archive (deployed only with archiveLedger) and the
+ * webhook receiver (deployed only with a GitHub or GitLab source). */
+export const BUNDLED_FUNCTION_NAMES = [...FUNCTION_NAMES, 'ledger-archive', 'webhook'] as const;
 export type BundledFunctionName = (typeof BUNDLED_FUNCTION_NAMES)[number];
 
 export function functionEntry(name: BundledFunctionName): string {

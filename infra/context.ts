@@ -1,6 +1,7 @@
 /** The deployment's settings, read from CDK context (`cdk.json` or `-c key=value`) and validated at synth time, so a
  * missing or malformed value stops `cdk synth` with a message that names the key instead of a broken stack. */
 import { z } from 'zod';
+import { GITHUB_REPOSITORY, GITLAB_PROJECT, SECRET_ARN, SOURCES } from '../functions/environment.ts';
 import { patternProblem } from '../shared/spec/resource-types.ts';
 
 /** The retention periods CloudWatch Logs accepts, in days. */
@@ -25,11 +26,58 @@ const clusterName = z
 const roleArn = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const roleArnPattern = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/*-]+$/;
 
+const secretArn = z
+  .string()
+  .regex(SECRET_ARN, 'a full Secrets Manager secret ARN (ending in the six characters Secrets Manager appends)');
+
+/** Keys each source needs, and the ones it must not be given. */
+const SOURCE_KEYS = {
+  codecommit: { required: ['repository'], foreign: ['githubRepository', 'gitlabProject'] },
+  github: {
+    required: ['githubRepository', 'githubAppId', 'githubAppPrivateKeySecretArn', 'webhookSecretArn'],
+    foreign: ['repository', 'createRepository', 'gitlabProject'],
+  },
+  gitlab: {
+    required: ['gitlabProject', 'gitlabTokenSecretArn', 'webhookSecretArn'],
+    foreign: ['repository', 'createRepository', 'githubRepository'],
+  },
+} as const;
+
+const REQUIRED_MESSAGES: Readonly<Record<string, string>> = {
+  repository: 'is required: the CodeCommit repository holding the declarations (-c repository=NAME)',
+  githubRepository: 'is required with source=github: the repository as owner/name (-c githubRepository=acme/config)',
+  githubAppId: "is required with source=github: the GitHub App's id (-c githubAppId=123456)",
+  githubAppPrivateKeySecretArn:
+    "is required with source=github: the Secrets Manager secret holding the App's private key (PEM)",
+  webhookSecretArn: 'is required with a GitHub or GitLab source: the secret holding the webhook secret (token)',
+  gitlabProject: 'is required with source=gitlab: the project path (-c gitlabProject=group/sub/project)',
+  gitlabTokenSecretArn: 'is required with source=gitlab: the secret holding a project access token',
+};
+
 const schema = z
   .object({
+    /** Where the declarations live: a CodeCommit repository, a GitHub repository or a GitLab project. */
+    source: z.enum(SOURCES).default('codecommit'),
     repository: z
-      .string({ error: 'is required: the CodeCommit repository holding the declarations (-c repository=NAME)' })
-      .regex(/^[\w.-]{1,100}$/, 'a CodeCommit repository name (letters, digits, ".", "_", "-"; up to 100)'),
+      .string()
+      .regex(/^[\w.-]{1,100}$/, 'a CodeCommit repository name (letters, digits, ".", "_", "-"; up to 100)')
+      .optional(),
+    githubRepository: z.string().regex(GITHUB_REPOSITORY, 'a GitHub repository as owner/name').optional(),
+    githubAppId: z.coerce
+      .string()
+      .regex(/^\d{1,12}$/, "a GitHub App's numeric id")
+      .optional(),
+    githubAppPrivateKeySecretArn: secretArn.optional(),
+    webhookSecretArn: secretArn.optional(),
+    gitlabProject: z
+      .string()
+      .regex(GITLAB_PROJECT, 'a GitLab project path: group/project or group/sub/project')
+      .optional(),
+    gitlabUrl: z
+      .string()
+      .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, 'an https URL: https://gitlab.com or a self-managed instance')
+      .optional(),
+    gitlabTokenSecretArn: secretArn.optional(),
     createRepository: flag.default(false),
     branch: z.string().min(1).default('main'),
     pathPrefix: z.string().default(''),
@@ -141,8 +189,33 @@ const schema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name')
       .optional(),
   })
-  .transform((value) => ({
+  .superRefine(
+    (value, context) => {
+      const keys = SOURCE_KEYS[value.source ?? 'codecommit'] ?? SOURCE_KEYS.codecommit;
+      const given = value as Readonly<Record<string, unknown>>;
+      for (const key of keys.required) {
+        if (given[key] === undefined) {
+          context.addIssue({ code: 'custom', path: [key], message: REQUIRED_MESSAGES[key] ?? 'is required' });
+        }
+      }
+      for (const key of keys.foreign) {
+        if (given[key] !== undefined && given[key] !== false) {
+          context.addIssue({ code: 'custom', path: [key], message: `does not apply with source=${value.source}` });
+        }
+      }
+      if (value.gitlabUrl !== undefined && value.source !== 'gitlab') {
+        context.addIssue({ code: 'custom', path: ['gitlabUrl'], message: 'applies only with source=gitlab' });
+      }
+    },
+    // Checked even when other keys are invalid, so one error names every missing key.
+    { when: () => true },
+  )
+  .transform(({ repository, githubRepository, gitlabProject, gitlabUrl, ...value }) => ({
     ...value,
+    ...(githubRepository ? { githubRepository } : {}),
+    ...(gitlabProject ? { gitlabProject, gitlabUrl: (gitlabUrl ?? 'https://gitlab.com').replace(/\/+$/, '') } : {}),
+    /** CodeCommit's repository name, GitHub's owner/name or GitLab's project path: what the functions track. */
+    repository: githubRepository ?? gitlabProject ?? repository ?? '',
     stackName:
       value.stackName ?? (value.installationId === 'default' ? 'driftless' : `driftless-${value.installationId}`),
   }))

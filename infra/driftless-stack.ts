@@ -1,7 +1,8 @@
 /** One driftless installation: the ledger and lock tables, the four functions with their triggers, least-privilege
  * roles, the CloudFormation service role, saved queries, dashboard and alarms; with `sweepShardSize` above 0, also
  * the shard queue and the sweep-shard worker a fanned-out sweep uses; with `archiveLedger`, the write-once ledger
- * archive (infra/constructs/ledger-archive.ts). Everything is derived from the validated
+ * archive (infra/constructs/ledger-archive.ts); with a GitHub or GitLab `source`, the webhook receiver, its queue and
+ * the webhook worker (infra/constructs/webhook.ts) instead of CodeCommit's push and pull-request functions and rules. Everything is derived from the validated
  * context (infra/context.ts); nothing is looked up in the account, so `cdk synth` works offline. */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
@@ -28,25 +29,32 @@ import { ReconcilerFunction } from './constructs/reconciler-function.ts';
 import { ShardQueue } from './constructs/shard-queue.ts';
 import type { TriggerRule } from './constructs/trigger-rule.ts';
 import { DriftlessTriggers, type TriggerName } from './constructs/triggers.ts';
+import { grantReadSecrets, hostSecretArns, WebhookReceiver } from './constructs/webhook.ts';
 import type { DriftlessContext } from './context.ts';
-import { FUNCTION_PLANS, functionId, reservation } from './function-plans.ts';
+import { FUNCTION_PLANS, functionId, type Grant, reservation, WEBHOOK_WORKERS } from './function-plans.ts';
 
 export interface DriftlessStackProps extends StackProps {
   /** The installation's validated settings. */
   readonly settings: DriftlessContext;
 }
 
-/** The functions every installation has; the sweep-shard worker exists only with fan-out. */
-type AlwaysDeployed = Exclude<FunctionName, 'sweep-shard'>;
-export type DriftlessFunctions = Record<AlwaysDeployed, ReconcilerFunction> &
-  Partial<Record<'sweep-shard', ReconcilerFunction>>;
+/** The functions every installation has; the sweep-shard worker exists only with fan-out, push and pull-request only
+ * with CodeCommit, the webhook worker only with GitHub or GitLab. */
+type SometimesDeployed = 'sweep-shard' | 'push' | 'pull-request' | 'webhook-worker';
+export type DriftlessFunctions = Record<Exclude<FunctionName, SometimesDeployed>, ReconcilerFunction> &
+  Partial<Record<SometimesDeployed, ReconcilerFunction>>;
+
+/** The grants that are CodeCommit permissions; with GitHub or GitLab, the host's secret is read instead. */
+const REPOSITORY_GRANTS: readonly Grant[] = ['readRepository', 'comment', 'proposeChanges'];
 
 export class DriftlessStack extends Stack {
   readonly tables: AuditTables;
   readonly functions: DriftlessFunctions;
   /** The queue of a fanned-out sweep's shards; absent without fan-out. */
   readonly shardQueue?: ShardQueue;
-  readonly triggers: Record<TriggerName, TriggerRule>;
+  readonly triggers: Partial<Record<TriggerName, TriggerRule>>;
+  /** The webhook receiver, its URL and queue; only with a GitHub or GitLab source. */
+  readonly webhook?: WebhookReceiver;
   /** The trail that makes CloudTrail deliver API calls to EventBridge; only with createTrail. */
   readonly trail?: cloudtrail.Trail;
   readonly permissions: DriftlessPermissions;
@@ -62,6 +70,7 @@ export class DriftlessStack extends Stack {
     super(scope, id, props);
     const settings = props.settings;
     const fanOut = settings.sweepShardSize > 0;
+    const codeCommit = settings.source === 'codecommit';
     const alarmAction: cloudwatch.IAlarmAction | undefined = settings.alarmTopicArn
       ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn))
       : undefined;
@@ -113,6 +122,7 @@ export class DriftlessStack extends Stack {
       ...listVariable(ENVIRONMENT.readStacks, settings.readStacks),
       [ENVIRONMENT.selfHeal]: String(settings.selfHeal),
       [ENVIRONMENT.prune]: String(settings.prune),
+      ...hostVariables(settings),
       POWERTOOLS_SERVICE_NAME: 'driftless',
       LOG_LEVEL: 'INFO',
     };
@@ -131,6 +141,7 @@ export class DriftlessStack extends Stack {
     this.functions = Object.fromEntries(
       Object.entries(FUNCTION_PLANS)
         .filter(([, plan]) => fanOut || !plan.fanOutOnly)
+        .filter(([, plan]) => plan.sources === undefined || plan.sources.includes(settings.source))
         .map(([name, plan]) => [
           name,
           new ReconcilerFunction(this, functionId(name as FunctionName), {
@@ -148,6 +159,22 @@ export class DriftlessStack extends Stack {
     ) as DriftlessFunctions;
     const allFunctions = Object.entries(this.functions) as [FunctionName, ReconcilerFunction][];
 
+    const webhookWorker = this.functions['webhook-worker'];
+    if (webhookWorker && settings.webhookSecretArn) {
+      this.webhook = new WebhookReceiver(this, 'Webhook', {
+        environment,
+        webhookSecretArn: settings.webhookSecretArn,
+        lockTable: this.tables.lockTable,
+        worker: webhookWorker.function,
+        workerTimeout: FUNCTION_PLANS['webhook-worker'].timeout,
+        workers: WEBHOOK_WORKERS,
+        hostName: settings.source === 'github' ? 'GitHub App webhook' : 'GitLab project hook',
+        logRetention: settings.logRetentionDays as logs.RetentionDays,
+        reserveConcurrency: settings.reserveConcurrency,
+        ...(alarmAction ? { alarmAction } : {}),
+      });
+    }
+
     if (settings.cloudFormationRoleArn) {
       this.cloudFormationRoleArn = settings.cloudFormationRoleArn;
     } else {
@@ -158,7 +185,10 @@ export class DriftlessStack extends Stack {
         installationId: settings.installationId,
         roleArnPatterns: settings.roleArnPatterns,
         protectedTableArns: [this.tables.ledgerTable.tableArn, this.tables.lockTable.tableArn],
-        protectedLogGroups: allFunctions.map(([, fn]) => fn.logGroup),
+        protectedLogGroups: [
+          ...allFunctions.map(([, fn]) => fn.logGroup),
+          ...(this.webhook ? [this.webhook.receiver.logGroup] : []),
+        ],
         ...(settings.permissionsBoundaryArn ? { permissionsBoundaryArn: settings.permissionsBoundaryArn } : {}),
         boundaryPolicyName: `${settings.stackName}-stack-roles-boundary`,
       });
@@ -210,25 +240,14 @@ export class DriftlessStack extends Stack {
         }),
       );
     }
-    for (const [name, fn] of allFunctions) {
-      const grantee = fn.function;
-      for (const grant of FUNCTION_PLANS[name].grants) {
-        if (grant === 'readTargets') this.permissions.grantReadTargets(grantee);
-        else if (grant === 'describeServices') this.permissions.grantDescribeServices(grantee);
-        else if (grant === 'writeTargets') this.permissions.grantWriteTargets(grantee);
-        else if (grant === 'readRepository') this.permissions.grantReadRepository(grantee);
-        else if (grant === 'comment') this.permissions.grantCommentOnPullRequests(grantee);
-        else if (grant === 'proposeChanges') this.permissions.grantProposeChanges(grantee);
-        else if (grant === 'ledger') this.permissions.grantAppendLedger(grantee);
-        else if (grant === 'lease') this.permissions.grantLease(grantee);
-        else if (grant === 'queryLedger') this.permissions.grantQueryLedger(grantee);
-        else this.permissions.grantPublishEvents(grantee);
-      }
-    }
+    for (const [name, fn] of allFunctions)
+      grantPlan(this.permissions, fn.function, FUNCTION_PLANS[name].grants, settings);
     // The functions that take the run lease are the only principals that may touch the lock table's items.
-    this.tables.protectLock(
-      allFunctions.filter(([name]) => FUNCTION_PLANS[name].grants.includes('lease')).map(([, fn]) => fn.role),
-    );
+    // The webhook receiver writes delivery items only (its own policy's dynamodb:LeadingKeys).
+    this.tables.protectLock([
+      ...allFunctions.filter(([name]) => FUNCTION_PLANS[name].grants.includes('lease')).map(([, fn]) => fn.role),
+      ...(this.webhook ? [this.webhook.receiver.role] : []),
+    ]);
 
     // The manual-change function ignores calls made by driftless itself: its functions' roles and the CloudFormation
     // service role it deploys stacks with. Without this list it would answer its own writes (it refuses to start).
@@ -245,8 +264,8 @@ export class DriftlessStack extends Stack {
       allowedClusters: settings.allowedClusters,
       stackNamePrefix: settings.stackNamePrefix,
       targets: {
-        push: this.functions.push.function,
-        pullRequest: this.functions['pull-request'].function,
+        ...(this.functions.push ? { push: this.functions.push.function } : {}),
+        ...(this.functions['pull-request'] ? { pullRequest: this.functions['pull-request'].function } : {}),
         sweep: this.functions.sweep.function,
         deploymentOutcome: this.functions['deployment-outcome'].function,
         manualChange: this.functions['manual-change'].function,
@@ -263,11 +282,19 @@ export class DriftlessStack extends Stack {
       namePrefix: settings.installationId === 'default' ? 'driftless/' : `driftless/${settings.installationId}/`,
     });
     new Monitoring(this, 'Monitoring', {
-      functions: allFunctions.map(([name, fn]) => ({ name, function: fn.function, logGroup: fn.logGroup })),
+      functions: [
+        ...allFunctions.map(([name, fn]) => ({ name, function: fn.function, logGroup: fn.logGroup })),
+        ...(this.webhook
+          ? [{ name: 'webhook', function: this.webhook.receiver.function, logGroup: this.webhook.receiver.logGroup }]
+          : []),
+      ],
       deadLetterQueues: [
-        ...Object.entries(this.triggers).map(([name, trigger]) => ({ name, queue: trigger.deadLetterQueue.queue })),
+        ...Object.entries(this.triggers).flatMap(([name, trigger]) =>
+          trigger ? [{ name, queue: trigger.deadLetterQueue.queue }] : [],
+        ),
         { name: 'failed invocations', queue: failedInvocations.queue },
         ...(this.shardQueue ? [{ name: 'sweep shards', queue: this.shardQueue.deadLetterQueue.queue }] : []),
+        ...(this.webhook ? [{ name: 'webhook deliveries', queue: this.webhook.deadLetterQueue.queue }] : []),
         ...(this.ledgerArchive ? [{ name: 'ledger archive', queue: this.ledgerArchive.deadLetterQueue.queue }] : []),
       ],
       metricNamespace: `Driftless/${settings.installationId}`,
@@ -282,7 +309,7 @@ export class DriftlessStack extends Stack {
         'The CloudFormation service role stacks are deployed with (unless a declaration names its own spec.roleArn)',
       value: this.cloudFormationRoleArn,
     });
-    new CfnOutput(this, 'RepositoryArn', { value: repositoryArn });
+    if (codeCommit) new CfnOutput(this, 'RepositoryArn', { value: repositoryArn });
     this.pausePolicy = this.permissions.createPausePolicy(`${settings.stackName}-pause`);
     new CfnOutput(this, 'PausePolicyArn', {
       description:
@@ -315,6 +342,51 @@ export class DriftlessStack extends Stack {
       );
     }
   }
+}
+
+/** A function's grants; with GitHub or GitLab, the host's secret instead of the CodeCommit permissions. */
+function grantPlan(
+  permissions: DriftlessPermissions,
+  grantee: iam.IGrantable,
+  grants: readonly Grant[],
+  settings: DriftlessContext,
+): void {
+  const codeCommit = settings.source === 'codecommit';
+  if (!codeCommit && grants.some((grant) => REPOSITORY_GRANTS.includes(grant))) {
+    grantReadSecrets(grantee, hostSecretArns(settings), 'ReadRepositoryHostSecret');
+  }
+  for (const grant of grants) {
+    if (!codeCommit && REPOSITORY_GRANTS.includes(grant)) continue;
+    if (grant === 'readTargets') permissions.grantReadTargets(grantee);
+    else if (grant === 'describeServices') permissions.grantDescribeServices(grantee);
+    else if (grant === 'writeTargets') permissions.grantWriteTargets(grantee);
+    else if (grant === 'readRepository') permissions.grantReadRepository(grantee);
+    else if (grant === 'comment') permissions.grantCommentOnPullRequests(grantee);
+    else if (grant === 'proposeChanges') permissions.grantProposeChanges(grantee);
+    else if (grant === 'ledger') permissions.grantAppendLedger(grantee);
+    else if (grant === 'lease') permissions.grantLease(grantee);
+    else if (grant === 'queryLedger') permissions.grantQueryLedger(grantee);
+    else permissions.grantPublishEvents(grantee);
+  }
+}
+
+/** The source's variables: none for CodeCommit (the default), the host's settings for GitHub and GitLab. */
+function hostVariables(settings: DriftlessContext): Record<string, string> {
+  if (settings.source === 'github') {
+    return {
+      [ENVIRONMENT.source]: 'github',
+      [ENVIRONMENT.githubAppId]: settings.githubAppId ?? '',
+      [ENVIRONMENT.githubPrivateKeySecretArn]: settings.githubAppPrivateKeySecretArn ?? '',
+    };
+  }
+  if (settings.source === 'gitlab') {
+    return {
+      [ENVIRONMENT.source]: 'gitlab',
+      [ENVIRONMENT.gitlabUrl]: settings.gitlabUrl ?? 'https://gitlab.com',
+      [ENVIRONMENT.gitlabTokenSecretArn]: settings.gitlabTokenSecretArn ?? '',
+    };
+  }
+  return {};
 }
 
 /** A comma-separated list variable, left out when the list is empty (the function reads unset as empty). */

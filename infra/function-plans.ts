@@ -1,6 +1,7 @@
 /** What each driftless function is given: its timeout, how Lambda retries and serializes it, whether its failed
  * events are kept, and the grants of its role. DriftlessStack (infra/driftless-stack.ts) creates the functions. */
 import { Duration } from 'aws-cdk-lib';
+import type { SourceHost } from '../functions/environment.ts';
 import type { FunctionName } from './bundling.ts';
 
 export type Grant =
@@ -27,7 +28,14 @@ export interface FunctionPlan {
   readonly grants: readonly Grant[];
   /** Created only when the sweep fans out (sweepShardSize above 0). */
   readonly fanOutOnly?: boolean;
+  /** Created only for these sources; every source when absent. */
+  readonly sources?: readonly SourceHost[];
 }
+
+/** How many webhook workers run side by side: the least an SQS event source allows. Pushes still run one at a time
+ * (the lease; a push that finds it held is applied by the run holding it), while a pull request's plan need not wait
+ * behind a long apply. */
+export const WEBHOOK_WORKERS = 2;
 
 export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
   push: {
@@ -38,6 +46,8 @@ export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     maxEventAge: Duration.hours(1),
     keepFailedEvents: true,
     grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents'],
+    // GitHub and GitLab pushes arrive through the webhook worker.
+    sources: ['codecommit'],
   },
   'manual-change': {
     description: 'driftless: reconciles a managed resource seconds after a manual change (CloudTrail write calls)',
@@ -72,6 +82,7 @@ export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     // Plans only: reads the source commit and live state, writes nothing but its comment (no lease, and of the
     // ledger only Query: the comment shows the active pauses of the resources in the plan).
     grants: ['readTargets', 'readRepository', 'comment', 'queryLedger'],
+    sources: ['codecommit'],
   },
   'deployment-outcome': {
     description: 'driftless: records the final result of ECS deployments and CloudFormation stack operations',
@@ -99,15 +110,30 @@ export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
     fanOutOnly: true,
   },
+  'webhook-worker': {
+    description: 'driftless: reconciles a GitHub or GitLab push, or plans a pull request (from the webhook queue)',
+    timeout: Duration.minutes(5),
+    // Bounded by WEBHOOK_WORKERS instead.
+    serialize: false,
+    // Invoked by the SQS event source, never asynchronously: SQS delivers a failed message again, then dead-letters it.
+    retryAttempts: 0,
+    maxEventAge: Duration.minutes(15),
+    keepFailedEvents: false,
+    // What push does, plus the pull-request plan (ledger Query is part of 'ledger') and drift adoption's proposals.
+    grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
+    sources: ['github', 'gitlab'],
+  },
 };
 
-/** Push and sweep one at a time; the sweep-shard worker up to sweepWorkers at a time; the others unreserved. */
+/** Push and sweep one at a time; the sweep-shard worker up to sweepWorkers at a time, the webhook worker up to
+ * WEBHOOK_WORKERS; the others unreserved. */
 export function reservation(
   name: FunctionName,
   plan: FunctionPlan,
   sweepWorkers: number,
 ): { reservedConcurrentExecutions?: number } {
   if (name === 'sweep-shard') return { reservedConcurrentExecutions: sweepWorkers };
+  if (name === 'webhook-worker') return { reservedConcurrentExecutions: WEBHOOK_WORKERS };
   return plan.serialize ? { reservedConcurrentExecutions: 1 } : {};
 }
 

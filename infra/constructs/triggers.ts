@@ -24,8 +24,10 @@ export type TriggerName =
 
 /** The function each kind of event starts. */
 export interface TriggerTargets {
-  readonly push: lambda.IFunction;
-  readonly pullRequest: lambda.IFunction;
+  /** CodeCommit pushes; absent for GitHub and GitLab, whose pushes arrive as webhooks. */
+  readonly push?: lambda.IFunction;
+  /** CodeCommit pull requests; absent for GitHub and GitLab. */
+  readonly pullRequest?: lambda.IFunction;
   readonly sweep: lambda.IFunction;
   /** Started by ECS deployment and CloudFormation stack status changes. */
   readonly deploymentOutcome: lambda.IFunction;
@@ -55,7 +57,7 @@ export interface DriftlessTriggersProps {
 }
 
 export class DriftlessTriggers extends Construct {
-  readonly rules: Record<TriggerName, TriggerRule>;
+  readonly rules: Partial<Record<TriggerName, TriggerRule>>;
 
   constructor(scope: Construct, id: string, props: DriftlessTriggersProps) {
     super(scope, id);
@@ -63,36 +65,10 @@ export class DriftlessTriggers extends Construct {
     // The rules are created beside this construct, in its scope, not beneath it: their logical IDs stay the ones
     // installations deployed before the construct existed (a new ID would replace each rule and its queue).
     const ruleAlarm = props.alarmAction ? { alarmAction: props.alarmAction } : {};
+    const { push, pullRequest } = props.targets;
     this.rules = {
-      push: new TriggerRule(scope, 'PushTrigger', {
-        description: `push to ${props.branch} of ${props.repository}`,
-        eventPattern: {
-          source: ['aws.codecommit'],
-          detailType: ['CodeCommit Repository State Change'],
-          resources: [props.repositoryArn],
-          detail: {
-            event: ['referenceCreated', 'referenceUpdated'],
-            referenceType: ['branch'],
-            referenceName: [props.branch],
-          },
-        },
-        target: props.targets.push,
-        ...ruleAlarm,
-      }),
-      pullRequest: new TriggerRule(scope, 'PullRequestTrigger', {
-        description: `pull request into ${props.branch} of ${props.repository} opened or updated`,
-        eventPattern: {
-          source: ['aws.codecommit'],
-          detailType: ['CodeCommit Pull Request State Change'],
-          resources: [props.repositoryArn],
-          detail: {
-            event: ['pullRequestCreated', 'pullRequestSourceBranchUpdated'],
-            destinationReference: [`refs/heads/${props.branch}`],
-          },
-        },
-        target: props.targets.pullRequest,
-        ...ruleAlarm,
-      }),
+      ...(push ? { push: codeCommitPushRule(scope, props, push, ruleAlarm) } : {}),
+      ...(pullRequest ? { pullRequest: codeCommitPullRequestRule(scope, props, pullRequest, ruleAlarm) } : {}),
       sweep: new TriggerRule(scope, 'SweepSchedule', {
         description: `drift sweep ${props.sweepRate}`,
         schedule: events.Schedule.expression(props.sweepRate),
@@ -166,4 +142,51 @@ export class DriftlessTriggers extends Construct {
       }),
     };
   }
+}
+
+/** A CodeCommit push to the tracked branch. */
+function codeCommitPushRule(
+  scope: Construct,
+  props: DriftlessTriggersProps,
+  target: lambda.IFunction,
+  ruleAlarm: { alarmAction?: cloudwatch.IAlarmAction },
+): TriggerRule {
+  return new TriggerRule(scope, 'PushTrigger', {
+    description: `push to ${props.branch} of ${props.repository}`,
+    eventPattern: {
+      source: ['aws.codecommit'],
+      detailType: ['CodeCommit Repository State Change'],
+      resources: [props.repositoryArn],
+      detail: {
+        event: ['referenceCreated', 'referenceUpdated'],
+        referenceType: ['branch'],
+        referenceName: [props.branch],
+      },
+    },
+    target,
+    ...ruleAlarm,
+  });
+}
+
+/** A CodeCommit pull request into the tracked branch, opened or updated. */
+function codeCommitPullRequestRule(
+  scope: Construct,
+  props: DriftlessTriggersProps,
+  target: lambda.IFunction,
+  ruleAlarm: { alarmAction?: cloudwatch.IAlarmAction },
+): TriggerRule {
+  return new TriggerRule(scope, 'PullRequestTrigger', {
+    description: `pull request into ${props.branch} of ${props.repository} opened or updated`,
+    eventPattern: {
+      source: ['aws.codecommit'],
+      detailType: ['CodeCommit Pull Request State Change'],
+      resources: [props.repositoryArn],
+      detail: {
+        event: ['pullRequestCreated', 'pullRequestSourceBranchUpdated'],
+        destinationReference: [`refs/heads/${props.branch}`],
+      },
+    },
+    target,
+    ...ruleAlarm,
+  });
 }

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface AwsClientOptions {
@@ -57,6 +58,11 @@ export function eventBridgeClient(options: AwsClientOptions = {}): EventBridgeCl
 
 export function sqsClient(options: AwsClientOptions = {}): SQSClient {
   return new SQSClient(commonConfig(options));
+}
+
+/** The GitHub App key, the GitLab token and the webhook secret are read with it (functions/secrets.ts). */
+export function secretsManagerClient(options: AwsClientOptions = {}): SecretsManagerClient {
+  return new SecretsManagerClient(commonConfig(options));
 }
 
 /** With an endpoint (an S3-compatible store in tests or integration), buckets are addressed by path, not by host. */

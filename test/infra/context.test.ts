@@ -25,6 +25,7 @@ describe('parseContext', () => {
 
     // Assess
     expect(settings).toEqual({
+      source: 'codecommit',
       repository: 'platform-config',
       createRepository: false,
       branch: 'main',

@@ -443,8 +443,9 @@ describe('DriftlessStack functions', () => {
       'Push',
       'Sweep',
     ]);
-    // The sixth, sweep-shard, exists only when the sweep fans out (test/infra/fan-out.test.ts).
-    expect(FUNCTION_NAMES).toHaveLength(6);
+    // The sixth, sweep-shard, exists only when the sweep fans out (test/infra/fan-out.test.ts); the seventh, the
+    // webhook worker, only with a GitHub or GitLab source (test/infra/webhook.test.ts).
+    expect(FUNCTION_NAMES).toHaveLength(7);
     for (const [id, fn] of functions) {
       const properties = propertiesOf(fn);
       expect(properties.Runtime, id).toBe('nodejs22.x');

@@ -40,6 +40,7 @@ export const SDK_PACKAGES: Readonly<Record<string, string>> = {
   '@aws-sdk/client-ecs': 'ECS',
   '@aws-sdk/client-eventbridge': 'EventBridge',
   '@aws-sdk/client-s3': 'S3',
+  '@aws-sdk/client-secrets-manager': 'Secrets Manager',
   '@aws-sdk/client-sqs': 'SQS',
   '@aws-sdk/client-sts': 'STS',
 };
@@ -411,6 +412,11 @@ const S3: Record<string, Authorize> = {
   ],
 };
 
+const SECRETS_MANAGER: Record<string, Authorize> = {
+  // The functions name their secrets by full ARN (the context refuses anything else).
+  GetSecretValue: (input) => [request('secretsmanager:GetSecretValue', required(text(input, 'SecretId'), 'secret'))],
+};
+
 const STS: Record<string, Authorize> = {
   GetCallerIdentity: () => [{ ...request('sts:GetCallerIdentity', '*'), alwaysAllowed: true }],
 };
@@ -422,6 +428,7 @@ const BY_SERVICE: Readonly<Record<string, Record<string, Authorize>>> = {
   CodeCommit: CODECOMMIT,
   EventBridge: EVENTBRIDGE,
   S3,
+  'Secrets Manager': SECRETS_MANAGER,
   SQS,
   STS,
 };

@@ -1,0 +1,77 @@
+/** The one place the functions choose the configuration repository's host: the GitSource, ChangeProposer and
+ * PlanReporter for CodeCommit, a GitHub App installation or a GitLab project, from the environment. */
+import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { ConfigurationError } from '../shared/errors.ts';
+import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
+import type { GitSource } from '../shared/source/git-source.ts';
+import { GitHubGitSource } from '../shared/source/github.ts';
+import { GitHubAppAuth } from '../shared/source/github-auth.ts';
+import { GitLabGitSource } from '../shared/source/gitlab.ts';
+import { CodeCommitPlanReporter } from '../shared/writeback/codecommit-plan-reporter.ts';
+import { CodeCommitProposer } from '../shared/writeback/codecommit-proposer.ts';
+import { GitHubPlanReporter } from '../shared/writeback/github-plan-reporter.ts';
+import { GitHubProposer } from '../shared/writeback/github-proposer.ts';
+import { GitLabPlanReporter } from '../shared/writeback/gitlab-plan-reporter.ts';
+import { GitLabProposer } from '../shared/writeback/gitlab-proposer.ts';
+import type { PlanReporter } from '../shared/writeback/plan-reporter.ts';
+import type { ChangeProposer } from '../shared/writeback/proposals.ts';
+import type { FunctionEnvironment } from './environment.ts';
+
+export interface HostAdapters {
+  readonly source: GitSource;
+  readonly proposer: ChangeProposer;
+  readonly planReporter: PlanReporter;
+}
+
+export interface HostConnections {
+  /** CodeCommit's client (built whatever the host: the CodeCommit handlers take it). */
+  readonly codeCommit: CodeCommitClient;
+  /** A secret's text by ARN, read once per warm function (functions/secrets.ts). */
+  readonly secret: (secretArn: string) => () => Promise<string>;
+  /** Injected in tests; the global fetch otherwise. */
+  readonly fetch?: typeof fetch;
+}
+
+export function hostAdapters(environment: FunctionEnvironment, connections: HostConnections): HostAdapters {
+  const source = environment.source ?? 'codecommit';
+  const fetchOption = connections.fetch ? { fetch: connections.fetch } : {};
+  if (source === 'github') {
+    const github = environment.github;
+    if (!github) throw new ConfigurationError('the source is github but the GitHub App settings are missing');
+    const { owner, repo } = github;
+    // One token cache for the three adapters: an installation token is minted once per hour, not once per adapter.
+    const auth = new GitHubAppAuth({
+      appId: github.appId,
+      privateKey: connections.secret(github.privateKeySecretArn),
+      owner,
+      repo,
+      ...fetchOption,
+    });
+    return {
+      source: new GitHubGitSource({ owner, repo, auth, ...fetchOption }),
+      proposer: new GitHubProposer({ owner, repo, auth, ...fetchOption }),
+      planReporter: new GitHubPlanReporter({ owner, repo, auth, ...fetchOption }),
+    };
+  }
+  if (source === 'gitlab') {
+    const gitlab = environment.gitlab;
+    if (!gitlab) throw new ConfigurationError('the source is gitlab but the GitLab settings are missing');
+    const options = {
+      project: gitlab.project,
+      baseUrl: gitlab.baseUrl,
+      token: connections.secret(gitlab.tokenSecretArn),
+      ...fetchOption,
+    };
+    return {
+      source: new GitLabGitSource(options),
+      proposer: new GitLabProposer(options),
+      planReporter: new GitLabPlanReporter(options),
+    };
+  }
+  const codeCommit = { repositoryName: environment.repository, client: connections.codeCommit };
+  return {
+    source: new CodeCommitGitSource(codeCommit),
+    proposer: new CodeCommitProposer(codeCommit),
+    planReporter: new CodeCommitPlanReporter(codeCommit),
+  };
+}
