@@ -23,6 +23,7 @@ import { LocalGitProposer } from '../shared/writeback/local-git-proposer.ts';
 import { formatAudit } from './commands/audit.ts';
 import { formatReconcile } from './commands/reconcile.ts';
 import type { AwsClients } from './context.ts';
+import { gitHubScene } from './demo/github-scene.ts';
 import { manualChangeScene } from './demo/manual-change-scene.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from './output.ts';
@@ -320,6 +321,11 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
     const entries = await ledger.window({ since: started, until: new Date(now() + 1_000).toISOString() });
     io.out(indent(formatAudit(entries, io)));
 
+    step('11. GitHub: a signed push webhook rolls web out; a pull request gets its check run and comment');
+    const tables = { dynamoDb: client, ledgerTable: LEDGER_TABLE, lockTable: LOCK_TABLE };
+    const scene = { say, simulator, source, ledger, lock, now, installationId: INSTALLATION_ID, ...tables };
+    const gitHub = await gitHubScene({ ...scene, eventBridge: capturingEventBus([]) });
+
     const expected =
       first.status === 'applied' &&
       second.status === 'applied' &&
@@ -336,13 +342,14 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
       rollback.status === 'applied' &&
       referencesApplied &&
       proposal?.status === 'opened' &&
-      (again.apply?.counts.skipped ?? 0) >= 1;
+      (again.apply?.counts.skipped ?? 0) >= 1 &&
+      gitHub;
     say(
       expected
         ? paint(
             io,
             'green',
-            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back, a service wired to stack outputs, and a circuit-breaker rollback written back to Git.',
+            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back, a service wired to stack outputs, a circuit-breaker rollback written back to Git, and a signed GitHub push rolled out and a pull request checked.',
           )
         : paint(io, 'red', '\nThe demo did not go as narrated; see the runs above.'),
     );

@@ -30,6 +30,7 @@ export const ENVIRONMENT = {
   source: 'DRIFTLESS_SOURCE',
   githubAppId: 'DRIFTLESS_GITHUB_APP_ID',
   githubPrivateKeySecretArn: 'DRIFTLESS_GITHUB_PRIVATE_KEY_SECRET_ARN',
+  githubApiUrl: 'DRIFTLESS_GITHUB_API_URL',
   gitlabUrl: 'DRIFTLESS_GITLAB_URL',
   gitlabTokenSecretArn: 'DRIFTLESS_GITLAB_TOKEN_SECRET_ARN',
   webhookSecretArn: 'DRIFTLESS_WEBHOOK_SECRET_ARN',
@@ -97,6 +98,10 @@ const schema = object({
     .regex(/^\d{1,12}$/, 'a GitHub App id (digits)')
     .optional(),
   [ENVIRONMENT.githubPrivateKeySecretArn]: secretArn.optional(),
+  // Unset is api.github.com; GitHub Enterprise Server answers at https://HOST/api/v3.
+  [ENVIRONMENT.githubApiUrl]: string()
+    .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, 'an https URL')
+    .optional(),
   [ENVIRONMENT.gitlabUrl]: string()
     .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, 'an https URL')
     .default('https://gitlab.com'),
@@ -143,6 +148,8 @@ export interface GitHubSettings {
   readonly appId: number;
   /** The App's private key (PEM) in Secrets Manager. */
   readonly privateKeySecretArn: string;
+  /** The REST API's URL when it is not https://api.github.com (GitHub Enterprise Server: https://HOST/api/v3). */
+  readonly apiUrl?: string;
 }
 
 /** How the functions reach a GitLab project: with a project access token. */
@@ -246,7 +253,8 @@ function hostOf(value: z.output<typeof schema>): Pick<FunctionEnvironment, 'gith
   const privateKeySecretArn = value[ENVIRONMENT.githubPrivateKeySecretArn];
   if (value[ENVIRONMENT.source] === 'github' && appId && privateKeySecretArn) {
     const [owner = '', repo = ''] = repository.split('/');
-    return { github: { owner, repo, appId: Number(appId), privateKeySecretArn } };
+    const apiUrl = value[ENVIRONMENT.githubApiUrl]?.replace(/\/+$/, '');
+    return { github: { owner, repo, appId: Number(appId), privateKeySecretArn, ...(apiUrl ? { apiUrl } : {}) } };
   }
   const tokenSecretArn = value[ENVIRONMENT.gitlabTokenSecretArn];
   if (value[ENVIRONMENT.source] === 'gitlab' && tokenSecretArn) {

@@ -39,18 +39,19 @@ export function hostAdapters(environment: FunctionEnvironment, connections: Host
     const github = environment.github;
     if (!github) throw new ConfigurationError('the source is github but the GitHub App settings are missing');
     const { owner, repo } = github;
+    const client = { ...fetchOption, ...(github.apiUrl ? { apiUrl: github.apiUrl } : {}) };
     // One token cache for the three adapters: an installation token is minted once per hour, not once per adapter.
     const auth = new GitHubAppAuth({
       appId: github.appId,
       privateKey: connections.secret(github.privateKeySecretArn),
       owner,
       repo,
-      ...fetchOption,
+      ...client,
     });
     return {
-      source: new GitHubGitSource({ owner, repo, auth, ...fetchOption }),
-      proposer: new GitHubProposer({ owner, repo, auth, ...fetchOption }),
-      planReporter: new GitHubPlanReporter({ owner, repo, auth, ...fetchOption }),
+      source: new GitHubGitSource({ owner, repo, auth, ...client }),
+      proposer: new GitHubProposer({ owner, repo, auth, ...client }),
+      planReporter: new GitHubPlanReporter({ owner, repo, auth, ...client }),
     };
   }
   if (source === 'gitlab') {

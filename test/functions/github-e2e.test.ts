@@ -1,0 +1,286 @@
+/** GitHub end to end: a fake GitHub on 127.0.0.1 holding the example repository sends signed `push` and
+ * `pull_request` webhooks; the real receiver checks and remembers them (DynamoDB Local), the real worker runs them
+ * through the real GitHub App authentication and adapters, against the simulator: a push rolls web out, a pull
+ * request gets a check run with annotations at file:line and one plan comment, edited when the branch moves. */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readEnvironment } from '../../functions/environment.ts';
+import { hostAdapters } from '../../functions/hosts.ts';
+import { runAndAnnounce } from '../../functions/run.ts';
+import { createWebhookWorker } from '../../functions/webhook-worker.ts';
+import { type FakeGitHub, startGitHubServer } from '../../shared/sim/github-server.ts';
+import {
+  type GitHubDelivery,
+  gitHubDelivery,
+  openPullRequest,
+  pullRequestPayload,
+  pushPayload,
+} from '../../shared/sim/github-webhooks.ts';
+import { createWebhookReceiver } from '../../shared/triggers/webhook.ts';
+import { DynamoDbDeliveryLog } from '../../shared/triggers/webhook-deliveries.ts';
+import type { WebhookMessage } from '../../shared/triggers/webhook-events.ts';
+import { PLAN_COMMENT_MARKER } from '../../shared/writeback/plan-reporter.ts';
+import { localDynamoDb } from '../support/dynamodb.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
+import { createHarness, type Harness, REGION, testEnvironment, writeCount } from './support.ts';
+
+const OWNER = 'octo-org';
+const REPO = 'platform-config';
+const FULL_NAME = `${OWNER}/${REPO}`;
+const APP_ID = 318_004;
+const INSTALLATION_ID = 52_017_733;
+const KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:driftless/github-app-key-AbCdEf';
+const SENDER = { login: 'ada-platform', name: 'Ada Platform', email: 'ada@example.com' };
+
+const EXAMPLE = await readTree(EXAMPLE_REPO_DIR);
+const WEB = String(EXAMPLE['services/web.yaml']);
+
+interface World {
+  readonly github: FakeGitHub;
+  readonly harness: Harness;
+  readonly receive: ReturnType<typeof createWebhookReceiver>;
+  readonly queued: WebhookMessage[];
+  readonly secret: string;
+  /** Runs what was queued through the worker, as SQS would hand it over, and empties the queue. */
+  work(): Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+}
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.harness.cleanup();
+  await world?.github.close();
+  world = undefined;
+});
+
+/** The fake GitHub with the example repository on main and an App key made here, the functions wired to it as
+ * production wires them (hostAdapters), and the example deployed from main. */
+async function startWorld(): Promise<World> {
+  const keys = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const github = await startGitHubServer({
+    owner: OWNER,
+    repo: REPO,
+    appId: APP_ID,
+    installationId: INSTALLATION_ID,
+    appPublicKey: keys.publicKey,
+  });
+  github.state.repository.commit('main', EXAMPLE, 'platform config');
+  const environment = {
+    source: 'github' as const,
+    repository: FULL_NAME,
+    github: { owner: OWNER, repo: REPO, appId: APP_ID, privateKeySecretArn: KEY_ARN, apiUrl: github.url },
+  };
+  const adapters = hostAdapters(testEnvironment(environment), {
+    codeCommit: {} as never,
+    secret: (arn) => async () => (arn === KEY_ARN ? keys.privateKey : ''),
+  });
+  const harness = await createHarness({ environment, deps: adapters });
+  const secret = randomBytes(20).toString('hex');
+  const queued: WebhookMessage[] = [];
+  const receive = createWebhookReceiver({
+    host: 'github',
+    tracked: { repository: FULL_NAME, branch: 'main' },
+    secret: { read: async () => secret },
+    deliveries: new DynamoDbDeliveryLog({
+      tableName: harness.deps.environment.lockTable,
+      client: localDynamoDb({ region: REGION }),
+    }),
+    enqueue: async (message) => {
+      queued.push(message);
+    },
+    logger: harness.logger,
+  });
+  const worker = createWebhookWorker(harness.deps);
+  // Deployed from main first, as the first sweep after install does.
+  await runAndAnnounce(harness.deps, { trigger: 'manual' }, {});
+  harness.simulator.advance();
+  harness.simulator.resetCalls();
+  world = {
+    github,
+    harness,
+    receive,
+    queued,
+    secret,
+    work: () =>
+      worker({
+        Records: queued.splice(0).map((message, index) => ({
+          messageId: `m-${index}`,
+          body: JSON.stringify(message),
+          attributes: { ApproximateReceiveCount: '1' },
+        })),
+      }),
+  };
+  return world;
+}
+
+function webImage(harness: Harness): string | undefined {
+  const web = harness.simulator.services().find((service) => service.serviceName === 'web');
+  const revision = harness.simulator
+    .taskDefinitions()
+    .find((candidate) => candidate.taskDefinition.taskDefinitionArn === web?.taskDefinition);
+  return revision?.taskDefinition.containerDefinitions?.[0]?.image?.split(':').at(-1);
+}
+
+function lineOf(text: string, needle: string): number {
+  return text.slice(0, text.indexOf(needle)).split('\n').length;
+}
+
+async function deliver(receive: World['receive'], delivery: GitHubDelivery) {
+  const response = await receive(delivery);
+  return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+}
+
+describe('GitHub end to end', () => {
+  it('rolls out a push that arrives as a signed webhook, once, and refuses a tampered one', async () => {
+    // Prepare
+    const { github, harness, receive, queued, secret, work } = await startWorld();
+    const model = github.state.repository;
+    const before = model.branches.get('main')!;
+    const after = model.commit('main', { 'services/web.yaml': WEB.replace('web:1.4.2', 'web:1.4.3') }, 'web 1.4.3');
+    const delivery = gitHubDelivery(
+      'push',
+      pushPayload(github.state, { branch: 'main', before, after, sender: SENDER }),
+      secret,
+      { appId: APP_ID },
+    );
+    const tampered = { ...delivery, body: delivery.body.replace('web 1.4.3', 'web 9.9.9') };
+    const requestsBefore = github.state.requests.length;
+
+    // Act
+    const first = await deliver(receive, delivery);
+    const repeated = await deliver(receive, delivery);
+    const forged = await deliver(receive, { ...tampered, headers: { ...tampered.headers, 'x-github-delivery': 'x1' } });
+    const queuedMessages = [...queued];
+    const result = await work();
+    harness.simulator.advance();
+
+    // Assess: one message queued for the delivery; the repeat acknowledged, the forgery refused.
+    expect(first).toEqual({
+      status: 202,
+      body: { accepted: true, kind: 'push', deliveryId: delivery.deliveryId },
+    });
+    expect(repeated).toEqual({ status: 200, body: { duplicate: true, deliveryId: delivery.deliveryId } });
+    expect(forged.status).toBe(401);
+    expect(queuedMessages).toEqual([
+      expect.objectContaining({ kind: 'push', repository: FULL_NAME, before, after, pushedBy: 'github:ada-platform' }),
+    ]);
+    // Assess: the worker rolled web out (one UpdateService), and the ledger has the run with who pushed.
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(writeCount(harness.simulator, 'ECS.UpdateService')).toBe(1);
+    expect(webImage(harness)).toBe('1.4.3');
+    const history = await harness.ledger.resourceHistory('EcsService:prod/web');
+    expect(history).toContainEqual(
+      expect.objectContaining({
+        kind: 'outcome',
+        action: 'UpdateService',
+        result: 'succeeded',
+        commitId: after,
+        repository: FULL_NAME,
+        trigger: 'push',
+        pushedBy: 'github:ada-platform',
+      }),
+    );
+    // Assess: one installation token (minted by the App's JWT for the first run) served both runs; the push read the
+    // head, the commit, the compare, the tree and only the one blob that changed.
+    const calls = github.state.requests.slice(requestsBefore).map((request) => `${request.method} ${request.path}`);
+    expect(github.state.accessTokens.size).toBe(1);
+    expect(calls.filter((call) => call.includes('/app/') || call.endsWith('/installation'))).toEqual([]);
+    expect(calls).toContain(`GET /repos/${FULL_NAME}/compare/${before}...${after}`);
+    expect(calls.filter((call) => call.includes('/git/blobs/'))).toHaveLength(1);
+    expect(calls.length).toBeLessThanOrEqual(8);
+  });
+
+  it('checks a pull request: a failing check run annotated at the broken line, then success on the fix, one comment', async () => {
+    // Prepare: a branch whose web.yaml misspells a field, and a pull request of it into main.
+    const { github, harness, receive, secret, work } = await startWorld();
+    const model = github.state.repository;
+    model.branches.set('web-scale', model.branches.get('main')!);
+    const broken = WEB.replace('desiredCount: 3', 'desiredCont: 3');
+    const brokenHead = model.commit('web-scale', { 'services/web.yaml': broken }, 'web: scale (typo)');
+    const number = openPullRequest(github.state, 'web-scale', 'main', 'web: scale to 4');
+    const opened = gitHubDelivery(
+      'pull_request',
+      pullRequestPayload(github.state, { action: 'opened', number, sender: SENDER }),
+      secret,
+    );
+
+    // Act
+    const openedAnswer = await deliver(receive, opened);
+    const openedResult = await work();
+
+    // Assess: a failing "driftless plan" check run on the head, annotated at the misspelt field's line.
+    expect(openedAnswer.status).toBe(202);
+    expect(openedResult).toEqual({ batchItemFailures: [] });
+    const failing = model.checkRuns.filter((run) => run.headSha === brokenHead);
+    expect(failing).toHaveLength(1);
+    expect(failing[0]).toMatchObject({ name: 'driftless plan', status: 'completed', conclusion: 'failure' });
+    expect(failing[0]?.annotations).toContainEqual(
+      expect.objectContaining({
+        path: 'services/web.yaml',
+        start_line: lineOf(broken, 'desiredCont'),
+        annotation_level: 'failure',
+      }),
+    );
+    const comments = () => model.comments.filter((comment) => comment.issueNumber === number);
+    expect(comments()).toHaveLength(1);
+    const firstComment = comments()[0]!;
+    expect(firstComment.body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
+    expect(firstComment.body).toContain('services/web.yaml');
+    const firstBody = firstComment.body;
+
+    // Act: the fix is pushed to the branch; GitHub sends `synchronize`.
+    const fixedHead = model.commit(
+      'web-scale',
+      { 'services/web.yaml': WEB.replace('desiredCount: 3', 'desiredCount: 4') },
+      'web: scale (fixed)',
+    );
+    const synchronize = gitHubDelivery(
+      'pull_request',
+      pullRequestPayload(github.state, { action: 'synchronize', number, sender: SENDER, before: brokenHead }),
+      secret,
+    );
+    expect((await deliver(receive, synchronize)).status).toBe(202);
+    await work();
+
+    // Assess: a new, passing check run on the new head; the same comment, edited; nothing applied.
+    const passing = model.checkRuns.filter((run) => run.headSha === fixedHead);
+    expect(passing).toHaveLength(1);
+    expect(passing[0]).toMatchObject({ name: 'driftless plan', conclusion: 'success', annotations: [] });
+    expect(passing[0]?.id).not.toBe(failing[0]?.id);
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0]?.id).toBe(firstComment.id);
+    expect(comments()[0]?.body).not.toBe(firstBody);
+    expect(comments()[0]?.body).toContain('| `/spec/desiredCount` | `3` | `4` |');
+    expect(writeCount(harness.simulator)).toBe(0);
+  });
+});
+
+describe('the GitHub API URL setting', () => {
+  const GITHUB_ENV = {
+    DRIFTLESS_REPOSITORY: FULL_NAME,
+    DRIFTLESS_BRANCH: 'main',
+    DRIFTLESS_INSTALLATION_ID: 'default',
+    DRIFTLESS_LEDGER_TABLE: 'driftless-ledger',
+    DRIFTLESS_LOCK_TABLE: 'driftless-lock',
+    DRIFTLESS_ALLOWED_CLUSTERS: 'prod',
+    DRIFTLESS_SOURCE: 'github',
+    DRIFTLESS_GITHUB_APP_ID: String(APP_ID),
+    DRIFTLESS_GITHUB_PRIVATE_KEY_SECRET_ARN: KEY_ARN,
+  };
+
+  it('is api.github.com unless set; a GitHub Enterprise Server URL is read without its trailing slash', () => {
+    // Act
+    const unset = readEnvironment(GITHUB_ENV);
+    const enterprise = readEnvironment({ ...GITHUB_ENV, DRIFTLESS_GITHUB_API_URL: 'https://ghe.example.com/api/v3/' });
+
+    // Assess
+    expect(unset.github?.apiUrl).toBeUndefined();
+    expect(enterprise.github).toMatchObject({ owner: OWNER, repo: REPO, apiUrl: 'https://ghe.example.com/api/v3' });
+    expect(() => readEnvironment({ ...GITHUB_ENV, DRIFTLESS_GITHUB_API_URL: 'http://ghe.example.com' })).toThrow(
+      /DRIFTLESS_GITHUB_API_URL: an https URL/,
+    );
+  });
+});
