@@ -32,14 +32,14 @@ const secretArn = z
 
 /** Keys each source needs, and the ones it must not be given. */
 const SOURCE_KEYS = {
-  codecommit: { required: ['repository'], foreign: ['githubRepository', 'gitlabProject'] },
+  codecommit: { required: ['repository'], foreign: ['githubRepository', 'githubApiUrl', 'gitlabProject'] },
   github: {
     required: ['githubRepository', 'githubAppId', 'githubAppPrivateKeySecretArn', 'webhookSecretArn'],
     foreign: ['repository', 'createRepository', 'gitlabProject'],
   },
   gitlab: {
     required: ['gitlabProject', 'gitlabTokenSecretArn', 'webhookSecretArn'],
-    foreign: ['repository', 'createRepository', 'githubRepository'],
+    foreign: ['repository', 'createRepository', 'githubRepository', 'githubApiUrl'],
   },
 } as const;
 
@@ -68,6 +68,11 @@ const schema = z
       .regex(/^\d{1,12}$/, "a GitHub App's numeric id")
       .optional(),
     githubAppPrivateKeySecretArn: secretArn.optional(),
+    /** GitHub Enterprise Server's REST API (https://github.example.com/api/v3); unset: api.github.com. */
+    githubApiUrl: z
+      .string()
+      .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, 'an https URL of the GitHub API, e.g. https://github.example.com/api/v3')
+      .optional(),
     webhookSecretArn: secretArn.optional(),
     gitlabProject: z
       .string()

@@ -377,6 +377,7 @@ function hostVariables(settings: DriftlessContext): Record<string, string> {
       [ENVIRONMENT.source]: 'github',
       [ENVIRONMENT.githubAppId]: settings.githubAppId ?? '',
       [ENVIRONMENT.githubPrivateKeySecretArn]: settings.githubAppPrivateKeySecretArn ?? '',
+      ...(settings.githubApiUrl ? { [ENVIRONMENT.githubApiUrl]: settings.githubApiUrl } : {}),
     };
   }
   if (settings.source === 'gitlab') {

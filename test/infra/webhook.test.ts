@@ -18,6 +18,7 @@ const GITHUB = {
   githubRepository: 'acme/platform-config',
   githubAppId: '123456',
   githubAppPrivateKeySecretArn: KEY_ARN,
+  githubApiUrl: 'https://github.example.com/api/v3',
   webhookSecretArn: WEBHOOK_ARN,
 };
 const GITLAB = {
@@ -226,7 +227,13 @@ describe('a GitHub source', () => {
     expect(worker).toMatchObject({
       source: 'github',
       repository: 'acme/platform-config',
-      github: { owner: 'acme', repo: 'platform-config', appId: 123456, privateKeySecretArn: KEY_ARN },
+      github: {
+        owner: 'acme',
+        repo: 'platform-config',
+        appId: 123456,
+        privateKeySecretArn: KEY_ARN,
+        apiUrl: 'https://github.example.com/api/v3',
+      },
     });
     expect(worker.webhook).toBeUndefined();
     expect(receiver.webhook?.secretArn).toBe(WEBHOOK_ARN);
