@@ -104,7 +104,11 @@ export class WebhookReceiver extends Construct {
         sid: 'RecordWebhookDeliveries',
         actions: ['dynamodb:PutItem'],
         resources: [props.lockTable.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DELIVERY_KEY_PREFIX}*`] } },
+        // ForAllValues holds for a request without the key: Null makes the key required (the IAM proof checks it).
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DELIVERY_KEY_PREFIX}*`] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
       }),
     );
     role.addToPrincipalPolicy(

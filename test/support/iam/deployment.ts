@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type FunctionEnvironment, readEnvironment } from '../../../functions/environment.ts';
-import type { FunctionName } from '../../../infra/bundling.ts';
+import type { BundledFunctionName } from '../../../infra/bundling.ts';
 import { createApp } from '../../../infra/create-app.ts';
 
 export const ACCOUNT = '123456789012';
@@ -41,7 +41,9 @@ export interface Installation {
   readonly ledgerTable: string;
   readonly lockTable: string;
   /** The environment a function runs with, as the handler reads it (plus where it runs). */
-  environment(name: FunctionName): FunctionEnvironment;
+  environment(name: BundledFunctionName): FunctionEnvironment;
+  /** The environment variables a function is given (with AWS_REGION), for wiring that reads them itself. */
+  variables(name: BundledFunctionName): Record<string, string>;
   /** The resource policy that governs a request on `resource` (a table's also governs its indexes). */
   resourcePolicyOf(resource: string): PolicyDocument | undefined;
 }
@@ -200,7 +202,9 @@ export function deployInstallation(context: Readonly<Record<string, string>>): I
 
     const principals = new Map<string, Principal>();
     const functionIds = new Map<string, string>();
-    for (const [name, fn] of Object.entries(stack.functions)) {
+    // The webhook receiver (GitHub and GitLab sources only) is a principal like the reconcilers.
+    const receiver = stack.webhook ? [['webhook', stack.webhook.receiver] as const] : [];
+    for (const [name, fn] of [...Object.entries(stack.functions), ...receiver]) {
       if (!fn) continue;
       const roleId = logicalIdOf(fn.role.node.defaultChild);
       const role = propertiesOf(roleId);
@@ -243,6 +247,13 @@ export function deployInstallation(context: Readonly<Record<string, string>>): I
       return found.map((policy) => ({ name, policy }));
     });
 
+    const variables = (name: BundledFunctionName): Record<string, string> => {
+      const functionId = functionIds.get(name);
+      if (functionId === undefined) throw new Error(`this installation has no ${name} function`);
+      const given = (propertiesOf(functionId).Environment as Json).Variables as Record<string, string>;
+      return { ...given, AWS_REGION: REGION };
+    };
+
     return {
       context,
       principals,
@@ -250,16 +261,14 @@ export function deployInstallation(context: Readonly<Record<string, string>>): I
       ledgerTable: tableName(stack.tables.ledgerTable.node.defaultChild),
       lockTable: tableName(stack.tables.lockTable.node.defaultChild),
       environment(name) {
-        const functionId = functionIds.get(name);
-        if (functionId === undefined) throw new Error(`this installation has no ${name} function`);
-        const variables = (propertiesOf(functionId).Environment as Json).Variables as Record<string, string>;
         return {
-          ...readEnvironment({ ...variables, AWS_REGION: REGION }),
+          ...readEnvironment(variables(name)),
           partition: PARTITION,
           account: ACCOUNT,
           region: REGION,
         };
       },
+      variables,
       resourcePolicyOf(resource) {
         const table = /^(arn:[^:]+:dynamodb:[^:]+:\d+:table\/[^/]+)/.exec(resource)?.[1];
         return table === undefined ? undefined : tablePolicies.get(table);

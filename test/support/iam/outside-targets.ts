@@ -1,7 +1,9 @@
 /** The calls driftless must never be allowed to make: each allowed request aimed outside the deployment's targets
  * (another cluster, a stack without the prefix, a role outside the patterns or handed to another service, a branch
- * outside driftless/*, another event source, another repository, table or queue), and the writes no function needs
+ * outside driftless/*, another event source, another repository, table, queue or secret, a lock-table item that is not
+ * a webhook delivery's where a delivery was written), and the writes no function needs
  * (rewriting or deleting the ledger, DescribeStacks of every stack, a task definition without the managed-by tag). */
+import { DELIVERY_KEY_PREFIX } from '../../../shared/triggers/webhook-deliveries.ts';
 import type { AuthorizedRequest } from './commands.ts';
 
 /** A request that must be denied, and why. */
@@ -23,6 +25,8 @@ export interface Targets {
 const FOREIGN_CLUSTER = 'payments';
 const FOREIGN_STACK_PREFIX = 'billing-';
 const FOREIGN_ROLE = 'role/admin/Administrator';
+const FOREIGN_SECRET = 'prod/database-password-Zz9Yy8';
+const FOREIGN_ITEM = 'octo-org/platform-config#main';
 
 type Variant = (request: AuthorizedRequest, targets: Targets) => { request: AuthorizedRequest; why: string }[];
 
@@ -111,6 +115,22 @@ const VARIANTS: readonly Variant[] = [
     if (table) return [{ request: withResource(request, `${table[1]}orders${table[2]}`), why: 'on another table' }];
     const queue = /^(arn:[^:]+:sqs:[^:]+:\d+:).+$/.exec(request.resource);
     return queue ? [{ request: withResource(request, `${queue[1]}orders`), why: 'to another queue' }] : [];
+  },
+  // Another secret.
+  (request) => {
+    const secret = /^(arn:[^:]+:secretsmanager:[^:]+:\d+:secret:).+$/.exec(request.resource);
+    return secret && request.action === 'secretsmanager:GetSecretValue'
+      ? [{ request: withResource(request, `${secret[1]}${FOREIGN_SECRET}`), why: 'of another secret' }]
+      : [];
+  },
+  // A lock-table item that is not a webhook delivery's: the run lease, a branch's applied commit.
+  (request) => {
+    const keys = request.context['dynamodb:LeadingKeys'];
+    if (!Array.isArray(keys) || !keys.some((key) => key.startsWith(DELIVERY_KEY_PREFIX))) return [];
+    return ['LOCK#', 'APPLIED#'].map((prefix) => ({
+      request: withContext(request, { ...request.context, 'dynamodb:LeadingKeys': [`${prefix}${FOREIGN_ITEM}`] }),
+      why: `on a ${prefix} item, not a delivery`,
+    }));
   },
   // A task definition not tagged as this installation's.
   (request, targets) => {
