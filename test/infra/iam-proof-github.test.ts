@@ -31,8 +31,8 @@ import { localDynamoDb } from '../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import type { AuthorizedRequest } from '../support/iam/commands.ts';
 import { ACCOUNT, deployInstallation, type Installation, PARTITION } from '../support/iam/deployment.ts';
-import { type Forbidden, neverAllowed, outsideTargets } from '../support/iam/outside-targets.ts';
-import { type Attributed, decideAll, distinct, requestsOf, unexpected } from '../support/iam/proof.ts';
+import type { Forbidden } from '../support/iam/outside-targets.ts';
+import { type Attributed, proveConfined, requestsOf } from '../support/iam/proof.ts';
 import { recorder } from '../support/iam/recorder.ts';
 import type { Verdict } from '../support/iam/simulate.ts';
 import { checkStatements } from '../support/iam/statement-check.ts';
@@ -190,31 +190,13 @@ async function startWorld(): Promise<World> {
 
 /** Decides `requests`, expecting each allowed; then expects them aimed outside, and `forbidden`, denied. */
 async function prove(requests: readonly Attributed[], forbidden: readonly Forbidden[]): Promise<void> {
-  const verdicts = await decideAll(installation, distinct(requests));
-  allowed.push(...verdicts.filter((verdict) => verdict.decision === 'Allowed'));
-  expect(unexpected(verdicts, (decision) => decision === 'Allowed')).toEqual([]);
-  expect(verdicts.flatMap((verdict) => verdict.ignoredContextKeys)).toEqual([]);
-
-  const targets = {
-    partition: PARTITION,
-    region: REGION,
-    account: ACCOUNT,
-    ledgerTable: installation.ledgerTable,
-    lockTable: installation.lockTable,
+  const verdicts = await proveConfined(installation, requests, {
     installationId: CONTEXT.installationId,
-  };
-  const outside: Forbidden[] = distinct([
-    ...verdicts.flatMap((verdict) => outsideTargets(verdict.principal, verdict.request, targets)),
-    ...['webhook', 'webhook-worker'].flatMap((principal) => neverAllowed(principal, targets)),
-    ...forbidden,
-  ]);
-  const refused = await decideAll(installation, outside);
-  denied.push(...refused.filter((verdict) => verdict.decision !== 'Allowed'));
-  expect(
-    refused.flatMap((verdict, index) =>
-      verdict.decision === 'Allowed' ? [`${outside[index]?.why}: ${JSON.stringify(verdict.request)}`] : [],
-    ),
-  ).toEqual([]);
+    principals: ['webhook', 'webhook-worker'],
+    forbidden,
+  });
+  allowed.push(...verdicts.allowed);
+  denied.push(...verdicts.denied);
 }
 
 /** What neither GitHub function may do: any CodeCommit call, the other function's secret, the receiver any target. */

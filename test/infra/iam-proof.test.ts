@@ -17,8 +17,7 @@ import {
   PARTITION,
   REGION,
 } from '../support/iam/deployment.ts';
-import { type Forbidden, neverAllowed, outsideTargets, type Targets } from '../support/iam/outside-targets.ts';
-import { type Attributed, decideAll, distinct, requestsOf, unexpected } from '../support/iam/proof.ts';
+import { type Attributed, decideAll, proveConfined, requestsOf } from '../support/iam/proof.ts';
 import { recorder } from '../support/iam/recorder.ts';
 import { FAN_OUT_SCENARIOS, type Scenario, Scene, SINGLE_SWEEP_SCENARIOS } from '../support/iam/scenarios.ts';
 import type { Verdict } from '../support/iam/simulate.ts';
@@ -85,17 +84,6 @@ const allowed: Verdict[] = [];
 const denied: Verdict[] = [];
 let recordedCalls = 0;
 
-function targetsOf(installation: Installation): Targets {
-  return {
-    partition: PARTITION,
-    region: REGION,
-    account: ACCOUNT,
-    ledgerTable: installation.ledgerTable,
-    lockTable: installation.lockTable,
-    installationId: CONTEXT.installationId,
-  };
-}
-
 /** Runs the scenarios in fresh worlds of `deployment`, and returns the requests their calls made. */
 async function record(deployment: DeploymentName, scenarios: readonly Scenario[]): Promise<Attributed[]> {
   const installation = installations[deployment];
@@ -116,28 +104,9 @@ async function record(deployment: DeploymentName, scenarios: readonly Scenario[]
 
 /** Decides `requests` in `deployment`, expecting each allowed; then expects their outside-the-targets variants denied. */
 async function prove(deployment: DeploymentName, requests: readonly Attributed[]): Promise<void> {
-  const installation = installations[deployment];
-  const verdicts = await decideAll(installation, distinct(requests));
-  allowed.push(...verdicts.filter((verdict) => verdict.decision === 'Allowed'));
-  expect(unexpected(verdicts, (decision) => decision === 'Allowed')).toEqual([]);
-  expect(
-    verdicts.flatMap((verdict) => verdict.ignoredContextKeys.map((key) => `${verdict.request.action}: ${key}`)),
-  ).toEqual([]);
-
-  const targets = targetsOf(installation);
-  const forbidden: Forbidden[] = distinct([
-    ...verdicts.flatMap((verdict) => outsideTargets(verdict.principal, verdict.request, targets)),
-    ...[...new Set(verdicts.map((verdict) => verdict.principal))].flatMap((principal) =>
-      neverAllowed(principal, targets),
-    ),
-  ]);
-  const refused = await decideAll(installation, forbidden);
-  denied.push(...refused.filter((verdict) => verdict.decision !== 'Allowed'));
-  expect(
-    refused.flatMap((verdict, index) =>
-      verdict.decision === 'Allowed' ? [`${forbidden[index]?.why}: ${JSON.stringify(verdict.request)}`] : [],
-    ),
-  ).toEqual([]);
+  const verdicts = await proveConfined(installations[deployment], requests, { installationId: CONTEXT.installationId });
+  allowed.push(...verdicts.allowed);
+  denied.push(...verdicts.denied);
 }
 
 const principalsOf = (requests: readonly Attributed[]) => [...new Set(requests.map((item) => item.principal))].sort();

@@ -1,9 +1,11 @@
 /** Turns recorded calls into the authorization requests IAM makes for them (through the table of commands), in the
  * names of one installation, and decides each, once per distinct request and principal. */
+import { expect } from 'vitest';
 import { ledgerTableDefinition } from '../../../shared/audit/dynamodb.ts';
 import { lockTableDefinition } from '../../../shared/lock/lease.ts';
 import { type AuthorizedRequest, authorizationsOf, type CallSite } from './commands.ts';
 import { ACCOUNT, type Installation, PARTITION, REGION } from './deployment.ts';
+import { type Forbidden, neverAllowed, outsideTargets, type Targets } from './outside-targets.ts';
 import type { RecordedCall } from './recorder.ts';
 import { type Decision, decide, describeRequest, type Verdict } from './simulate.ts';
 
@@ -72,4 +74,55 @@ export function unexpected(verdicts: readonly Verdict[], expected: (decision: De
   return verdicts
     .filter((verdict) => !expected(verdict.decision))
     .map((verdict) => `${verdict.decision}: ${describeRequest(verdict.principal, verdict.request)}`);
+}
+
+/** The verdicts of one proof: every request it expected allowed, and every outside-the-targets variant it denied. */
+export interface ProofVerdicts {
+  readonly allowed: Verdict[];
+  readonly denied: Verdict[];
+}
+
+/**
+ * Decides `requests` in `installation`, expecting each allowed and every context key used; then expects their
+ * outside-the-targets variants, what `principals` may never do, and `forbidden`, denied.
+ */
+export async function proveConfined(
+  installation: Installation,
+  requests: readonly Attributed[],
+  options: {
+    readonly installationId: string;
+    readonly principals?: readonly string[];
+    readonly forbidden?: readonly Forbidden[];
+  },
+): Promise<ProofVerdicts> {
+  const verdicts = await decideAll(installation, distinct(requests));
+  expect(unexpected(verdicts, (decision) => decision === 'Allowed')).toEqual([]);
+  expect(
+    verdicts.flatMap((verdict) => verdict.ignoredContextKeys.map((key) => `${verdict.request.action}: ${key}`)),
+  ).toEqual([]);
+
+  const targets: Targets = {
+    partition: PARTITION,
+    region: REGION,
+    account: ACCOUNT,
+    ledgerTable: installation.ledgerTable,
+    lockTable: installation.lockTable,
+    installationId: options.installationId,
+  };
+  const principals = options.principals ?? [...new Set(verdicts.map((verdict) => verdict.principal))];
+  const outside: Forbidden[] = distinct([
+    ...verdicts.flatMap((verdict) => outsideTargets(verdict.principal, verdict.request, targets)),
+    ...principals.flatMap((principal) => neverAllowed(principal, targets)),
+    ...(options.forbidden ?? []),
+  ]);
+  const refused = await decideAll(installation, outside);
+  expect(
+    refused.flatMap((verdict, index) =>
+      verdict.decision === 'Allowed' ? [`${outside[index]?.why}: ${JSON.stringify(verdict.request)}`] : [],
+    ),
+  ).toEqual([]);
+  return {
+    allowed: verdicts.filter((verdict) => verdict.decision === 'Allowed'),
+    denied: refused.filter((verdict) => verdict.decision !== 'Allowed'),
+  };
 }
