@@ -49,7 +49,11 @@ export function productionReceiverOptions(variables: NodeJS.ProcessEnv = process
   const sqs = sqsClient();
   return {
     host,
-    tracked: { repository: environment.repository, branch: environment.branch },
+    tracked: {
+      repository: environment.repository,
+      branch: environment.branch,
+      ...(environment.github ? { appId: environment.github.appId } : {}),
+    },
     secret: new SecretCache(secretsManagerClient()).get(secretArn),
     deliveries: new DynamoDbDeliveryLog({ tableName: environment.lockTable, client: dynamoDbClient() }),
     enqueue: async (message) => {

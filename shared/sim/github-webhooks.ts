@@ -1,5 +1,5 @@
 /** The webhook deliveries the fake GitHub (shared/sim/github-server.ts) would send for what happened in its repository:
- * `push` and `pull_request` payloads with the fields GitHub documents, and the headers of a delivery, signed
+ * `push`, `pull_request` and `check_run` payloads with the fields GitHub documents, and the headers of a delivery, signed
  * (X-Hub-Signature-256) here with node:crypto rather than by the receiver's own code, so a test checks one against
  * the other. */
 import { createHmac, randomUUID } from 'node:crypto';
@@ -23,7 +23,7 @@ export interface GitHubSender {
 
 /** The headers GitHub sends with a webhook, the body signed with the webhook's secret. */
 export function gitHubDelivery(
-  event: 'push' | 'pull_request' | 'ping',
+  event: 'push' | 'pull_request' | 'check_run' | 'check_suite' | 'ping',
   payload: Readonly<Record<string, unknown>>,
   secret: string,
   options: { readonly deliveryId?: string; readonly appId?: number; readonly hookId?: number } = {},
@@ -91,6 +91,8 @@ export function pullRequestPayload(
     readonly sender: GitHubSender;
     /** synchronize: the head before the push. */
     readonly before?: string;
+    /** edited: the base branch the pull request was re-targeted from. */
+    readonly previousBase?: string;
   },
 ): Record<string, unknown> {
   const pull = state.repository.pulls.find((candidate) => candidate.number === event.number);
@@ -108,6 +110,16 @@ export function pullRequestPayload(
     action: event.action,
     number: pull.number,
     ...(event.action === 'synchronize' ? { before: event.before ?? null, after: head.sha } : {}),
+    ...(event.previousBase
+      ? {
+          changes: {
+            base: {
+              ref: { from: event.previousBase },
+              sha: { from: state.repository.branches.get(event.previousBase) },
+            },
+          },
+        }
+      : {}),
     pull_request: {
       url: `${repository.url}/pulls/${pull.number}`,
       id: pull.number * 10,
@@ -124,6 +136,61 @@ export function pullRequestPayload(
       head,
       base: side(pull.base),
       author_association: 'MEMBER',
+    },
+    repository,
+    sender: userJson(event.sender.login),
+    installation: { id: state.installationId, node_id: `MDIz${state.installationId}` },
+  };
+}
+
+/** The `check_run` payload of someone pressing "Re-run" on check run `checkRunId`, created by App `appId`. Like
+ * GitHub, it lists the open pull requests whose head branch holds the run's commit (none for a fork's branch). */
+export function checkRunRerequestedPayload(
+  state: FakeGitHubState,
+  event: { readonly checkRunId: number; readonly appId: number; readonly sender: GitHubSender },
+): Record<string, unknown> {
+  const { repository: model } = state;
+  const run = model.checkRuns.find((candidate) => candidate.id === event.checkRunId);
+  if (!run) throw new Error(`the fake GitHub has no check run ${event.checkRunId}`);
+  const repository = repositoryJson(state);
+  const repo = { id: repository.id, url: repository.url, name: repository.name };
+  const side = (ref: string) => ({ ref, sha: model.branches.get(ref) ?? null, repo });
+  const pulls = model.pulls.filter(
+    (pull) => pull.state === 'open' && model.ancestors(model.branches.get(pull.head) ?? '').has(run.headSha),
+  );
+  const pullRequests = pulls.map((pull) => ({
+    url: `${repository.url}/pulls/${pull.number}`,
+    id: pull.number * 10,
+    number: pull.number,
+    head: side(pull.head),
+    base: side(pull.base),
+  }));
+  const app = { id: event.appId, slug: 'driftless', node_id: `A_${event.appId}`, name: 'driftless' };
+  const headBranch = pulls[0]?.head ?? null;
+  return {
+    action: 'rerequested',
+    check_run: {
+      id: run.id,
+      node_id: `CR_${run.id}`,
+      head_sha: run.headSha,
+      external_id: '',
+      url: `${repository.url}/check-runs/${run.id}`,
+      html_url: `${repository.html_url}/runs/${run.id}`,
+      status: run.status,
+      conclusion: run.conclusion,
+      output: { title: run.output.title, summary: run.output.summary, annotations_count: run.annotations.length },
+      name: run.name,
+      check_suite: {
+        id: 1,
+        head_branch: headBranch,
+        head_sha: run.headSha,
+        status: 'completed',
+        conclusion: run.conclusion,
+        pull_requests: pullRequests,
+        app,
+      },
+      app,
+      pull_requests: pullRequests,
     },
     repository,
     sender: userJson(event.sender.login),

@@ -1,9 +1,10 @@
 /** What a verified GitHub or GitLab webhook asks of driftless, read from its payload into a small host-neutral
- * message: a push to the tracked branch, or a pull (merge) request into it opened, updated or reopened. Everything
- * else (another repository or branch, a deleted branch, a fork's pull request, other events) is ignored with a reason.
- * The message is what the receiver queues and the worker reads (functions/webhook-worker.ts). */
+ * message: a push to the tracked branch, or a pull (merge) request into it opened, updated, reopened or re-targeted
+ * onto it, or (GitHub) whose "driftless plan" check was re-run. Everything else (another repository or branch, a
+ * deleted branch, a fork's pull request, other events) is ignored with a reason. The message is what the receiver
+ * queues and the worker reads (functions/webhook-worker.ts). */
 // Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
-import { boolean, enum as enumOf, literal, nullable, number, object, string, union, type z } from 'zod';
+import { array, boolean, enum as enumOf, literal, nullable, number, object, string, union, type z } from 'zod';
 
 export type WebhookHost = 'github' | 'gitlab';
 
@@ -56,7 +57,13 @@ export interface TrackedBranch {
   /** GitHub's owner/name, or GitLab's project path. */
   readonly repository: string;
   readonly branch: string;
+  /** GitHub: the App whose check runs and suites are driftless's; unset, the check run's name alone decides. */
+  readonly appId?: number;
 }
+
+/** The name GitHubPlanReporter gives its check runs (shared/writeback/github-plan-reporter.ts), repeated here so the
+ * receiver's bundle does not carry the reporter and its REST client; a test holds the two equal. */
+export const GITHUB_PLAN_CHECK_NAME = 'driftless plan';
 
 /** Reads a queued message; one that is not JSON or not a webhook message is refused with the reason. */
 export function parseWebhookMessage(
@@ -95,10 +102,38 @@ const githubPullRequest = object({
     head: object({ ref: string(), sha: commitId, repo: nullable(githubRepository) }),
     base: object({ ref: string(), sha: commitId }),
   }),
+  /** `edited`: what was edited; `base` when the pull request was re-targeted (its ref and sha are the old base's). */
+  changes: object({ base: object({ ref: object({ from: string() }) }).optional() }).optional(),
 });
 
-/** GitHub's pull request actions that change what merging would do. */
+/** GitHub's pull request actions that change what merging would do (`edited` only when the base changed). */
 const GITHUB_PLANNED_ACTIONS = new Set(['opened', 'synchronize', 'reopened']);
+
+/** A pull request as a check run or suite lists it: its repositories by id only. */
+const githubCheckPullRequest = object({
+  number: number().int().positive(),
+  head: object({ ref: string(), sha: commitId, repo: object({ id: number() }) }),
+  base: object({ ref: string(), sha: commitId, repo: object({ id: number() }) }),
+});
+
+const githubApp = nullable(object({ id: number() })).optional();
+
+const githubCheckRun = object({
+  action: string(),
+  repository: githubRepository,
+  check_run: object({
+    name: string(),
+    head_sha: commitId,
+    app: githubApp,
+    pull_requests: array(githubCheckPullRequest),
+  }),
+});
+
+const githubCheckSuite = object({
+  action: string(),
+  repository: githubRepository,
+  check_suite: object({ head_sha: commitId, app: githubApp, pull_requests: array(githubCheckPullRequest) }),
+});
 
 /** Reads a GitHub delivery by its X-GitHub-Event. */
 export function readGitHubEvent(
@@ -135,11 +170,15 @@ export function readGitHubEvent(
   if (event === 'pull_request') {
     const parsed = githubPullRequest.safeParse(payload);
     if (!parsed.success) return { kind: 'ignored', reason: `not a pull_request payload: ${problemsOf(parsed.error)}` };
-    const { action, number, repository, pull_request: pr } = parsed.data;
+    const { action, number, repository, pull_request: pr, changes } = parsed.data;
+    // A pull request re-targeted onto the tracked branch would now merge there: it is planned as if just opened.
+    const retargeted = action === 'edited' && changes?.base !== undefined;
     const reason =
       otherRepository(repository.full_name, tracked) ??
       otherBranch(`refs/heads/${pr.base.ref}`, tracked, 'pull request into') ??
-      (GITHUB_PLANNED_ACTIONS.has(action) ? undefined : `action ${action} does not change what would be merged`) ??
+      (GITHUB_PLANNED_ACTIONS.has(action) || retargeted
+        ? undefined
+        : `action ${action} does not change what would be merged`) ??
       fork(pr.head.repo?.full_name, tracked);
     if (reason) return { kind: 'ignored', reason };
     return {
@@ -157,7 +196,80 @@ export function readGitHubEvent(
       },
     };
   }
+  if (event === 'check_run') {
+    const parsed = githubCheckRun.safeParse(payload);
+    if (!parsed.success) return { kind: 'ignored', reason: `not a check_run payload: ${problemsOf(parsed.error)}` };
+    const { action, repository, check_run: run } = parsed.data;
+    const reason =
+      rerunRequest(action, 'check run') ??
+      (run.name === GITHUB_PLAN_CHECK_NAME ? undefined : `check run ${run.name} is not driftless's`) ??
+      otherApp(run.app, tracked, 'check run');
+    return reason ? { kind: 'ignored', reason } : rerun(repository.full_name, run.pull_requests, tracked, deliveryId);
+  }
+  if (event === 'check_suite') {
+    const parsed = githubCheckSuite.safeParse(payload);
+    if (!parsed.success) return { kind: 'ignored', reason: `not a check_suite payload: ${problemsOf(parsed.error)}` };
+    const { action, repository, check_suite: suite } = parsed.data;
+    // A suite has no name: without the App's id, whose it is cannot be told.
+    const reason =
+      rerunRequest(action, 'check suite') ??
+      (tracked.appId === undefined ? 'check suites are read only when the GitHub App id is known' : undefined) ??
+      otherApp(suite.app, tracked, 'check suite');
+    return reason ? { kind: 'ignored', reason } : rerun(repository.full_name, suite.pull_requests, tracked, deliveryId);
+  }
   return { kind: 'ignored', reason: `event ${event} is not one driftless acts on` };
+}
+
+function rerunRequest(action: string, what: string): string | undefined {
+  return action === 'rerequested' ? undefined : `${what} action ${action} asks for no plan`;
+}
+
+/** GitHub delivers other Apps' check suites (GitHub Actions') to every App that may write checks: the id decides. */
+function otherApp(app: { id: number } | null | undefined, tracked: TrackedBranch, what: string): string | undefined {
+  return tracked.appId === undefined || app?.id === tracked.appId
+    ? undefined
+    : `the ${what} belongs to another GitHub App (${app?.id ?? 'none'}), not driftless's (${tracked.appId})`;
+}
+
+/**
+ * "Re-run" on the plan check: plans again, as `synchronize` does, the pull request of the run's head branch into the
+ * tracked branch. GitHub lists the pull requests whose head branch is the run's; it allows one open pull request per
+ * head and base, so at most one of them is into the tracked branch. A fork's branch lists none.
+ */
+function rerun(
+  repository: string,
+  pulls: readonly z.output<typeof githubCheckPullRequest>[],
+  tracked: TrackedBranch,
+  deliveryId: string,
+): WebhookReading {
+  const other = otherRepository(repository, tracked);
+  if (other) return { kind: 'ignored', reason: other };
+  const pull = pulls.find((candidate) => candidate.base.ref === tracked.branch);
+  if (!pull) {
+    const bases = [...new Set(pulls.map((candidate) => candidate.base.ref))];
+    return {
+      kind: 'ignored',
+      reason:
+        bases.length === 0
+          ? "the re-run names no pull request (its branch has none open, or is a fork's)"
+          : `the re-run's pull requests are into ${bases.join(', ')}, not the tracked branch ${tracked.branch}`,
+    };
+  }
+  if (pull.head.repo.id !== pull.base.repo.id) return { kind: 'ignored', reason: FORK };
+  return {
+    kind: 'message',
+    message: {
+      kind: 'pull-request',
+      host: 'github',
+      repository,
+      number: pull.number,
+      sourceBranch: pull.head.ref,
+      targetBranch: pull.base.ref,
+      headSha: pull.head.sha,
+      baseSha: pull.base.sha,
+      deliveryId,
+    },
+  };
 }
 
 // ------------------------------------------------------------------------------------------------------------ GitLab
@@ -269,10 +381,10 @@ function otherBranch(ref: string, tracked: TrackedBranch, what: string): string 
 
 /** A fork's pull request is written by anyone who can fork: its plan would show them live state. */
 function fork(headRepository: string | undefined, tracked: TrackedBranch): string | undefined {
-  return headRepository?.toLowerCase() === tracked.repository.toLowerCase()
-    ? undefined
-    : 'the pull request comes from a fork: driftless plans only branches of the repository itself';
+  return headRepository?.toLowerCase() === tracked.repository.toLowerCase() ? undefined : FORK;
 }
+
+const FORK = 'the pull request comes from a fork: driftless plans only branches of the repository itself';
 
 function deletedBranch(tracked: TrackedBranch): WebhookReading {
   return {

@@ -1,7 +1,8 @@
-/** GitHub end to end: a fake GitHub on 127.0.0.1 holding the example repository sends signed `push` and
- * `pull_request` webhooks; the real receiver checks and remembers them (DynamoDB Local), the real worker runs them
+/** GitHub end to end: a fake GitHub on 127.0.0.1 holding the example repository sends signed `push`, `pull_request`
+ * and `check_run` webhooks; the real receiver checks and remembers them (DynamoDB Local), the real worker runs them
  * through the real GitHub App authentication and adapters, against the simulator: a push rolls web out, a pull
- * request gets a check run with annotations at file:line and one plan comment, edited when the branch moves. */
+ * request gets a check run with annotations at file:line and one plan comment, edited when the branch moves, when
+ * "Re-run" is pressed on the check, and when the pull request is re-targeted onto the tracked branch. */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEnvironment } from '../../functions/environment.ts';
@@ -10,6 +11,7 @@ import { runAndAnnounce } from '../../functions/run.ts';
 import { createWebhookWorker } from '../../functions/webhook-worker.ts';
 import { type FakeGitHub, startGitHubServer } from '../../shared/sim/github-server.ts';
 import {
+  checkRunRerequestedPayload,
   type GitHubDelivery,
   gitHubDelivery,
   openPullRequest,
@@ -82,7 +84,7 @@ async function startWorld(): Promise<World> {
   const queued: WebhookMessage[] = [];
   const receive = createWebhookReceiver({
     host: 'github',
-    tracked: { repository: FULL_NAME, branch: 'main' },
+    tracked: { repository: FULL_NAME, branch: 'main', appId: APP_ID },
     secret: { read: async () => secret },
     deliveries: new DynamoDbDeliveryLog({
       tableName: harness.deps.environment.lockTable,
@@ -255,6 +257,121 @@ describe('GitHub end to end', () => {
     expect(comments()[0]?.body).not.toBe(firstBody);
     expect(comments()[0]?.body).toContain('| `/spec/desiredCount` | `3` | `4` |');
     expect(writeCount(harness.simulator)).toBe(0);
+  });
+});
+
+describe('GitHub end to end: planning again', () => {
+  it('answers "Re-run" on the plan check with a new check run on the head, the comment edited, nothing applied', async () => {
+    // Prepare: a pull request planned once (a "driftless plan" check run and the plan comment).
+    const { github, harness, receive, secret, work } = await startWorld();
+    const model = github.state.repository;
+    model.branches.set('web-scale', model.branches.get('main')!);
+    const head = model.commit(
+      'web-scale',
+      { 'services/web.yaml': WEB.replace('desiredCount: 3', 'desiredCount: 4') },
+      'web: scale to 4',
+    );
+    const number = openPullRequest(github.state, 'web-scale', 'main', 'web: scale to 4');
+    await deliver(
+      receive,
+      gitHubDelivery(
+        'pull_request',
+        pullRequestPayload(github.state, { action: 'opened', number, sender: SENDER }),
+        secret,
+      ),
+    );
+    await work();
+    const first = model.checkRuns.find((run) => run.headSha === head)!;
+    const comment = model.comments.find((candidate) => candidate.issueNumber === number)!;
+    const requestsBefore = github.state.requests.length;
+    const rerun = gitHubDelivery(
+      'check_run',
+      checkRunRerequestedPayload(github.state, { checkRunId: first.id, appId: APP_ID, sender: SENDER }),
+      secret,
+      { appId: APP_ID },
+    );
+
+    // Act: someone presses "Re-run" on it; GitHub sends check_run rerequested to the App.
+    const answer = await deliver(receive, rerun);
+    const result = await work();
+
+    // Assess: queued as the pull request's plan; a second "driftless plan" run on the same head, the one comment
+    // edited in place, nothing written to the account.
+    expect(answer).toEqual({
+      status: 202,
+      body: { accepted: true, kind: 'pull-request', deliveryId: rerun.deliveryId },
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    const runs = model.checkRuns.filter((run) => run.headSha === head);
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toMatchObject({ name: 'driftless plan', status: 'completed', conclusion: 'success' });
+    expect(runs[1]?.id).not.toBe(first.id);
+    expect(model.comments.filter((candidate) => candidate.issueNumber === number)).toEqual([
+      expect.objectContaining({ id: comment.id }),
+    ]);
+    expect(writeCount(harness.simulator)).toBe(0);
+    // Assess: the re-run read the branch head again (the commit's files were read already by this warm worker),
+    // then wrote one run and edited the comment.
+    const calls = github.state.requests.slice(requestsBefore).map((request) => `${request.method} ${request.path}`);
+    expect(calls).toEqual([
+      `GET /repos/${FULL_NAME}/git/ref/heads/web-scale`,
+      `POST /repos/${FULL_NAME}/check-runs`,
+      `GET /repos/${FULL_NAME}/issues/${number}/comments`,
+      `PATCH /repos/${FULL_NAME}/issues/comments/${comment.id}`,
+    ]);
+  });
+
+  it('ignores "Re-run" on a check run of another name, and plans a pull request re-targeted onto main', async () => {
+    // Prepare: a pull request into develop (not planned), and another App's check run on its head.
+    const { github, receive, queued, secret, work } = await startWorld();
+    const model = github.state.repository;
+    model.branches.set('develop', model.branches.get('main')!);
+    model.branches.set('web-scale', model.branches.get('main')!);
+    const head = model.commit(
+      'web-scale',
+      { 'services/web.yaml': WEB.replace('desiredCount: 3', 'desiredCount: 4') },
+      'web: scale to 4',
+    );
+    const number = openPullRequest(github.state, 'web-scale', 'develop', 'web: scale to 4');
+    const opened = pullRequestPayload(github.state, { action: 'opened', number, sender: SENDER });
+    model.checkRuns.push({
+      id: model.id(),
+      name: 'ci / build',
+      headSha: head,
+      status: 'completed',
+      conclusion: 'success',
+      output: { title: null, summary: null, text: null },
+      annotations: [],
+      writes: 1,
+    });
+    const ciRun = model.checkRuns.at(-1)!;
+    const rerunCi = checkRunRerequestedPayload(github.state, { checkRunId: ciRun.id, appId: APP_ID, sender: SENDER });
+
+    // Act: opened into develop, "Re-run" of the other check, then the base changed to main (`edited`).
+    const intoDevelop = await deliver(receive, gitHubDelivery('pull_request', opened, secret));
+    const ciRerun = await deliver(receive, gitHubDelivery('check_run', rerunCi, secret));
+    const index = model.pulls.findIndex((pull) => pull.number === number);
+    model.pulls[index] = { ...model.pulls[index]!, base: 'main' };
+    const retargeted = gitHubDelivery(
+      'pull_request',
+      pullRequestPayload(github.state, { action: 'edited', number, sender: SENDER, previousBase: 'develop' }),
+      secret,
+    );
+    const retargetedAnswer = await deliver(receive, retargeted);
+    const queuedMessages = [...queued];
+    await work();
+
+    // Assess: only the re-targeted pull request was queued, and planned: one check run on its head, one comment.
+    expect(intoDevelop.body).toMatchObject({ ignored: true, reason: expect.stringMatching(/refs\/heads\/develop/) });
+    expect(ciRerun.body).toEqual({ ignored: true, reason: "check run ci / build is not driftless's" });
+    expect(retargetedAnswer.status).toBe(202);
+    expect(queuedMessages).toEqual([
+      expect.objectContaining({ kind: 'pull-request', number, sourceBranch: 'web-scale', targetBranch: 'main' }),
+    ]);
+    expect(model.checkRuns.filter((run) => run.name === 'driftless plan')).toEqual([
+      expect.objectContaining({ headSha: head, conclusion: 'success' }),
+    ]);
+    expect(model.comments.filter((comment) => comment.issueNumber === number)).toHaveLength(1);
   });
 });
 

@@ -124,7 +124,10 @@ describe('the webhook function', () => {
     // Assess
     expect(codeCommit).toThrow(ConfigurationError);
     expect(unqueued).toThrow(/secret ARN and queue URL/);
-    expect(github).toMatchObject({ host: 'github', tracked: { repository: 'acme/platform-config', branch: 'main' } });
+    expect(github).toMatchObject({
+      host: 'github',
+      tracked: { repository: 'acme/platform-config', branch: 'main', appId: 123456 },
+    });
   });
 });
 
