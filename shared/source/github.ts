@@ -68,7 +68,7 @@ export class GitHubGitSource implements GitSource {
   private readonly trees = new LruCache<string, Promise<WholeTree>>(CACHED_TREES);
   private readonly folders = new LruCache<string, readonly TreeEntry[]>(CACHED_FOLDERS);
   private readonly blobs = new LruCache<string, Uint8Array>(CACHED_BLOB_BYTES, (bytes) => bytes.length);
-  private readonly commits = new LruCache<string, CommitInfo>(CACHED_COMMITS);
+  private readonly commits = new LruCache<string, Promise<CommitInfo>>(CACHED_COMMITS);
 
   constructor(options: GitHubGitSourceOptions) {
     this.client = gitHubRestClient(options.auth, options);
@@ -138,19 +138,25 @@ export class GitHubGitSource implements GitSource {
       .sort((a, b) => compareStrings(a.path, b.path));
   }
 
-  async commitInfo(commitId: string): Promise<CommitInfo> {
+  /** Kept per full commit id as a promise, so the run's concurrent readers of one commit share one call. */
+  commitInfo(commitId: string): Promise<CommitInfo> {
     const cached = this.commits.get(commitId);
     if (cached) return cached;
-    const commit = await this.get<CommitAnswer>(`/git/commits/${encodePath(commitId)}`, commitId);
-    const info: CommitInfo = {
-      commitId: commit.sha,
-      parents: commit.parents.map((parent) => parent.sha),
-      author: { name: commit.author.name, email: commit.author.email, date: toIso(commit.author.date) },
-      committer: { name: commit.committer.name, email: commit.committer.email, date: toIso(commit.committer.date) },
-      message: commit.message,
-    };
-    if (FULL_COMMIT_ID.test(commitId)) this.commits.set(commitId, info);
-    return info;
+    const reading = this.get<CommitAnswer>(`/git/commits/${encodePath(commitId)}`, commitId).then(
+      (commit): CommitInfo => ({
+        commitId: commit.sha,
+        parents: commit.parents.map((parent) => parent.sha),
+        author: { name: commit.author.name, email: commit.author.email, date: toIso(commit.author.date) },
+        committer: { name: commit.committer.name, email: commit.committer.email, date: toIso(commit.committer.date) },
+        message: commit.message,
+      }),
+    );
+    if (FULL_COMMIT_ID.test(commitId)) {
+      this.commits.set(commitId, reading);
+      // A failed read is not remembered: the next caller asks again.
+      reading.catch(() => this.commits.delete(commitId));
+    }
+    return reading;
   }
 
   /** The commit's files in one recursive call, kept per commit (a promise, so concurrent readers share one call). */

@@ -80,7 +80,7 @@ export class RecentCache<V> {
     this.total += weight;
   }
 
-  private delete(key: string): void {
+  delete(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);

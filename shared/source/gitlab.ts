@@ -51,7 +51,7 @@ export class GitLabGitSource implements GitSource {
   private readonly projectPath: string;
   private readonly listings = new RecentCache<FileEntry[]>(LISTINGS_CACHED);
   private readonly blobs = new RecentCache<Uint8Array>(BLOB_BYTES_CACHED, (bytes) => bytes.byteLength);
-  private readonly commits = new RecentCache<CommitInfo>(COMMITS_CACHED);
+  private readonly commits = new RecentCache<Promise<CommitInfo>>(COMMITS_CACHED);
 
   constructor(private readonly options: GitLabGitSourceOptions) {
     this.client = gitLabRestClient(options);
@@ -146,9 +146,21 @@ export class GitLabGitSource implements GitSource {
     return changes.sort((a, b) => compareStrings(a.path, b.path));
   }
 
-  async commitInfo(commitId: string): Promise<CommitInfo> {
+  /** Kept per full commit id as a promise, so the run's concurrent readers of one commit share one call. */
+  commitInfo(commitId: string): Promise<CommitInfo> {
     const cached = this.commits.get(commitId);
     if (cached) return cached;
+    const reading = this.readCommit(commitId);
+    // A branch name or short id can move or be ambiguous; only the full id is immutable.
+    if (FULL_COMMIT_ID.test(commitId)) {
+      this.commits.set(commitId, reading);
+      // A failed read is not remembered: the next caller asks again.
+      reading.catch(() => this.commits.delete(commitId));
+    }
+    return reading;
+  }
+
+  private async readCommit(commitId: string): Promise<CommitInfo> {
     const response = await this.call<GitLabCommit>(`commit ${commitId}`, {
       path: `${this.projectPath}/repository/commits/${encodeURIComponent(commitId)}`,
     });
@@ -168,8 +180,6 @@ export class GitLabGitSource implements GitSource {
       ),
       message: commit.message ?? '',
     };
-    // A branch name or short id can move or be ambiguous; only the full id is immutable.
-    if (FULL_COMMIT_ID.test(commitId)) this.commits.set(commitId, info);
     return info;
   }
 

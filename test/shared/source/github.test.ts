@@ -252,6 +252,38 @@ describe('GitHubGitSource over the fake GitHub', () => {
     expect(github.calls()).toEqual([`GET /git/commits/${second}`]);
   });
 
+  it('reads a commit once when several readers ask at the same time, and asks again after a failed read', async () => {
+    // Arrange
+    const github = await startTestGitHub();
+    const model = github.server.state.repository;
+    const head = model.commit('main', { 'a.yaml': 'a\n' });
+    const source = new GitHubGitSource(github.options);
+    const missing = 'f'.repeat(40);
+
+    // Act
+    const [one, two, three] = await Promise.all([
+      source.commitInfo(head),
+      source.commitInfo(head),
+      source.commitInfo(head),
+    ]);
+    const failures = await Promise.all([
+      source.commitInfo(missing).catch((error: unknown) => error),
+      source.commitInfo(missing).catch((error: unknown) => error),
+    ]);
+    const again = await source.commitInfo(missing).catch((error: unknown) => error);
+
+    // Assess
+    expect(two).toBe(one);
+    expect(three).toBe(one);
+    expect(failures[0]).toBeInstanceOf(Error);
+    expect(again).toBeInstanceOf(Error);
+    expect(github.calls()).toEqual([
+      `GET /git/commits/${head}`,
+      `GET /git/commits/${missing}`,
+      `GET /git/commits/${missing}`,
+    ]);
+  });
+
   it('waits out a primary rate limit (403, x-ratelimit-remaining 0) and a secondary one (429, retry-after)', async () => {
     // Arrange
     const github = await startTestGitHub();

@@ -318,4 +318,27 @@ describe('GitLabGitSource', () => {
       `/gitlab/api/v4/projects/${ENCODED}/repository/branches/main`,
     ]);
   });
+  it('reads a commit once when several readers ask at the same time, and asks again after a failed read', async () => {
+    // Arrange
+    const { server: fake, project, source } = await gitLab();
+    const head = project.commit({ branch: 'main', files: { 'a.yaml': '1\n' } });
+    const missing = 'f'.repeat(40);
+
+    // Act
+    const [one, two, three] = await Promise.all([
+      source.commitInfo(head),
+      source.commitInfo(head),
+      source.commitInfo(head),
+    ]);
+    const first = await source.commitInfo(missing).catch((error: unknown) => error);
+    const again = await source.commitInfo(missing).catch((error: unknown) => error);
+
+    // Assess
+    expect(two).toBe(one);
+    expect(three).toBe(one);
+    expect(first).toBeInstanceOf(RefNotFoundError);
+    expect(again).toBeInstanceOf(RefNotFoundError);
+    expect(requestsTo(fake, `/repository/commits/${head}`)).toHaveLength(1);
+    expect(requestsTo(fake, `/repository/commits/${missing}`)).toHaveLength(2);
+  });
 });
