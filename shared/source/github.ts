@@ -10,6 +10,7 @@
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { FileTooLargeError, GitReadError, GitUnavailableError, RefNotFoundError, RetryableError } from '../errors.ts';
 import { compareStrings, mapWithConcurrency } from '../util.ts';
+import { BoundedCache } from './bounded-cache.ts';
 import type { ChangeKind, CommitInfo, FileChange, FileEntry, GitSource } from './git-source.ts';
 import { MAX_FILE_BYTES } from './git-source.ts';
 import { type GitHubClientOptions, type GitHubTokenSource, gitHubRestClient } from './github-auth.ts';
@@ -65,10 +66,10 @@ export class GitHubGitSource implements GitSource {
   readonly description: string;
   private readonly client: RestClient;
   private readonly repoPath: string;
-  private readonly trees = new LruCache<string, Promise<WholeTree>>(CACHED_TREES);
-  private readonly folders = new LruCache<string, readonly TreeEntry[]>(CACHED_FOLDERS);
-  private readonly blobs = new LruCache<string, Uint8Array>(CACHED_BLOB_BYTES, (bytes) => bytes.length);
-  private readonly commits = new LruCache<string, Promise<CommitInfo>>(CACHED_COMMITS);
+  private readonly trees = new BoundedCache<string, Promise<WholeTree>>(CACHED_TREES);
+  private readonly folders = new BoundedCache<string, readonly TreeEntry[]>(CACHED_FOLDERS);
+  private readonly blobs = new BoundedCache<string, Uint8Array>(CACHED_BLOB_BYTES, (bytes) => bytes.length);
+  private readonly commits = new BoundedCache<string, Promise<CommitInfo>>(CACHED_COMMITS);
 
   constructor(options: GitHubGitSourceOptions) {
     this.client = gitHubRestClient(options.auth, options);
@@ -275,44 +276,6 @@ export class GitHubGitSource implements GitSource {
 
   private where(ref: string): string {
     return `${this.description}@${ref}`;
-  }
-}
-
-/** A bounded map that forgets the least recently used entries first. */
-class LruCache<K, V> {
-  private readonly entries = new Map<K, V>();
-  private total = 0;
-
-  constructor(
-    private readonly capacity: number,
-    private readonly weigh: (value: V) => number = () => 1,
-  ) {}
-
-  get(key: K): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: K, value: V): void {
-    this.delete(key);
-    this.entries.set(key, value);
-    this.total += this.weigh(value);
-    for (const [oldest, old] of this.entries) {
-      if (this.total <= this.capacity || this.entries.size <= 1) break;
-      this.entries.delete(oldest);
-      this.total -= this.weigh(old);
-    }
-  }
-
-  delete(key: K): void {
-    const value = this.entries.get(key);
-    if (value === undefined) return;
-    this.entries.delete(key);
-    this.total -= this.weigh(value);
   }
 }
 

@@ -51,39 +51,3 @@ export function gitLabMessage(body: unknown): string {
   if (Array.isArray(found)) return String(found[0] ?? '');
   return typeof found === 'string' ? found : found === undefined ? '' : JSON.stringify(found);
 }
-
-/** A small first-in-first-out cache: a warm function keeps what it read of immutable objects (commits, blobs,
- * listings at a commit) without growing past `limit` weight. */
-export class RecentCache<V> {
-  private readonly entries = new Map<string, { value: V; weight: number }>();
-  private total = 0;
-
-  constructor(
-    private readonly limit: number,
-    private readonly weigh: (value: V) => number = () => 1,
-  ) {}
-
-  get(key: string): V | undefined {
-    return this.entries.get(key)?.value;
-  }
-
-  set(key: string, value: V): void {
-    const weight = this.weigh(value);
-    if (weight > this.limit) return;
-    this.delete(key);
-    while (this.total + weight > this.limit) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.delete(oldest.value);
-    }
-    this.entries.set(key, { value, weight });
-    this.total += weight;
-  }
-
-  delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.entries.delete(key);
-    this.total -= entry.weight;
-  }
-}

@@ -1,9 +1,10 @@
 /** A GitSource that reads a GitLab project through API v4 (gitlab.com or self-managed), without cloning it. */
 import { FileTooLargeError, GitReadError, GitUnavailableError, RefNotFoundError, RetryableError } from '../errors.ts';
 import { compareStrings } from '../util.ts';
+import { BoundedCache } from './bounded-cache.ts';
 import type { CommitInfo, FileChange, FileEntry, GitSource, Person } from './git-source.ts';
 import { MAX_FILE_BYTES } from './git-source.ts';
-import { type GitLabOptions, gitLabMessage, gitLabRestClient, projectApiPath, RecentCache } from './gitlab-client.ts';
+import { type GitLabOptions, gitLabMessage, gitLabRestClient, projectApiPath } from './gitlab-client.ts';
 import { HostRequestError, type RestClient, type RestRequest, type RestResponse } from './rest-client.ts';
 
 export type GitLabGitSourceOptions = GitLabOptions;
@@ -49,9 +50,9 @@ export class GitLabGitSource implements GitSource {
   readonly description: string;
   private readonly client: RestClient;
   private readonly projectPath: string;
-  private readonly listings = new RecentCache<FileEntry[]>(LISTINGS_CACHED);
-  private readonly blobs = new RecentCache<Uint8Array>(BLOB_BYTES_CACHED, (bytes) => bytes.byteLength);
-  private readonly commits = new RecentCache<Promise<CommitInfo>>(COMMITS_CACHED);
+  private readonly listings = new BoundedCache<string, FileEntry[]>(LISTINGS_CACHED);
+  private readonly blobs = new BoundedCache<string, Uint8Array>(BLOB_BYTES_CACHED, (bytes) => bytes.byteLength);
+  private readonly commits = new BoundedCache<string, Promise<CommitInfo>>(COMMITS_CACHED);
 
   constructor(private readonly options: GitLabGitSourceOptions) {
     this.client = gitLabRestClient(options);
