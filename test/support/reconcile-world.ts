@@ -2,12 +2,14 @@
  * SDK clients, and a ledger and a lock in DynamoDB Local tables of their own, with the request a push makes. */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeAll } from 'vitest';
 import { DynamoDbLedger, ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { silentLogLine } from '../../shared/audit/log.ts';
 import { ensureLockTable, LeaseLock } from '../../shared/lock/lease.ts';
 import type { ReconcileDependencies, ReconcileRequest } from '../../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, type SimulatorOptions } from '../../shared/sim/index.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { localDynamoDb } from './dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from './fixtures.ts';
 import { type FileChanges, makeRepo, type TestRepo } from './git-repo.ts';
 
@@ -67,4 +69,27 @@ export async function reconcileWorld(
     ...options.request,
   };
   return { repo, simulator, ledger, deps, request };
+}
+
+/**
+ * Registers, in the calling describe block, DynamoDB Local for its worlds and their clean-up after each test, and
+ * returns the factory the tests make worlds with.
+ */
+export function reconcileWorlds(): (options?: ReconcileWorldOptions) => Promise<ReconcileWorld> {
+  let dynamo: DynamoDBClient;
+  const made: ReconcileWorld[] = [];
+  beforeAll(() => {
+    dynamo = localDynamoDb();
+  });
+  afterEach(async () => {
+    for (const world of made.splice(0)) {
+      world.simulator.restore();
+      await world.repo.cleanup();
+    }
+  });
+  return async (options = {}) => {
+    const world = await reconcileWorld(dynamo, options);
+    made.push(world);
+    return world;
+  };
 }

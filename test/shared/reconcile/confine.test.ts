@@ -1,12 +1,9 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../shared/reconcile/run.ts';
 import type { DeploymentLimits } from '../../../shared/reconcile/types.ts';
 import type { AwsSimulator } from '../../../shared/sim/index.ts';
-import { localDynamoDb } from '../../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
-import type { TestRepo } from '../../support/git-repo.ts';
-import { reconcileWorld } from '../../support/reconcile-world.ts';
+import { reconcileWorlds } from '../../support/reconcile-world.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -21,26 +18,14 @@ function callsOf(simulator: AwsSimulator): { command: string; input: string }[] 
 }
 
 describe('confining cluster ARNs to the deployment', () => {
-  let dynamo: DynamoDBClient;
-  let repo: TestRepo | undefined;
-  let simulator: AwsSimulator | undefined;
-
-  beforeAll(() => {
-    dynamo = localDynamoDb();
-  });
-  afterEach(async () => {
-    simulator?.restore();
-    await repo?.cleanup();
-    repo = undefined;
-    simulator = undefined;
-  });
+  const makeWorld = reconcileWorlds();
 
   /** The example repository with web's cluster (and, when given, the Settings' clusters) rewritten. */
   async function environment(cluster: string, settingsClusters?: string) {
     const files = await readTree(EXAMPLE_REPO_DIR);
     const web = files['services/web.yaml']!.toString().replace('  cluster: prod\n', `  cluster: ${cluster}\n`);
     const settings = files['driftless.yaml']!.toString();
-    const world = await reconcileWorld(dynamo, {
+    return makeWorld({
       files: {
         ...files,
         'services/web.yaml': web,
@@ -51,8 +36,6 @@ describe('confining cluster ARNs to the deployment', () => {
       simulator: { seed: 5, accountId: ACCOUNT, region: REGION },
       request: { limits: HOME },
     });
-    ({ repo, simulator } = world);
-    return world;
   }
 
   it.each([

@@ -1,20 +1,12 @@
-/** Stacks are confined twice, like services: every hostile-* case of the bad-input corpus that Settings could be made
- * to allow is allowed there, proven valid, and then reconciled (the simulator under the real SDK clients, DynamoDB
- * Local ledger and lock) with deployment limits that do not allow it: the run refuses it at the template's file:line
- * and makes no CloudFormation call at all. The deployment's resource types, clusters and readable stacks bound what
- * driftless.yaml allows; controls show the same run creating the stack once the deployment allows what it declares. */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { reconcile } from '../../../shared/reconcile/run.ts';
 import type { DeploymentLimits } from '../../../shared/reconcile/types.ts';
-import type { AwsSimulator } from '../../../shared/sim/index.ts';
 import { loadRepository } from '../../../shared/spec/repository.ts';
 import { type CorpusRuntime, corpusBaseFiles, corpusCases } from '../../support/corpus.ts';
-import { localDynamoDb } from '../../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
-import type { FileChanges, TestRepo } from '../../support/git-repo.ts';
-import { reconcileWorld } from '../../support/reconcile-world.ts';
+import type { FileChanges } from '../../support/git-repo.ts';
+import { reconcileWorlds } from '../../support/reconcile-world.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -57,28 +49,14 @@ function limits(extraTypes: readonly string[] = []): DeploymentLimits {
 }
 
 describe('the deployment limits refuse hostile stacks that Settings allow', () => {
-  let dynamo: DynamoDBClient;
-  let repo: TestRepo | undefined;
-  let simulator: AwsSimulator | undefined;
-
-  beforeAll(() => {
-    dynamo = localDynamoDb();
-  });
-  afterEach(async () => {
-    simulator?.restore();
-    await repo?.cleanup();
-    repo = undefined;
-    simulator = undefined;
-  });
+  const makeWorld = reconcileWorlds();
 
   async function world(files: FileChanges, deploymentLimits: DeploymentLimits) {
-    const env = await reconcileWorld(dynamo, {
+    return makeWorld({
       files,
       simulator: { seed: 11, accountId: ACCOUNT, region: REGION },
       request: { limits: deploymentLimits },
     });
-    ({ repo, simulator } = env);
-    return env;
   }
 
   it('takes at least 20 hostile cases through a run', () => {
@@ -116,28 +94,14 @@ describe('the deployment limits refuse hostile stacks that Settings allow', () =
 });
 
 describe('the deployment bounds what a stack declares, as it bounds clusters', () => {
-  let dynamo: DynamoDBClient;
-  let repo: TestRepo | undefined;
-  let simulator: AwsSimulator | undefined;
-
-  beforeAll(() => {
-    dynamo = localDynamoDb();
-  });
-  afterEach(async () => {
-    simulator?.restore();
-    await repo?.cleanup();
-    repo = undefined;
-    simulator = undefined;
-  });
+  const makeWorld = reconcileWorlds();
 
   async function world(files: FileChanges, deploymentLimits: DeploymentLimits) {
-    const env = await reconcileWorld(dynamo, {
+    return makeWorld({
       files,
       simulator: { seed: 13, accountId: ACCOUNT, region: REGION },
       request: { limits: deploymentLimits },
     });
-    ({ repo, simulator } = env);
-    return env;
   }
   const exampleWorld = async (deploymentLimits: DeploymentLimits) =>
     world(await readTree(EXAMPLE_REPO_DIR), deploymentLimits);
