@@ -3,13 +3,13 @@
  * through the real GitHub App authentication and adapters, against the simulator: a push rolls web out, a pull
  * request gets a check run with annotations at file:line and one plan comment, edited when the branch moves, when
  * "Re-run" is pressed on the check, and when the pull request is re-targeted onto the tracked branch. */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEnvironment } from '../../functions/environment.ts';
 import { hostAdapters } from '../../functions/hosts.ts';
 import { runAndAnnounce } from '../../functions/run.ts';
 import { createWebhookWorker } from '../../functions/webhook-worker.ts';
-import { type FakeGitHub, startGitHubServer } from '../../shared/sim/github-server.ts';
+import type { FakeGitHub } from '../../shared/sim/github-server.ts';
 import {
   checkRunRerequestedPayload,
   type GitHubDelivery,
@@ -24,6 +24,7 @@ import type { WebhookMessage } from '../../shared/triggers/webhook-events.ts';
 import { PLAN_COMMENT_MARKER } from '../../shared/writeback/plan-reporter.ts';
 import { localDynamoDb } from '../support/dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
+import { startAppGitHub } from '../support/github.ts';
 import { createHarness, type Harness, REGION, testEnvironment, writeCount } from './support.ts';
 
 const OWNER = 'octo-org';
@@ -57,19 +58,13 @@ afterEach(async () => {
 /** The fake GitHub with the example repository on main and an App key made here, the functions wired to it as
  * production wires them (hostAdapters), and the example deployed from main. */
 async function startWorld(): Promise<World> {
-  const keys = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const github = await startGitHubServer({
+  const { github, privateKey } = await startAppGitHub({
     owner: OWNER,
     repo: REPO,
     appId: APP_ID,
     installationId: INSTALLATION_ID,
-    appPublicKey: keys.publicKey,
+    files: EXAMPLE,
   });
-  github.state.repository.commit('main', EXAMPLE, 'platform config');
   const environment = {
     source: 'github' as const,
     repository: FULL_NAME,
@@ -77,7 +72,7 @@ async function startWorld(): Promise<World> {
   };
   const adapters = hostAdapters(testEnvironment(environment), {
     codeCommit: {} as never,
-    secret: (arn) => async () => (arn === KEY_ARN ? keys.privateKey : ''),
+    secret: (arn) => async () => (arn === KEY_ARN ? privateKey : ''),
   });
   const harness = await createHarness({ environment, deps: adapters });
   const secret = randomBytes(20).toString('hex');

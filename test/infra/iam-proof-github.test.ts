@@ -5,11 +5,12 @@
  * synthesized policies. Each must be allowed; the same calls aimed outside (another secret, a lock-table item that is
  * not a delivery, another queue, any CodeCommit call, the other function's secret) must be denied. The GitHub REST
  * calls go to 127.0.0.1 and are not AWS calls. */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FakeGitHub, startGitHubServer } from '../../shared/sim/github-server.ts';
+import type { FakeGitHub } from '../../shared/sim/github-server.ts';
 import { gitHubDelivery, openPullRequest, pullRequestPayload, pushPayload } from '../../shared/sim/github-webhooks.ts';
 import { createHarness, type Harness } from '../functions/support.ts';
+import { startAppGitHub } from '../support/github.ts';
 import { ACCOUNT, deployInstallation, type Installation, PARTITION, REGION } from '../support/iam/deployment.ts';
 import { requestsOf } from '../support/iam/proof.ts';
 import { recorder } from '../support/iam/recorder.ts';
@@ -93,20 +94,14 @@ afterEach(async () => {
 /** The fake GitHub with the example repository and the App's key pair (generated here), the functions as deployed
  * with the worker pointed at the fake's URL, and the example deployed from main. */
 async function startWorld(): Promise<World> {
-  const keys = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const github = await startGitHubServer({
+  const { github, privateKey } = await startAppGitHub({
     owner: OWNER,
     repo: REPO,
     appId: APP_ID,
     installationId: INSTALLATION_ID,
-    appPublicKey: keys.publicKey,
+    files: CHANGES.example,
   });
-  github.state.repository.commit('main', CHANGES.example, 'platform config');
-  aws.secretValues.set(KEY_ARN, keys.privateKey);
+  aws.secretValues.set(KEY_ARN, privateKey);
   aws.secretValues.set(WEBHOOK_ARN, randomBytes(20).toString('hex'));
   const harness = await createHarness();
   const functions = await webhookFunctions({

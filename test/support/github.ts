@@ -1,5 +1,5 @@
 /** The fake GitHub (shared/sim/github-server.ts) started for one test, with a token the adapters can use. */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
 import { type FakeGitHub, startGitHubServer } from '../../shared/sim/github-server.ts';
 import { StaticGitHubToken } from '../../shared/source/github-auth.ts';
@@ -50,4 +50,23 @@ export async function startTestGitHub(options: Parameters<typeof startGitHubServ
         (request) => `${request.method} ${request.path.replace(`/repos/${OWNER}/${REPO}`, '')}`,
       ),
   };
+}
+
+/** A fake GitHub that knows a GitHub App by a key pair made here, holding `files` on main; the caller closes it. */
+export async function startAppGitHub(options: {
+  readonly owner: string;
+  readonly repo: string;
+  readonly appId: number;
+  readonly installationId: number;
+  readonly files: Readonly<Record<string, string | Uint8Array | null>>;
+}): Promise<{ readonly github: FakeGitHub; readonly privateKey: string }> {
+  const keys = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const { files, ...app } = options;
+  const github = await startGitHubServer({ ...app, appPublicKey: keys.publicKey });
+  github.state.repository.commit('main', files, 'platform config');
+  return { github, privateKey: keys.privateKey };
 }
