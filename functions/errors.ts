@@ -33,3 +33,23 @@ export function summarizeError(error: unknown): ErrorSummary {
   }
   return { name: 'Error', message: String(error), retryable: kind !== 'terminal' };
 }
+
+/** What an SQS worker does with a message whose work failed: settle it ('done', logged) when retrying cannot change the
+ * outcome, else leave it to SQS to deliver again ('retry'; the dead-letter queue after the last receive). */
+export function settleFailedMessage(
+  error: unknown,
+  logger: { error(message: string, attributes: Record<string, unknown>): void },
+  what: string,
+  log: Record<string, unknown>,
+): 'done' | 'retry' {
+  const summary = summarizeError(error);
+  if (classifyError(error) === 'terminal') {
+    logger.error(`${what} failed; not retried: retrying cannot change this`, { ...log, error: summary });
+    return 'done';
+  }
+  logger.error(`${what} failed; SQS delivers it again (dead-letter queue after the last receive)`, {
+    ...log,
+    error: summary,
+  });
+  return 'retry';
+}

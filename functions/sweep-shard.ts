@@ -4,7 +4,7 @@
 import { literal, number, object, string, union } from 'zod';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
-import { classifyError, summarizeError } from './errors.ts';
+import { settleFailedMessage } from './errors.ts';
 import { runAndAnnounce } from './run.ts';
 import type { ShardMessage } from './sweep.ts';
 
@@ -100,17 +100,7 @@ async function handleRecord(deps: FunctionDependencies, record: SQSRecord): Prom
     return 'done';
   } catch (error) {
     // runAndAnnounce announced and logged a failed reconcile already; it throws only what SQS should deliver again.
-    const kind = classifyError(error);
-    const summary = summarizeError(error);
-    if (kind === 'terminal') {
-      logger.error('shard message failed; not retried: retrying cannot change this', { ...log, error: summary });
-      return 'done';
-    }
-    logger.error('shard message failed; SQS delivers it again (dead-letter queue after the last receive)', {
-      ...log,
-      error: summary,
-    });
-    return 'retry';
+    return settleFailedMessage(error, logger, 'shard message', log);
   }
 }
 

@@ -5,7 +5,7 @@
 import type { PullRequestMessage, PushMessage } from '../shared/triggers/webhook-events.ts';
 import { parseWebhookMessage } from '../shared/triggers/webhook-events.ts';
 import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
-import { classifyError, summarizeError } from './errors.ts';
+import { settleFailedMessage } from './errors.ts';
 import { planPullRequest } from './pull-request.ts';
 import { runAndAnnounce } from './run.ts';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from './sweep-shard.ts';
@@ -47,17 +47,7 @@ async function handleRecord(deps: FunctionDependencies, record: SQSRecord): Prom
     return 'done';
   } catch (error) {
     // runAndAnnounce and planPullRequest logged their failure; they throw only what SQS should deliver again.
-    const kind = classifyError(error);
-    const summary = summarizeError(error);
-    if (kind === 'terminal') {
-      logger.error('webhook message failed; not retried: retrying cannot change this', { ...log, error: summary });
-      return 'done';
-    }
-    logger.error('webhook message failed; SQS delivers it again (dead-letter queue after the last receive)', {
-      ...log,
-      error: summary,
-    });
-    return 'retry';
+    return settleFailedMessage(error, logger, 'webhook message', log);
   }
 }
 
