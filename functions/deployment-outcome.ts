@@ -2,6 +2,7 @@
  * driftless started, in the ledger (shared/triggers/deployment-outcome-recorder.ts). */
 
 import { EcsLiveReader } from '../shared/live/ecs.ts';
+import { RolloutReader } from '../shared/live/rollouts.ts';
 import { EventPublisher, rolloutFailedEvent } from '../shared/notify/events.ts';
 import {
   type DeploymentReading,
@@ -41,6 +42,7 @@ export function createDeploymentOutcomeHandler(
   const record = createDeploymentOutcomeRecorder({
     ledger: deps.ledger,
     ecs: deps.readers?.ecs ?? new EcsLiveReader({ client: deps.ecs }),
+    rollouts: new RolloutReader({ client: deps.ecs }),
     source: deps.source,
     ...(deps.proposer ? { proposer: deps.proposer } : {}),
     branch: environment.branch,

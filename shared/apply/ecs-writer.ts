@@ -17,6 +17,7 @@ import {
 import type { AwsReferences } from '../audit/ledger.ts';
 import { errorName } from '../aws/errors.ts';
 import { TerminalError } from '../errors.ts';
+import { RolloutReader } from '../live/rollouts.ts';
 import { type FieldChange, isUnderPointer, jsonEqual } from '../plan/diff.ts';
 import { isSystemTag, normalizeTaskDefinition } from '../plan/normalize.ts';
 import type { Action } from '../plan/plan.ts';
@@ -36,11 +37,23 @@ import { type Decision, desiredHashOf, type ResourceGroup, type ResourceState } 
 
 const DRY_RUN_PLACEHOLDER_ARN = '(registered at apply)';
 
+/** A service write's answer, with the rollout it started when ListServiceDeployments found it. */
+interface ServiceWritten {
+  readonly service: Service;
+  readonly serviceDeploymentArn?: string;
+  /** Why the rollout is not recorded, when it is not. */
+  readonly note?: string;
+}
+
 export class EcsWriter {
+  private readonly rollouts: RolloutReader;
+
   constructor(
     private readonly input: ApplyInput,
     private readonly journal: Journal,
-  ) {}
+  ) {
+    this.rollouts = new RolloutReader({ client: input.clients.ecs, now: journal.now, sleep: journal.sleep });
+  }
 
   async applyService(
     declaration: EcsServiceDeclaration,
@@ -159,10 +172,12 @@ export class EcsWriter {
       bucket: this.journal.buckets.serviceWrites,
       send: async () => {
         if (taskDefinitionArn === undefined) throw new TerminalError('no task definition to create the service with');
+        const startedAt = this.journal.now();
         const output = await this.input.clients.ecs.send(new CreateServiceCommand(input as CreateServiceCommandInput));
-        return requireService(output.service, 'CreateService');
+        return this.withRollout(requireService(output.service, 'CreateService'), cluster, serviceName, startedAt);
       },
-      references: serviceReferences,
+      references: writtenReferences,
+      outcomeNote: (written) => written.note,
       // A CreateService whose response was lost may have created the service: ECS then refuses the retry as "not
       // idempotent". It is a success when the service is there, running the task definition asked for.
       recover: async (error) => {
@@ -175,7 +190,9 @@ export class EcsWriter {
         const service = described.services?.find(
           (candidate) => candidate.serviceName === serviceName && candidate.status === 'ACTIVE',
         );
-        return service && service.taskDefinition === taskDefinitionArn ? { value: service } : undefined;
+        return service && service.taskDefinition === taskDefinitionArn
+          ? { value: await this.withRollout(service, cluster, serviceName, undefined) }
+          : undefined;
       },
     });
   }
@@ -194,12 +211,14 @@ export class EcsWriter {
       changes,
       bucket: this.journal.buckets.serviceWrites,
       send: async () => {
+        const startedAt = this.journal.now();
         const output = await this.input.clients.ecs.send(new UpdateServiceCommand(input as UpdateServiceCommandInput));
-        return requireService(output.service, 'UpdateService');
+        return this.withRollout(requireService(output.service, 'UpdateService'), input.cluster, input.service, startedAt);
       },
-      references: serviceReferences,
+      references: writtenReferences,
+      outcomeNote: (written) => written.note,
     });
-    return written.dryRun ? undefined : written.output;
+    return written.dryRun ? undefined : written.output.service;
   }
 
   /** UpdateService takes no tags: TagResource sets the declared and provenance tags, UntagResource removes declared
@@ -258,6 +277,25 @@ export class EcsWriter {
     });
   }
 
+  /** The rollout the write started: the newest service deployment created since the write began (one
+   * ListServiceDeployments call). The write has happened: a failure to find it is noted, never thrown. */
+  private async withRollout(
+    service: Service,
+    cluster: string | undefined,
+    serviceName: string | undefined,
+    startedAt: number | undefined,
+  ): Promise<ServiceWritten> {
+    if (!cluster || !serviceName) return { service, note: 'rollout not recorded: no cluster or service name' };
+    try {
+      const arn = await this.rollouts.newestSince(cluster, serviceName, new Date(startedAt ?? 0));
+      return arn
+        ? { service, serviceDeploymentArn: arn }
+        : { service, note: 'rollout not recorded: ECS listed no service deployment started by this write' };
+    } catch (error) {
+      return { service, note: `rollout not recorded: ${messageOf(error)}` };
+    }
+  }
+
   private ignoreRules(declaration: Declaration): string[] {
     const settings = this.input.snapshot.settings?.document;
     return [...(settings?.spec.sync.ignore[declaration.kind] ?? []), ...(declaration.document.sync?.ignore ?? [])];
@@ -279,6 +317,13 @@ export function serviceReferences(service: Service): AwsReferences {
     ...(service.serviceArn ? { serviceArn: service.serviceArn } : {}),
     ...(service.taskDefinition ? { taskDefinitionArn: service.taskDefinition } : {}),
     ...(primary?.id ? { deploymentId: primary.id } : {}),
+  };
+}
+
+function writtenReferences(written: ServiceWritten): AwsReferences {
+  return {
+    ...serviceReferences(written.service),
+    ...(written.serviceDeploymentArn ? { serviceDeploymentArn: written.serviceDeploymentArn } : {}),
   };
 }
 

@@ -53,6 +53,8 @@ export interface WriteSpec<T> {
   readonly beforeRetry?: () => Promise<{ readonly value: T } | undefined>;
   /** After the call succeeded: waits for what it started to settle; a throw records the write as failed. */
   readonly settle?: (output: T) => Promise<void>;
+  /** What the succeeded outcome adds to the reason (a detail the write could not record, say). */
+  readonly outcomeNote?: (output: T) => string | undefined;
 }
 
 export type Written<T> = { readonly dryRun: true } | { readonly dryRun: false; readonly output: T };
@@ -171,9 +173,11 @@ export class Journal {
       });
       throw thrown;
     }
+    const outcomeReason = [base.reason, spec.outcomeNote?.(output)].filter(Boolean).join('; ');
     await this.append({
       kind: 'outcome',
       ...base,
+      ...(outcomeReason ? { reason: outcomeReason } : {}),
       result: 'succeeded',
       ...(Object.keys(references).length > 0 ? { references } : {}),
       durationMs: this.now() - started,

@@ -33,6 +33,9 @@ export interface AwsReferences {
   readonly taskDefinitionArn?: string;
   readonly serviceArn?: string;
   readonly deploymentId?: string;
+  /** The ECS service deployment (the rollout) a CreateService or UpdateService started, as ListServiceDeployments
+   * found it after the write. */
+  readonly serviceDeploymentArn?: string;
   readonly changeSetArn?: string;
   readonly stackId?: string;
   /** A pull request driftless opened (adopt, rollback write-back). */

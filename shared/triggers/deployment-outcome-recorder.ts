@@ -14,12 +14,20 @@
  * - Rollout Failed is announced for failed and rolled-back deployments (with the write-back's pull request or
  *   branch), once the write-back is done; the caller publishes it, since notifications sit above this layer.
  *
+ * - When the ledger outcome that started the deployment references its ECS service deployment (the ECS writer records
+ *   it), the result is the service deployment's own (DescribeServiceDeployments): SUCCESSFUL → succeeded,
+ *   ROLLBACK_SUCCESSFUL or a rollback under way → rolled-back, ROLLBACK_FAILED → failed, STOPPED → failed when a
+ *   monitor tripped, else superseded (nothing recorded: the newer deployment's end is what counts); its stage,
+ *   rollback and alarms go into the reason. Still in progress, or unreadable for a terminal reason, the event's
+ *   words decide as for an entry without one.
+ *
  * Failures the caller hands back for a retry (ledger or ECS throttling and 5xx, a ledger write that failed) are
  * rethrown; a retried event records once, because a recorded end makes the next delivery a repeat.
  */
 import { type DeploymentResult, findDeploymentOrigin, recordDeploymentOutcome } from '../audit/deployment-outcomes.ts';
 import type { AuditLedger, LedgerEntry } from '../audit/ledger.ts';
 import type { EcsLiveReader } from '../live/ecs.ts';
+import { describeRollout, isRollingBack, type Rollout, type RolloutReader } from '../live/rollouts.ts';
 import type { GitSource } from '../source/git-source.ts';
 import type { ChangeProposer } from '../writeback/proposals.ts';
 import { isWriteBackEntry, type RollbackWriteBack, recordWriteBack, writeBackRollback } from '../writeback/rollback.ts';
@@ -70,6 +78,8 @@ export interface FailurePolicy {
 export interface DeploymentOutcomeDependencies {
   readonly ledger: AuditLedger;
   readonly ecs: Pick<EcsLiveReader, 'deploymentConfiguration'>;
+  /** Reads the service deployment the ledger references; without it the event's words decide. */
+  readonly rollouts?: Pick<RolloutReader, 'byArn'>;
   /** The configuration repository the rollback write-back restores files from. */
   readonly source: GitSource;
   /** Opens the rollback write-back's pull request; without it nothing is written back. */
@@ -104,6 +114,23 @@ export function createDeploymentOutcomeRecorder(
         error: failures.summarizeError(error),
       });
       return false;
+    }
+  }
+
+  /** The service deployment the origin references, when there is one and it can be read. */
+  async function rolloutOf(origin: LedgerEntry, log: Record<string, unknown>): Promise<Rollout | undefined> {
+    const arn = origin.references?.serviceDeploymentArn;
+    if (!arn || !deps.rollouts) return undefined;
+    try {
+      return await deps.rollouts.byArn(arn);
+    } catch (error) {
+      if (failures.isRethrown(error)) throw error;
+      logger.warn('cannot read the service deployment; the event decides', {
+        ...log,
+        serviceDeploymentArn: arn,
+        error: failures.summarizeError(error),
+      });
+      return undefined;
     }
   }
 
@@ -203,16 +230,28 @@ export function createDeploymentOutcomeRecorder(
       logger.info('deployment event ignored', { ...log, reason });
       return { outcome: 'ignored', reason };
     }
-    const result = await decide(observation);
+    const rollout = await rolloutOf(origin.entry, log);
+    const fromRollout = rollout ? rolloutResult(rollout) : undefined;
+    if (fromRollout === 'superseded') {
+      const reason = `${observation.describe} was superseded by a newer deployment (${describeRollout(rollout as Rollout)})`;
+      logger.info('deployment event ignored', { ...log, reason });
+      return { outcome: 'ignored', reason };
+    }
+    const result = fromRollout ?? (await decide(observation));
+    const read = rollout ? `${observation.reason}; service deployment ${describeRollout(rollout)}` : observation.reason;
+    const rollbackWhy =
+      rollout?.alarms && rollout.alarms.triggeredAlarmNames.length > 0
+        ? `The CloudWatch alarms ${rollout.alarms.triggeredAlarmNames.join(', ')} rolled back ${observation.describe}`
+        : observation.rollbackWhy;
     const entry = await recordDeploymentOutcome(deps.ledger, origin.entry, {
       result,
       reason:
         result === 'rolled-back'
-          ? `${observation.reason} — rolled back; commit ${origin.entry.commitId.slice(0, 12)} is not applied to this resource again until a new commit`
-          : observation.reason,
+          ? `${read} — rolled back; commit ${origin.entry.commitId.slice(0, 12)} is not applied to this resource again until a new commit`
+          : read,
       ...(deps.now ? { now: deps.now } : {}),
     });
-    const proposal = result === 'rolled-back' ? await writeBack(entry, observation.rollbackWhy) : undefined;
+    const proposal = result === 'rolled-back' ? await writeBack(entry, rollbackWhy) : undefined;
     if (result !== 'succeeded') {
       await deps.announce({ entry, result, resourceArn: observation.resourceArn, ...announced(proposal) });
     }
@@ -228,6 +267,12 @@ export function createDeploymentOutcomeRecorder(
       ...(proposal ? { rollbackProposal: proposal } : {}),
     };
   };
+}
+
+/** What a service deployment says about the write's end: undefined while it is under way and not rolling back. */
+function rolloutResult(rollout: Rollout): DeploymentResult | 'superseded' | undefined {
+  if (rollout.result === 'in-progress') return isRollingBack(rollout) ? 'rolled-back' : undefined;
+  return rollout.result;
 }
 
 /** Rollout Failed shows what the write-back did, not the ledger entry recording it. */

@@ -34,6 +34,7 @@ const FULL_ENTRY: Required<LedgerEntry> = {
     taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7',
     serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/prod/web',
     deploymentId: 'ecs-svc/123',
+    serviceDeploymentArn: 'arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/r4nd0m',
     changeSetArn: 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/driftless-c0ffee/1',
     stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/platform-network/1',
     pullRequestId: '42',
