@@ -359,6 +359,7 @@ function grantPlan(
     if (!codeCommit && REPOSITORY_GRANTS.includes(grant)) continue;
     if (grant === 'readTargets') permissions.grantReadTargets(grantee);
     else if (grant === 'describeServices') permissions.grantDescribeServices(grantee);
+    else if (grant === 'readRollouts') permissions.grantReadRollouts(grantee);
     else if (grant === 'writeTargets') permissions.grantWriteTargets(grantee);
     else if (grant === 'readRepository') permissions.grantReadRepository(grantee);
     else if (grant === 'comment') permissions.grantCommentOnPullRequests(grantee);

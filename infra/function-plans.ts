@@ -7,6 +7,7 @@ import type { FunctionName } from './bundling.ts';
 export type Grant =
   | 'readTargets'
   | 'describeServices'
+  | 'readRollouts'
   | 'writeTargets'
   | 'readRepository'
   | 'comment'
@@ -92,9 +93,10 @@ export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 2,
     maxEventAge: Duration.hours(1),
     keepFailedEvents: true,
-    // Reads the service's rollback configuration, finds the deployment's origin in the ledger and records its end; a
-    // rollback is written back to Git as a pull request (reads the repository, proposes, never merges).
-    grants: ['describeServices', 'readRepository', 'proposeChanges', 'ledger', 'publishEvents'],
+    // Reads the service's rollback configuration and the rollout's service deployment, finds the deployment's origin
+    // in the ledger and records its end; a rollback is written back to Git as a pull request (reads the repository,
+    // proposes, never merges).
+    grants: ['describeServices', 'readRollouts', 'readRepository', 'proposeChanges', 'ledger', 'publishEvents'],
   },
   'sweep-shard': {
     description: 'driftless: reconciles one shard of a fanned-out drift sweep (from the shard queue)',

@@ -58,6 +58,8 @@ export class DriftlessPermissions extends Construct {
   readonly serviceArns: string[];
   /** arn:…:cloudformation:<region>:<account>:stack/<prefix>*\/* */
   readonly stackArn: string;
+  /** arn:…:ecs:<region>:<account>:service-deployment/<cluster>/* for each allowed cluster. */
+  readonly serviceDeploymentArns: string[];
   /** The stacks DescribeStacks may read: the prefixed ones and each of readStacks. */
   readonly readableStackArns: string[];
   private readonly clusterArns: string[];
@@ -69,6 +71,9 @@ export class DriftlessPermissions extends Construct {
     const stack = Stack.of(this);
     this.serviceArns = props.allowedClusters.map((cluster) =>
       stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster}/*` }),
+    );
+    this.serviceDeploymentArns = props.allowedClusters.map((cluster) =>
+      stack.formatArn({ service: 'ecs', resource: 'service-deployment', resourceName: `${cluster}/*` }),
     );
     this.clusterArns = props.allowedClusters.map((cluster) =>
       stack.formatArn({ service: 'ecs', resource: 'cluster', resourceName: cluster }),
@@ -128,6 +133,16 @@ export class DriftlessPermissions extends Construct {
     });
   }
 
+  /** Read the service deployments (rollouts) of the services in the allowed clusters: the deployment-outcome function
+   * takes a rollout's final result from them. */
+  grantReadRollouts(grantee: iam.IGrantable): void {
+    add(grantee, {
+      sid: 'ReadEcsServiceDeployments',
+      actions: ['ecs:DescribeServiceDeployments'],
+      resources: this.serviceDeploymentArns,
+    });
+  }
+
   /** Create, update, tag and delete services in the allowed clusters and stacks with the prefix; register task
    * definitions tagged as this installation's; pass only the allowed roles, each only to the service it is for. */
   grantWriteTargets(grantee: iam.IGrantable): void {
@@ -135,6 +150,12 @@ export class DriftlessPermissions extends Construct {
     add(grantee, {
       sid: 'WriteEcsServices',
       actions: ['ecs:CreateService', 'ecs:UpdateService', 'ecs:DeleteService', 'ecs:TagResource', 'ecs:UntagResource'],
+      resources: this.serviceArns,
+    });
+    add(grantee, {
+      // After CreateService or UpdateService the writer looks up the rollout it started, for the ledger to reference.
+      sid: 'FindStartedRollouts',
+      actions: ['ecs:ListServiceDeployments'],
       resources: this.serviceArns,
     });
     add(grantee, {

@@ -92,6 +92,14 @@ function serviceArn(at: CallSite, cluster: string | undefined, service: string):
   return arn(at, 'ecs', `service/${clusterName}/${service}`);
 }
 
+/** ecs:cluster and ecs:service of a service deployment or revision, from its ARN
+ * (…:service-deployment/<cluster>/<service>/<id>). */
+function serviceChildContext(at: CallSite, childArn: string): AuthorizedRequest['context'] {
+  const [, cluster, service] = /:service-(?:deployment|revision)\/([^/]+)\/([^/]+)\//.exec(childArn) ?? [];
+  if (!cluster || !service) throw new Error(`${childArn} is not a service deployment or revision ARN`);
+  return { 'ecs:cluster': clusterArn(at, cluster), 'ecs:service': serviceArn(at, cluster, service) };
+}
+
 const ecsTags = (input: Input) => requestTags(list(input, 'tags').map((tag) => ({ key: tag.key, value: tag.value })));
 
 function onService(action: string): Authorize {
@@ -123,6 +131,15 @@ const ECS: Record<string, Authorize> = {
       request('ecs:DescribeServices', serviceArn(at, text(input, 'cluster'), service), {
         'ecs:cluster': clusterArn(at, text(input, 'cluster')),
       }),
+    ),
+  ListServiceDeployments: onService('ecs:ListServiceDeployments'),
+  DescribeServiceDeployments: (input, at) =>
+    (Array.isArray(input.serviceDeploymentArns) ? (input.serviceDeploymentArns as string[]) : []).map((deployment) =>
+      request('ecs:DescribeServiceDeployments', deployment, serviceChildContext(at, deployment)),
+    ),
+  DescribeServiceRevisions: (input, at) =>
+    (Array.isArray(input.serviceRevisionArns) ? (input.serviceRevisionArns as string[]) : []).map((revision) =>
+      request('ecs:DescribeServiceRevisions', revision, serviceChildContext(at, revision)),
     ),
   ListServices: (input, at) => [
     request('ecs:ListServices', '*', { 'ecs:cluster': clusterArn(at, text(input, 'cluster')) }),
