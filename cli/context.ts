@@ -23,8 +23,10 @@ export interface AwsClients {
   readonly logLine?: LedgerLogLine;
   /** Who is calling (pause, resume); STS GetCallerIdentity, or local:<user> against a local endpoint, by default. */
   readonly callerIdentity?: () => Promise<string>;
-  /** The clock (milliseconds) of pause windows; Date.now by default. */
+  /** The clock (milliseconds) of pause windows and of reconcile --wait; Date.now by default. */
   readonly now?: () => number;
+  /** How reconcile --wait waits between polls (tests pass a virtual one); setTimeout by default. */
+  readonly sleep?: (milliseconds: number) => Promise<void>;
 }
 
 export interface AwsOptions {

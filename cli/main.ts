@@ -1,5 +1,6 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../shared/audit/pauses.ts';
 import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
 import { patternProblem } from '../shared/spec/resource-types.ts';
 import { type AuditOptions, auditCommand } from './commands/audit.ts';
@@ -40,6 +41,13 @@ const ALLOWED_RESOURCE_TYPES = [
   "the deployment's allowedResourceTypes (comma list): refuse what the installation would refuse",
   resourceTypeList,
 ] as const;
+
+/** `--timeout 10m`, `--poll-interval 90s`: a duration (s, m, h) in milliseconds. */
+function durationOption(value: string): number {
+  const milliseconds = parseDuration(value);
+  if (milliseconds === undefined) throw new InvalidArgumentError('expected a duration such as 90s, 10m or 1h');
+  return milliseconds;
+}
 
 /** Runs the CLI with `argv` (without node and script) and answers the exit code instead of exiting. */
 export async function run(argv: readonly string[], io: CliIo = processIo(), clients: AwsClients = {}): Promise<number> {
@@ -107,7 +115,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         .description(
           'One run: lock, read the branch head, plan, apply, and record an intent and an outcome in the audit ledger\n' +
             'around every AWS write. Exit 0 applied, in sync, dry run or skipped (lock held); 2 held (changes left in ' +
-            'place on purpose: a pause, a rolled-back commit, a drift policy, a stack still changing); 1 partial or failed.',
+            'place on purpose: a pause, a rolled-back commit, a drift policy, a stack still changing); 1 partial or failed.\n' +
+            'With --wait: 3 when a rollout the run started rolled back, failed or was superseded; 4 when --timeout passed first.',
         ),
     ),
   )
@@ -122,6 +131,13 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       false,
     )
     .option('--json', 'print the run as data', false)
+    .option('--wait', 'follow the rollouts the run started until they finish (progress on a terminal)', false)
+    .option('--timeout <duration>', 'how long --wait waits: 90s, 10m, 1h (default: 30m)', durationOption)
+    .option('--poll-interval <duration>', 'how often --wait reads the rollouts (default: 10s)', durationOption)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  driftless reconcile --repo ../platform-config --wait\n  driftless reconcile --wait --timeout 10m  # exit 3 rolled back or failed, 4 timed out',
+    )
     .action(async (options: ReconcileOptions) => {
       exitCode = await reconcileCommand(options, io, clients);
     });
@@ -132,7 +148,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         .command('status')
         .description(
           'Per resource: in sync or not (planned exactly as plan plans, stack references resolved), health, the last ' +
-            'commit applied to it, and active break-glass pauses. Exit 0, or 1 when a declaration or reference has errors.',
+            "commit applied to it, each service's current rollout (strategy, stage, % of production traffic, since " +
+            'when), and active break-glass pauses. Exit 0, or 1 when a declaration or reference has errors.',
         ),
     ),
   )

@@ -5,6 +5,8 @@ export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly color: boolean;
+  /** Whether stdout is a terminal, so output may be redrawn in place (reconcile --wait). */
+  readonly tty?: boolean;
 }
 
 export function processIo(): CliIo {
@@ -13,6 +15,7 @@ export function processIo(): CliIo {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     color,
+    tty: Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb',
   };
 }
 

@@ -1,6 +1,8 @@
-/** `driftless reconcile`: one run from a laptop or a CI job — plan, apply, and record every write in the ledger. */
+/** `driftless reconcile`: one run from a laptop or a CI job — plan, apply, and record every write in the ledger; with
+ * --wait, then follow the rollouts it started until they finish. */
 import { ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { DriftlessError } from '../../shared/errors.ts';
+import { RolloutReader } from '../../shared/live/rollouts.ts';
 import { ensureLockTable } from '../../shared/lock/lease.ts';
 import { renderPlan } from '../../shared/plan/render.ts';
 import { reconcile } from '../../shared/reconcile/run.ts';
@@ -9,6 +11,15 @@ import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { type AwsClients, awsClients, ledgerFor, lockFor, repositoryIdentity } from '../context.ts';
 import { deploymentHome, deploymentTypes } from '../identity.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
+import { type FollowResult, followRollouts, followSummary, startedRollouts } from './follow.ts';
+
+/** reconcile --wait: a rollout the run started rolled back, failed, or was superseded. */
+export const EXIT_ROLLOUT_FAILED = 3;
+/** reconcile --wait: the time limit passed before every rollout finished. */
+export const EXIT_ROLLOUT_TIMEOUT = 4;
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 
 export interface ReconcileOptions {
   readonly repo: string;
@@ -27,6 +38,12 @@ export interface ReconcileOptions {
   readonly json: boolean;
   /** Create the ledger and lock tables when missing (for an emulator; in AWS the CDK stack owns them). */
   readonly createTables?: boolean;
+  /** After the apply, follow the rollouts the run started until they finish. */
+  readonly wait?: boolean;
+  /** How long --wait waits, in milliseconds. */
+  readonly timeout?: number;
+  /** How often --wait reads the rollouts, in milliseconds. */
+  readonly pollInterval?: number;
 }
 
 export async function reconcileCommand(
@@ -72,11 +89,35 @@ export async function reconcileCommand(
     }
     return EXIT_INVALID;
   }
-  if (options.json) {
-    io.out(`${JSON.stringify(result, null, 2)}\n`);
-  } else {
-    io.out(formatReconcile(result, io));
+  if (!options.wait) {
+    io.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatReconcile(result, io));
+    return exitCodeOf(result.status);
   }
+  if (!options.json) io.out(formatReconcile(result, io));
+  const followed = startedRollouts(result.apply?.resources ?? []);
+  let waited: FollowResult | undefined;
+  if (followed.length > 0) {
+    if (!options.json) io.out(`\nFollowing ${followed.length} rollout${followed.length === 1 ? '' : 's'}:\n`);
+    const now = clients.now ?? Date.now;
+    const sleep =
+      clients.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
+    waited = await followRollouts(followed, new RolloutReader({ client: aws.ecs, now, sleep }), io, {
+      timeoutMs: options.timeout ?? DEFAULT_WAIT_TIMEOUT_MS,
+      pollIntervalMs: options.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
+      now,
+      sleep,
+      quiet: options.json,
+    });
+    if (!options.json) io.out(`\n${followSummary(waited, io)}`);
+  } else if (!options.json) {
+    io.out('\nNo rollout to follow: the run started none.\n');
+  }
+  if (options.json) {
+    const rollouts = waited ? { wait: waited.outcome, rollouts: waited.rollouts } : { wait: 'none', rollouts: [] };
+    io.out(`${JSON.stringify({ ...result, ...rollouts }, null, 2)}\n`);
+  }
+  if (waited?.outcome === 'failed') return EXIT_ROLLOUT_FAILED;
+  if (waited?.outcome === 'timeout') return EXIT_ROLLOUT_TIMEOUT;
   return exitCodeOf(result.status);
 }
 

@@ -1,13 +1,16 @@
-/** `driftless status`: per resource, whether it is in sync, its health, the last commit applied to it, and the
- * break-glass pauses active now (who, until when, why). It plans exactly as `driftless plan` does (the one planning
+/** `driftless status`: per resource, whether it is in sync, its health, the last commit applied to it, each service's
+ * current rollout (strategy, stage, production traffic, since when), and the break-glass pauses active now (who, until
+ * when, why). It plans exactly as `driftless plan` does (the one planning
  * path, stack references resolved), so the two never disagree. */
 
 import type { ActivePause } from '../../shared/audit/pauses.ts';
 import { DriftlessError } from '../../shared/errors.ts';
+import { type Rollout, RolloutReader } from '../../shared/live/rollouts.ts';
 import type { Action } from '../../shared/plan/plan.ts';
 import { liveReadersOf, loadConfined, planAgainstLive } from '../../shared/reconcile/plan-run.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
+import { mapWithConcurrency } from '../../shared/util.ts';
 import { type AwsClients, awsClients, ledgerFor, repositoryIdentity } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 import { formatSnapshot } from './validate.ts';
@@ -34,7 +37,29 @@ export interface ResourceStatus {
   readonly paused?: { readonly until: string; readonly by: string; readonly reason: string };
   /** Why a resource is `error`: its diagnostics as `file:line:column CODE message`. */
   readonly errors?: readonly string[];
+  /** A service's newest rollout (ECS service deployment), finished or not. */
+  readonly rollout?: RolloutStatus;
+  /** Why the rollout could not be read (a missing permission, say); the rest of the status stands. */
+  readonly rolloutError?: string;
 }
+
+export type RolloutStatus = Pick<
+  Rollout,
+  | 'arn'
+  | 'strategy'
+  | 'status'
+  | 'result'
+  | 'stage'
+  | 'productionTrafficPercent'
+  | 'since'
+  | 'finishedAt'
+  | 'rollback'
+  | 'alarms'
+  | 'circuitBreaker'
+>;
+
+/** Services whose rollouts are read at once: the reader's token bucket sets the pace, this caps the sockets. */
+const ROLLOUT_READ_CONCURRENCY = 4;
 
 const SYNC_OF: Partial<Record<Action['type'], ResourceStatus['sync']>> = {
   'in-sync': 'in sync',
@@ -95,6 +120,7 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
         errors: errors.map((d) => `${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`),
       });
     }
+    const rollouts = await readRollouts([...byResource.values()], new RolloutReader({ client: aws.ecs }));
     statuses = await Promise.all(
       [...byResource.values()].map(async (status) => {
         const history = await ledger.resourceHistory(status.id, { limit: 50 });
@@ -104,6 +130,7 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
           ...status,
           ...(applied ? { lastApplied: { commitId: applied.commitId, time: applied.time } } : {}),
           ...(pause ? { paused: { until: pause.until, by: pause.by, reason: pause.reason } } : {}),
+          ...rollouts.get(status.id),
         };
       }),
     );
@@ -121,11 +148,10 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
     s.id,
     s.sync,
     s.health,
-    s.lastApplied
-      ? `${s.lastApplied.commitId.slice(0, 8)} at ${s.lastApplied.time.replace('T', ' ').slice(0, 19)} UTC`
-      : 'never',
+    s.lastApplied ? `${s.lastApplied.commitId.slice(0, 8)} at ${utc(s.lastApplied.time)}` : 'never',
+    s.id.startsWith('EcsService:') ? rolloutCell(s) : '',
   ]);
-  const header = ['RESOURCE', 'SYNC', 'HEALTH', 'LAST APPLIED'];
+  const header = ['RESOURCE', 'SYNC', 'HEALTH', 'LAST APPLIED', 'ROLLOUT'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
@@ -135,6 +161,11 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
       .join('  ')
       .trimEnd();
   io.out(`${[paint(io, 'bold', format(header)), ...rows.map(format)].join('\n')}\n`);
+  const unreadable = statuses.filter((status) => status.rolloutError);
+  if (unreadable.length > 0) {
+    io.out(`\n${paint(io, 'bold', 'Rollouts not read')}:\n`);
+    for (const status of unreadable) io.out(`  ${status.id}: ${status.rolloutError}\n`);
+  }
   if (pauses.length > 0) {
     io.out(`\n${paint(io, 'bold', 'Active pauses')} (drift recorded, not reverted; pushes planned, not applied):\n`);
     for (const pause of pauses) {
@@ -148,4 +179,58 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
     }
   }
   return exitCode;
+}
+
+/** Each live service's newest rollout; a service whose rollouts cannot be read gets the reason instead. */
+async function readRollouts(
+  statuses: readonly ResourceStatus[],
+  reader: RolloutReader,
+): Promise<Map<string, Pick<ResourceStatus, 'rollout' | 'rolloutError'>>> {
+  const services = statuses.filter(
+    (status) => status.id.startsWith('EcsService:') && status.sync !== 'missing' && status.sync !== 'error',
+  );
+  const read = await mapWithConcurrency(services, ROLLOUT_READ_CONCURRENCY, async (status) => {
+    const [cluster = '', name = ''] = status.id.slice('EcsService:'.length).split('/');
+    try {
+      const rollout = await reader.current(cluster, name);
+      return rollout ? { rollout: rolloutStatus(rollout) } : {};
+    } catch (error) {
+      return { rolloutError: error instanceof Error ? error.message : String(error) };
+    }
+  });
+  return new Map(services.map((status, index) => [status.id, read[index] ?? {}]));
+}
+
+function rolloutStatus(rollout: Rollout): RolloutStatus {
+  const { arn, strategy, status, result, stage, productionTrafficPercent, since, finishedAt } = rollout;
+  return {
+    arn,
+    strategy,
+    status,
+    result,
+    ...(stage ? { stage } : {}),
+    ...(productionTrafficPercent === undefined ? {} : { productionTrafficPercent }),
+    ...(since ? { since } : {}),
+    ...(finishedAt ? { finishedAt } : {}),
+    ...(rollout.rollback ? { rollback: rollout.rollback } : {}),
+    ...(rollout.alarms ? { alarms: rollout.alarms } : {}),
+    ...(rollout.circuitBreaker ? { circuitBreaker: rollout.circuitBreaker } : {}),
+  };
+}
+
+/** In progress: strategy, stage, traffic, since when. Finished: strategy, status and when, compactly. */
+export function rolloutCell(status: Pick<ResourceStatus, 'rollout' | 'rolloutError'>): string {
+  const rollout = status.rollout;
+  if (!rollout) return status.rolloutError ? 'unknown' : '-';
+  if (rollout.result !== 'in-progress') {
+    return `${rollout.strategy} ${rollout.status}${rollout.finishedAt ? ` ${utc(rollout.finishedAt).slice(0, 16)} UTC` : ''}`;
+  }
+  const stage = rollout.stage ? ` ${rollout.stage}` : '';
+  const traffic = rollout.productionTrafficPercent === undefined ? '' : ` ${rollout.productionTrafficPercent}%`;
+  const since = rollout.since ? ` since ${utc(rollout.since)}` : '';
+  return `${rollout.strategy} ${rollout.status}${stage}${traffic}${since}`;
+}
+
+function utc(iso: string): string {
+  return `${iso.replace('T', ' ').slice(0, 19)} UTC`;
 }

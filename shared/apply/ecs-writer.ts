@@ -213,7 +213,12 @@ export class EcsWriter {
       send: async () => {
         const startedAt = this.journal.now();
         const output = await this.input.clients.ecs.send(new UpdateServiceCommand(input as UpdateServiceCommandInput));
-        return this.withRollout(requireService(output.service, 'UpdateService'), input.cluster, input.service, startedAt);
+        return this.withRollout(
+          requireService(output.service, 'UpdateService'),
+          input.cluster,
+          input.service,
+          startedAt,
+        );
       },
       references: writtenReferences,
       outcomeNote: (written) => written.note,

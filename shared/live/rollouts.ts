@@ -83,7 +83,9 @@ export function rolloutOf(deployment: ServiceDeployment): Rollout {
       ? { productionTrafficPercent: target.requestedProductionTrafficWeight }
       : {}),
     ...(target?.arn ? { targetRevisionArn: target.arn } : {}),
-    ...(typeof configuration?.bakeTimeInMinutes === 'number' ? { bakeTimeMinutes: configuration.bakeTimeInMinutes } : {}),
+    ...(typeof configuration?.bakeTimeInMinutes === 'number'
+      ? { bakeTimeMinutes: configuration.bakeTimeInMinutes }
+      : {}),
     ...times(deployment),
     ...(rollback
       ? {
@@ -262,10 +264,9 @@ function newestOf(briefs: readonly ServiceDeploymentBrief[]): ServiceDeploymentB
   return newest;
 }
 
-function times(deployment: ServiceDeployment): Pick<
-  Rollout,
-  'createdAt' | 'startedAt' | 'updatedAt' | 'finishedAt' | 'since'
-> {
+function times(
+  deployment: ServiceDeployment,
+): Pick<Rollout, 'createdAt' | 'startedAt' | 'updatedAt' | 'finishedAt' | 'since'> {
   const finished = deployment.finishedAt ?? deployment.stoppedAt;
   const since = deployment.updatedAt ?? deployment.startedAt ?? deployment.createdAt;
   return {
