@@ -166,15 +166,16 @@ export class EcsWriter {
   ): Promise<void> {
     const input = createServiceInput(declaration, taskDefinitionArn ?? DRY_RUN_PLACEHOLDER_ARN, provenance);
     const { cluster, serviceName } = input;
+    // Before the first attempt: a retry or a recovery looks for the rollout any attempt may have started.
+    const since = this.journal.now();
     await this.journal.write(state, {
       api: 'CreateService',
       changes,
       bucket: this.journal.buckets.serviceWrites,
       send: async () => {
         if (taskDefinitionArn === undefined) throw new TerminalError('no task definition to create the service with');
-        const startedAt = this.journal.now();
         const output = await this.input.clients.ecs.send(new CreateServiceCommand(input as CreateServiceCommandInput));
-        return this.withRollout(requireService(output.service, 'CreateService'), cluster, serviceName, startedAt);
+        return this.withRollout(requireService(output.service, 'CreateService'), cluster, serviceName, since);
       },
       references: writtenReferences,
       outcomeNote: (written) => written.note,
@@ -191,7 +192,7 @@ export class EcsWriter {
           (candidate) => candidate.serviceName === serviceName && candidate.status === 'ACTIVE',
         );
         return service && service.taskDefinition === taskDefinitionArn
-          ? { value: await this.withRollout(service, cluster, serviceName, undefined) }
+          ? { value: await this.withRollout(service, cluster, serviceName, since) }
           : undefined;
       },
     });
@@ -206,19 +207,14 @@ export class EcsWriter {
     const rules = this.ignoreRules(declaration);
     const omitDesiredCount = rules.some((rule) => isUnderPointer('/spec/desiredCount', rule));
     const input = withoutIgnoredFields(updateServiceInput(declaration, taskDefinitionArn, { omitDesiredCount }), rules);
+    const since = this.journal.now();
     const written = await this.journal.write(state, {
       api: 'UpdateService',
       changes,
       bucket: this.journal.buckets.serviceWrites,
       send: async () => {
-        const startedAt = this.journal.now();
         const output = await this.input.clients.ecs.send(new UpdateServiceCommand(input as UpdateServiceCommandInput));
-        return this.withRollout(
-          requireService(output.service, 'UpdateService'),
-          input.cluster,
-          input.service,
-          startedAt,
-        );
+        return this.withRollout(requireService(output.service, 'UpdateService'), input.cluster, input.service, since);
       },
       references: writtenReferences,
       outcomeNote: (written) => written.note,
@@ -288,11 +284,11 @@ export class EcsWriter {
     service: Service,
     cluster: string | undefined,
     serviceName: string | undefined,
-    startedAt: number | undefined,
+    since: number,
   ): Promise<ServiceWritten> {
     if (!cluster || !serviceName) return { service, note: 'rollout not recorded: no cluster or service name' };
     try {
-      const arn = await this.rollouts.newestSince(cluster, serviceName, new Date(startedAt ?? 0));
+      const arn = await this.rollouts.newestSince(cluster, serviceName, new Date(since));
       return arn
         ? { service, serviceDeploymentArn: arn }
         : { service, note: 'rollout not recorded: ECS listed no service deployment started by this write' };
