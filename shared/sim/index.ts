@@ -22,17 +22,21 @@ import {
   type CreateServiceRequest,
   DeleteServiceCommand,
   DeregisterTaskDefinitionCommand,
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   type ECSClientResolvedConfig,
   type ServiceInputTypes as EcsInputs,
   type ServiceOutputTypes as EcsOutputs,
+  ListServiceDeploymentsCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionRequest,
   type Service,
+  type ServiceDeployment,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateServiceCommand,
@@ -114,9 +118,31 @@ export interface AwsSimulator {
   /** The service's deployment in progress fails to start its tasks at the next advance: the deployment circuit
    * breaker fails it and, when the service has rollback on, rolls back to the previous task definition. */
   failNextRollout(cluster: string, name: string): void;
-  /** Finishes what is in flight: deployments roll out, draining services go INACTIVE, change sets finish computing,
-   * stack operations complete (or roll back). */
+  /** During the service's next deployment a deployment alarm (`alarmName`, else the first the service watches) goes
+   * into ALARM: for a ROLLING deployment while IN_PROGRESS, for BLUE_GREEN, LINEAR and CANARY during BAKE_TIME (with
+   * `advance()`, whenever it runs). The service deployment's `alarms` read TRIGGERED; with
+   * `deploymentConfiguration.alarms.rollback` it goes ROLLBACK_IN_PROGRESS then ROLLBACK_SUCCESSFUL (traffic and the
+   * service's task definition back to the source revision), else STOPPED with the DescribeServices deployment FAILED.
+   * A service that does not watch alarms (`alarms.enable` false) ignores it, as ECS does. */
+  alarmNextRollout(cluster: string, name: string, alarmName?: string): void;
+  /** Finishes what is in flight: deployments roll out (service deployments SUCCESSFUL, whatever their bake times),
+   * draining services go INACTIVE, change sets finish computing, stack operations complete (or roll back). */
   advance(): void;
+  /** The finer control over rollouts: every service deployment in progress moves one phase forward. A rolling one
+   * goes PENDING → IN_PROGRESS → SUCCESSFUL; BLUE_GREEN, LINEAR and CANARY go PENDING, then through the lifecycle
+   * stages (RECONCILE_SERVICE when more than one revision runs, PRE_SCALE_UP, SCALE_UP, POST_SCALE_UP,
+   * TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT — once for blue/green at 100 %, per step
+   * for LINEAR (stepPercent) and CANARY (canaryPercent, then 100 %) — POST_PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME,
+   * CLEAN_UP), then SUCCESSFUL. A timed phase (BAKE_TIME for bakeTimeInMinutes, a linear step for
+   * stepBakeTimeInMinutes, the canary for canaryBakeTimeInMinutes) stays until the simulator's clock (`now`) shows its
+   * time has passed. A rollback in progress completes. The DescribeServices view follows: the deployment COMPLETED
+   * when its service deployment is SUCCESSFUL. Returns whether anything moved. */
+  stepRollouts(): boolean;
+  /** Steps until nothing moves: each service deployment goes as far as the simulator's clock allows (a test or the
+   * demo moves its clock, then calls this, as time passing in ECS would). */
+  advanceRollouts(): void;
+  /** Copies of the service deployments (every status, oldest first). */
+  serviceDeployments(): ServiceDeployment[];
   /** Copies of the current state. */
   services(): Service[];
   taskDefinitions(): SimulatedTaskDefinition[];
@@ -245,6 +271,12 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
     .callsFake(handle('ECS', 'DescribeServices', ecsBackend.describeServices.bind(ecsBackend)))
     .on(ListServicesCommand)
     .callsFake(handle('ECS', 'ListServices', ecsBackend.listServices.bind(ecsBackend)))
+    .on(ListServiceDeploymentsCommand)
+    .callsFake(handle('ECS', 'ListServiceDeployments', ecsBackend.listServiceDeployments.bind(ecsBackend)))
+    .on(DescribeServiceDeploymentsCommand)
+    .callsFake(handle('ECS', 'DescribeServiceDeployments', ecsBackend.describeServiceDeployments.bind(ecsBackend)))
+    .on(DescribeServiceRevisionsCommand)
+    .callsFake(handle('ECS', 'DescribeServiceRevisions', ecsBackend.describeServiceRevisions.bind(ecsBackend)))
     .on(TagResourceCommand)
     .callsFake(handle('ECS', 'TagResource', ecsBackend.tagResource.bind(ecsBackend)))
     .on(UntagResourceCommand)
@@ -303,6 +335,10 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
     seedStack: (input) => structuredClone(cloudFormationBackend.seedStack(structuredClone(input))),
     driftService: (cluster, name, patch) => patch(ecsBackend.serviceForDrift(cluster, name)),
     failNextRollout: (cluster, name) => ecsBackend.failNextRollout(cluster, name),
+    alarmNextRollout: (cluster, name, alarmName) => ecsBackend.alarmNextRollout(cluster, name, alarmName),
+    stepRollouts: () => ecsBackend.stepRollouts(),
+    advanceRollouts: () => ecsBackend.advanceRollouts(),
+    serviceDeployments: () => structuredClone(ecsBackend.serviceDeployments()),
     driftTaskDefinition: (reference, patch) => patch(ecsBackend.taskDefinitionForDrift(reference)),
     driftStack: (name, patch) => patch(cloudFormationBackend.stackForDrift(name)),
     advance: () => {
