@@ -288,12 +288,17 @@ export class EcsWriter {
   ): Promise<ServiceWritten> {
     if (!cluster || !serviceName) return { service, note: 'rollout not recorded: no cluster or service name' };
     try {
-      const arn = await this.rollouts.newestSince(cluster, serviceName, new Date(since));
+      // The journal retries a throttled or failed read by the SDK error, which the reader keeps as the cause.
+      const arn = await this.journal.read(undefined, () =>
+        this.rollouts.newestSince(cluster, serviceName, new Date(since)).catch((error: unknown) => {
+          throw error instanceof Error && error.cause !== undefined ? error.cause : error;
+        }),
+      );
       return arn
         ? { service, serviceDeploymentArn: arn }
         : { service, note: 'rollout not recorded: ECS listed no service deployment started by this write' };
     } catch (error) {
-      return { service, note: `rollout not recorded: ${messageOf(error)}` };
+      return { service, note: `rollout not recorded: ListServiceDeployments failed: ${messageOf(error)}` };
     }
   }
 

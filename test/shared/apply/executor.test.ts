@@ -272,7 +272,9 @@ describe('applyPlan', () => {
         serviceArn: service?.serviceArn,
         taskDefinitionArn: service?.taskDefinition,
         deploymentId: service?.deployments?.[0]?.id,
+        serviceDeploymentArn: env.simulator.serviceDeployments()[0]?.serviceDeploymentArn,
       });
+      expect(env.simulator.calls['ECS.ListServiceDeployments']).toBe(1);
       expect(create.references?.deploymentId).toMatch(/^ecs-svc\//);
       const stack = env.simulator.stacks()[0]!;
       expect(outcomeFor(env.ledger, NETWORK, 'ExecuteChangeSet').references).toEqual({
@@ -352,8 +354,40 @@ describe('applyPlan', () => {
         service.taskDefinition,
       );
       const update = env.ledger.outcomes().filter((entry) => entry.action === 'UpdateService' && !entry.reason);
-      expect(update.at(-1)?.references).toMatchObject({ deploymentId: primary?.id, serviceArn: service.serviceArn });
+      expect(update.at(-1)?.references).toMatchObject({
+        deploymentId: primary?.id,
+        serviceArn: service.serviceArn,
+        // The rollout this update started, not the one the create started.
+        serviceDeploymentArn: env.simulator.serviceDeployments().at(-1)?.serviceDeploymentArn,
+      });
+      expect(env.simulator.serviceDeployments()).toHaveLength(2);
       expect(service.tags).toContainEqual({ key: 'driftless:commit', value: COMMIT_2 });
+    });
+
+    it('records the update without its rollout, and says so, when ListServiceDeployments keeps failing', async () => {
+      // Prepare
+      const env = environment();
+      await converge(env, snapshot({ 'web.yaml': serviceYaml('web') }));
+      env.simulator.resetCalls();
+      env.simulator.injectFault('ECS.ListServiceDeployments', 'server-error', 10);
+
+      // Act
+      const { result } = await apply(
+        env,
+        snapshot({ 'web.yaml': serviceYaml('web', { image: 'web:2.0.0' }) }, { commitId: COMMIT_2 }),
+        { options: { maxAttempts: 3 } },
+      );
+
+      // Assess: the write happened, so it succeeded; the lookup was retried as reads are, then given up.
+      expect(outcomeOf(result, WEB).outcome).toBe('applied');
+      expect(env.simulator.calls['ECS.UpdateService']).toBe(1);
+      expect(env.simulator.calls['ECS.ListServiceDeployments']).toBe(3);
+      const update = outcomeFor(env.ledger, WEB, 'UpdateService');
+      expect(update.result).toBe('succeeded');
+      expect(update.references).not.toHaveProperty('serviceDeploymentArn');
+      expect(update.references?.deploymentId).toMatch(/^ecs-svc\//);
+      expect(update.reason).toMatch(/^rollout not recorded: ListServiceDeployments failed: /);
+      expectIntentsPaired(env.ledger);
     });
 
     it('leaves desiredCount and other ignored fields out of UpdateService', async () => {
