@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDeploymentOutcomeHandler, type DeploymentOutcomeEvent } from '../../functions/deployment-outcome.ts';
 import type { RepositoryStateChangeEvent } from '../../functions/events.ts';
 import { createPushHandler } from '../../functions/push.ts';
+import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { createHarness, eventFixture, type Harness, writeCount } from './support.ts';
 
 const WEB = 'EcsService:prod/web';
@@ -132,6 +133,55 @@ describe('deployment-outcome function', () => {
     expect(harness.logger.lines).toEqual([expect.objectContaining({ message: 'deployment event ignored' })]);
     expect(harness.simulator.calls).toEqual({});
     expect(harness.announced()).toEqual([]);
+  });
+
+  it('takes the result from the service deployment the ledger references: an alarm rollback, with its alarm', async () => {
+    // Prepare: a push moves web to blue/green with a deployment alarm; the alarm fires during the bake time.
+    harness = await createHarness();
+    const base = await harness.bootstrap();
+    const web = String((await readTree(EXAMPLE_REPO_DIR))['services/web.yaml']);
+    const breaker = '    deploymentCircuitBreaker: { enable: true, rollback: true }\n';
+    const alarmed = await harness.repo.commit(
+      {
+        'services/web.yaml': web
+          .replace(
+            breaker,
+            `${breaker}    strategy: BLUE_GREEN\n    bakeTimeInMinutes: 10\n    alarms: { alarmNames: [web-5xx], enable: true, rollback: true }\n`,
+          )
+          .replace('web:1.4.2', 'web:1.4.3'),
+      },
+      'web: 1.4.3, blue/green',
+    );
+    harness.simulator.alarmNextRollout('prod', 'web');
+    await createPushHandler(harness.deps)(pushEvent(alarmed, base));
+    const deploymentId = await deploymentOf(harness, alarmed);
+    const update = (await harness.ledger.resourceHistory(WEB)).find(
+      (entry) => entry.commitId === alarmed && entry.action === 'UpdateService' && entry.kind === 'outcome',
+    );
+    harness.simulator.advance();
+    harness.simulator.resetCalls();
+    const handler = createDeploymentOutcomeHandler(harness.deps);
+
+    // Act: the event's words alone would not say why.
+    const outcome = await handler(
+      eventFixture<DeploymentOutcomeEvent>('ecs-deployment-failed', { deploymentId, reason: 'ECS deployment failed.' }),
+    );
+
+    // Assess
+    const serviceDeployment = harness.simulator.serviceDeployments().at(-1);
+    expect(update?.references?.serviceDeploymentArn).toBe(serviceDeployment?.serviceDeploymentArn);
+    expect(serviceDeployment?.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(outcome).toMatchObject({ outcome: 'recorded', commitId: alarmed, result: 'rolled-back' });
+    const recorded = (await harness.ledger.resourceHistory(WEB)).find((entry) => entry.trigger === 'deployment-event');
+    expect(recorded?.reason).toContain(
+      'service deployment BLUE_GREEN ROLLBACK_SUCCESSFUL, 0% of traffic, alarms triggered: web-5xx, rollback: ECS deployment alarm web-5xx went into ALARM.',
+    );
+    expect(harness.simulator.calls['ECS.DescribeServiceDeployments']).toBe(1);
+    // The service deployment decided: the service's rollback configuration was not read.
+    expect(harness.simulator.calls['ECS.DescribeServices'] ?? 0).toBe(0);
+    expect(harness.details('Rollout Failed')).toEqual([
+      expect.objectContaining({ result: 'rolled-back', commitId: alarmed, resourceIds: [WEB], deploymentId }),
+    ]);
   });
 
   it('records a CloudFormation UPDATE_ROLLBACK_COMPLETE of a stack driftless changed as rolled-back', async () => {
