@@ -6,7 +6,8 @@
  *   (dynamodb:Attributes; an unchained entry, from a driftless older than the chain, is refused): it can add entries
  *   of that shape, never update, delete, or write a run or an outcome (those carry summary, result, changes…);
  * - Query on the ledger and its indexes (status and the active pauses), never Scan;
- * - the reads `status` makes of the declared services and stacks, and of the stacks their references read.
+ * - the reads `status` makes of the declared services (their rollouts included) and stacks, and of the stacks their
+ *   references read.
  * DynamoDB condition keys cannot compare attribute values, so the kind (`pause`/`resume`) itself is not enforced
  * by IAM; every entry is attributed (changedBy) and append-only.
  */
@@ -23,6 +24,8 @@ export interface PausePolicyProps {
   readonly ledgerTable: dynamodb.ITable;
   /** The services `status` may describe: service/<cluster>/* of each allowed cluster. */
   readonly serviceArns: readonly string[];
+  /** Their rollouts `status` may describe: service-deployment/<cluster>/* of each allowed cluster. */
+  readonly serviceDeploymentArns: readonly string[];
   /** The stacks `status` may describe: the prefixed ones and those readStacks lists. */
   readonly readableStackArns: readonly string[];
   /** The prefixed stacks, whose templates `status` reads. */
@@ -64,6 +67,17 @@ export class PausePolicy extends Construct {
           resources: [...props.serviceArns],
         }),
         new iam.PolicyStatement({
+          // Each service's current rollout: its newest service deployment, then that deployment.
+          sid: 'ReadRolloutsForStatus',
+          actions: ['ecs:ListServiceDeployments'],
+          resources: [...props.serviceArns],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DescribeRolloutsForStatus',
+          actions: ['ecs:DescribeServiceDeployments'],
+          resources: [...props.serviceDeploymentArns],
+        }),
+        new iam.PolicyStatement({
           // No resource type in the service authorization reference: "*" is the only resource it accepts.
           sid: 'ReadTaskDefinitionsForStatus',
           actions: ['ecs:DescribeTaskDefinition'],
@@ -86,7 +100,7 @@ export class PausePolicy extends Construct {
         id: 'AwsSolutions-IAM5',
         reason:
           'Wildcards are the scope itself: the ledger indexes (index/*), services in the allowed clusters (service/' +
-          '<cluster>/*), stacks with the prefix (stack/<prefix>*/*) or named in readStacks (stack/<name>/*, the id ' +
+          '<cluster>/*) and their deployments (service-deployment/<cluster>/*), stacks with the prefix (stack/<prefix>*/*) or named in readStacks (stack/<name>/*, the id ' +
           'CloudFormation appends), and "*" only for ecs:DescribeTaskDefinition, which defines no resource type ' +
           `(${Stack.of(this).stackName}).`,
       },

@@ -286,6 +286,7 @@ export class DriftlessPermissions extends Construct {
       managedPolicyName,
       ledgerTable: this.props.ledgerTable,
       serviceArns: this.serviceArns,
+      serviceDeploymentArns: this.serviceDeploymentArns,
       readableStackArns: this.readableStackArns,
       stackArn: this.stackArn,
     }).policy;

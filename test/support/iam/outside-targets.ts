@@ -37,21 +37,24 @@ const withContext = (request: AuthorizedRequest, context: AuthorizedRequest['con
 });
 
 const VARIANTS: readonly Variant[] = [
-  // Another cluster: the service ARN and ecs:cluster both move.
+  // Another cluster: the service ARN (or the service deployment's or revision's), ecs:cluster and ecs:service move.
   (request) => {
-    const service = /^(arn:[^:]+:ecs:[^:]+:\d+:)service\/[^/]+\/(.+)$/.exec(request.resource);
+    const service = /^(arn:[^:]+:ecs:[^:]+:\d+:)(service|service-deployment|service-revision)\/[^/]+\/(.+)$/.exec(
+      request.resource,
+    );
     const cluster = request.context['ecs:cluster'];
     if (!service && typeof cluster !== 'string') return [];
-    const clusterArn =
-      typeof cluster === 'string' ? cluster.replace(/cluster\/.+$/, `cluster/${FOREIGN_CLUSTER}`) : undefined;
-    const moved = service ? withResource(request, `${service[1]}service/${FOREIGN_CLUSTER}/${service[2]}`) : request;
-    return [
-      {
-        request:
-          clusterArn === undefined ? moved : withContext(moved, { ...request.context, 'ecs:cluster': clusterArn }),
-        why: `in cluster ${FOREIGN_CLUSTER}, which is not allowed`,
-      },
-    ];
+    const toForeign = (arn: unknown) =>
+      typeof arn === 'string' ? arn.replace(/(cluster|service)\/[^/]+/, `$1/${FOREIGN_CLUSTER}`) : undefined;
+    const moved = service
+      ? withResource(request, `${service[1]}${service[2]}/${FOREIGN_CLUSTER}/${service[3]}`)
+      : request;
+    const context = { ...request.context };
+    for (const key of ['ecs:cluster', 'ecs:service']) {
+      const foreign = toForeign(request.context[key]);
+      if (foreign !== undefined) context[key] = foreign;
+    }
+    return [{ request: withContext(moved, context), why: `in cluster ${FOREIGN_CLUSTER}, which is not allowed` }];
   },
   // A stack without the prefix.
   (request) => {
