@@ -360,8 +360,10 @@ describe('DriftlessStack pause permission', () => {
       'cloudformation:GetTemplate',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'ecs:DescribeServiceDeployments',
       'ecs:DescribeServices',
       'ecs:DescribeTaskDefinition',
+      'ecs:ListServiceDeployments',
     ]);
     expect(bySid.get('AppendPauseEntries')).toMatchObject({
       Effect: 'Allow',
