@@ -260,18 +260,16 @@ export function importStack(input: StackImportInput): ImportedResource {
       message: `tags ${secretShapeOf(key) ? '(a tag)' : key} ${problem}: left out; tags are readable by anyone who may list them`,
     });
   }
-  // A parameter equal to the template's default says nothing the template does not.
-  const same = (candidate: Record<string, unknown>) =>
-    jsonEqual(
-      normalizeDeclaredStack({ spec: candidate, template }),
-      normalizeLiveStack(stack, body, template, candidate),
-    );
+  // A parameter equal to the template's default says nothing the template does not: the canonical form is the same
+  // without it. (Compared on the declared side: parameters left out above already differ from live.)
   const ordered = orderLike(pruneEmpty(spec), cloudFormationStackSpec) as Record<string, unknown>;
+  const canonical = (candidate: Record<string, unknown>) => normalizeDeclaredStack({ spec: candidate, template });
   if (isObject(ordered.parameters)) {
+    const full = canonical(ordered);
     for (const name of Object.keys(ordered.parameters)) {
       const value = ordered.parameters[name];
       delete ordered.parameters[name];
-      if (!same(ordered)) ordered.parameters[name] = value as Json;
+      if (!jsonEqual(canonical(ordered), full)) ordered.parameters[name] = value as Json;
     }
     if (Object.keys(ordered.parameters).length === 0) delete ordered.parameters;
   }
