@@ -2,7 +2,19 @@
  * left out, each reported as a decision for the user. Pure. */
 import { isObject } from '../plan/canonical.ts';
 import { looksLikeSecretName, secretInArguments, secretShapeOf } from '../spec/secrets.ts';
-import type { ImportDecision } from './import.ts';
+
+/** Something the user has to decide before the imported declaration is complete: a value left out (a secret, a
+ * NoEcho parameter) or a difference the declaration cannot express. */
+export interface ImportDecision {
+  /** Repository-relative path of the declaration file it concerns. */
+  readonly file: string;
+  /** Where in the declaration, in words: containerDefinitions[web].environment DB_PASSWORD. */
+  readonly field: string;
+  readonly message: string;
+  /** 'secret': a value left out because the secret rules refuse it; 'unreadable': AWS does not show it;
+   * 'difference': the declaration differs from live in a way import could not avoid. */
+  readonly kind: 'secret' | 'unreadable' | 'difference';
+}
 
 const LEAVE_IN_SECRETS =
   'move it to Secrets Manager or SSM Parameter Store and reference it in `secrets` (valueFrom), then add it to the declaration';

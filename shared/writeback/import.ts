@@ -28,25 +28,14 @@ import {
   type SettingsDocument,
 } from '../spec/schema.ts';
 import { looksLikeSecretName, secretShapeOf } from '../spec/secrets.ts';
-import { entryProblem, removeServiceSecrets } from './import-secrets.ts';
+import { entryProblem, type ImportDecision, removeServiceSecrets } from './import-secrets.ts';
 import { fitToSchema, minimize, orderLike, pruneEmpty } from './import-shape.ts';
 
 /** The line editors read to validate a declaration; relative to services/ and stacks/. */
 export const SCHEMA_LINE = '# yaml-language-server: $schema=../.schema/driftless.schema.json';
 export const SETTINGS_SCHEMA_LINE = '# yaml-language-server: $schema=.schema/driftless.schema.json';
 
-/** Something the user has to decide before the imported declaration is complete: a value left out (a secret, a
- * NoEcho parameter) or a difference the declaration cannot express. */
-export interface ImportDecision {
-  /** Repository-relative path of the declaration file it concerns. */
-  readonly file: string;
-  /** Where in the declaration, in words: containerDefinitions[web].environment DB_PASSWORD. */
-  readonly field: string;
-  readonly message: string;
-  /** 'secret': a value left out because the secret rules refuse it; 'unreadable': AWS does not show it;
-   * 'difference': the declaration differs from live in a way import could not avoid. */
-  readonly kind: 'secret' | 'unreadable' | 'difference';
-}
+export type { ImportDecision } from './import-secrets.ts';
 
 export interface ImportedFile {
   readonly path: string;

@@ -11,6 +11,7 @@ import type { Plan } from '../../shared/plan/plan.ts';
 import { type AwsSimulator, createAwsSimulator, writeCalls } from '../../shared/sim/index.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
+import { autoScalingWithTargets } from '../support/auto-scaling.ts';
 import { capture } from '../support/cli.ts';
 import { localDynamoDb } from '../support/dynamodb.ts';
 import { readTree } from '../support/fixtures.ts';
@@ -19,35 +20,6 @@ import { seedDeclarations } from '../support/seed.ts';
 
 const CORPUS = new URL('../fixtures/no-false-drift/', import.meta.url).pathname;
 const CORPUS_STACKS = ['platform-ledger-db', 'platform-orders-queues'];
-
-/** An Application Auto Scaling client that knows no scalable target unless a test registers one. */
-export function autoScalingWithTargets(
-  targets: { resourceId: string; minCapacity: number; maxCapacity: number }[] = [],
-) {
-  const client = new ApplicationAutoScalingClient({ region: 'us-east-1' });
-  const stub = mockClient(client);
-  stub.on(DescribeScalableTargetsCommand).callsFake((input: { ResourceIds?: string[] }) => ({
-    // Shaped as the API reference documents DescribeScalableTargets' answer.
-    ScalableTargets: targets
-      .filter((target) => input.ResourceIds?.includes(target.resourceId))
-      .map((target) => ({
-        ServiceNamespace: 'ecs',
-        ResourceId: target.resourceId,
-        ScalableDimension: 'ecs:service:DesiredCount',
-        MinCapacity: target.minCapacity,
-        MaxCapacity: target.maxCapacity,
-        RoleARN:
-          'arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService',
-        CreationTime: new Date('2026-01-01T00:00:00Z'),
-        SuspendedState: {
-          DynamicScalingInSuspended: false,
-          DynamicScalingOutSuspended: false,
-          ScheduledScalingSuspended: false,
-        },
-      })),
-  }));
-  return { client, stub };
-}
 
 describe('driftless import', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
