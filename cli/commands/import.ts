@@ -224,7 +224,7 @@ async function settingsOutcome(
     if (!(await exists(path))) continue;
     const parsed = parseDeclarationFile(name, await readFile(path, 'utf8'));
     const settings = parsed.documents.find((document) => document.kind === 'Settings');
-    if (!settings || settings.kind !== 'Settings') {
+    if (settings?.kind !== 'Settings') {
       return { written: false, missing: [`${name} does not parse as Settings; run driftless validate`] };
     }
     return { written: false, missing: missingTargets(settings.document, targets) };

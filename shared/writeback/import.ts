@@ -5,18 +5,17 @@
  * "Only what matters" is decided by the normalizer, not by a list kept here: a field is left out when leaving it out
  * gives the same canonical form, so a field the normalizer learns to default is left out with no change here. */
 
+import { TerminalError } from '../errors.ts';
 import { isObject } from '../plan/canonical.ts';
 import { diff, type FieldChange, jsonEqual } from '../plan/diff.ts';
 import type { LiveEcsService, LiveStack } from '../plan/live-state.ts';
 import {
   isSystemTag,
   type Json,
-  type JsonObject,
   NO_ECHO_MASK,
   normalizeDeclaredService,
   normalizeDeclaredStack,
   normalizeLiveService,
-  normalizeLiveStack,
 } from '../plan/normalize.ts';
 import { parseTemplate } from '../spec/cloudformation-yaml.ts';
 import { printDocument } from '../spec/parse.ts';
@@ -128,7 +127,7 @@ export function importService(input: ServiceImportInput): ImportedResource {
     metadata: { name: live.name, cluster: live.cluster },
     spec: ordered,
   } as unknown as AnyDocument;
-  const revision = String(live.taskDefinition.family ?? '') + `:${String(live.taskDefinition.revision ?? '')}`;
+  const revision = `${String(live.taskDefinition.family ?? '')}:${String(live.taskDefinition.revision ?? '')}`;
   const header = `# Imported by driftless import from ECS service ${live.cluster}/${live.name} (task definition ${revision}).`;
   const taskDefinitionSpec = isObject(ordered.taskDefinition) ? ordered.taskDefinition : {};
   return {
@@ -145,7 +144,7 @@ export function importService(input: ServiceImportInput): ImportedResource {
 
 function keptServiceField(key: string, value: unknown): boolean {
   const keep = KEPT_SERVICE_FIELDS[key];
-  return keep !== undefined && keep(value);
+  return keep?.(value) === true;
 }
 
 function userTags(tags: unknown): { key: string; value: string }[] | undefined {
@@ -291,10 +290,9 @@ export function importStack(input: StackImportInput): ImportedResource {
   };
 }
 
-/** A stack whose template cannot be read now: nothing is written for it. */
-export class ImportUnreadableError extends Error {
-  override readonly name = 'ImportUnreadableError';
-}
+/** A stack whose template cannot be read now: nothing is written for it (terminal for this import; a later one
+ * may read it once the stack operation has finished). */
+export class ImportUnreadableError extends TerminalError {}
 
 // ------------------------------------------------------------------------------------------------ settings
 

@@ -3,8 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
 import type { Plan } from '../../shared/plan/plan.ts';
