@@ -47,8 +47,8 @@ export interface ImportSummary {
   readonly missing: string[];
   /** Declaration files not written because a value had to be left out (--write-without-secrets writes them). */
   readonly heldBack: string[];
-  /** driftless.yaml: written, or what the existing one lacks. */
-  readonly settings: { readonly written: boolean; readonly missing: string[] };
+  /** driftless.yaml: written (only with a declaration beside it), or what the existing one lacks. */
+  settings: { readonly written: boolean; readonly missing: string[] };
 }
 
 const SCHEMA_FILE = '.schema/driftless.schema.json';
@@ -132,6 +132,7 @@ export async function importCommand(options: ImportOptions, io: CliIo, clients: 
       summary.written.push(file.path);
     }
   }
+  if (summary.settings.written && summary.written.length === 0) summary.settings = { written: false, missing: [] };
   if (summary.settings.written) {
     await writeText(join(options.out, SETTINGS_FILE_NAMES[0]), generatedSettings);
     summary.written.push(SETTINGS_FILE_NAMES[0]);

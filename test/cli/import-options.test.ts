@@ -220,6 +220,42 @@ describe('driftless import options', () => {
     );
   });
 
+  it('does not write a stack whose template the secret rules refuse, and says why at file:line', async () => {
+    // Prepare
+    const { simulator, out, clients } = await world();
+    simulator.seedStack({
+      stackName: 'platform-cache',
+      templateBody: [
+        'Resources:',
+        '  Cache:',
+        '    Type: AWS::ElastiCache::ReplicationGroup',
+        '    Properties:',
+        '      ReplicationGroupDescription: cache',
+        '      AuthToken: hunter2hunter2hunter2',
+        '',
+      ].join('\n'),
+    });
+    const io = capture();
+
+    // Act
+    const exitCode = await run(['import', '--stack', 'platform-cache', '--out', out, '--json'], io, clients);
+    const summary = JSON.parse(io.stdout());
+    const files = await readTree(out);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(summary.invalid).toEqual([
+      {
+        id: 'CloudFormationStack:platform-cache',
+        diagnostics: [
+          expect.objectContaining({ code: 'E_SECRET_VALUE', file: 'stacks/platform-cache.template.yaml', line: 6 }),
+        ],
+      },
+    ]);
+    expect(Object.keys(files)).toEqual([]);
+    expect(JSON.stringify(summary)).not.toContain('hunter2');
+  });
+
   it('explains itself with --help, examples included', async () => {
     // Prepare
     const io = capture();
