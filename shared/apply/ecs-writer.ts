@@ -84,15 +84,13 @@ export class EcsWriter {
     return { outcome: state.dryRunWrites > 0 ? 'dry-run' : 'applied' };
   }
 
-  /** True when the live service does not carry this installation's management tag. */
+  /** True when the live service carries no management tag at all: made outside driftless. One tagged by another
+   * installation is that installation's, and re-tagging it on every in-sync run would have the two fight. */
   isUnclaimed(declaration: EcsServiceDeclaration): boolean {
     const live = this.input.live.resources.get(declaration.id);
     if (live?.kind !== 'EcsService') return false;
     const tags = Array.isArray(live.service.tags) ? live.service.tags : [];
-    return !tags.some(
-      (tag: { key?: unknown; value?: unknown }) =>
-        tag?.key === MANAGED_BY_TAG_KEY && tag?.value === this.input.installationId,
-    );
+    return !tags.some((tag: { key?: unknown }) => tag?.key === MANAGED_BY_TAG_KEY);
   }
 
   /** Claims an in-sync service driftless did not make: TagResource with the provenance tags, and nothing else, so

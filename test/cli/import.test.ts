@@ -264,6 +264,50 @@ describe('driftless import', () => {
     expect(second).toBe(0);
     expect(writeCalls(simulator.calls)).toEqual({});
   });
+
+  it('leaves a service another installation manages to it: no tag written, so the two never take turns', async () => {
+    // Prepare
+    const { simulator, out, clients } = await world();
+    const corpus = await makeRepo(await readTree(CORPUS));
+    cleanups.push(() => corpus.cleanup());
+    const snapshot = await loadRepository(new LocalGitSource({ repoDir: corpus.dir }), { ref: 'HEAD' });
+    const services = snapshot.declarations.filter((d) => d.id.startsWith('EcsService:prod/'));
+    await seedDeclarations(simulator, services, (declaration) => ({
+      installationId: 'other',
+      source: declaration.location.file,
+      commitId: 'f'.repeat(40),
+    }));
+    await writeFile(join(out, 'driftless.yaml'), await readFile(join(CORPUS, 'driftless.yaml')));
+    await run(['import', '--cluster', 'prod', '--all', '--out', out], capture(), clients);
+    const repo = await commitFolder(out);
+    const suffix = randomUUID().slice(0, 8);
+    simulator.resetCalls();
+
+    // Act
+    const exitCode = await run(
+      [
+        'reconcile',
+        '--repo',
+        repo.dir,
+        '--ledger-table',
+        `other-ledger-${suffix}`,
+        '--lock-table',
+        `other-lock-${suffix}`,
+        '--create-tables',
+        '--installation',
+        'platform',
+      ],
+      capture(),
+      { ...clients, dynamoDb: localDynamoDb() },
+    );
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(writeCalls(simulator.calls)).toEqual({});
+    for (const service of simulator.services()) {
+      expect(service.tags).toContainEqual({ key: 'driftless:managed-by', value: 'other' });
+    }
+  });
 });
 
 /** A service as someone made it by hand, with most of what a task definition and a service can say. */
