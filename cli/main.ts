@@ -276,13 +276,13 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
   program
     .command('import')
     .description(
-      'Write declarations for services and stacks that already run: each service with the task definition revision\n' +
-        'it runs (Application Auto Scaling targets become `autoscaling`), each stack with its original template,\n' +
-        'parameters, tags and capabilities. Only what differs from what AWS fills in is written, so after a commit\n' +
-        '`driftless plan` shows them in sync and the first reconcile only tags them as managed. Secret-looking values\n' +
-        'are never written: they are left out and listed as decisions. Existing files are never overwritten without\n' +
-        '--force. Exit 0 when everything was written; 1 when a decision, a skipped file, a missing resource or an error\n' +
-        'remains.',
+      'Write declarations for services and stacks that already run: each service with the task definition ' +
+        'revision it runs (an Application Auto Scaling target becomes `autoscaling`), each stack with its original ' +
+        'template, parameters, tags and capabilities. Only what differs from what AWS fills in is written, so after ' +
+        'a commit `driftless plan` shows them in sync and the first reconcile only tags them as managed. ' +
+        'Secret-looking values are never written: they are left out and listed as decisions. Existing files are ' +
+        'never overwritten without --force. Exit 0 when everything was written; 1 when a decision, a skipped file, ' +
+        'a missing resource or an error remains.',
     )
     .option('--cluster <name>', 'the ECS cluster whose services to import')
     .option('--service <names...>', 'services to import (with --cluster)')
