@@ -5,6 +5,8 @@ export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly color: boolean;
+  /** stderr is a terminal: a long command may redraw a progress line there. */
+  readonly tty?: boolean;
 }
 
 export function processIo(): CliIo {
@@ -13,6 +15,7 @@ export function processIo(): CliIo {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     color,
+    tty: Boolean(process.stderr.isTTY),
   };
 }
 
