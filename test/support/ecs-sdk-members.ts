@@ -75,6 +75,7 @@ interface ZodDef {
   readonly shape?: Record<string, ZodType>;
   readonly options?: readonly ZodType[];
   readonly in?: ZodType;
+  readonly entries?: Record<string, string | number>;
 }
 
 function defOf(schema: ZodType): ZodDef {
@@ -102,45 +103,62 @@ function holdsFields(schema: ZodType): boolean {
   return def.type === 'union' && (def.options ?? []).some(holdsFields);
 }
 
-/** Every field path a zod object schema accepts, in the same notation as sdkMembers. A union of scalars is a
- * scalar; a union holding objects contributes each object's fields. */
-export function zodMembers(schema: ZodType, prefix = ''): MemberMap {
-  const members: MemberMap = new Map();
+/** Visits every field of a zod object schema with its path, in the same notation as sdkMembers. A union of
+ * scalars is a scalar; a union holding objects contributes each object's fields. */
+function walkZod(schema: ZodType, prefix: string, visitField: (path: string, kind: MemberKind, def: ZodDef) => void) {
   const visit = (node: ZodType, path: string): void => {
     const def = defOf(unwrapped(node));
     switch (def.type) {
       case 'object': {
-        if (path !== prefix) members.set(path, 'structure');
+        if (path !== prefix) visitField(path, 'structure', def);
         for (const [name, field] of Object.entries(def.shape ?? {})) visit(field, join(path, name));
         return;
       }
       case 'array':
-        members.set(path, 'list');
+        visitField(path, 'list', def);
         // The SDK writes a list of simple values as one member; only items with fields have paths of their own.
-        if (def.element && holdsFields(def.element)) visit(def.element, `${path}[]`);
+        if (def.element) {
+          if (holdsFields(def.element)) visit(def.element, `${path}[]`);
+          else visitField(`${path}[]`, 'scalar', defOf(unwrapped(def.element)));
+        }
         return;
       case 'record':
-        members.set(path, 'map');
+        visitField(path, 'map', def);
         return;
       case 'unknown':
       case 'any':
-        members.set(path, 'document');
+        visitField(path, 'document', def);
         return;
       case 'union': {
         const objects = (def.options ?? []).filter(holdsFields);
-        if (objects.length === 0) {
-          members.set(path, 'scalar');
-          return;
-        }
+        if (objects.length === 0) visitField(path, 'scalar', def);
         for (const option of objects) visit(option, path);
         return;
       }
       default:
-        members.set(path, 'scalar');
+        visitField(path, 'scalar', def);
     }
   };
   visit(schema, prefix);
+}
+
+/** Every field path a zod object schema accepts, with its kind. */
+export function zodMembers(schema: ZodType, prefix = ''): MemberMap {
+  const members: MemberMap = new Map();
+  walkZod(schema, prefix, (path, kind) => {
+    // Items of a simple list are part of the list member, as in the SDK's schema.
+    if (!(path.endsWith('[]') && kind === 'scalar')) members.set(path, kind);
+  });
   return members;
+}
+
+/** The values each enum field of a zod schema allows, by path (`a[].b`; `a[]` for a list of enum values). */
+export function zodEnums(schema: ZodType): Map<string, string[]> {
+  const enums = new Map<string, string[]>();
+  walkZod(schema, '', (path, _kind, def) => {
+    if (def.type === 'enum' && def.entries) enums.set(path, Object.values(def.entries).map(String).sort());
+  });
+  return enums;
 }
 
 /** The path's ancestors within one request, nearest first (`a[].b.c` → `a[].b`, `a[]`, `a`), stopping at `root`. */

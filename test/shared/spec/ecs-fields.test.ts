@@ -1,18 +1,18 @@
 /** Every member of CreateService, UpdateService and RegisterTaskDefinition in the pinned @aws-sdk/client-ecs, at every
  * depth, is either accepted by the declaration schema with the same shape or listed with a reason in
  * shared/spec/ecs-fields.ts; the list holds nothing the SDK lacks, and the schema declares nothing ECS does not take. */
-import { CreateServiceRequest$, RegisterTaskDefinitionRequest$, UpdateServiceRequest$ } from '@aws-sdk/client-ecs';
+import * as ecs from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { array, strictObject, string } from 'zod';
 import { CREATE_SERVICE_ONLY, DECLARATION_ONLY, NOT_DECLARABLE } from '../../../shared/spec/ecs-fields.ts';
 import { ecsServiceSpec } from '../../../shared/spec/schema.ts';
-import { type MemberMap, sdkMembers, uncoveredMembers, zodMembers } from '../../support/ecs-sdk-members.ts';
+import { type MemberMap, sdkMembers, uncoveredMembers, zodEnums, zodMembers } from '../../support/ecs-sdk-members.ts';
 
 const TASK = 'taskDefinition';
-const create = sdkMembers(CreateServiceRequest$);
-const update = sdkMembers(UpdateServiceRequest$);
+const create = sdkMembers(ecs.CreateServiceRequest$);
+const update = sdkMembers(ecs.UpdateServiceRequest$);
 const service: MemberMap = new Map([...create, ...update]);
-const task = sdkMembers(RegisterTaskDefinitionRequest$, TASK);
+const task = sdkMembers(ecs.RegisterTaskDefinitionRequest$, TASK);
 const declared = zodMembers(ecsServiceSpec);
 
 const topLevel = (members: MemberMap) => new Set([...members.keys()].filter((path) => !/[.[]/.test(path)));
@@ -81,5 +81,61 @@ describe('every ECS member is declarable or listed with a reason', () => {
     const createFields = topLevel(create);
     const updateOnly = [...updateFields].filter((field) => !createFields.has(field));
     for (const field of updateOnly) expect(NOT_DECLARABLE.service, field).toHaveProperty([field]);
+  });
+});
+
+/** The SDK enum (enums.d.ts) behind each enum field the schema declares; null where the SDK types the member as a
+ * plain string and the values come from the API reference instead. */
+const ENUM_SOURCES: Readonly<Record<string, Readonly<Record<string, string>> | null>> = {
+  launchType: ecs.LaunchType,
+  'networkConfiguration.awsvpcConfiguration.assignPublicIp': ecs.AssignPublicIp,
+  'serviceConnectConfiguration.logConfiguration.logDriver': ecs.LogDriver,
+  'serviceConnectConfiguration.accessLogConfiguration.format': ecs.ServiceConnectAccessLoggingFormat,
+  'serviceConnectConfiguration.accessLogConfiguration.includeQueryParameters': ecs.ServiceConnectIncludeQueryParameters,
+  'serviceConnectConfiguration.containerConfigurations[].logLevel': ecs.ServiceConnectContainerLogLevel,
+  'deploymentConfiguration.deploymentCircuitBreaker.thresholdConfiguration.type': ecs.ThresholdType,
+  'deploymentConfiguration.strategy': ecs.DeploymentStrategy,
+  'deploymentConfiguration.lifecycleHooks[].targetType': ecs.DeploymentLifecycleHookTargetType,
+  'deploymentConfiguration.lifecycleHooks[].lifecycleStages[]': ecs.DeploymentLifecycleHookStage,
+  'deploymentConfiguration.lifecycleHooks[].timeoutConfiguration.action': ecs.DeploymentLifecycleHookAction,
+  'deploymentConfiguration.earlySuccessCriteria.sourceServiceRevisionCleanup': ecs.ServiceRevisionCleanup,
+  'deploymentController.type': ecs.DeploymentControllerType,
+  schedulingStrategy: ecs.SchedulingStrategy,
+  'placementConstraints[].type': ecs.PlacementConstraintType,
+  'placementStrategy[].type': ecs.PlacementStrategyType,
+  propagateTags: ecs.PropagateTags,
+  availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing,
+  // EC2's volume types (CreateVolume): a string in the ECS SDK.
+  'volumeConfigurations[].managedEBSVolume.volumeType': null,
+  'volumeConfigurations[].managedEBSVolume.tagSpecifications[].resourceType': ecs.EBSResourceType,
+  'volumeConfigurations[].managedEBSVolume.tagSpecifications[].propagateTags': ecs.PropagateTags,
+  'volumeConfigurations[].managedEBSVolume.filesystemType': ecs.TaskFilesystemType,
+  'taskDefinition.networkMode': ecs.NetworkMode,
+  'taskDefinition.containerDefinitions[].portMappings[].protocol': ecs.TransportProtocol,
+  'taskDefinition.containerDefinitions[].portMappings[].appProtocol': ecs.ApplicationProtocol,
+  'taskDefinition.containerDefinitions[].linuxParameters.devices[].permissions[]': ecs.DeviceCgroupPermission,
+  'taskDefinition.containerDefinitions[].dependsOn[].condition': ecs.ContainerCondition,
+  'taskDefinition.containerDefinitions[].versionConsistency': ecs.VersionConsistency,
+  'taskDefinition.containerDefinitions[].logConfiguration.logDriver': ecs.LogDriver,
+  'taskDefinition.containerDefinitions[].resourceRequirements[].type': ecs.ResourceType,
+  'taskDefinition.containerDefinitions[].firelensConfiguration.type': ecs.FirelensConfigurationType,
+  'taskDefinition.volumes[].dockerVolumeConfiguration.scope': ecs.Scope,
+  'taskDefinition.volumes[].efsVolumeConfiguration.transitEncryption': ecs.EFSTransitEncryption,
+  'taskDefinition.volumes[].efsVolumeConfiguration.authorizationConfig.iam': ecs.EFSAuthorizationConfigIAM,
+  'taskDefinition.requiresCompatibilities[]': ecs.Compatibility,
+  'taskDefinition.pidMode': ecs.PidMode,
+  'taskDefinition.ipcMode': ecs.IpcMode,
+  'taskDefinition.runtimePlatform.cpuArchitecture': ecs.CPUArchitecture,
+};
+
+describe('enums', () => {
+  it('allow exactly the values of the SDK enum behind each enum field, and every enum field names its source', () => {
+    const declaredEnums = zodEnums(ecsServiceSpec);
+    expect([...declaredEnums.keys()].sort()).toEqual(Object.keys(ENUM_SOURCES).sort());
+    for (const [path, source] of Object.entries(ENUM_SOURCES)) {
+      if (source === null) continue;
+      const values = Object.values(source).sort();
+      expect(declaredEnums.get(path), path).toEqual(values);
+    }
   });
 });
