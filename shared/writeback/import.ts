@@ -18,11 +18,13 @@ import {
   normalizeLiveService,
 } from '../plan/normalize.ts';
 import { parseTemplate } from '../spec/cloudformation-yaml.ts';
+import { serviceRoleArns } from '../spec/deployment-checks.ts';
 import { printDocument } from '../spec/parse.ts';
 import {
   type AnyDocument,
   API_VERSION,
   cloudFormationStackSpec,
+  type EcsServiceSpec,
   ecsServiceSpec,
   type SettingsDocument,
 } from '../spec/schema.ts';
@@ -135,9 +137,11 @@ export function importService(input: ServiceImportInput): ImportedResource {
     document,
     files: [{ path: file, content: declarationText(document, header) }],
     decisions,
-    roleArns: [taskDefinitionSpec.taskRoleArn, taskDefinitionSpec.executionRoleArn].filter(
-      (arn): arn is string => typeof arn === 'string',
-    ),
+    roleArns: [
+      taskDefinitionSpec.taskRoleArn,
+      taskDefinitionSpec.executionRoleArn,
+      ...serviceRoleArns(ordered as EcsServiceSpec).map((role) => role.arn),
+    ].filter((arn): arn is string => typeof arn === 'string'),
     resourceTypes: [],
   };
 }
