@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +17,8 @@ import { LeaseLock } from '../shared/lock/lease.ts';
 export interface AwsClients {
   readonly ecs?: ECSClient;
   readonly cloudFormation?: CloudFormationClient;
+  /** `driftless import` reads scalable targets with it (tests pass a mocked one). */
+  readonly autoScaling?: ApplicationAutoScalingClient;
   readonly dynamoDb?: DynamoDBClient;
   /** `driftless rollback --codecommit`: the repository's client (tests pass a mocked one). */
   readonly codeCommit?: CodeCommitClient;

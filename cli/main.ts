@@ -4,6 +4,7 @@ import { parseDuration } from '../shared/audit/pauses.ts';
 import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
 import { patternProblem } from '../shared/spec/resource-types.ts';
 import { type AuditOptions, auditCommand } from './commands/audit.ts';
+import { type ImportOptions, importCommand } from './commands/import.ts';
 import { type BreakGlassOptions, type PauseOptions, pauseCommand, resumeCommand } from './commands/pause.ts';
 import { type PlanOptions, planCommand } from './commands/plan.ts';
 import { type ReconcileOptions, reconcileCommand } from './commands/reconcile.ts';
@@ -286,6 +287,43 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     )
     .action(async (resource: string, options: RollbackOptions) => {
       exitCode = await rollbackCommand(resource, options, io, clients);
+    });
+
+  // ------------------------------------------------------------------------------------------ import
+  program
+    .command('import')
+    .description(
+      'Write declarations for services and stacks that already run: each service with the task definition ' +
+        'revision it runs (an Application Auto Scaling target becomes `autoscaling`), each stack with its original ' +
+        'template, parameters, tags and capabilities. Only what differs from what AWS fills in is written, so after ' +
+        'a commit `driftless plan` shows them in sync and the first reconcile only tags them as managed. ' +
+        'Secret-looking values are never written: they are left out and listed as decisions. Existing files are ' +
+        'never overwritten without --force. Exit 0 when everything was written; 1 when a decision, a skipped file, ' +
+        'a missing resource or an error remains.',
+    )
+    .option('--cluster <name>', 'the ECS cluster whose services to import')
+    .option('--service <names...>', 'services to import (with --cluster)')
+    .option('--all', 'every service of the cluster', false)
+    .option('--stack <names...>', 'CloudFormation stacks to import')
+    .option('--out <dir>', 'the configuration repository to write into', '.')
+    .option('--force', 'overwrite files that exist', false)
+    .option(
+      '--write-without-secrets',
+      'write declarations whose secret-looking (or NoEcho) values had to be left out; the decisions still list them',
+      false,
+    )
+    .option('--region <region>', 'AWS region (default: from AWS_REGION or your profile)')
+    .option('--endpoint <url>', 'an AWS-compatible endpoint instead of AWS (default: DRIFTLESS_AWS_ENDPOINT)')
+    .option('--json', 'print the summary as data', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  driftless import --cluster prod --all --out ../platform-config\n' +
+        '  driftless import --cluster prod --service web worker --stack platform-network\n' +
+        '  driftless import --cluster prod --all --write-without-secrets --json > import.json',
+    )
+    .action(async (options: ImportOptions) => {
+      exitCode = await importCommand(options, io, clients);
     });
 
   program

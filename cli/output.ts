@@ -5,7 +5,7 @@ export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly color: boolean;
-  /** Whether stdout is a terminal, so output may be redrawn in place (reconcile --wait). */
+  /** stderr is a terminal: a long command may redraw a progress line there. */
   readonly tty?: boolean;
 }
 
@@ -15,7 +15,7 @@ export function processIo(): CliIo {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     color,
-    tty: Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb',
+    tty: Boolean(process.stderr.isTTY),
   };
 }
 

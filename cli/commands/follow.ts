@@ -1,5 +1,5 @@
 /** `reconcile --wait`: follows the rollouts a run started until each finishes or the time is up, with a redrawn
- * progress display on a terminal and one line per change otherwise. */
+ * progress display on a terminal (stderr) and one line per change otherwise (stdout). */
 import type { ResourceResult } from '../../shared/apply/contract.ts';
 import { describeRollout, type Rollout, type RolloutReader } from '../../shared/live/rollouts.ts';
 import { type CliIo, paint } from '../output.ts';
@@ -113,7 +113,8 @@ interface Row extends FollowedService {
   readonly rollout?: Rollout;
 }
 
-/** One line per service, redrawn in place at each poll. */
+/** One line per service, redrawn in place at each poll, on stderr (the terminal CliIo.tty speaks of), so stdout keeps
+ * only the run and its summary. */
 class RedrawnDisplay {
   private drawn = 0;
 
@@ -141,7 +142,7 @@ class RedrawnDisplay {
         .trimEnd();
     });
     const up = this.drawn > 0 ? `\u001b[${this.drawn}A` : '';
-    this.io.out(`${up}${lines.map((line) => `\u001b[2K${line}\n`).join('')}`);
+    this.io.err(`${up}${lines.map((line) => `\u001b[2K${line}\n`).join('')}`);
     this.drawn = lines.length;
   }
 }

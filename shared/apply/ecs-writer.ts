@@ -22,7 +22,7 @@ import { type FieldChange, isUnderPointer, jsonEqual } from '../plan/diff.ts';
 import { isSystemTag, normalizeTaskDefinition } from '../plan/normalize.ts';
 import type { Action } from '../plan/plan.ts';
 import type { Declaration, EcsServiceDeclaration } from '../spec/repository.ts';
-import { toJsonRecord } from '../util.ts';
+import { MANAGED_BY_TAG_KEY, toJsonRecord } from '../util.ts';
 import type { ApplyInput } from './contract.ts';
 import { type Journal, messageOf } from './journal.ts';
 import {
@@ -94,6 +94,36 @@ export class EcsWriter {
         await this.tagService(declaration, provenance, serviceArn, liveService?.tags, update.changes, state);
       }
     }
+    return { outcome: state.dryRunWrites > 0 ? 'dry-run' : 'applied' };
+  }
+
+  /** True when the live service carries no management tag at all: made outside driftless. One tagged by another
+   * installation is that installation's, and re-tagging it on every in-sync run would have the two fight. */
+  isUnclaimed(declaration: EcsServiceDeclaration): boolean {
+    const live = this.input.live.resources.get(declaration.id);
+    if (live?.kind !== 'EcsService') return false;
+    const tags = Array.isArray(live.service.tags) ? live.service.tags : [];
+    return !tags.some((tag: { key?: unknown }) => tag?.key === MANAGED_BY_TAG_KEY);
+  }
+
+  /** Claims an in-sync service driftless did not make: TagResource with the provenance tags, and nothing else, so
+   * adopting a running service registers no revision and starts no deployment. From then on it is managed (and
+   * can be pruned once Git stops declaring it). */
+  async claimService(
+    declaration: EcsServiceDeclaration,
+    group: ResourceGroup,
+    state: ResourceState,
+  ): Promise<Decision> {
+    const live = this.input.live.resources.get(declaration.id);
+    const liveService = live?.kind === 'EcsService' ? live.service : undefined;
+    const serviceArn = typeof liveService?.serviceArn === 'string' ? liveService.serviceArn : undefined;
+    const provenance = provenanceOf(
+      declaration,
+      this.input.installationId,
+      this.input.plan.commitId,
+      desiredHashOf(group),
+    );
+    await this.tagService(declaration, provenance, serviceArn, liveService?.tags, [], state);
     return { outcome: state.dryRunWrites > 0 ? 'dry-run' : 'applied' };
   }
 

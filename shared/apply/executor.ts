@@ -153,7 +153,14 @@ class Applier {
     }
     const wait = find('wait');
     if (wait) return { outcome: 'waiting', ...(wait.reason === undefined ? {} : { reason: wait.reason }) };
-    if (!find('create') && !find('update') && !find('register-task-definition')) return { outcome: 'in-sync' };
+    if (!find('create') && !find('update') && !find('register-task-definition')) {
+      const declaration = this.declarations.get(group.id);
+      // In sync, but made outside driftless (by hand, then imported): it is claimed with its tags alone.
+      if (declaration?.kind === 'EcsService' && this.services.isUnclaimed(declaration)) {
+        return this.services.claimService(declaration, group, state);
+      }
+      return { outcome: 'in-sync' };
+    }
 
     const declaration = this.declarations.get(group.id);
     if (!declaration) throw new TerminalError(`${group.id} is in the plan but not declared in the snapshot`);

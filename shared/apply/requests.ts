@@ -2,6 +2,7 @@
  * what the planner compares are the same fields. Pure: plain request objects, no SDK calls. */
 import { canonicalCpu, canonicalMemory } from '../plan/normalize.ts';
 import { clusterName } from '../spec/checks.ts';
+import { CREATE_SERVICE_ONLY } from '../spec/ecs-fields.ts';
 import type { CloudFormationStackDeclaration, Declaration, EcsServiceDeclaration } from '../spec/repository.ts';
 
 export interface Tag {
@@ -95,26 +96,19 @@ export function serviceTags(declaration: EcsServiceDeclaration, provenance?: Pro
 }
 
 /** UpdateService input. desiredCount is left out when Application Auto Scaling owns it or an ignore rule hides it;
- * fields UpdateService does not take (launchType, schedulingStrategy, deploymentController, tags) are left out.
+ * fields UpdateService does not take (CREATE_SERVICE_ONLY: launchType, schedulingStrategy, tags) are left out.
  * Without a task definition ARN the service keeps the revision it runs. */
 export function updateServiceInput(
   declaration: EcsServiceDeclaration,
   taskDefinitionArn: string | undefined,
   options: { readonly omitDesiredCount?: boolean } = {},
 ) {
-  const {
-    launchType: _launchType,
-    schedulingStrategy: _schedulingStrategy,
-    deploymentController: _deploymentController,
-    enableECSManagedTags,
-    desiredCount,
-    ...fields
-  } = serviceFields(declaration);
+  const { desiredCount, ...fields } = serviceFields(declaration);
+  for (const field of CREATE_SERVICE_ONLY) delete (fields as Record<string, unknown>)[field];
   const autoscaled =
     declaration.document.spec.autoscaling !== undefined && declaration.document.spec.autoscaling !== false;
   return {
-    ...fields,
-    ...(enableECSManagedTags === undefined ? {} : { enableECSManagedTags }),
+    ...(fields as Omit<typeof fields, (typeof CREATE_SERVICE_ONLY)[number]>),
     ...(desiredCount === undefined || autoscaled || options.omitDesiredCount ? {} : { desiredCount }),
     cluster: clusterName(declaration.document.metadata.cluster),
     service: declaration.document.metadata.name,

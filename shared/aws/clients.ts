@@ -1,4 +1,5 @@
 /** The one place AWS SDK clients are built: region, endpoint override, retry mode and user agent in one spot. */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeCommitClient, type CodeCommitClientConfig } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -46,6 +47,11 @@ export function ecsClient(options: AwsClientOptions = {}): ECSClient {
 
 export function cloudFormationClient(options: AwsClientOptions = {}): CloudFormationClient {
   return new CloudFormationClient(commonConfig(options));
+}
+
+/** `driftless import` reads the scalable targets of ECS services with it. */
+export function applicationAutoScalingClient(options: AwsClientOptions = {}): ApplicationAutoScalingClient {
+  return new ApplicationAutoScalingClient(commonConfig(options));
 }
 
 export function dynamoDbClient(options: AwsClientOptions = {}): DynamoDBClient {

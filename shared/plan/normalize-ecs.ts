@@ -13,6 +13,12 @@ import {
   without,
   withoutFalse,
 } from './canonical.ts';
+import {
+  canonicalDeploymentConfiguration,
+  canonicalServiceConnect,
+  canonicalVolumeConfigurations,
+  canonicalVpcLatticeConfigurations,
+} from './normalize-ecs-deployment.ts';
 
 // ------------------------------------------------------------------------------------------------ task definition
 
@@ -136,7 +142,11 @@ function canonicalContainer(container: Record<string, unknown>, networkMode: str
     resourceRequirements: keyed(
       container.resourceRequirements,
       (requirement) => String(requirement.type),
-      (requirement) => requirement.value,
+      // GPU sharing is compared with the count it applies to; most requirements have none.
+      (requirement) =>
+        requirement.sharingStrategy === undefined
+          ? requirement.value
+          : { value: requirement.value, sharingStrategy: requirement.sharingStrategy },
     ),
     environmentFiles: sortedObjects(container.environmentFiles),
     healthCheck,
@@ -222,6 +232,12 @@ export interface ServiceNormalizeOptions {
   readonly autoscaled: boolean;
   /** Fields the declaration leaves to AWS (e.g. launch type chosen by the cluster's default strategy). */
   readonly declaredFields: ReadonlySet<string>;
+  /** The deploymentConfiguration fields the declaration sets, likewise. */
+  readonly declaredDeployment: ReadonlySet<string>;
+}
+
+function declaredDeploymentFields(spec: Record<string, unknown>): ReadonlySet<string> {
+  return new Set(isObject(spec.deploymentConfiguration) ? Object.keys(spec.deploymentConfiguration) : []);
 }
 
 const FARGATE_PROVIDERS = new Set(['FARGATE', 'FARGATE_SPOT']);
@@ -229,12 +245,6 @@ const FARGATE_PROVIDERS = new Set(['FARGATE', 'FARGATE_SPOT']);
 function canonicalServiceFields(spec: Record<string, unknown>, options: ServiceNormalizeOptions): JsonObject {
   const schedulingStrategy = String(defaulted(spec.schedulingStrategy, 'REPLICA'));
   const daemon = schedulingStrategy === 'DAEMON';
-  const deployment = isObject(spec.deploymentConfiguration) ? spec.deploymentConfiguration : {};
-  const circuitBreaker = isObject(deployment.deploymentCircuitBreaker) ? deployment.deploymentCircuitBreaker : {};
-  const alarms = isObject(deployment.alarms) ? deployment.alarms : undefined;
-  // ECS answers { alarmNames: [], enable: false, rollback: false } for a service that never used alarms.
-  const alarmsInUse =
-    alarms && (alarms.enable === true || (Array.isArray(alarms.alarmNames) && alarms.alarmNames.length > 0));
   const strategy = keyed(
     spec.capacityProviderStrategy,
     (item) => String(item.capacityProvider),
@@ -267,17 +277,13 @@ function canonicalServiceFields(spec: Record<string, unknown>, options: ServiceN
     ),
     serviceRegistries: keyed(spec.serviceRegistries, (registry) => String(registry.registryArn)),
     serviceConnectConfiguration: canonicalServiceConnect(spec.serviceConnectConfiguration),
-    deploymentConfiguration: {
-      ...deployment,
-      maximumPercent: defaulted(deployment.maximumPercent, daemon ? 100 : 200),
-      minimumHealthyPercent: defaulted(deployment.minimumHealthyPercent, daemon ? 0 : 100),
-      deploymentCircuitBreaker: {
-        enable: defaulted(circuitBreaker.enable, false),
-        rollback: defaulted(circuitBreaker.rollback, false),
-      },
-      alarms: alarmsInUse ? { ...alarms, alarmNames: sortedStrings(alarms?.alarmNames) } : undefined,
-      strategy: deployment.strategy === 'ROLLING' ? undefined : deployment.strategy,
-    },
+    deploymentConfiguration: canonicalDeploymentConfiguration(
+      spec.deploymentConfiguration,
+      daemon,
+      options.declaredDeployment.has('bakeTimeInMinutes'),
+    ),
+    volumeConfigurations: canonicalVolumeConfigurations(spec.volumeConfigurations),
+    vpcLatticeConfigurations: canonicalVpcLatticeConfigurations(spec.vpcLatticeConfigurations),
     deploymentController: {
       type: defaulted(isObject(spec.deploymentController) ? spec.deploymentController.type : undefined, 'ECS'),
     },
@@ -307,20 +313,13 @@ function canonicalServiceFields(spec: Record<string, unknown>, options: ServiceN
   return (prune(fields) ?? {}) as JsonObject;
 }
 
-function canonicalServiceConnect(value: unknown): unknown {
-  if (!isObject(value) || value.enabled !== true) return undefined;
-  return {
-    ...value,
-    services: keyed(value.services, (service) => String(service.portName)),
-  };
-}
-
 /** A declared EcsService's spec in canonical form, wrapped as { spec } so paths read as the declaration's. */
 export function normalizeDeclaredService(spec: Record<string, unknown>): JsonObject {
   const { taskDefinition, autoscaling, ...serviceFields } = spec;
   const options: ServiceNormalizeOptions = {
     autoscaled: autoscaling !== undefined && autoscaling !== false,
     declaredFields: new Set(Object.keys(serviceFields)),
+    declaredDeployment: declaredDeploymentFields(spec),
   };
   return {
     spec: {
@@ -342,14 +341,17 @@ export function normalizeLiveService(
   const primary = asArray(service.deployments).find((deployment) => deployment.status === 'PRIMARY');
   const fields = {
     ...service,
-    // DescribeServices reports Service Connect per deployment, not on the service.
+    // DescribeServices reports these per deployment, not on the service.
     serviceConnectConfiguration: primary?.serviceConnectConfiguration,
+    volumeConfigurations: primary?.volumeConfigurations,
+    vpcLatticeConfigurations: primary?.vpcLatticeConfigurations,
   };
   return {
     spec: {
       ...canonicalServiceFields(fields, {
         autoscaled: autoscaling !== undefined && autoscaling !== false,
         declaredFields: new Set(Object.keys(declaredFields)),
+        declaredDeployment: declaredDeploymentFields(declaredSpec),
       }),
       taskDefinition: normalizeTaskDefinition(taskDefinition, taskDefinitionTags),
     },

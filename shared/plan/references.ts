@@ -39,8 +39,10 @@ export interface ReferencePlan {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Fields that name an IAM role ECS passes: a resolved value there must match targets.roleArnPatterns. */
-const ROLE_FIELDS = ['/spec/taskDefinition/taskRoleArn', '/spec/taskDefinition/executionRoleArn'];
+/** Fields that name an IAM role ECS passes: a resolved value there must match targets.roleArnPatterns. The service's
+ * own roles (lifecycle hooks, advancedConfiguration, managed EBS volumes, VPC Lattice, Service Connect TLS) are
+ * always a `roleArn` member (shared/spec/deployment-checks.ts serviceRoleArns). */
+const ROLE_FIELD = /^\/spec\/(taskDefinition\/(taskRoleArn|executionRoleArn)|(?!taskDefinition\/).*\/roleArn)$/;
 const REFERENCE = /\$\{stack:([A-Za-z][A-Za-z0-9-]{0,127})\.([A-Za-z0-9]{1,255})\}/g;
 /** No stack name starts with a control character: with this, no stack may be read. */
 const NOTHING_READABLE: ReadableStacks = { stackNamePrefix: '\u0000', readStacks: [] };
@@ -133,10 +135,15 @@ export function planWithReferences(input: ReferencePlanInput): ReferencePlan {
     });
     const spec = complete ? substitute(service.document.spec, values) : service.document.spec;
     if (complete) {
-      for (const field of ROLE_FIELDS) {
-        const at = located.find((reference) => reference.path === field);
+      const roleReferences = located.filter((reference) => ROLE_FIELD.test(reference.path));
+      // One finding per field, at its first reference, however many references build the ARN.
+      const firstPerField = roleReferences.filter(
+        (reference, index) => roleReferences.findIndex((other) => other.path === reference.path) === index,
+      );
+      for (const at of firstPerField) {
+        const field = at.path;
         const arn = valueAt(spec, field);
-        if (at && typeof arn === 'string' && !rolePatterns.some((pattern) => pattern.test(arn))) {
+        if (typeof arn === 'string' && !rolePatterns.some((pattern) => pattern.test(arn))) {
           found.push(
             diagnostic(
               'E_ROLE',

@@ -2,7 +2,16 @@
  * starts a new deployment. */
 import type { Service, UpdateServiceRequest } from '@aws-sdk/client-ecs';
 import type { SimulatorContext } from './context.ts';
-import { fillDeploymentConfiguration, fillNetwork, fillStrategy, onFargate } from './ecs-defaults.ts';
+import {
+  checkDeploymentStrategy,
+  checkVolumeConfigurations,
+  fillDeploymentConfiguration,
+  fillNetwork,
+  fillStrategy,
+  fillVolumeConfigurations,
+  onFargate,
+  withDeploymentConfigurations,
+} from './ecs-defaults.ts';
 import type { Rollouts } from './ecs-deployments.ts';
 import type { TaskDefinitionRegistry } from './ecs-task-definitions.ts';
 import { ecsErrors } from './errors.ts';
@@ -19,6 +28,17 @@ export function applyServiceUpdate(
   const before = structuredClone(service);
   const primary = service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
   let redeploy = input.forceNewDeployment === true;
+  // ECS refuses the whole request before changing anything.
+  checkDeploymentStrategy(input.deploymentConfiguration, {
+    strategy: input.deploymentConfiguration?.strategy ?? service.deploymentConfiguration?.strategy,
+    controller: input.deploymentController?.type ?? service.deploymentController?.type,
+    loadBalancers: input.loadBalancers ?? service.loadBalancers,
+    serviceConnect: input.serviceConnectConfiguration ?? primary?.serviceConnectConfiguration,
+  });
+  checkVolumeConfigurations(
+    input.volumeConfigurations,
+    taskDefinitions.resolveForService(input.taskDefinition ?? service.taskDefinition ?? ''),
+  );
 
   if (input.taskDefinition !== undefined) {
     const taskDefinition = taskDefinitions.resolveForService(input.taskDefinition);
@@ -77,6 +97,9 @@ export function applyServiceUpdate(
   if (input.deploymentController !== undefined) service.deploymentController = input.deploymentController;
 
   const serviceConnect = input.serviceConnectConfiguration ?? primary?.serviceConnectConfiguration;
+  // Kept per deployment: what the request leaves out carries over from the running one.
+  const volumes = input.volumeConfigurations ?? primary?.volumeConfigurations;
+  const lattice = input.vpcLatticeConfigurations ?? primary?.vpcLatticeConfigurations;
   // What the tasks run with changed: ECS starts a new deployment. Counts, deployment settings and tag settings
   // apply to the running deployment.
   const changedFields = [
@@ -97,12 +120,23 @@ export function applyServiceUpdate(
   ) {
     redeploy = true;
   }
+  if (
+    (input.volumeConfigurations !== undefined &&
+      !deepEqual(fillVolumeConfigurations(input.volumeConfigurations), primary?.volumeConfigurations ?? [])) ||
+    (input.vpcLatticeConfigurations !== undefined &&
+      !deepEqual(input.vpcLatticeConfigurations, primary?.vpcLatticeConfigurations ?? []))
+  ) {
+    redeploy = true;
+  }
 
   if (redeploy || !primary) {
     const deployments = (service.deployments ?? []).map((deployment) =>
       deployment.status === 'PRIMARY' ? { ...deployment, status: 'ACTIVE' } : deployment,
     );
-    service.deployments = [rollouts.start(service, serviceConnect), ...deployments];
+    service.deployments = [
+      withDeploymentConfigurations(rollouts.start(service, serviceConnect), volumes, lattice),
+      ...deployments,
+    ];
   } else if (input.desiredCount !== undefined) {
     primary.desiredCount = service.desiredCount;
     primary.updatedAt = context.date();

@@ -15,6 +15,8 @@ import type {
 } from '@aws-sdk/client-ecs';
 import type { SimulatorContext } from './context.ts';
 import {
+  checkDeploymentStrategy,
+  checkVolumeConfigurations,
   ecsArn,
   fillDeploymentConfiguration,
   fillNetwork,
@@ -22,6 +24,7 @@ import {
   lastSegment,
   onFargate,
   roleArn,
+  withDeploymentConfigurations,
   withoutTags,
 } from './ecs-defaults.ts';
 import type { Rollouts } from './ecs-deployments.ts';
@@ -89,6 +92,13 @@ export class ServiceRegistry {
         "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
       );
     }
+    checkVolumeConfigurations(input.volumeConfigurations, taskDefinition);
+    checkDeploymentStrategy(input.deploymentConfiguration, {
+      strategy: input.deploymentConfiguration?.strategy,
+      controller: input.deploymentController?.type,
+      loadBalancers: input.loadBalancers,
+      serviceConnect: input.serviceConnectConfiguration,
+    });
     const schedulingStrategy = input.schedulingStrategy ?? 'REPLICA';
     const daemon = schedulingStrategy === 'DAEMON';
     const launchType = strategy ? undefined : (input.launchType ?? 'EC2');
@@ -131,7 +141,13 @@ export class ServiceRegistry {
       enableExecuteCommand: input.enableExecuteCommand ?? false,
       availabilityZoneRebalancing: input.availabilityZoneRebalancing ?? (daemon ? 'DISABLED' : 'ENABLED'),
     };
-    service.deployments = [this.rollouts.start(service, input.serviceConnectConfiguration)];
+    service.deployments = [
+      withDeploymentConfigurations(
+        this.rollouts.start(service, input.serviceConnectConfiguration),
+        input.volumeConfigurations,
+        input.vpcLatticeConfigurations,
+      ),
+    ];
     this.servicesByKey.set(`${cluster}/${name}`, service);
     return service;
   }

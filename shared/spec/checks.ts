@@ -2,6 +2,7 @@
  * secret references to the wrong service, ECS limits and numbers (numbers.ts), cluster ARNs and targets outside what
  * Settings allow, and warnings for risky but legal choices. Pure. */
 import { type ClusterArn, clusterOutside, isArn, parseClusterArn } from './arn.ts';
+import { checkDeploymentRules, serviceRoleArns } from './deployment-checks.ts';
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import { checkServiceNumbers, checkStackParameterNumbers } from './numbers.ts';
 import type { ParsedDocument, PathSegment } from './parse.ts';
@@ -31,6 +32,7 @@ export function checkDocument(parsed: ParsedDocument): Diagnostic[] {
         ...checkEcsService(parsed.document, parsed.locate),
         ...checkServiceSecrets(parsed.document, parsed.locate),
         ...checkServiceNumbers(parsed.document, parsed.locate),
+        ...checkDeploymentRules(parsed.document, parsed.locate),
         ...checkClusterArn(parsed.document.metadata.cluster, ['metadata', 'cluster'], parsed.locate),
         ...checkReferences(parsed),
       ];
@@ -267,6 +269,7 @@ export function checkTargets(parsed: ParsedDocument, settings: SettingsDocument)
     const taskDefinition = parsed.document.spec.taskDefinition;
     checkRole(taskDefinition.taskRoleArn, ['spec', 'taskDefinition', 'taskRoleArn'], 'taskRoleArn');
     checkRole(taskDefinition.executionRoleArn, ['spec', 'taskDefinition', 'executionRoleArn'], 'executionRoleArn');
+    for (const role of serviceRoleArns(parsed.document.spec)) checkRole(role.arn, role.path, role.label);
   }
   if (parsed.kind === 'CloudFormationStack') {
     const name = parsed.document.metadata.name;

@@ -19,6 +19,8 @@ export const DIAGNOSTIC_CODES = {
   E_TASKDEF_LIMIT: 'a task definition is over an ECS limit (64 KiB, 10 containers)',
   E_NUMBER:
     'a number ECS would refuse: cpu or memory in a form or a Fargate pair ECS does not take, a port out of range, desiredCount over the quota',
+  E_ECS_RULE:
+    "a combination of ECS service settings ECS refuses: a deployment strategy without its way to shift traffic or with another strategy's configuration, a lifecycle hook ECS cannot run, a launch-time volume the task definition does not mark, a VPC Lattice port the containers do not name",
   E_PARAMETER: 'a stack parameter YAML would change (0123, 1.10, 1e3, beyond 2^53, True): quote it',
   E_REFERENCE:
     'a ${stack:<name>.<OutputKey>} reference is malformed, misplaced, reads a stack neither under the stack-name prefix nor in readStacks, or names no existing stack output',

@@ -142,7 +142,7 @@ describe('followRollouts', () => {
     expect(followSummary(result, io)).toBe('Rollouts not finished after 25s: 1 in progress\n');
   });
 
-  it('redraws one line per service in place on a terminal', async () => {
+  it('redraws one line per service in place on a terminal (stderr)', async () => {
     // Prepare
     const { reader, clock } = scripted({
       [WEB.arn]: [
@@ -163,7 +163,8 @@ describe('followRollouts', () => {
     await followRollouts([WEB, API], reader, io, { timeoutMs: 60_000, pollIntervalMs: 10_000, ...clock });
 
     // Assess
-    const screen = io.stdout().replaceAll('\u001b', 'ESC').replace(/ +/g, ' ');
+    expect(io.stdout()).toBe('');
+    const screen = io.stderr().replaceAll('\u001b', 'ESC').replace(/ +/g, ' ');
     expect(screen).toBe(
       'ESC[2K… EcsService:prod/web BLUE_GREEN BAKE_TIME 100% 0s\n' +
         'ESC[2K✓ EcsService:prod/api BLUE_GREEN SUCCESSFUL 0s\n' +

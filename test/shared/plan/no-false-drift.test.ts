@@ -52,14 +52,19 @@ const CASES = [
   'EcsService:prod-ec2/edge-haproxy',
   'EcsService:prod-ec2/node-exporter',
   'EcsService:prod-ec2/payments',
+  'EcsService:prod/accounts-blue-green',
   'EcsService:prod/catalog-api',
+  'EcsService:prod/catalog-linear',
   'EcsService:prod/checkout',
+  'EcsService:prod/checkout-canary',
   'EcsService:prod/frontend',
   'EcsService:prod/image-resizer',
   'EcsService:prod/inventory',
   'EcsService:prod/ledger',
+  'EcsService:prod/media-transcoder',
   'EcsService:prod/notifications',
   'EcsService:prod/orders',
+  'EcsService:prod/profiles-lattice',
   'EcsService:prod/reports',
   'EcsService:prod/search',
   'EcsService:prod/storefront-web',
@@ -213,6 +218,29 @@ const INVENTORY_REGISTRY = 'arn:aws:servicediscovery:us-east-1:123456789012:serv
 const SECRETS = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:';
 const DEPLOYER = 'arn:aws:iam::123456789012:role/cloudformation/platform-deployer';
 
+const CHECKOUT_TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/';
+const ACCOUNTS_TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/accounts-blue/5e6f708192a3b4c5';
+const ACCOUNTS_TEST_RULE =
+  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop/50dc6c495c0c9188/0f2f7dc8efc522ab/3683b2d02a6cabe1';
+const PROFILES_LATTICE_TG = 'arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0a1b2c3d4e5f60718';
+/** accounts-blue-green's hooks in canonical form (ECS's defaults filled), the pause hook timing out with `action`. */
+function accountsHooks(action: string): Json {
+  return [
+    {
+      hookTargetArn: 'arn:aws:lambda:us-east-1:123456789012:function:accounts-smoke-test',
+      roleArn: 'arn:aws:iam::123456789012:role/app/ecs-lifecycle-hooks',
+      lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+      hookDetails: { expectStatus: 200, path: '/healthz' },
+      targetType: 'AWS_LAMBDA',
+      timeoutConfiguration: { action: 'ROLLBACK', timeoutInMinutes: 1440 },
+    },
+    {
+      targetType: 'PAUSE',
+      lifecycleStages: ['PRE_PRODUCTION_TRAFFIC_SHIFT'],
+      timeoutConfiguration: { action, timeoutInMinutes: 120 },
+    },
+  ];
+}
 const MUTATIONS: readonly Mutation[] = [
   // ---------------------------------------------------------------- storefront-web: Fargate behind an ALB
   {
@@ -1287,6 +1315,133 @@ const MUTATIONS: readonly Mutation[] = [
     expectedPath: spec('tags', 'cost-center'),
     expectedAfter: '4300',
   },
+  // ---------------------------------------------------------------- checkout-canary: CANARY behind an ALB
+  {
+    case: 'EcsService:prod/checkout-canary',
+    field: 'the canary percentage ECS defaulted',
+    mutate: (live) =>
+      live.service((s) => {
+        if (s.deploymentConfiguration)
+          s.deploymentConfiguration.canaryConfiguration = { canaryPercent: 20, canaryBakeTimeInMinutes: 10 };
+      }),
+    expectedPath: spec('deploymentConfiguration', 'canaryConfiguration', 'canaryPercent'),
+    expectedBefore: 20,
+    expectedAfter: 5,
+  },
+  {
+    case: 'EcsService:prod/checkout-canary',
+    field: 'the alternate target group',
+    mutate: (live) =>
+      live.service((s) => {
+        const advanced = find(s.loadBalancers, 'containerName', 'web').advancedConfiguration;
+        if (advanced) advanced.alternateTargetGroupArn = `${CHECKOUT_TG}checkout-old/0a0a0a0a0a0a0a0a`;
+      }),
+    expectedPath: spec(
+      'loadBalancers',
+      `${CHECKOUT_TG}checkout-blue/1a2b3c4d5e6f7081|web|8080`,
+      'advancedConfiguration',
+      'alternateTargetGroupArn',
+    ),
+    expectedBefore: `${CHECKOUT_TG}checkout-old/0a0a0a0a0a0a0a0a`,
+    expectedAfter: `${CHECKOUT_TG}checkout-green/2b3c4d5e6f708192`,
+  },
+  // ---------------------------------------------------------------- catalog-linear: LINEAR in 20% steps
+  {
+    case: 'EcsService:prod/catalog-linear',
+    field: 'the wait between linear steps',
+    mutate: (live) =>
+      live.service((s) => {
+        if (s.deploymentConfiguration?.linearConfiguration)
+          s.deploymentConfiguration.linearConfiguration.stepBakeTimeInMinutes = 1;
+      }),
+    expectedPath: spec('deploymentConfiguration', 'linearConfiguration', 'stepBakeTimeInMinutes'),
+    expectedBefore: 1,
+    expectedAfter: 6,
+  },
+  {
+    case: 'EcsService:prod/catalog-linear',
+    field: 'the declared step percentage',
+    mutate: (live) =>
+      live.service((s) => {
+        if (s.deploymentConfiguration?.linearConfiguration)
+          s.deploymentConfiguration.linearConfiguration.stepPercent = 50;
+      }),
+    expectedPath: spec('deploymentConfiguration', 'linearConfiguration', 'stepPercent'),
+    expectedBefore: 50,
+    expectedAfter: 20,
+  },
+  // ---------------------------------------------------------------- accounts-blue-green: hooks and bake time
+  {
+    case: 'EcsService:prod/accounts-blue-green',
+    field: 'the bake time',
+    mutate: (live) =>
+      live.service((s) => {
+        if (s.deploymentConfiguration) s.deploymentConfiguration.bakeTimeInMinutes = 0;
+      }),
+    expectedPath: spec('deploymentConfiguration', 'bakeTimeInMinutes'),
+    expectedBefore: 0,
+    expectedAfter: 15,
+  },
+  {
+    case: 'EcsService:prod/accounts-blue-green',
+    field: 'the test listener rule removed',
+    mutate: (live) =>
+      live.service((s) => {
+        const advanced = find(s.loadBalancers, 'containerName', 'app').advancedConfiguration;
+        if (advanced) delete advanced.testListenerRule;
+      }),
+    expectedPath: spec('loadBalancers', `${ACCOUNTS_TG}|app|3000`, 'advancedConfiguration', 'testListenerRule'),
+    expectedAfter: ACCOUNTS_TEST_RULE,
+  },
+  {
+    case: 'EcsService:prod/accounts-blue-green',
+    field: 'the pause hook timeout action',
+    mutate: (live) =>
+      live.service((s) => {
+        const pause = find(s.deploymentConfiguration?.lifecycleHooks, 'targetType', 'PAUSE');
+        pause.timeoutConfiguration = { timeoutInMinutes: 120, action: 'ROLLBACK' };
+      }),
+    expectedPath: spec('deploymentConfiguration', 'lifecycleHooks'),
+    expectedBefore: accountsHooks('ROLLBACK'),
+    expectedAfter: accountsHooks('CONTINUE'),
+  },
+  // ---------------------------------------------------------------- media-transcoder: a managed EBS volume per task
+  {
+    case: 'EcsService:prod/media-transcoder',
+    field: 'the EBS volume size',
+    mutate: (live) =>
+      live.service((s) => {
+        const ebs = find(primaryDeployment(s).volumeConfigurations, 'name', 'scratch').managedEBSVolume;
+        if (ebs) ebs.sizeInGiB = 200;
+      }),
+    expectedPath: spec('volumeConfigurations', 'scratch', 'managedEBSVolume', 'sizeInGiB'),
+    expectedBefore: 200,
+    expectedAfter: 100,
+  },
+  {
+    case: 'EcsService:prod/media-transcoder',
+    field: 'the EBS volume type ECS defaulted',
+    mutate: (live) =>
+      live.service((s) => {
+        const ebs = find(primaryDeployment(s).volumeConfigurations, 'name', 'scratch').managedEBSVolume;
+        if (ebs) ebs.volumeType = 'gp2';
+      }),
+    expectedPath: spec('volumeConfigurations', 'scratch', 'managedEBSVolume', 'volumeType'),
+    expectedBefore: 'gp2',
+    expectedAfter: 'gp3',
+  },
+  // ---------------------------------------------------------------- profiles-lattice: a VPC Lattice target group
+  {
+    case: 'EcsService:prod/profiles-lattice',
+    field: 'the VPC Lattice port name',
+    mutate: (live) =>
+      live.service((s) => {
+        find(primaryDeployment(s).vpcLatticeConfigurations, 'portName', 'http').portName = 'admin';
+      }),
+    expectedPath: spec('vpcLatticeConfigurations', PROFILES_LATTICE_TG, 'portName'),
+    expectedBefore: 'admin',
+    expectedAfter: 'http',
+  },
 ];
 
 /** Live edits that are not drift: order ECS or CloudFormation does not keep, values it owns, text that parses the
@@ -1316,6 +1471,24 @@ const NOT_DRIFT: readonly NoDrift[] = [
         s.runningCount = 2;
         s.pendingCount = 1;
         s.events = [{ id: 'e1', createdAt: new Date(), message: '(service storefront-web) has started 1 tasks.' }];
+      }),
+  },
+  {
+    case: 'EcsService:prod/checkout-canary',
+    field: 'a bake time ECS chose where Git sets none',
+    mutate: (live) =>
+      live.service((s) => {
+        if (s.deploymentConfiguration) s.deploymentConfiguration.bakeTimeInMinutes = 0;
+      }),
+  },
+  {
+    case: 'EcsService:prod/accounts-blue-green',
+    field: 'lifecycle stages in another order, hook defaults written out',
+    mutate: (live) =>
+      live.service((s) => {
+        const lambda = find(s.deploymentConfiguration?.lifecycleHooks, 'targetType', 'AWS_LAMBDA');
+        lambda.lifecycleStages = ['POST_TEST_TRAFFIC_SHIFT'];
+        lambda.timeoutConfiguration = { timeoutInMinutes: 1440, action: 'ROLLBACK' };
       }),
   },
   {

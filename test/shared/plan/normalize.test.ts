@@ -423,3 +423,163 @@ describe('normalize the health check grace period', () => {
     expect((declared.spec as Record<string, unknown>).healthCheckGracePeriodSeconds).toBe(60);
   });
 });
+
+describe('normalize the deployment settings ECS fills', () => {
+  const spec = {
+    desiredCount: 2,
+    launchType: 'FARGATE',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'] } },
+    taskDefinition,
+  };
+  const live = (deploymentConfiguration: Record<string, unknown>, deployment: Record<string, unknown> = {}) =>
+    liveService({
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: false, rollback: false },
+        ...deploymentConfiguration,
+      },
+      deployments: [{ status: 'PRIMARY', ...deployment }],
+    });
+
+  it('fills the linear and canary steps, and drops a strategy configuration under another strategy', () => {
+    const linear = { ...spec, deploymentConfiguration: { strategy: 'LINEAR' } };
+    const canary = { ...spec, deploymentConfiguration: { strategy: 'CANARY' } };
+    const rolling = { ...spec, deploymentConfiguration: { strategy: 'ROLLING' } };
+    expect(
+      normalizeLiveService(
+        live({ strategy: 'LINEAR', linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 6 } }),
+        liveTaskDefinition,
+        [],
+        linear,
+      ),
+    ).toEqual(normalizeDeclaredService(linear));
+    expect(
+      normalizeLiveService(
+        live({ strategy: 'CANARY', canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 10 } }),
+        liveTaskDefinition,
+        [],
+        canary,
+      ),
+    ).toEqual(normalizeDeclaredService(canary));
+    expect(
+      normalizeLiveService(
+        live({ strategy: 'ROLLING', linearConfiguration: { stepPercent: 50 } }),
+        liveTaskDefinition,
+        [],
+        rolling,
+      ),
+    ).toEqual(normalizeDeclaredService(rolling));
+    expect(
+      normalizeDeclaredService({
+        ...spec,
+        deploymentConfiguration: { strategy: 'CANARY', canaryConfiguration: { canaryPercent: 20 } },
+      }),
+    ).not.toEqual(normalizeDeclaredService(canary));
+  });
+
+  it('compares the bake time only when Git sets it', () => {
+    const unset = { ...spec, deploymentConfiguration: { strategy: 'CANARY' } };
+    const set = { ...spec, deploymentConfiguration: { strategy: 'CANARY', bakeTimeInMinutes: 15 } };
+    const chosen = live({ strategy: 'CANARY', bakeTimeInMinutes: 0 });
+    expect(normalizeLiveService(chosen, liveTaskDefinition, [], unset)).toEqual(normalizeDeclaredService(unset));
+    expect(normalizeLiveService(chosen, liveTaskDefinition, [], set)).not.toEqual(normalizeDeclaredService(set));
+  });
+
+  it('fills the circuit breaker threshold and reset, and treats early success switched off as absent', () => {
+    const declared = {
+      ...spec,
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+    };
+    const reported = live({
+      deploymentCircuitBreaker: {
+        enable: true,
+        rollback: true,
+        resetOnHealthyTask: true,
+        thresholdConfiguration: { type: 'BOUNDED_PERCENT', value: 50 },
+      },
+      earlySuccessCriteria: { enable: false },
+    });
+    expect(normalizeLiveService(reported, liveTaskDefinition, [], declared)).toEqual(
+      normalizeDeclaredService(declared),
+    );
+  });
+
+  it('reads managed EBS volumes and VPC Lattice from the PRIMARY deployment, EBS defaults filled', () => {
+    const lattice = [{ roleArn: 'arn:aws:iam::123456789012:role/app/l', targetGroupArn: 'tg-1', portName: 'http' }];
+    const declared = {
+      ...spec,
+      volumeConfigurations: [
+        {
+          name: 'scratch',
+          managedEBSVolume: {
+            roleArn: 'arn:aws:iam::123456789012:role/app/ebs',
+            sizeInGiB: 20,
+            tagSpecifications: [{ resourceType: 'volume', tags: [{ key: 'team', value: 'media' }] }],
+          },
+        },
+      ],
+      vpcLatticeConfigurations: lattice,
+    };
+    const reported = live(
+      {},
+      {
+        volumeConfigurations: [
+          {
+            name: 'scratch',
+            managedEBSVolume: {
+              roleArn: 'arn:aws:iam::123456789012:role/app/ebs',
+              sizeInGiB: 20,
+              volumeType: 'gp3',
+              iops: 3000,
+              throughput: 125,
+              filesystemType: 'xfs',
+              tagSpecifications: [
+                { resourceType: 'volume', tags: [{ key: 'team', value: 'media' }], propagateTags: 'NONE' },
+              ],
+            },
+          },
+        ],
+        vpcLatticeConfigurations: lattice,
+      },
+    );
+    expect(normalizeLiveService(reported, liveTaskDefinition, [], declared)).toEqual(
+      normalizeDeclaredService(declared),
+    );
+    expect(normalizeLiveService(live({}), liveTaskDefinition, [], declared)).not.toEqual(
+      normalizeDeclaredService(declared),
+    );
+  });
+
+  it('fills Service Connect access logs without query parameters', () => {
+    const connect = { enabled: true, namespace: 'prod', accessLogConfiguration: { format: 'JSON' } };
+    const declared = { ...spec, serviceConnectConfiguration: connect };
+    const reported = live(
+      {},
+      {
+        serviceConnectConfiguration: {
+          ...connect,
+          accessLogConfiguration: { format: 'JSON', includeQueryParameters: 'DISABLED' },
+        },
+      },
+    );
+    expect(normalizeLiveService(reported, liveTaskDefinition, [], declared)).toEqual(
+      normalizeDeclaredService(declared),
+    );
+  });
+
+  it('compares GPU sharing with the GPU count it applies to', () => {
+    const gpu = (sharingStrategy?: Record<string, unknown>) =>
+      normalizeTaskDefinition({
+        family: 'web',
+        containerDefinitions: [{ ...container, resourceRequirements: [{ type: 'GPU', value: '1', sharingStrategy }] }],
+      });
+    expect(gpu({ nvidiaMps: { memory: 4096 } })).not.toEqual(gpu({ nvidiaMps: { memory: 8192 } }));
+    expect(gpu()).toEqual(
+      normalizeTaskDefinition({
+        family: 'web',
+        containerDefinitions: [{ ...container, resourceRequirements: [{ type: 'GPU', value: '1' }] }],
+      }),
+    );
+  });
+});

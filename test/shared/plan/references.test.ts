@@ -261,6 +261,51 @@ describe('planWithReferences', () => {
     ]);
   });
 
+  it('checks a resolved service role (a lifecycle hook roleArn) against targets.roleArnPatterns too', () => {
+    // Prepare
+    const web = WEB_REFERENCING.replace(
+      '  deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } }\n',
+      [
+        '  loadBalancers:',
+        '    - targetGroupArn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1',
+        '      containerName: web',
+        '      containerPort: 8080',
+        '      advancedConfiguration:',
+        '        alternateTargetGroupArn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/2',
+        '        productionListenerRule: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/3',
+        '        roleArn: arn:aws:iam::123456789012:role/app/web-elb',
+        '  deploymentConfiguration:',
+        '    strategy: BLUE_GREEN',
+        '    lifecycleHooks:',
+        '      - hookTargetArn: arn:aws:lambda:us-east-1:123456789012:function:check',
+        '        roleArn: ${stack:platform-roles.HookRole}',
+        '        lifecycleStages: [POST_TEST_TRAFFIC_SHIFT]',
+        '',
+      ].join('\n'),
+    );
+    const run = (HookRole: string) =>
+      planWithReferences({
+        snapshot: snapshotOf({ 'web.yaml': web }),
+        live: liveStateOf([], ['EcsService:prod/web']),
+        stacks: stacks({ 'platform-network': complete(OUTPUTS), 'platform-roles': complete({ HookRole }) }),
+      });
+
+    // Act
+    const refused = run('arn:aws:iam::123456789012:role/admin/root');
+    const allowed = run('arn:aws:iam::123456789012:role/app/web-hook');
+
+    // Assess
+    expect(refused.diagnostics.map(({ code, message }) => ({ code, message }))).toEqual([
+      {
+        code: 'E_ROLE',
+        message:
+          'roleArn arn:aws:iam::123456789012:role/admin/root (from ${stack:platform-roles.HookRole}) does not match an allowed role ARN pattern in Settings (targets.roleArnPatterns: arn:aws:iam::123456789012:role/app/*)',
+      },
+    ]);
+    expect(refused.snapshot.declarations).toEqual([]);
+    expect(allowed.diagnostics).toEqual([]);
+  });
+
   it('returns the same plan as buildPlan when no service references a stack', () => {
     // Act
     const result = planWithReferences({
