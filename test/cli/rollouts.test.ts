@@ -1,6 +1,7 @@
 /** Following rollouts end to end on the simulator (its service deployments stepped on a virtual clock) and DynamoDB
- * Local: `status` shows each service's rollout, and `reconcile --wait` waits for the rollouts the run started, exiting
- * 0 when they succeeded, 3 when one rolled back (alarm, circuit breaker) and 4 when the time limit passed first. */
+ * Local: `status` shows each service's rollout, and `reconcile --wait` waits for the rollouts the run started (rolling,
+ * blue/green, canary), exiting 0 when they succeeded, 3 when one rolled back (alarm, circuit breaker) and 4 when the
+ * time limit passed first. */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_ROLLOUT_FAILED, EXIT_ROLLOUT_TIMEOUT } from '../../cli/commands/reconcile.ts';
@@ -12,6 +13,9 @@ import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../support/git-repo.ts';
 
 const WEB = 'EcsService:prod/web';
+const API = 'EcsService:prod/api';
+/** The example api's canary settings, which the blue/green tests replace. */
+const CANARY = 'strategy: CANARY\n    canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 5 }\n';
 const MINUTE = 60_000;
 
 interface RolloutWorld {
@@ -21,8 +25,11 @@ interface RolloutWorld {
   readonly clients: Parameters<typeof run>[2];
   readonly reconcileArgs: string[];
   readonly statusArgs: string[];
-  /** The example's web.yaml with its deployment configuration (YAML flow mapping) and image replaced. */
+  /** The example's web.yaml (rolling, no traffic shifting) with a deployment configuration line added and its image
+   * replaced. */
   commitWeb(deploymentConfiguration: string, image: string): Promise<string>;
+  /** The example's api.yaml (canary behind a load balancer with a green target group) edited, its image replaced. */
+  commitApi(edit: (yaml: string) => string, image: string): Promise<string>;
 }
 
 describe('following rollouts', () => {
@@ -66,6 +73,8 @@ describe('following rollouts', () => {
     expect(await run(reconcileArgs, io, clients)).toBe(0);
     simulator.advance();
     const web = String(tree['services/web.yaml']);
+    const api = String(tree['services/api.yaml']);
+    expect(api).toContain(CANARY);
     const original = '    deploymentCircuitBreaker: { enable: true, rollback: true }\n';
     expect(web).toContain(original);
     return {
@@ -83,7 +92,17 @@ describe('following rollouts', () => {
           },
           `web: ${image}`,
         ),
+      commitApi: (edit, image) =>
+        repo.commit({ 'services/api.yaml': edit(api).replace('api:2.7.0', `api:${image}`) }, `api: ${image}`),
     };
+  }
+
+  /** The api as blue/green with this bake time, instead of canary. */
+  function blueGreen(bakeMinutes: number): (yaml: string) => string {
+    return (yaml) =>
+      yaml
+        .replace(CANARY, 'strategy: BLUE_GREEN\n')
+        .replace('    bakeTimeInMinutes: 10\n', `    bakeTimeInMinutes: ${bakeMinutes}\n`);
   }
 
   /** `[1m30s] …` → 90_000. */
@@ -133,8 +152,8 @@ describe('following rollouts', () => {
 
   it('shows a blue/green rollout in its bake time in status: stage, production traffic, since when', async () => {
     // Prepare
-    const { simulator, clients, reconcileArgs, statusArgs, commitWeb } = await settled();
-    await commitWeb('strategy: BLUE_GREEN\n    bakeTimeInMinutes: 5', '1.4.3');
+    const { simulator, clients, reconcileArgs, statusArgs, commitApi } = await settled();
+    await commitApi(blueGreen(5), '2.8.0');
     const io = capture();
     expect(await run(reconcileArgs, io, clients)).toBe(0);
     simulator.advanceRollouts();
@@ -145,16 +164,18 @@ describe('following rollouts', () => {
     const out = io.stdout();
     io.reset();
     await run([...statusArgs, '--json'], io, clients);
-    const web = (JSON.parse(io.stdout()) as { id: string; rollout?: Record<string, unknown> }[]).find(
-      (status) => status.id === WEB,
+    const api = (JSON.parse(io.stdout()) as { id: string; rollout?: Record<string, unknown> }[]).find(
+      (status) => status.id === API,
     );
 
     // Assess
     expect(exitCode).toBe(0);
     expect(out).toMatch(
-      /EcsService:prod\/web\s+.*BLUE_GREEN IN_PROGRESS BAKE_TIME 100% since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n/,
+      /EcsService:prod\/api\s+.*BLUE_GREEN IN_PROGRESS BAKE_TIME 100% since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n/,
     );
-    expect(web?.rollout).toMatchObject({
+    // The other services' rollouts finished: shown compactly.
+    expect(out).toMatch(/EcsService:prod\/web\s+in sync.*ROLLING SUCCESSFUL \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
+    expect(api?.rollout).toMatchObject({
       strategy: 'BLUE_GREEN',
       status: 'IN_PROGRESS',
       stage: 'BAKE_TIME',
@@ -166,8 +187,8 @@ describe('following rollouts', () => {
 
   it('waits through a blue/green bake time: BAKE_TIME for the bake minutes, then SUCCESSFUL, exit 0', async () => {
     // Prepare
-    const { clients, reconcileArgs, commitWeb } = await settled();
-    await commitWeb('strategy: BLUE_GREEN\n    bakeTimeInMinutes: 5', '1.4.3');
+    const { clients, reconcileArgs, commitApi } = await settled();
+    await commitApi(blueGreen(5), '2.8.0');
     const io = capture();
 
     // Act
@@ -178,7 +199,7 @@ describe('following rollouts', () => {
     const progress = io
       .stdout()
       .split('\n')
-      .filter((line) => line.includes(`] ${WEB}:`));
+      .filter((line) => line.includes(`] ${API}:`));
     const stages = progress.map((line) => /stage (\w+)/.exec(line)?.[1] ?? line.split(': ').at(-1));
     expect(stages).toEqual([
       'BLUE_GREEN PENDING, 0% of traffic',
@@ -200,14 +221,36 @@ describe('following rollouts', () => {
     expect(progress.at(-1)).toMatch(/finished: BLUE_GREEN SUCCESSFUL/);
   });
 
+  it('waits through a canary: 10% of production traffic for the canary bake time, then all, then the bake time', async () => {
+    // Prepare: the example api as it is (canary 10% for 5 minutes, then a 10-minute bake), with a new image.
+    const { clients, reconcileArgs, commitApi } = await settled();
+    await commitApi((yaml) => yaml, '2.8.0');
+    const io = capture();
+
+    // Act
+    const exitCode = await run([...reconcileArgs, '--wait', '--poll-interval', '1m'], io, clients);
+
+    // Assess
+    expect(exitCode).toBe(0);
+    const progress = io
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes(`] ${API}:`));
+    const canary = progress.find((line) => line.includes('stage PRODUCTION_TRAFFIC_SHIFT, 10% of traffic'));
+    const all = progress.find((line) => line.includes('stage PRODUCTION_TRAFFIC_SHIFT, 100% of traffic'));
+    const baking = progress.find((line) => line.includes('stage BAKE_TIME, 100% of traffic'));
+    const cleaning = progress.find((line) => line.includes('stage CLEAN_UP'));
+    expect(progress[0]).toBe(`[0s] ${API}: CANARY PENDING, 0% of traffic`);
+    expect(offsetOf(all) - offsetOf(canary)).toBeGreaterThanOrEqual(5 * MINUTE);
+    expect(offsetOf(cleaning) - offsetOf(baking)).toBeGreaterThanOrEqual(10 * MINUTE);
+    expect(progress.at(-1)).toMatch(/finished: CANARY SUCCESSFUL/);
+  });
+
   it('exits 3 when an alarm rolls a blue/green rollout back during its bake time, naming the alarm', async () => {
     // Prepare
-    const { simulator, clients, reconcileArgs, commitWeb } = await settled();
-    await commitWeb(
-      'strategy: BLUE_GREEN\n    bakeTimeInMinutes: 10\n    alarms: { alarmNames: [web-5xx], enable: true, rollback: true }',
-      '1.4.3',
-    );
-    simulator.alarmNextRollout('prod', 'web');
+    const { simulator, clients, reconcileArgs, commitApi } = await settled();
+    await commitApi(blueGreen(10), '2.8.0');
+    simulator.alarmNextRollout('prod', 'api');
     const io = capture();
 
     // Act
@@ -216,9 +259,10 @@ describe('following rollouts', () => {
     // Assess
     expect(exitCode).toBe(EXIT_ROLLOUT_FAILED);
     const out = io.stdout();
-    expect(out).toMatch(/finished: BLUE_GREEN ROLLBACK_SUCCESSFUL, .*alarms triggered: web-5xx/);
+    expect(out).toMatch(/stage BAKE_TIME, 100% of traffic\n/);
+    expect(out).toMatch(/finished: BLUE_GREEN ROLLBACK_SUCCESSFUL, .*alarms triggered: api-5xx/);
     expect(out).toContain('Rollouts did not all succeed: 1 rolled back');
-    expect(simulator.services().find((service) => service.serviceName === 'web')?.taskDefinition).toMatch(/web:1$/);
+    expect(simulator.services().find((service) => service.serviceName === 'api')?.taskDefinition).toMatch(/api:1$/);
   });
 
   it('exits 3 when the circuit breaker rolls a rolling rollout back', async () => {
@@ -254,8 +298,8 @@ describe('following rollouts', () => {
 
   it('exits 4 when the rollout has not finished by --timeout, and says what was still running', async () => {
     // Prepare
-    const { clients, reconcileArgs, commitWeb } = await settled();
-    await commitWeb('strategy: BLUE_GREEN\n    bakeTimeInMinutes: 60', '1.4.3');
+    const { clients, reconcileArgs, commitApi } = await settled();
+    await commitApi(blueGreen(60), '2.8.0');
     const io = capture();
 
     // Act
