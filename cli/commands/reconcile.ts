@@ -95,6 +95,13 @@ export async function reconcileCommand(
   }
   if (!options.json) io.out(formatReconcile(result, io));
   const followed = startedRollouts(result.apply?.resources ?? []);
+  const unrecorded = (result.apply?.resources ?? []).filter(
+    (resource) =>
+      resource.kind === 'EcsService' && resource.outcome === 'applied' && !resource.references?.serviceDeploymentArn,
+  );
+  if (unrecorded.length > 0 && !options.json) {
+    io.out(`\nNot followed (no rollout recorded): ${unrecorded.map((resource) => resource.id).join(', ')}\n`);
+  }
   let waited: FollowResult | undefined;
   if (followed.length > 0) {
     if (!options.json) io.out(`\nFollowing ${followed.length} rollout${followed.length === 1 ? '' : 's'}:\n`);
@@ -110,7 +117,7 @@ export async function reconcileCommand(
     });
     if (!options.json) io.out(`\n${followSummary(waited, io)}`);
   } else if (!options.json) {
-    io.out('\nNo rollout to follow: the run started none.\n');
+    io.out('\nNo rollout to follow: the run recorded none.\n');
   }
   if (options.json) {
     const rollouts = waited ? { wait: waited.outcome, rollouts: waited.rollouts } : { wait: 'none', rollouts: [] };

@@ -311,6 +311,22 @@ describe('following rollouts', () => {
     expect(io.stdout()).toMatch(/stage BAKE_TIME, 100% of traffic\n/);
   });
 
+  it('says which writes it cannot follow when ECS would not list their rollouts, and exits as the run does', async () => {
+    // Prepare
+    const { simulator, clients, reconcileArgs, commitWeb } = await settled();
+    await commitWeb('strategy: ROLLING', '1.4.3');
+    simulator.injectFault('ECS.ListServiceDeployments', 'server-error', 20);
+    const io = capture();
+
+    // Act
+    const exitCode = await run([...reconcileArgs, '--wait'], io, clients);
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(io.stdout()).toContain(`Not followed (no rollout recorded): ${WEB}`);
+    expect(io.stdout()).toContain('No rollout to follow: the run recorded none.');
+  });
+
   it('refuses a --timeout that is not a duration', async () => {
     const { clients, reconcileArgs } = await settled();
     const io = capture();

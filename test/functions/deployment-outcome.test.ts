@@ -136,51 +136,49 @@ describe('deployment-outcome function', () => {
   });
 
   it('takes the result from the service deployment the ledger references: an alarm rollback, with its alarm', async () => {
-    // Prepare: a push moves web to blue/green with a deployment alarm; the alarm fires during the bake time.
+    // Prepare: a push releases a new api image by canary; its 5xx alarm fires during the bake time.
+    const API = 'EcsService:prod/api';
     harness = await createHarness();
     const base = await harness.bootstrap();
-    const web = String((await readTree(EXAMPLE_REPO_DIR))['services/web.yaml']);
-    const breaker = '    deploymentCircuitBreaker: { enable: true, rollback: true }\n';
-    const alarmed = await harness.repo.commit(
-      {
-        'services/web.yaml': web
-          .replace(
-            breaker,
-            `${breaker}    strategy: BLUE_GREEN\n    bakeTimeInMinutes: 10\n    alarms: { alarmNames: [web-5xx], enable: true, rollback: true }\n`,
-          )
-          .replace('web:1.4.2', 'web:1.4.3'),
-      },
-      'web: 1.4.3, blue/green',
+    const api = String((await readTree(EXAMPLE_REPO_DIR))['services/api.yaml']);
+    const released = await harness.repo.commit(
+      { 'services/api.yaml': api.replace('api:2.7.0', 'api:2.8.0') },
+      'api: 2.8.0',
     );
-    harness.simulator.alarmNextRollout('prod', 'web');
-    await createPushHandler(harness.deps)(pushEvent(alarmed, base));
-    const deploymentId = await deploymentOf(harness, alarmed);
-    const update = (await harness.ledger.resourceHistory(WEB)).find(
-      (entry) => entry.commitId === alarmed && entry.action === 'UpdateService' && entry.kind === 'outcome',
+    harness.simulator.alarmNextRollout('prod', 'api');
+    await createPushHandler(harness.deps)(pushEvent(released, base));
+    const update = (await harness.ledger.resourceHistory(API)).find(
+      (entry) => entry.commitId === released && entry.action === 'UpdateService' && entry.kind === 'outcome',
     );
+    const deploymentId = update?.references?.deploymentId;
     harness.simulator.advance();
     harness.simulator.resetCalls();
     const handler = createDeploymentOutcomeHandler(harness.deps);
 
     // Act: the event's words alone would not say why.
     const outcome = await handler(
-      eventFixture<DeploymentOutcomeEvent>('ecs-deployment-failed', { deploymentId, reason: 'ECS deployment failed.' }),
+      eventFixture<DeploymentOutcomeEvent>(
+        'ecs-deployment-failed',
+        { deploymentId, reason: 'ECS deployment failed.' },
+        { resources: ['arn:aws:ecs:us-east-1:123456789012:service/prod/api'] },
+      ),
     );
 
     // Assess
     const serviceDeployment = harness.simulator.serviceDeployments().at(-1);
+    expect(deploymentId).toMatch(/^ecs-svc\//);
     expect(update?.references?.serviceDeploymentArn).toBe(serviceDeployment?.serviceDeploymentArn);
     expect(serviceDeployment?.status).toBe('ROLLBACK_SUCCESSFUL');
-    expect(outcome).toMatchObject({ outcome: 'recorded', commitId: alarmed, result: 'rolled-back' });
-    const recorded = (await harness.ledger.resourceHistory(WEB)).find((entry) => entry.trigger === 'deployment-event');
+    expect(outcome).toMatchObject({ outcome: 'recorded', resourceId: API, commitId: released, result: 'rolled-back' });
+    const recorded = (await harness.ledger.resourceHistory(API)).find((entry) => entry.trigger === 'deployment-event');
     expect(recorded?.reason).toContain(
-      'service deployment BLUE_GREEN ROLLBACK_SUCCESSFUL, 0% of traffic, alarms triggered: web-5xx, rollback: ECS deployment alarm web-5xx went into ALARM.',
+      'service deployment CANARY ROLLBACK_SUCCESSFUL, 0% of traffic, alarms triggered: api-5xx, rollback: ECS deployment alarm api-5xx went into ALARM.',
     );
     expect(harness.simulator.calls['ECS.DescribeServiceDeployments']).toBe(1);
     // The service deployment decided: the service's rollback configuration was not read.
     expect(harness.simulator.calls['ECS.DescribeServices'] ?? 0).toBe(0);
     expect(harness.details('Rollout Failed')).toEqual([
-      expect.objectContaining({ result: 'rolled-back', commitId: alarmed, resourceIds: [WEB], deploymentId }),
+      expect.objectContaining({ result: 'rolled-back', commitId: released, resourceIds: [API], deploymentId }),
     ]);
   });
 
