@@ -92,8 +92,15 @@ export class ServiceDeployments {
       clusterArn: service.clusterArn,
       createdAt: now,
       updatedAt: now,
-      sourceServiceRevisions: sources.map((source) =>
-        traffic ? { ...source, requestedProductionTrafficWeight: 100, requestedTestTrafficWeight: 100 } : source,
+      sourceServiceRevisions: sources.map((source, index) =>
+        // The first source serves production; a revision left from a stopped deployment serves none.
+        traffic
+          ? {
+              ...source,
+              requestedProductionTrafficWeight: index === 0 ? 100 : 0,
+              requestedTestTrafficWeight: index === 0 ? 100 : 0,
+            }
+          : source,
       ),
       targetServiceRevision: {
         ...summary(revision.serviceRevisionArn as string, desired, 0),
@@ -297,9 +304,10 @@ export class ServiceDeployments {
     if (phase.production !== undefined) {
       target.requestedProductionTrafficWeight = phase.production;
       target.requestedTestTrafficWeight = phase.test ?? 0;
-      for (const source of deployment.sourceServiceRevisions ?? []) {
-        source.requestedProductionTrafficWeight = round(100 - phase.production);
-        source.requestedTestTrafficWeight = round(100 - (phase.test ?? 0));
+      const serving = deployment.sourceServiceRevisions?.[0];
+      if (serving) {
+        serving.requestedProductionTrafficWeight = round(100 - phase.production);
+        serving.requestedTestTrafficWeight = round(100 - (phase.test ?? 0));
       }
     }
     if (phase.cleanedUp) {

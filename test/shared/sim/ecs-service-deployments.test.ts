@@ -403,7 +403,11 @@ describe('ECS service deployments', () => {
       first.sourceServiceRevisions?.[0]?.arn,
       first.targetServiceRevision?.arn,
     ]);
-    expect((await latest(aws.ecs)).lifecycleStage).toBe('RECONCILE_SERVICE');
+    const reconciling = await latest(aws.ecs);
+    expect(reconciling.lifecycleStage).toBe('RECONCILE_SERVICE');
+    expect(reconciling.sourceServiceRevisions?.map((revision) => revision.requestedProductionTrafficWeight)).toEqual([
+      100, 0,
+    ]);
   });
 
   it('names the current service deployment and the revisions with tasks on the service, as DescribeServices does', async () => {
