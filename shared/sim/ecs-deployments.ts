@@ -127,9 +127,8 @@ export class Rollouts {
 
   /** Steps until nothing moves: every deployment goes as far as the simulator's clock allows. */
   advanceAsClockAllows(services: () => readonly Service[]): void {
-    for (let steps = 0; steps < MAX_STEPS && this.step(services()); steps += 1) {
-      // each pass moves every deployment one phase
-    }
+    let steps = 0;
+    while (steps < MAX_STEPS && this.step(services())) steps += 1;
   }
 
   /** The service's deployment in progress will fail to start its tasks: at the next advance or step the deployment

@@ -521,6 +521,9 @@ describe('ECS service deployments', () => {
     expect(created(stopped)).toEqual([3, 2, 1].map((minutes) => minutes * MINUTE));
     expect(created(recent)).toEqual([4, 3].map((minutes) => minutes * MINUTE));
     expect(created(older)).toEqual([0]);
+    expect(aws.serviceDeployments().map((deployment) => deployment.serviceDeploymentArn)).toEqual(
+      all.serviceDeployments?.map((deployment) => deployment.serviceDeploymentArn).reverse(),
+    );
   });
 
   it('answers unknown ARNs with MISSING failures and refuses bad requests as ECS does', async () => {
