@@ -329,6 +329,23 @@ export function normalizeDeclaredService(spec: Record<string, unknown>): JsonObj
   };
 }
 
+/** Service fields DescribeServices reports per deployment (Deployment members), not on the service. */
+export const PER_DEPLOYMENT_SERVICE_FIELDS = [
+  'serviceConnectConfiguration',
+  'volumeConfigurations',
+  'vpcLatticeConfigurations',
+] as const;
+
+/** A DescribeServices item with each per-deployment field taken from its PRIMARY deployment (the one the service
+ * rolls to), where the declaration says it: the one reading of the live service that the planner and import share,
+ * so that what import writes is what the planner compares. */
+export function liveServiceFields(service: Record<string, unknown>): Record<string, unknown> {
+  const primary = asArray(service.deployments).find((deployment) => deployment.status === 'PRIMARY');
+  const fields: Record<string, unknown> = { ...service };
+  for (const field of PER_DEPLOYMENT_SERVICE_FIELDS) fields[field] = primary?.[field];
+  return fields;
+}
+
 /** The live service (DescribeServices item + its task definition) in the same canonical form as the declaration
  * it is compared with; `declaredSpec` says which API-owned fields the declaration chose to set. */
 export function normalizeLiveService(
@@ -338,17 +355,9 @@ export function normalizeLiveService(
   declaredSpec: Record<string, unknown>,
 ): JsonObject {
   const { taskDefinition: _declaredTaskDefinition, autoscaling, ...declaredFields } = declaredSpec;
-  const primary = asArray(service.deployments).find((deployment) => deployment.status === 'PRIMARY');
-  const fields = {
-    ...service,
-    // DescribeServices reports these per deployment, not on the service.
-    serviceConnectConfiguration: primary?.serviceConnectConfiguration,
-    volumeConfigurations: primary?.volumeConfigurations,
-    vpcLatticeConfigurations: primary?.vpcLatticeConfigurations,
-  };
   return {
     spec: {
-      ...canonicalServiceFields(fields, {
+      ...canonicalServiceFields(liveServiceFields(service), {
         autoscaled: autoscaling !== undefined && autoscaling !== false,
         declaredFields: new Set(Object.keys(declaredFields)),
         declaredDeployment: declaredDeploymentFields(declaredSpec),

@@ -6,9 +6,11 @@ export { isSystemTag, type Json, type JsonObject, prune } from './canonical.ts';
 export {
   canonicalCpu,
   canonicalMemory,
+  liveServiceFields,
   normalizeDeclaredService,
   normalizeLiveService,
   normalizeTaskDefinition,
+  PER_DEPLOYMENT_SERVICE_FIELDS,
   type ServiceNormalizeOptions,
   TASK_DEFINITION_READ_ONLY_FIELDS,
 } from './normalize-ecs.ts';

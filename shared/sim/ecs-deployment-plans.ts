@@ -43,7 +43,9 @@ export function plan(configuration: DeploymentConfiguration, reconcile: boolean)
   const tested = { ...up, test: 100 };
   const shifts: Phase[] = [];
   if (strategy === 'LINEAR') {
-    const step = configuration.linearConfiguration?.stepPercent ?? LINEAR_DEFAULTS.stepPercent;
+    const given = configuration.linearConfiguration?.stepPercent;
+    // ECS refuses steps below 3 %; a step the request did not validate must still end the plan.
+    const step = given !== undefined && given >= 0.1 ? given : LINEAR_DEFAULTS.stepPercent;
     const bake = configuration.linearConfiguration?.stepBakeTimeInMinutes ?? LINEAR_DEFAULTS.stepBakeTimeInMinutes;
     for (let weight = step; weight < 100; weight = round(weight + step)) {
       shifts.push(at('PRODUCTION_TRAFFIC_SHIFT', { ...tested, production: round(weight), minutes: bake }));

@@ -33,11 +33,12 @@ export class Rollouts {
   start(service: Service, serviceConnectConfiguration: Deployment['serviceConnectConfiguration']): Deployment {
     const deployment = this.newDeployment(service, serviceConnectConfiguration);
     this.serviceDeployments.start(service, deployment);
+    this.showCurrent(service);
     return deployment;
   }
 
   /** Every deployment in progress finishes (or fails, when told to); draining services become INACTIVE. */
-  advance(services: Iterable<Service>): void {
+  advance(services: readonly Service[]): void {
     const now = this.context.date();
     for (const service of services) {
       if (service.status === 'DRAINING') {
@@ -45,6 +46,8 @@ export class Rollouts {
         service.runningCount = 0;
         service.pendingCount = 0;
         service.deployments = [];
+        delete service.currentServiceDeployment;
+        delete service.currentServiceRevisions;
         this.serviceDeployments.forget(service);
         continue;
       }
@@ -77,11 +80,12 @@ export class Rollouts {
       if (wasSteady) continue;
       this.complete(service, primary, now);
     }
+    for (const service of services) this.showCurrent(service);
   }
 
   /** Each service deployment in progress moves one phase forward; a timed phase (bake time, a linear or canary step)
    * stays until the simulator's clock shows its time has passed. True when anything moved. */
-  step(services: Iterable<Service>): boolean {
+  step(services: readonly Service[]): boolean {
     let moved = false;
     for (const service of services) {
       if (service.status !== 'ACTIVE') continue;
@@ -117,14 +121,14 @@ export class Rollouts {
       service.pendingCount = 0;
       if (primary) this.complete(service, primary, this.context.date());
     }
+    for (const service of services) this.showCurrent(service);
     return moved;
   }
 
   /** Steps until nothing moves: every deployment goes as far as the simulator's clock allows. */
-  advanceAsClockAllows(services: () => Iterable<Service>): void {
-    for (let steps = 0; steps < MAX_STEPS && this.step(services()); steps += 1) {
-      // each pass moves every deployment one phase
-    }
+  advanceAsClockAllows(services: () => readonly Service[]): void {
+    let steps = 0;
+    while (steps < MAX_STEPS && this.step(services())) steps += 1;
   }
 
   /** The service's deployment in progress will fail to start its tasks: at the next advance or step the deployment
@@ -143,6 +147,13 @@ export class Rollouts {
   /** A seeded service's deployment: completed long ago. */
   settleSeeded(service: Service): void {
     this.serviceDeployments.settleSeeded(service);
+    this.showCurrent(service);
+  }
+
+  /** Service.currentServiceDeployment and currentServiceRevisions, as the service deployment now stands. */
+  private showCurrent(service: Service): void {
+    if (service.status !== 'ACTIVE') return;
+    Object.assign(service, this.serviceDeployments.current(service));
   }
 
   private newDeployment(

@@ -53,6 +53,8 @@ const ONGOING: ReadonlySet<ServiceDeploymentStatus | undefined> = new Set([
 
 export class ServiceDeployments {
   private readonly byArn = new Map<string, DeploymentRecord>();
+  /** "<cluster>/<service>" → its newest service deployment. */
+  private readonly newest = new Map<string, DeploymentRecord>();
   private readonly revisions = new Map<string, ServiceRevision>();
   /** "<cluster>/<service>" → the revision serving production (the last one that completed). */
   private readonly production = new Map<string, string>();
@@ -90,8 +92,15 @@ export class ServiceDeployments {
       clusterArn: service.clusterArn,
       createdAt: now,
       updatedAt: now,
-      sourceServiceRevisions: sources.map((source) =>
-        traffic ? { ...source, requestedProductionTrafficWeight: 100, requestedTestTrafficWeight: 100 } : source,
+      sourceServiceRevisions: sources.map((source, index) =>
+        // The first source serves production; a revision left from a stopped deployment serves none.
+        traffic
+          ? {
+              ...source,
+              requestedProductionTrafficWeight: index === 0 ? 100 : 0,
+              requestedTestTrafficWeight: index === 0 ? 100 : 0,
+            }
+          : source,
       ),
       targetServiceRevision: {
         ...summary(revision.serviceRevisionArn as string, desired, 0),
@@ -117,15 +126,33 @@ export class ServiceDeployments {
       phaseStartedAt: now.getTime(),
     };
     this.byArn.set(deployment.serviceDeploymentArn as string, record);
+    this.newest.set(serviceKey, record);
     return deployment;
   }
 
-  /** The service deployment of this service still under way, if any. */
+  /** The service deployment of this service still under way, if any: only the newest can be. */
   ongoing(serviceKey: string): DeploymentRecord | undefined {
-    for (const record of this.byArn.values()) {
-      if (record.serviceKey === serviceKey && ONGOING.has(record.deployment.status)) return record;
-    }
-    return undefined;
+    const record = this.newest.get(serviceKey);
+    return record && ONGOING.has(record.deployment.status) ? record : undefined;
+  }
+
+  /** What DescribeServices reports of the service's deployments: the newest service deployment, and the revisions
+   * that have tasks (requested or running) in it. */
+  current(service: Service): Pick<Service, 'currentServiceDeployment' | 'currentServiceRevisions'> {
+    const record = this.newest.get(keyOf(service));
+    if (!record) return {};
+    const deployment = record.deployment;
+    const revisions = [deployment.targetServiceRevision, ...(deployment.sourceServiceRevisions ?? [])]
+      .filter(
+        (revision) => revision && ((revision.requestedTaskCount ?? 0) > 0 || (revision.runningTaskCount ?? 0) > 0),
+      )
+      .map((revision) => ({
+        arn: revision?.arn,
+        requestedTaskCount: revision?.requestedTaskCount,
+        runningTaskCount: revision?.runningTaskCount,
+        pendingTaskCount: revision?.pendingTaskCount,
+      }));
+    return { currentServiceDeployment: deployment.serviceDeploymentArn, currentServiceRevisions: revisions };
   }
 
   /** Moves one phase forward when the current one has lasted its time: 'waiting' when it has not, 'finished' when
@@ -234,12 +261,7 @@ export class ServiceDeployments {
       if (record.serviceKey === serviceKey) this.byArn.delete(arn);
     }
     this.production.delete(serviceKey);
-  }
-
-  /** The record behind the DescribeServices deployment with this id. */
-  forEcsDeployment(id: string | undefined): DeploymentRecord | undefined {
-    for (const record of this.byArn.values()) if (record.ecsDeploymentId === id) return record;
-    return undefined;
+    this.newest.delete(serviceKey);
   }
 
   list(input: ListServiceDeploymentsRequest, serviceArn: string): ListServiceDeploymentsResponse {
@@ -282,9 +304,10 @@ export class ServiceDeployments {
     if (phase.production !== undefined) {
       target.requestedProductionTrafficWeight = phase.production;
       target.requestedTestTrafficWeight = phase.test ?? 0;
-      for (const source of deployment.sourceServiceRevisions ?? []) {
-        source.requestedProductionTrafficWeight = round(100 - phase.production);
-        source.requestedTestTrafficWeight = round(100 - (phase.test ?? 0));
+      const serving = deployment.sourceServiceRevisions?.[0];
+      if (serving) {
+        serving.requestedProductionTrafficWeight = round(100 - phase.production);
+        serving.requestedTestTrafficWeight = round(100 - (phase.test ?? 0));
       }
     }
     if (phase.cleanedUp) {

@@ -73,38 +73,40 @@ export function pruneEmpty(value: Record<string, unknown>): Record<string, unkno
 }
 
 /** Removes, in place and from the top down, every optional field whose absence keeps `same(root)` true: a whole
- * subtree when it can go, else what inside it can. `keep` vetoes a removal. List items are never removed (each is
- * an element of what runs); their fields are minimized. */
+ * subtree when it can go, else what inside it can. `keep` vetoes a removal; it gets the field's path of keys from the
+ * root (list items add no segment, so a path reads as the schema's). List items are never removed (each is an element
+ * of what runs); their fields are minimized. */
 export function minimize(
   root: Record<string, unknown>,
   schema: ZodType,
   same: (root: Record<string, unknown>) => boolean,
-  keep: (key: string, value: unknown, depth: number) => boolean,
+  keep: (path: readonly string[], value: unknown) => boolean,
 ): void {
-  const visit = (node: Record<string, unknown>, nodeSchema: ZodType, depth: number) => {
+  const visit = (node: Record<string, unknown>, nodeSchema: ZodType, path: readonly string[]) => {
     const shape = inner(nodeSchema).shape ?? {};
     for (const key of Object.keys(node)) {
       const child = shape[key];
       if (child === undefined) continue;
       const value = node[key];
-      if (isOptional(child) && !keep(key, value, depth)) {
+      const childPath = [...path, key];
+      if (isOptional(child) && !keep(childPath, value)) {
         delete node[key];
         if (same(root)) continue;
         node[key] = value;
       }
-      descend(value, child, depth + 1);
+      descend(value, child, childPath);
     }
     // A reinsertion moved the key to the end: restore the schema's order.
     const ordered = orderLike(node, nodeSchema) as Record<string, unknown>;
     for (const key of Object.keys(node)) delete node[key];
     Object.assign(node, ordered);
   };
-  const descend = (value: unknown, valueSchema: ZodType, depth: number) => {
+  const descend = (value: unknown, valueSchema: ZodType, path: readonly string[]) => {
     const node = inner(valueSchema);
-    if (node.def.type === 'object' && isObject(value)) visit(value, valueSchema, depth);
+    if (node.def.type === 'object' && isObject(value)) visit(value, valueSchema, path);
     else if (node.def.type === 'array' && node.element && Array.isArray(value)) {
-      for (const item of value) if (isObject(item)) visit(item, node.element, depth);
+      for (const item of value) if (isObject(item)) visit(item, node.element, path);
     }
   };
-  visit(root, schema, 0);
+  visit(root, schema, []);
 }

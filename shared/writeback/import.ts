@@ -12,6 +12,7 @@ import type { LiveEcsService, LiveStack } from '../plan/live-state.ts';
 import {
   isSystemTag,
   type Json,
+  liveServiceFields,
   NO_ECHO_MASK,
   normalizeDeclaredService,
   normalizeDeclaredStack,
@@ -67,9 +68,9 @@ export interface ServiceImportInput {
   readonly scalableTarget?: ScalableTarget;
 }
 
-/** Left in even when the canonical form would not miss them: without them, creating the service again (a new
- * account, a deleted service) would ask ECS for something else. `launchType` and `capacityProviderStrategy` also
- * make the planner compare the launch model. */
+/** Left in even when the canonical form would not miss them, by path in the spec: without them, creating the service
+ * again (a new account, a deleted service) would ask ECS for something else. Each field the normalizer compares only
+ * when Git sets it is here, so that import declares it and the planner keeps comparing it. */
 const KEPT_SERVICE_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
   launchType: () => true,
   capacityProviderStrategy: () => true,
@@ -77,6 +78,7 @@ const KEPT_SERVICE_FIELDS: Readonly<Record<string, (value: unknown) => boolean>>
   // What CreateService gives a service that does not say.
   availabilityZoneRebalancing: (value) => value !== 'ENABLED',
   healthCheckGracePeriodSeconds: (value) => value !== 0,
+  'deploymentConfiguration.bakeTimeInMinutes': (value) => typeof value === 'number',
 };
 
 // ------------------------------------------------------------------------------------------------ services
@@ -88,13 +90,9 @@ export function importService(input: ServiceImportInput): ImportedResource {
   const file = `services/${live.name}.yaml`;
   const decisions: ImportDecision[] = [];
   const service = live.service;
-  const primary = Array.isArray(service.deployments)
-    ? service.deployments.find((deployment) => isObject(deployment) && deployment.status === 'PRIMARY')
-    : undefined;
   const serviceFields: Record<string, unknown> = {
-    ...service,
-    // DescribeServices reports Service Connect per deployment, not on the service.
-    serviceConnectConfiguration: isObject(primary) ? primary.serviceConnectConfiguration : undefined,
+    // Read as the planner reads it, so a field ECS keeps elsewhere than on the service is declared as live has it.
+    ...liveServiceFields(service),
     tags: userTags(service.tags),
   };
   const taskDefinition = {
@@ -120,7 +118,7 @@ export function importService(input: ServiceImportInput): ImportedResource {
   for (const change of diff(liveCanonicalOf(ordered), canonicalOf(ordered))) {
     decisions.push(differenceDecision(file, change));
   }
-  minimize(ordered, ecsServiceSpec, same, (key, value, depth) => depth === 0 && keptServiceField(key, value));
+  minimize(ordered, ecsServiceSpec, same, (path, value) => keptServiceField(path, value));
   decisions.push(...removeServiceSecrets(ordered, file));
 
   const document = {
@@ -146,8 +144,8 @@ export function importService(input: ServiceImportInput): ImportedResource {
   };
 }
 
-function keptServiceField(key: string, value: unknown): boolean {
-  const keep = KEPT_SERVICE_FIELDS[key];
+function keptServiceField(path: readonly string[], value: unknown): boolean {
+  const keep = KEPT_SERVICE_FIELDS[path.join('.')];
   return keep?.(value) === true;
 }
 

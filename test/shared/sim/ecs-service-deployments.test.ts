@@ -3,6 +3,7 @@
  * describe APIs, all through the real ECSClient. */
 import {
   CreateServiceCommand,
+  DeleteServiceCommand,
   type DeploymentConfiguration,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
@@ -402,7 +403,83 @@ describe('ECS service deployments', () => {
       first.sourceServiceRevisions?.[0]?.arn,
       first.targetServiceRevision?.arn,
     ]);
-    expect((await latest(aws.ecs)).lifecycleStage).toBe('RECONCILE_SERVICE');
+    const reconciling = await latest(aws.ecs);
+    expect(reconciling.lifecycleStage).toBe('RECONCILE_SERVICE');
+    expect(reconciling.sourceServiceRevisions?.map((revision) => revision.requestedProductionTrafficWeight)).toEqual([
+      100, 0,
+    ]);
+  });
+
+  it('names the current service deployment and the revisions with tasks on the service, as DescribeServices does', async () => {
+    // Prepare
+    const { aws } = world();
+    seedWeb(aws, { strategy: 'BLUE_GREEN' });
+    const seeded = await latest(aws.ecs);
+
+    // Act
+    const { service: updated } = await aws.ecs.send(
+      new UpdateServiceCommand({ cluster: 'prod', service: 'web', forceNewDeployment: true }),
+    );
+    const deployment = await latest(aws.ecs);
+    while ((await latest(aws.ecs)).lifecycleStage !== 'POST_SCALE_UP') aws.stepRollouts();
+    const during = await aws.ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }));
+    aws.advance();
+    const after = await aws.ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }));
+
+    // Assess
+    expect(updated?.currentServiceDeployment).toBe(deployment.serviceDeploymentArn);
+    expect(deployment.serviceDeploymentArn).not.toBe(seeded.serviceDeploymentArn);
+    const target = deployment.targetServiceRevision?.arn;
+    const source = seeded.targetServiceRevision?.arn;
+    expect(during.services?.[0]?.currentServiceRevisions).toEqual([
+      { arn: target, requestedTaskCount: 2, runningTaskCount: 2, pendingTaskCount: 0 },
+      { arn: source, requestedTaskCount: 2, runningTaskCount: 2, pendingTaskCount: 0 },
+    ]);
+    expect(after.services?.[0]).toMatchObject({
+      currentServiceDeployment: deployment.serviceDeploymentArn,
+      currentServiceRevisions: [{ arn: target, requestedTaskCount: 2, runningTaskCount: 2, pendingTaskCount: 0 }],
+    });
+  });
+
+  it('rolls a rolling deployment back when its alarm fires while IN_PROGRESS', async () => {
+    // Prepare
+    const { aws } = world();
+    seedWeb(aws, { alarms: { enable: true, rollback: true, alarmNames: ['web-5xx'] } });
+    await deployVersion2(aws.ecs);
+    aws.alarmNextRollout('prod', 'web');
+
+    // Act
+    const seen = await stepThrough(aws);
+
+    // Assess
+    expect(seen).toEqual(['PENDING -', 'IN_PROGRESS -', 'ROLLBACK_IN_PROGRESS -', 'ROLLBACK_SUCCESSFUL -']);
+    expect((await latest(aws.ecs)).alarms).toEqual({
+      status: 'TRIGGERED',
+      alarmNames: ['web-5xx'],
+      triggeredAlarmNames: ['web-5xx'],
+    });
+    expect(aws.services()[0]?.taskDefinition).toBe(`${ARN}:task-definition/web:1`);
+  });
+
+  it('deletes the service deployments with the service, as ECS does', async () => {
+    // Prepare
+    const { aws } = world();
+    seedWeb(aws);
+    const deployment = await latest(aws.ecs);
+    await aws.ecs.send(new DeleteServiceCommand({ cluster: 'prod', service: 'web', force: true }));
+
+    // Act
+    aws.advance();
+    const described = await aws.ecs.send(
+      new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [deployment.serviceDeploymentArn as string] }),
+    );
+    const listing = await rejection(
+      aws.ecs.send(new ListServiceDeploymentsCommand({ cluster: 'prod', service: 'web' })),
+    );
+
+    // Assess
+    expect(described.failures).toEqual([{ arn: deployment.serviceDeploymentArn, reason: 'MISSING' }]);
+    expect(listing.name).toBe('ServiceNotFoundException');
   });
 
   it('lists newest first, filtered by status and creation time, in pages', async () => {
@@ -444,6 +521,9 @@ describe('ECS service deployments', () => {
     expect(created(stopped)).toEqual([3, 2, 1].map((minutes) => minutes * MINUTE));
     expect(created(recent)).toEqual([4, 3].map((minutes) => minutes * MINUTE));
     expect(created(older)).toEqual([0]);
+    expect(aws.serviceDeployments().map((deployment) => deployment.serviceDeploymentArn)).toEqual(
+      all.serviceDeployments?.map((deployment) => deployment.serviceDeploymentArn).reverse(),
+    );
   });
 
   it('answers unknown ARNs with MISSING failures and refuses bad requests as ECS does', async () => {

@@ -4,7 +4,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonEqual } from '../../../shared/plan/diff.ts';
 import type { LiveEcsService, LiveStack } from '../../../shared/plan/live-state.ts';
-import { normalizeDeclaredService, normalizeLiveService } from '../../../shared/plan/normalize.ts';
+import {
+  normalizeDeclaredService,
+  normalizeLiveService,
+  PER_DEPLOYMENT_SERVICE_FIELDS,
+} from '../../../shared/plan/normalize.ts';
 import type { FileEntry, RepositoryReader } from '../../../shared/spec/files.ts';
 import { loadRepository } from '../../../shared/spec/repository.ts';
 import {
@@ -207,6 +211,115 @@ describe('importService', () => {
     ]);
     expect(imported.files[0]?.content).not.toContain('hunter2');
     expect(imported.files[0]?.content).toContain('name: MODE');
+  });
+});
+
+/** What DescribeServices reports per deployment (Deployment members, as the ECS API reference shows them). */
+function perDeploymentFields(version: string): Record<(typeof PER_DEPLOYMENT_SERVICE_FIELDS)[number], unknown> {
+  return {
+    serviceConnectConfiguration: {
+      enabled: true,
+      namespace: `arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-${version}`,
+      services: [{ portName: 'http', discoveryName: `web-${version}`, clientAliases: [{ port: 80 }] }],
+    },
+    volumeConfigurations: [
+      {
+        name: 'scratch',
+        managedEBSVolume: {
+          roleArn: `arn:aws:iam::123456789012:role/app/ebs-${version}`,
+          sizeInGiB: 50,
+          volumeType: 'io2',
+          iops: 4000,
+          filesystemType: 'ext4',
+          encrypted: true,
+        },
+      },
+    ],
+    vpcLatticeConfigurations: [
+      {
+        roleArn: `arn:aws:iam::123456789012:role/app/lattice-${version}`,
+        targetGroupArn: `arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-${version}`,
+        portName: 'http',
+      },
+    ],
+  };
+}
+
+describe('importService, fields ECS reports per deployment', () => {
+  it('declares each from the PRIMARY deployment, as the planner reads it, and passes its roles to Settings', async () => {
+    // Prepare: the service rolling from an ACTIVE deployment to the PRIMARY one; the service itself carries neither.
+    const live = liveService({ portMappings: [{ containerPort: 80, name: 'http' }], mountPoints: [] });
+    live.taskDefinition.volumes = [{ name: 'scratch', configuredAtLaunch: true }];
+    live.service.deployments = [
+      { id: 'ecs-svc/2', status: 'PRIMARY', ...perDeploymentFields('new') },
+      { id: 'ecs-svc/1', status: 'ACTIVE', ...perDeploymentFields('old') },
+    ];
+
+    // Act
+    const imported = importService({ live });
+    const spec = (imported.document as { spec: Record<string, unknown> }).spec;
+
+    // Assess
+    const primary = perDeploymentFields('new');
+    for (const field of PER_DEPLOYMENT_SERVICE_FIELDS) expect(spec[field]).toEqual(primary[field]);
+    expect(imported.decisions).toEqual([]);
+    expect(
+      jsonEqual(
+        normalizeDeclaredService(spec),
+        normalizeLiveService(live.service, live.taskDefinition, live.taskDefinitionTags, spec),
+      ),
+    ).toBe(true);
+    expect(imported.roleArns).toEqual(
+      expect.arrayContaining([
+        'arn:aws:iam::123456789012:role/app/ebs-new',
+        'arn:aws:iam::123456789012:role/app/lattice-new',
+      ]),
+    );
+    expect(imported.roleArns.join()).not.toContain('-old');
+    expect((await validate([imported])).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('declares none of them when the PRIMARY deployment has none, whatever an older deployment had', () => {
+    // Prepare
+    const live = liveService({ portMappings: [{ containerPort: 80, name: 'http' }] });
+    live.service.deployments = [
+      { id: 'ecs-svc/2', status: 'PRIMARY' },
+      { id: 'ecs-svc/1', status: 'ACTIVE', ...perDeploymentFields('old') },
+    ];
+
+    // Act
+    const imported = importService({ live });
+    const spec = (imported.document as { spec: Record<string, unknown> }).spec;
+
+    // Assess
+    for (const field of PER_DEPLOYMENT_SERVICE_FIELDS) expect(spec).not.toHaveProperty(field);
+    expect(imported.decisions).toEqual([]);
+  });
+});
+
+describe('importService, fields compared only when declared', () => {
+  it('keeps a live bake time, so a recreated service bakes as long and the planner keeps comparing it', () => {
+    // Prepare
+    const live = liveService({ portMappings: [{ containerPort: 80 }] });
+    live.service.deploymentConfiguration = {
+      ...(live.service.deploymentConfiguration as Record<string, unknown>),
+      strategy: 'BLUE_GREEN',
+      bakeTimeInMinutes: 15,
+    };
+
+    // Act
+    const spec = (importService({ live }).document as { spec: Record<string, unknown> }).spec;
+
+    // Assess
+    expect(spec.deploymentConfiguration).toEqual({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 15 });
+    const drifted = structuredClone(live.service);
+    (drifted.deploymentConfiguration as Record<string, unknown>).bakeTimeInMinutes = 0;
+    expect(
+      jsonEqual(
+        normalizeDeclaredService(spec),
+        normalizeLiveService(drifted, live.taskDefinition, live.taskDefinitionTags, spec),
+      ),
+    ).toBe(false);
   });
 });
 
