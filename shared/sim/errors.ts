@@ -1,5 +1,12 @@
 /** The errors the simulator raises: real SDK exception instances, named and coded as the services answer them, so
  * code that inspects `name`, `$fault` or `$metadata.httpStatusCode` sees what it would see from AWS. */
+
+import {
+  ApplicationAutoScalingServiceException,
+  InvalidNextTokenException,
+  ObjectNotFoundException,
+  ValidationException,
+} from '@aws-sdk/client-application-auto-scaling';
 import {
   AlreadyExistsException,
   ChangeSetNotFoundException,
@@ -18,7 +25,7 @@ import {
   ServiceNotFoundException,
 } from '@aws-sdk/client-ecs';
 
-export type AwsServiceName = 'ECS' | 'CloudFormation';
+export type AwsServiceName = 'ECS' | 'CloudFormation' | 'ApplicationAutoScaling';
 
 let requestCounter = 0;
 
@@ -88,12 +95,37 @@ export const cloudFormationErrors = {
     }),
 };
 
+// ------------------------------------------------------------------------------------------------ Application Auto Scaling
+
+export const autoScalingErrors = {
+  validation: (message: string) => new ValidationException({ message, $metadata: metadata(400) }),
+  objectNotFound: (message: string) => new ObjectNotFoundException({ message, $metadata: metadata(400) }),
+  invalidNextToken: () => new InvalidNextTokenException({ message: 'Invalid NextToken', $metadata: metadata(400) }),
+  /** Application Auto Scaling's throttling has no class in the SDK: its base exception under the wire name. */
+  throttling: () =>
+    new ApplicationAutoScalingServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      message: 'Rate exceeded',
+      $metadata: metadata(400),
+    }),
+  server: () =>
+    new ApplicationAutoScalingServiceException({
+      name: 'InternalServiceException',
+      $fault: 'server',
+      message: 'An internal error occurred.',
+      $metadata: metadata(500),
+    }),
+};
+
+const errorsOf = { ECS: ecsErrors, CloudFormation: cloudFormationErrors, ApplicationAutoScaling: autoScalingErrors };
+
 export function throttlingError(service: AwsServiceName): Error {
-  return service === 'ECS' ? ecsErrors.throttling() : cloudFormationErrors.throttling();
+  return errorsOf[service].throttling();
 }
 
 export function serverError(service: AwsServiceName): Error {
-  return service === 'ECS' ? ecsErrors.server() : cloudFormationErrors.server();
+  return errorsOf[service].server();
 }
 
 /** What the SDK's HTTP handler raises when a request outlives its timeout. */

@@ -3,6 +3,15 @@
  * behaves like the APIs — defaults filled, errors raised, deployments and stack operations that finish when the
  * simulator advances, faults and rate limits on demand. Never shipped: test support only. */
 import {
+  ApplicationAutoScalingClient,
+  type ApplicationAutoScalingClientResolvedConfig,
+  type ServiceInputTypes as AutoScalingInputs,
+  type ServiceOutputTypes as AutoScalingOutputs,
+  DeregisterScalableTargetCommand,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
   CloudFormationClient,
   type CloudFormationClientResolvedConfig,
   type ServiceInputTypes as CloudFormationInputs,
@@ -43,6 +52,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { ECS_RATE_LIMITS, TokenBucket } from '../aws/token-bucket.ts';
+import { ScalableTargets } from './application-auto-scaling.ts';
 import { CloudFormationBackend, type SeedStackInput, type SimulatedStack } from './cloudformation.ts';
 import type { SimulatorContext } from './context.ts';
 import { EcsBackend, type SimulatedTaskDefinition } from './ecs.ts';
@@ -91,10 +101,13 @@ export interface AwsSimulator {
   readonly ecs: ECSClient;
   /** A real CloudFormationClient answered by the simulator. */
   readonly cloudFormation: CloudFormationClient;
+  /** A real ApplicationAutoScalingClient answered by the simulator (ECS service targets only). */
+  readonly autoScaling: ApplicationAutoScalingClient;
   /** The aws-sdk-client-mock stubs behind the clients, for its matchers (toHaveReceivedCommand…). Do not reset. */
   readonly stubs: {
     readonly ecs: AwsStub<EcsInputs, EcsOutputs, ECSClientResolvedConfig>;
     readonly cloudFormation: AwsStub<CloudFormationInputs, CloudFormationOutputs, CloudFormationClientResolvedConfig>;
+    readonly autoScaling: AwsStub<AutoScalingInputs, AutoScalingOutputs, ApplicationAutoScalingClientResolvedConfig>;
   };
   /** Calls per API ('ECS.DescribeServices', 'CloudFormation.GetTemplate', …), failed ones included. */
   readonly calls: Record<string, number>;
@@ -178,6 +191,14 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
   };
   const ecsBackend = new EcsBackend(context, new Set(options.missingClusters ?? []));
   const cloudFormationBackend = new CloudFormationBackend(context);
+  const scalableTargets = new ScalableTargets(context, (cluster, name) =>
+    ecsBackend
+      .services()
+      .some(
+        (service) =>
+          service.status === 'ACTIVE' && service.serviceName === name && service.clusterArn?.endsWith(`/${cluster}`),
+      ),
+  );
 
   // ---------------------------------------------------------------------------------------------- rate limits
   const buckets = new Map<string, TokenBucket>();
@@ -243,6 +264,8 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
   const cloudFormation = new CloudFormationClient({ region, credentials });
   const ecsStub = mockClient(ecs);
   const cloudFormationStub = mockClient(cloudFormation);
+  const autoScaling = new ApplicationAutoScalingClient({ region, credentials });
+  const autoScalingStub = mockClient(autoScaling);
 
   // Anything not simulated fails loudly rather than answering undefined. Registered first: the specific
   // commands below take precedence over it.
@@ -253,6 +276,7 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
   };
   ecsStub.onAnyCommand().callsFake(unsupported('ECS', ecsStub));
   cloudFormationStub.onAnyCommand().callsFake(unsupported('CloudFormation', cloudFormationStub));
+  autoScalingStub.onAnyCommand().callsFake(unsupported('ApplicationAutoScaling', autoScalingStub));
 
   ecsStub
     .on(RegisterTaskDefinitionCommand)
@@ -305,13 +329,28 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
     .on(UpdateTerminationProtectionCommand)
     .callsFake(handle('CloudFormation', 'UpdateTerminationProtection', cfn.updateTerminationProtection.bind(cfn)));
 
+  autoScalingStub
+    .on(RegisterScalableTargetCommand)
+    .callsFake(
+      handle('ApplicationAutoScaling', 'RegisterScalableTarget', scalableTargets.register.bind(scalableTargets)),
+    )
+    .on(DescribeScalableTargetsCommand)
+    .callsFake(
+      handle('ApplicationAutoScaling', 'DescribeScalableTargets', scalableTargets.describe.bind(scalableTargets)),
+    )
+    .on(DeregisterScalableTargetCommand)
+    .callsFake(
+      handle('ApplicationAutoScaling', 'DeregisterScalableTarget', scalableTargets.deregister.bind(scalableTargets)),
+    );
+
   const seedTaskDefinition = (input: RegisterTaskDefinitionRequest) =>
     structuredClone(ecsBackend.register(structuredClone(input)));
 
   return {
     ecs,
     cloudFormation,
-    stubs: { ecs: ecsStub, cloudFormation: cloudFormationStub },
+    autoScaling,
+    stubs: { ecs: ecsStub, cloudFormation: cloudFormationStub, autoScaling: autoScalingStub },
     calls,
     resetCalls: () => {
       for (const key of Object.keys(calls)) delete calls[key];
@@ -351,6 +390,7 @@ export function createAwsSimulator(options: SimulatorOptions = {}): AwsSimulator
     restore: () => {
       ecsStub.restore();
       cloudFormationStub.restore();
+      autoScalingStub.restore();
     },
   };
 }
@@ -369,6 +409,8 @@ export const WRITE_APIS: readonly string[] = [
   'CloudFormation.DeleteChangeSet',
   'CloudFormation.DeleteStack',
   'CloudFormation.UpdateTerminationProtection',
+  'ApplicationAutoScaling.RegisterScalableTarget',
+  'ApplicationAutoScaling.DeregisterScalableTarget',
 ];
 
 /** The write calls among `calls`, by API. */

@@ -29,13 +29,31 @@ function world(): { aws: AwsSimulator; tick(ms: number): void } {
   return { aws, tick: (ms) => (clock += ms) };
 }
 
-/** A steady web service (task definition web:1) with this deployment configuration. */
+/** The blue/green traffic path ECS requires of BLUE_GREEN, LINEAR and CANARY: a target group pair behind a listener rule. */
+const TRAFFIC_PATH = {
+  targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/0f1e2d3c4b5a6978',
+  containerName: 'app',
+  containerPort: 8080,
+  advancedConfiguration: {
+    alternateTargetGroupArn:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/1a2b3c4d5e6f7081',
+    productionListenerRule:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+    roleArn: 'arn:aws:iam::123456789012:role/app/ecs-infrastructure-elb',
+  },
+};
+
+/** A steady web service (task definition web:1) with this deployment configuration; behind a load balancer with a
+ * blue/green traffic path when the strategy shifts traffic. */
 function seedWeb(aws: AwsSimulator, deploymentConfiguration: DeploymentConfiguration = {}): void {
+  const shiftsTraffic =
+    deploymentConfiguration.strategy !== undefined && deploymentConfiguration.strategy !== 'ROLLING';
   aws.seedService({
     ...webService(),
     serviceName: 'web',
     taskDefinition: webTaskDefinition(),
     deploymentConfiguration,
+    ...(shiftsTraffic ? { loadBalancers: [TRAFFIC_PATH] } : {}),
   });
 }
 
