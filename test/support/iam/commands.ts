@@ -34,6 +34,7 @@ type Authorize = (input: Input, at: CallSite) => AuthorizedRequest[];
 
 /** The SDK packages driftless uses, by the service name their clients report (`client.config.serviceId`). */
 export const SDK_PACKAGES: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-application-auto-scaling': 'Application Auto Scaling',
   '@aws-sdk/client-cloudformation': 'CloudFormation',
   '@aws-sdk/client-codecommit': 'CodeCommit',
   '@aws-sdk/client-dynamodb': 'DynamoDB',
@@ -434,11 +435,17 @@ const SECRETS_MANAGER: Record<string, Authorize> = {
   GetSecretValue: (input) => [request('secretsmanager:GetSecretValue', required(text(input, 'SecretId'), 'secret'))],
 };
 
+const APPLICATION_AUTO_SCALING: Record<string, Authorize> = {
+  // `driftless import` reads which services Application Auto Scaling owns; the action takes only "*".
+  DescribeScalableTargets: () => [request('application-autoscaling:DescribeScalableTargets', '*')],
+};
+
 const STS: Record<string, Authorize> = {
   GetCallerIdentity: () => [{ ...request('sts:GetCallerIdentity', '*'), alwaysAllowed: true }],
 };
 
 const BY_SERVICE: Readonly<Record<string, Record<string, Authorize>>> = {
+  'Application Auto Scaling': APPLICATION_AUTO_SCALING,
   ECS,
   CloudFormation: CLOUDFORMATION,
   DynamoDB: DYNAMODB,
