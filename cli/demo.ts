@@ -24,6 +24,7 @@ import { formatAudit } from './commands/audit.ts';
 import { formatReconcile } from './commands/reconcile.ts';
 import type { AwsClients } from './context.ts';
 import { gitHubScene } from './demo/github-scene.ts';
+import { importScene } from './demo/import-scene.ts';
 import { manualChangeScene } from './demo/manual-change-scene.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from './output.ts';
@@ -321,7 +322,14 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
     const entries = await ledger.window({ since: started, until: new Date(now() + 1_000).toISOString() });
     io.out(indent(formatAudit(entries, io)));
 
-    step('11. GitHub: a signed push webhook rolls web out; a pull request gets its check run and comment');
+    step('11. Bring an existing service under management: driftless import, plan in sync, the first run only tags it');
+    if (proposal?.branch) {
+      await git('merge', '-q', '--ff-only', proposal.branch);
+      say(indent(`(First the team merges the rollback proposal of scene 9: Git says web:1.4.2 again, as live does.)`));
+    }
+    const imported = await importScene({ say, io, simulator, repoDir, git, runCli, push: () => run('push') });
+
+    step('12. GitHub: a signed push webhook rolls web out; a pull request gets its check run and comment');
     const tables = { dynamoDb: client, ledgerTable: LEDGER_TABLE, lockTable: LOCK_TABLE };
     const scene = { say, simulator, source, ledger, lock, now, installationId: INSTALLATION_ID, ...tables };
     const gitHub = await gitHubScene({ ...scene, eventBridge: capturingEventBus([]) });
@@ -343,13 +351,14 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
       referencesApplied &&
       proposal?.status === 'opened' &&
       (again.apply?.counts.skipped ?? 0) >= 1 &&
-      gitHub;
+      gitHub &&
+      imported;
     say(
       expected
         ? paint(
             io,
             'green',
-            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back, a service wired to stack outputs, a circuit-breaker rollback written back to Git, and a signed GitHub push rolled out and a pull request checked.',
+            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back, a service wired to stack outputs, a circuit-breaker rollback written back to Git, a hand-made service imported, and a signed GitHub push rolled out and a pull request checked.',
           )
         : paint(io, 'red', '\nThe demo did not go as narrated; see the runs above.'),
     );
