@@ -61,14 +61,15 @@ describe('driftless reconcile, status and audit', () => {
     // Assess: the result says what it would do, never "in-sync"
     expect(exitCode).toBe(0);
     expect(out).toContain(
-      'Result: dry-run (would apply 3: CloudFormationStack:platform-network; EcsService:prod/web; EcsService:prod/worker)',
+      'Result: dry-run (would apply 4: CloudFormationStack:platform-network; EcsService:prod/api; EcsService:prod/web; and 1 more)',
     );
     expect(out).not.toContain('in-sync');
     expect(entries.filter((entry: { kind: string }) => entry.kind === 'run')).toEqual([
       expect.objectContaining({
         result: 'dry-run',
-        reason: 'would apply 3: CloudFormationStack:platform-network; EcsService:prod/web; EcsService:prod/worker',
-        summary: { 'dry-run': 3 },
+        reason:
+          'would apply 4: CloudFormationStack:platform-network; EcsService:prod/api; EcsService:prod/web; and 1 more',
+        summary: { 'dry-run': 4 },
       }),
     ]);
     expect(simulator.services()).toEqual([]);

@@ -67,15 +67,17 @@ describe('driftless status', () => {
 
     // Assess
     expect(planExit).toBe(0);
-    expect(planOut).toContain('Plan: 0 to create, 0 to update, 0 to delete, 3 in sync.');
+    expect(planOut).toContain('Plan: 0 to create, 0 to update, 0 to delete, 4 in sync.');
     expect(statusExit).toBe(0);
     expect(syncColumn(statusOut)).toEqual({
       'CloudFormationStack:platform-network': 'in sync',
+      'EcsService:prod/api': 'in sync',
       [WEB]: 'in sync',
       'EcsService:prod/worker': 'in sync',
     });
     expect(statusJson.map((status) => [status.id, status.sync])).toEqual([
       ['CloudFormationStack:platform-network', 'in sync'],
+      ['EcsService:prod/api', 'in sync'],
       [WEB, 'in sync'],
       ['EcsService:prod/worker', 'in sync'],
     ]);

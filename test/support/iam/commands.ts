@@ -34,6 +34,7 @@ type Authorize = (input: Input, at: CallSite) => AuthorizedRequest[];
 
 /** The SDK packages driftless uses, by the service name their clients report (`client.config.serviceId`). */
 export const SDK_PACKAGES: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-application-auto-scaling': 'Application Auto Scaling',
   '@aws-sdk/client-cloudformation': 'CloudFormation',
   '@aws-sdk/client-codecommit': 'CodeCommit',
   '@aws-sdk/client-dynamodb': 'DynamoDB',
@@ -417,6 +418,12 @@ const SECRETS_MANAGER: Record<string, Authorize> = {
   GetSecretValue: (input) => [request('secretsmanager:GetSecretValue', required(text(input, 'SecretId'), 'secret'))],
 };
 
+const APPLICATION_AUTO_SCALING: Record<string, Authorize> = {
+  // Only `driftless import` sends it, with the operator's credentials: no function does, so no role grants it (the
+  // proof would find the denial if one did). The action has no resource type.
+  DescribeScalableTargets: () => [request('application-autoscaling:DescribeScalableTargets', '*')],
+};
+
 const STS: Record<string, Authorize> = {
   GetCallerIdentity: () => [{ ...request('sts:GetCallerIdentity', '*'), alwaysAllowed: true }],
 };
@@ -431,6 +438,7 @@ const BY_SERVICE: Readonly<Record<string, Record<string, Authorize>>> = {
   'Secrets Manager': SECRETS_MANAGER,
   SQS,
   STS,
+  'Application Auto Scaling': APPLICATION_AUTO_SCALING,
 };
 
 /** Every command, as `<serviceId>.<Command name without "Command">`. */
