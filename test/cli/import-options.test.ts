@@ -211,7 +211,6 @@ describe('driftless import options', () => {
     expect(io.stdout()).toContain(
       'driftless.yaml exists; for the imported declarations to validate it needs:\n  spec.targets.clusters: add prod',
     );
-    expect(io.stdout()).toContain('wrote   services/api.yaml');
     expect(io.stdout()).toContain('wrote   services/web.yaml');
     expect(await readFile(join(out, 'driftless.yaml'), 'utf8')).toContain('clusters: [staging]');
     expect(nothingExit).toBe(1);
