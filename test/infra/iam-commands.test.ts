@@ -122,6 +122,38 @@ describe('the table of IAM authorizations', () => {
     ]);
   });
 
+  it('authorizes a service create and update with each infrastructure role they hand to ECS passed to ECS', () => {
+    // Prepare
+    const roles = {
+      balancer: 'arn:aws:iam::123456789012:role/app/ecs-infrastructure-elb',
+      hook: 'arn:aws:iam::123456789012:role/app/ecs-hooks',
+      volume: 'arn:aws:iam::123456789012:role/app/ecs-ebs',
+    };
+    const service = {
+      cluster: 'prod',
+      loadBalancers: [{ targetGroupArn: 'tg', advancedConfiguration: { roleArn: roles.balancer } }],
+      deploymentConfiguration: { strategy: 'CANARY', lifecycleHooks: [{ roleArn: roles.hook }] },
+      volumeConfigurations: [{ name: 'data', managedEBSVolume: { roleArn: roles.volume } }],
+    };
+
+    // Act
+    const created = authorizationsOf('ECS', 'CreateService', { ...service, serviceName: 'api' }, SITE);
+    const updated = authorizationsOf('ECS', 'UpdateService', { ...service, service: 'api' }, SITE);
+
+    // Assess
+    const toEcs = { 'iam:PassedToService': 'ecs.amazonaws.com' };
+    const passed = Object.values(roles).map((role) => ({ action: 'iam:PassRole', resource: role, context: toEcs }));
+    expect(created[0]).toMatchObject({
+      action: 'ecs:CreateService',
+      resource: 'arn:aws:ecs:us-east-1:123456789012:service/prod/api',
+    });
+    expect(created.slice(1)).toEqual(expect.arrayContaining(passed));
+    expect(created).toHaveLength(1 + passed.length);
+    expect(updated[0]).toMatchObject({ action: 'ecs:UpdateService' });
+    expect(updated.slice(1)).toEqual(expect.arrayContaining(passed));
+    expect(updated).toHaveLength(1 + passed.length);
+  });
+
   it("authorizes a change set with the stack's role passed to CloudFormation, and its types and tags", () => {
     // Act
     const requests = authorizationsOf(

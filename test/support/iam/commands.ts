@@ -103,6 +103,27 @@ function onService(action: string): Authorize {
   ];
 }
 
+const record = (input: Input, key: string): Input =>
+  typeof input[key] === 'object' && input[key] !== null && !Array.isArray(input[key]) ? (input[key] as Input) : {};
+
+/** The roles a CreateService or UpdateService request hands to ECS, which assumes them itself (ECS infrastructure
+ * roles trust ecs.amazonaws.com): the legacy load balancer role, and the roleArn of each load balancer's
+ * advancedConfiguration, lifecycle hook, managed EBS volume, VPC Lattice configuration and Service Connect TLS. */
+function serviceRolesPassed(input: Input): AuthorizedRequest[] {
+  const deployment = record(input, 'deploymentConfiguration');
+  const roles = [
+    text(input, 'role'),
+    ...list(input, 'loadBalancers').map((balancer) => text(record(balancer, 'advancedConfiguration'), 'roleArn')),
+    ...list(deployment, 'lifecycleHooks').map((hook) => text(hook, 'roleArn')),
+    ...list(input, 'volumeConfigurations').map((volume) => text(record(volume, 'managedEBSVolume'), 'roleArn')),
+    ...list(input, 'vpcLatticeConfigurations').map((lattice) => text(lattice, 'roleArn')),
+    ...list(record(input, 'serviceConnectConfiguration'), 'services').map((service) =>
+      text(record(service, 'tls'), 'roleArn'),
+    ),
+  ];
+  return [...new Set(roles)].flatMap((role) => passRole(role, 'ecs.amazonaws.com'));
+}
+
 const ECS: Record<string, Authorize> = {
   CreateService: (input, at) => {
     const service = serviceArn(at, text(input, 'cluster'), required(text(input, 'serviceName'), 'service'));
@@ -114,10 +135,10 @@ const ECS: Record<string, Authorize> = {
       ...(Object.keys(tags).length > 0
         ? [request('ecs:TagResource', service, { ...tags, 'ecs:CreateAction': 'CreateService' })]
         : []),
-      ...passRole(text(input, 'role'), 'ecs.amazonaws.com'),
+      ...serviceRolesPassed(input),
     ];
   },
-  UpdateService: onService('ecs:UpdateService'),
+  UpdateService: (input, at) => [...onService('ecs:UpdateService')(input, at), ...serviceRolesPassed(input)],
   DeleteService: onService('ecs:DeleteService'),
   DescribeServices: (input, at) =>
     (Array.isArray(input.services) ? (input.services as string[]) : []).map((service) =>
