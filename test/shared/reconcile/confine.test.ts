@@ -56,7 +56,12 @@ describe('confining cluster ARNs to the deployment', () => {
     ]);
     const calls = callsOf(env.simulator);
     expect(calls.filter((call) => /"(web|prod\/web)"|999999999999|eu-west-1|aws-us-gov/.test(call.input))).toEqual([]);
-    expect(env.simulator.services().map((service) => service.serviceName).sort()).toEqual(['api', 'worker']);
+    expect(
+      env.simulator
+        .services()
+        .map((service) => service.serviceName)
+        .sort(),
+    ).toEqual(['api', 'worker']);
   });
 
   it('addresses a cluster written as an ARN of its own account by name, in every read and write', async () => {

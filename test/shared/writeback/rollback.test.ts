@@ -169,7 +169,9 @@ describe('writeBackRollback', () => {
     const unrelated = await repo.commit({ 'README.md': 'notes\n' }, 'notes');
 
     // Act
-    const missing = await writeBackRollback(request(repo, { commitId: unrelated, resourceId: 'EcsService:prod/billing' }));
+    const missing = await writeBackRollback(
+      request(repo, { commitId: unrelated, resourceId: 'EcsService:prod/billing' }),
+    );
     const same = await writeBackRollback(request(repo, { commitId: unrelated, to: base }));
 
     // Assess
