@@ -180,6 +180,14 @@ export class DriftlessPermissions extends Construct {
         resources: [...this.props.roleArnPatterns],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       });
+      add(grantee, {
+        // A service hands ECS its own infrastructure roles (load balancer advancedConfiguration, lifecycle hooks,
+        // managed EBS volumes, VPC Lattice, Service Connect TLS): CreateService and UpdateService pass them to ECS.
+        sid: 'PassServiceInfrastructureRoles',
+        actions: ['iam:PassRole'],
+        resources: [...this.props.roleArnPatterns],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs.amazonaws.com' } },
+      });
     }
     add(grantee, {
       sid: 'WriteCloudFormationStacks',

@@ -83,9 +83,10 @@ describe('driftless import options', () => {
 
     // Assess
     expect(exitCode).toBe(0);
+    expect(io.stdout()).toContain('wrote   services/api.yaml');
     expect(io.stdout()).toContain('wrote   services/web.yaml');
     expect(io.stdout()).toContain('wrote   stacks/platform-network.template.yaml');
-    expect(io.stdout()).toContain('Imported: 6 files written, 0 skipped, 0 held back, 0 not valid, 0 decisions.');
+    expect(io.stdout()).toContain('Imported: 7 files written, 0 skipped, 0 held back, 0 not valid, 0 decisions.');
     const settings = await readFile(join(out, 'driftless.yaml'), 'utf8');
     expect(settings).toContain('clusters:\n      - prod');
     expect(settings).toContain('stackNamePrefix: platform-');

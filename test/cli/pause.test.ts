@@ -129,8 +129,8 @@ describe('driftless pause and resume', () => {
 
   it.each([
     [
-      ['pause', 'EcsService:prod/api', '--for', '2h', '--reason', 'x'],
-      /EcsService:prod\/api is not declared in .* \(declared: .*EcsService:prod\/web/,
+      ['pause', 'EcsService:prod/billing', '--for', '2h', '--reason', 'x'],
+      /EcsService:prod\/billing is not declared in .* \(declared: .*EcsService:prod\/web/,
     ],
     [['pause', 'web', '--for', '8d', '--reason', 'x'], /--for 8d is longer than a pause may last \(7d\)/],
     [['pause', 'web', '--for', 'soon', '--reason', 'x'], /--for soon is not a duration such as 30m, 2h or 1d/],

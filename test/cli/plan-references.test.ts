@@ -42,7 +42,7 @@ describe('driftless plan with stack references', () => {
       '    /spec/networkConfiguration/awsvpcConfiguration/subnets/0 = subnet-0a1b2c3d4e5f60718 ← ${stack:platform-shared-network.SubnetA}\n' +
         '    /spec/networkConfiguration/awsvpcConfiguration/subnets/1 = subnet-0c0c0c0c0c0c0c0c0 ← ${stack:platform-shared-network.SubnetB}\n',
     );
-    expect(io.stdout()).toContain('Plan: 0 to create, 1 to update, 0 to delete, 2 in sync.');
+    expect(io.stdout()).toContain('Plan: 0 to create, 1 to update, 0 to delete, 3 in sync.');
   });
 
   it('names an unresolved reference at file:line and exits 1', async () => {

@@ -36,12 +36,13 @@ describe('driftless plan against the simulator', () => {
     // Assess
     expect(exitCode).toBe(2);
     expect(io.stdout()).toContain('+ CloudFormationStack platform-network: create');
+    expect(io.stdout()).toContain('+ EcsService prod/api: create');
     expect(io.stdout()).toContain('+ EcsService prod/web: create');
     expect(io.stdout()).toContain('+ EcsService prod/worker: create');
     expect(io.stdout()).toContain(
       '/spec/taskDefinition/containerDefinitions/web/image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2"',
     );
-    expect(io.stdout()).toContain('Plan: 3 to create, 0 to update, 0 to delete, 0 in sync.');
+    expect(io.stdout()).toContain('Plan: 4 to create, 0 to update, 0 to delete, 0 in sync.');
   });
 
   it('refuses, as the installation would, a stack whose types --allowed-resource-types does not list', async () => {
@@ -81,7 +82,7 @@ describe('driftless plan against the simulator', () => {
 
     // Assess
     expect(allowedExit).toBe(2);
-    expect(allowed.stdout()).toContain('Plan: 3 to create');
+    expect(allowed.stdout()).toContain('Plan: 4 to create');
     expect(tooWideExit).toBe(1);
     expect(tooWide.stderr()).toContain('AWS::* is wider than one service');
   });
@@ -97,7 +98,7 @@ describe('driftless plan against the simulator', () => {
     const exitCode = await run(['plan', '--repo', repo.dir], io, clients);
 
     // Assess
-    expect(io.stdout()).toContain('Plan: 0 to create, 0 to update, 0 to delete, 3 in sync.');
+    expect(io.stdout()).toContain('Plan: 0 to create, 0 to update, 0 to delete, 4 in sync.');
     expect(exitCode).toBe(0);
   });
 
@@ -121,7 +122,7 @@ describe('driftless plan against the simulator', () => {
     expect(web).toEqual([
       expect.objectContaining({ type: 'update', changes: [{ path: '/spec/desiredCount', before: 6, after: 3 }] }),
     ]);
-    expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, replace: 0, wait: 0, inSync: 2 });
+    expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, replace: 0, wait: 0, inSync: 3 });
   });
 
   it('makes no AWS call for a repository with errors, and exits 1', async () => {

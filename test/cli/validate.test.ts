@@ -24,7 +24,7 @@ describe('driftless validate', () => {
 
     // Assess
     expect(exitCode).toBe(0);
-    expect(io.stdout()).toContain('✓ valid: 3 declarations (2 EcsService, 1 CloudFormationStack)');
+    expect(io.stdout()).toContain('✓ valid: 4 declarations (3 EcsService, 1 CloudFormationStack)');
     expect(io.stderr()).toBe('');
   });
 
@@ -50,7 +50,7 @@ describe('driftless validate', () => {
       /services\/web\.yaml\n {2}9:3 +error +E_SCHEMA +unknown key "desiredCont" in spec; did you mean "desiredCount"\?/,
     );
     expect(io.stdout()).toContain('✗ 1 error in 1 file');
-    expect(io.stdout()).toContain('2 declarations valid (1 EcsService, 1 CloudFormationStack)');
+    expect(io.stdout()).toContain('3 declarations valid (2 EcsService, 1 CloudFormationStack)');
   });
 
   it('prints machine output with --json', async () => {

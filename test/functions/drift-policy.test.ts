@@ -380,7 +380,7 @@ describe('break-glass pause', () => {
       .filter((entry) => entry.kind === 'run')
       .slice(-2);
     expect(runEntries.map((entry) => [entry.trigger, entry.result, entry.summary])).toEqual([
-      ['schedule', 'skipped', { skipped: 1, 'in-sync': 2 }],
+      ['schedule', 'skipped', { skipped: 1, 'in-sync': 3 }],
       ['push', 'skipped', { skipped: 1 }],
     ]);
     expect(runEntries[1]?.reason).toBe(`1 held: ${WEB_ID} — ${reason} (changes planned, not applied)`);

@@ -71,7 +71,7 @@ describe('pull-request function', () => {
     expect(ours).toHaveLength(1);
     const content = ours[0]?.content ?? '';
     expect(content).toContain(`for \`${opened.source.slice(0, 12)}\``);
-    expect(content).toContain('**Plan: 0 to create, 1 to update, 0 to delete, 2 in sync.**');
+    expect(content).toContain('**Plan: 0 to create, 1 to update, 0 to delete, 3 in sync.**');
     expect(content).toContain('/spec/taskDefinition/containerDefinitions/web/image');
     expect(content).toContain('web:1.4.3');
     expect(content.length).toBeLessThanOrEqual(10_240);

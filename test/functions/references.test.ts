@@ -145,6 +145,6 @@ describe('stack references through the functions', () => {
     expect(content).toContain(
       '- **error** `services/web.yaml:14:17` `E_REFERENCE` ${stack:platform-network.PrivateSubnetAId}: stack platform-network (CREATE\\_COMPLETE) has no output PrivateSubnetAId (its outputs: PrivateSubnetIds, ServiceSecurityGroupId, VpcId)',
     );
-    expect(content).toContain('**Plan: 0 to create, 0 to update, 0 to delete, 2 in sync.**');
+    expect(content).toContain('**Plan: 0 to create, 0 to update, 0 to delete, 3 in sync.**');
   });
 });

@@ -106,12 +106,13 @@ async function fanOutHarness(
   };
 }
 
-/** The shards of the example repository with one service per shard: prod's two services hash to shard 1 of 2, so
- * shard 0 is empty, and the stack is the stacks' only shard. */
+/** The shards of the example repository with one service per shard: of prod's three services, worker hashes to shard
+ * 1 of 3 and api and web to shard 2, so shard 0 is empty; the stack is the stacks' only shard. */
 function exampleShards(commitId: string): ShardMessage[] {
   return [
-    { shard: { group: 'prod', index: 0, count: 2 }, commitId },
-    { shard: { group: 'prod', index: 1, count: 2 }, commitId },
+    { shard: { group: 'prod', index: 0, count: 3 }, commitId },
+    { shard: { group: 'prod', index: 1, count: 3 }, commitId },
+    { shard: { group: 'prod', index: 2, count: 3 }, commitId },
     { shard: { group: 'stacks', index: 0, count: 1 }, commitId },
   ];
 }
@@ -142,7 +143,7 @@ describe('sweep with fan-out', () => {
     const result = await harness.sweep();
 
     // Assess
-    expect(result).toEqual({ outcome: 'fanned-out', shards: 3, prune: false, commitId: head });
+    expect(result).toEqual({ outcome: 'fanned-out', shards: 4, prune: false, commitId: head });
     expect([...harness.sent()].sort(byBody)).toEqual(exampleShards(head).sort(byBody));
     expect(harness.batches()).toHaveLength(1);
     expect(harness.simulator.calls).toEqual({});
@@ -152,13 +153,13 @@ describe('sweep with fan-out', () => {
       expect.objectContaining({
         level: 'info',
         message: 'sweep fanned out',
-        attributes: expect.objectContaining({ shards: 3 }),
+        attributes: expect.objectContaining({ shards: 4 }),
       }),
     );
   });
 
   it('sends at most 10 messages per SendMessageBatch, and sends again what SQS did not take', async () => {
-    // Prepare: 26 services in prod, one per shard, and the stack; SQS fails the first entry of the first call once.
+    // Prepare: 27 services in prod, one per shard, and the stack; SQS fails the first entry of the first call once.
     let failedOnce = false;
     harness = await fanOutHarness({
       failures: (entries) => {
@@ -180,18 +181,18 @@ describe('sweep with fan-out', () => {
     const result = await harness.sweep();
 
     // Assess
-    expect(result).toEqual({ outcome: 'fanned-out', shards: 27, prune: false, commitId: head });
-    expect(harness.batches().map((entries) => entries.length)).toEqual([10, 1, 10, 7]);
+    expect(result).toEqual({ outcome: 'fanned-out', shards: 28, prune: false, commitId: head });
+    expect(harness.batches().map((entries) => entries.length)).toEqual([10, 1, 10, 8]);
     const bodies = harness.batches().flat();
     const [first, resent] = [bodies[0], bodies[10]];
     expect(resent).toEqual(first);
     const unique = new Set(bodies.map((entry) => entry.MessageBody));
-    expect(unique.size).toBe(27);
+    expect(unique.size).toBe(28);
     const prod = [...unique]
       .map((body) => JSON.parse(body ?? '') as ShardMessage)
       .filter((message) => 'shard' in message && message.shard.group === 'prod');
     expect(prod.map((message) => ('shard' in message ? message.shard.index : -1)).sort((a, b) => a - b)).toEqual(
-      Array.from({ length: 26 }, (_, i) => i),
+      Array.from({ length: 27 }, (_, i) => i),
     );
     expect(harness.simulator.calls).toEqual({});
   });
@@ -247,11 +248,11 @@ describe('sweep-shard worker', () => {
     const responses = await workSideBySide(harness, harness.records());
 
     // Assess: each shard under its own lease, none skipped; every resource created once.
-    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
-    expect([...harness.statuses()].sort()).toEqual(['applied', 'applied', 'in-sync']);
+    expect(responses).toEqual(Array.from({ length: 4 }, () => ({ batchItemFailures: [] })));
+    expect([...harness.statuses()].sort()).toEqual(['applied', 'applied', 'applied', 'in-sync']);
     expect(harness.simulator.calls).toMatchObject({
-      'ECS.RegisterTaskDefinition': 2,
-      'ECS.CreateService': 2,
+      'ECS.RegisterTaskDefinition': 3,
+      'ECS.CreateService': 3,
       'CloudFormation.CreateChangeSet': 1,
       'CloudFormation.ExecuteChangeSet': 1,
     });
@@ -261,7 +262,7 @@ describe('sweep-shard worker', () => {
         .services()
         .map((service) => service.serviceName)
         .sort(),
-    ).toEqual(['web', 'worker']);
+    ).toEqual(['api', 'web', 'worker']);
     expect(harness.simulator.stacks().map((stack) => stack.stackName)).toEqual(['platform-network']);
 
     // Act: the next sweep and its shards.
@@ -273,7 +274,7 @@ describe('sweep-shard worker', () => {
 
     // Assess
     expect(again.flatMap((response) => response.batchItemFailures)).toEqual([]);
-    expect(harness.statuses()).toEqual(['in-sync', 'in-sync', 'in-sync']);
+    expect(harness.statuses()).toEqual(['in-sync', 'in-sync', 'in-sync', 'in-sync']);
     expect(writeCount(harness.simulator)).toBe(0);
   });
 
@@ -296,7 +297,7 @@ describe('sweep-shard worker', () => {
     expect(harness.details('Drift Reverted')).toEqual([
       expect.objectContaining({ trigger: 'schedule', resourceIds: ['EcsService:prod/web'] }),
     ]);
-    expect([...harness.statuses()].sort()).toEqual(['applied', 'in-sync', 'in-sync']);
+    expect([...harness.statuses()].sort()).toEqual(['applied', 'in-sync', 'in-sync', 'in-sync']);
     expect(harness.simulator.services().find((service) => service.serviceName === 'web')?.desiredCount).toBe(3);
   });
 
@@ -313,7 +314,7 @@ describe('sweep-shard worker', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: stacks?.messageId }] });
-    expect(writeCount(harness.simulator, 'ECS.CreateService')).toBe(2);
+    expect(writeCount(harness.simulator, 'ECS.CreateService')).toBe(3);
     expect(writeCount(harness.simulator, 'CloudFormation.CreateChangeSet')).toBe(0);
     expect(harness.logger.lines).toContainEqual(
       expect.objectContaining({
@@ -330,7 +331,7 @@ describe('sweep-shard worker', () => {
     // Assess
     expect(redelivered).toEqual({ batchItemFailures: [] });
     expect(writeCount(harness.simulator, 'CloudFormation.CreateChangeSet')).toBe(1);
-    expect(writeCount(harness.simulator, 'ECS.CreateService')).toBe(2);
+    expect(writeCount(harness.simulator, 'ECS.CreateService')).toBe(3);
   });
 
   it('logs a message it cannot read and does not ask for it again', async () => {
@@ -352,7 +353,7 @@ describe('sweep-shard worker', () => {
   });
 
   it('prunes in the one prune message when the deployment and driftless.yaml both prune; shards never prune', async () => {
-    // Prepare: worker removed from the repository, pruning on with room for one of three.
+    // Prepare: worker removed from the repository, pruning on with room for one of four.
     harness = await fanOutHarness({ prune: true });
     await harness.bootstrap();
     const settings = (await readTree(EXAMPLE_REPO_DIR))['driftless.yaml']!.toString();
@@ -374,7 +375,7 @@ describe('sweep-shard worker', () => {
     await workSideBySide(harness, shards);
 
     // Assess: the shards leave the worker service alone.
-    expect(result).toEqual({ outcome: 'fanned-out', shards: 2, prune: true, commitId: head });
+    expect(result).toEqual({ outcome: 'fanned-out', shards: 3, prune: true, commitId: head });
     expect(prune.map((record) => JSON.parse(record.body))).toEqual([{ prune: true, commitId: head }]);
     expect(writeCount(harness.simulator, 'ECS.DeleteService')).toBe(0);
 

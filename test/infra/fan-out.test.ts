@@ -238,17 +238,19 @@ describe('DriftlessStack with fan-out: compliance', () => {
     );
     const byFunctions = passRoles.filter(({ policy }) => !policy.startsWith('CloudFormationRole'));
 
-    // Assess: each function that writes passes the task roles to ECS tasks and the service role to CloudFormation.
-    expect(byFunctions.map(({ policy }) => policy.replace(/DefaultPolicy[0-9A-F]{8}$/, '')).sort()).toEqual([
-      'ManualChangeRole',
-      'ManualChangeRole',
-      'PushRole',
-      'PushRole',
-      'SweepRole',
-      'SweepRole',
-      'SweepShardRole',
-      'SweepShardRole',
-    ]);
+    // Assess: each function that writes passes the task roles to ECS tasks, a service's infrastructure roles to ECS
+    // and the service role to CloudFormation.
+    const passed = byFunctions.map(
+      ({ policy, statement }) =>
+        `${policy.replace(/DefaultPolicy[0-9A-F]{8}$/, '')} → ${statement.Condition?.StringEquals?.['iam:PassedToService']}`,
+    );
+    expect(passed.sort()).toEqual(
+      ['ManualChangeRole', 'PushRole', 'SweepRole', 'SweepShardRole'].flatMap((role) => [
+        `${role} → cloudformation.amazonaws.com`,
+        `${role} → ecs-tasks.amazonaws.com`,
+        `${role} → ecs.amazonaws.com`,
+      ]),
+    );
     for (const { statement } of passRoles) {
       expect(statement.Condition?.StringEquals?.['iam:PassedToService']).toBeDefined();
       expect(asArray(statement.Resource)).not.toContain('*');

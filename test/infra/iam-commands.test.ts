@@ -8,8 +8,9 @@ import { REPOSITORY_ROOT } from '../../infra/bundling.ts';
 import { authorizationsOf, type CallSite, IAM_AUTHORIZATION, SDK_PACKAGES } from '../support/iam/commands.ts';
 
 const SHIPPED = ['shared', 'functions', 'cli'];
-/** The simulator answers commands; it never sends one to AWS. */
-const NOT_SENDING = ['shared/sim/'];
+/** The simulator answers commands; it never sends one to AWS. The demo runs against the simulator (and DynamoDB
+ * Local) only: a command it builds itself seeds that world, as the import scene's RegisterScalableTarget does. */
+const NOT_SENDING = ['shared/sim/', 'cli/demo.ts', 'cli/demo/'];
 
 function sourceFiles(folder: string): string[] {
   return readdirSync(folder).flatMap((name) => {
@@ -120,6 +121,38 @@ describe('the table of IAM authorizations', () => {
         context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
       },
     ]);
+  });
+
+  it('authorizes a service create and update with each infrastructure role they hand to ECS passed to ECS', () => {
+    // Prepare
+    const roles = {
+      balancer: 'arn:aws:iam::123456789012:role/app/ecs-infrastructure-elb',
+      hook: 'arn:aws:iam::123456789012:role/app/ecs-hooks',
+      volume: 'arn:aws:iam::123456789012:role/app/ecs-ebs',
+    };
+    const service = {
+      cluster: 'prod',
+      loadBalancers: [{ targetGroupArn: 'tg', advancedConfiguration: { roleArn: roles.balancer } }],
+      deploymentConfiguration: { strategy: 'CANARY', lifecycleHooks: [{ roleArn: roles.hook }] },
+      volumeConfigurations: [{ name: 'data', managedEBSVolume: { roleArn: roles.volume } }],
+    };
+
+    // Act
+    const created = authorizationsOf('ECS', 'CreateService', { ...service, serviceName: 'api' }, SITE);
+    const updated = authorizationsOf('ECS', 'UpdateService', { ...service, service: 'api' }, SITE);
+
+    // Assess
+    const toEcs = { 'iam:PassedToService': 'ecs.amazonaws.com' };
+    const passed = Object.values(roles).map((role) => ({ action: 'iam:PassRole', resource: role, context: toEcs }));
+    expect(created[0]).toMatchObject({
+      action: 'ecs:CreateService',
+      resource: 'arn:aws:ecs:us-east-1:123456789012:service/prod/api',
+    });
+    expect(created.slice(1)).toEqual(expect.arrayContaining(passed));
+    expect(created).toHaveLength(1 + passed.length);
+    expect(updated[0]).toMatchObject({ action: 'ecs:UpdateService' });
+    expect(updated.slice(1)).toEqual(expect.arrayContaining(passed));
+    expect(updated).toHaveLength(1 + passed.length);
   });
 
   it("authorizes a change set with the stack's role passed to CloudFormation, and its types and tags", () => {

@@ -199,7 +199,11 @@ describe('IAM proven offline', () => {
     // Assess: every kind of call the functions make was made (so the proof covers it), then each is decided.
     expect(principalsOf(requests)).toEqual(['deployment-outcome', 'manual-change', 'pull-request', 'push', 'sweep']);
     expect(requests.map((item) => item.request.action)).toEqual(expect.arrayContaining(EVERY_ACTION));
-    expect(passedTo(requests)).toEqual(['cloudformation.amazonaws.com', 'ecs-tasks.amazonaws.com']);
+    expect(passedTo(requests)).toEqual([
+      'cloudformation.amazonaws.com',
+      'ecs-tasks.amazonaws.com',
+      'ecs.amazonaws.com',
+    ]);
     await prove('pruning', requests);
   }, 180_000);
 

@@ -201,6 +201,13 @@ describe('DriftlessStack IAM', () => {
       'arn:aws:iam::123456789012:role/app/*',
       'arn:aws:iam::123456789012:role/app/*',
     ]);
+    const toEcs = passRoles.filter(
+      ({ statement }) => statement.Condition?.StringEquals?.['iam:PassedToService'] === 'ecs.amazonaws.com',
+    );
+    // A service's infrastructure roles (a canary's load balancer role, say), from the same allowed patterns.
+    expect(toEcs.map(({ statement }) => statement.Resource)).toEqual(
+      toEcsTasks.map(({ statement }) => statement.Resource),
+    );
     const toCloudFormation = passRoles.filter(
       ({ statement }) => statement.Condition?.StringEquals?.['iam:PassedToService'] === 'cloudformation.amazonaws.com',
     );

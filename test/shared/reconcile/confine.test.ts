@@ -56,7 +56,12 @@ describe('confining cluster ARNs to the deployment', () => {
     ]);
     const calls = callsOf(env.simulator);
     expect(calls.filter((call) => /"(web|prod\/web)"|999999999999|eu-west-1|aws-us-gov/.test(call.input))).toEqual([]);
-    expect(env.simulator.services().map((service) => service.serviceName)).toEqual(['worker']);
+    expect(
+      env.simulator
+        .services()
+        .map((service) => service.serviceName)
+        .sort(),
+    ).toEqual(['api', 'worker']);
   });
 
   it('addresses a cluster written as an ARN of its own account by name, in every read and write', async () => {
@@ -91,6 +96,7 @@ describe('confining cluster ARNs to the deployment', () => {
     const refused = result.diagnostics.filter((d) => d.code === 'E_TARGET');
     expect(refused.map((d) => `${d.file}:${d.line}`).sort()).toEqual([
       'driftless.yaml:3',
+      'services/api.yaml:5',
       'services/web.yaml:3',
       'services/worker.yaml:3',
     ]);

@@ -130,6 +130,7 @@ describe('reconcile with stack-output references', () => {
     expect(awsvpc(webCreate?.args[0].input)?.subnets).toEqual([outputs.PrivateSubnetAId, outputs.PrivateSubnetBId]);
     expect(result.apply?.resources.map((resource) => `${resource.id} ${resource.outcome}`)).toEqual([
       'CloudFormationStack:platform-network applied',
+      'EcsService:prod/api applied',
       'EcsService:prod/web applied',
       'EcsService:prod/worker applied',
     ]);
@@ -235,8 +236,10 @@ describe('reconcile with stack-output references', () => {
     env.simulator.advance();
     const next = await reconcile(env.request, idle);
 
-    // Assess
-    expect(writeCount(env.simulator, 'ECS.CreateService')).toBe(2);
+    // Assess: the services that reference nothing are created in the first run, web in the next
+    const created = createdServices(env.simulator);
+    expect(created.slice(0, -1).sort()).toEqual(['api', 'worker']);
+    expect(created.slice(-1)).toEqual(['web']);
     const web = result.apply?.resources.find((resource) => resource.id === 'EcsService:prod/web');
     expect(web).toMatchObject({
       outcome: 'waiting',
@@ -259,7 +262,7 @@ describe('reconcile with stack-output references', () => {
     const result = await reconcile(env.request, env.deps);
 
     // Assess
-    expect(writeCount(env.simulator, 'ECS.CreateService')).toBe(1);
+    expect(createdServices(env.simulator).sort()).toEqual(['api', 'worker']);
     expect(result.apply?.resources.find((resource) => resource.id === 'EcsService:prod/web')).toMatchObject({
       outcome: 'waiting',
       reason: 'stack platform-network ended ROLLBACK_COMPLETE; the next run applies this service',
@@ -314,6 +317,7 @@ describe('reconcile with stack-output references', () => {
     expect(result.reason).toBe('2 declaration errors: nothing applied from services/web.yaml; pruning blocked');
     expect(result.apply?.resources.map((resource) => `${resource.id} ${resource.outcome}`)).toEqual([
       'CloudFormationStack:platform-network in-sync',
+      'EcsService:prod/api in-sync',
       'EcsService:prod/worker applied',
     ]);
     expect(writeCount(env.simulator, 'ECS.UpdateService')).toBe(1);
@@ -365,13 +369,16 @@ describe('reconcile with stack-output references', () => {
           'executionRoleArn arn:aws:iam::123456789012:role/admin/everything (from ${stack:platform-roles.WebExecutionRoleArn}) does not match an allowed role ARN pattern in Settings (targets.roleArnPatterns: arn:aws:iam::123456789012:role/app/*, arn:aws:iam::123456789012:role/cloudformation/platform-deployer)',
       },
     ]);
-    expect(
-      env.simulator.stubs.ecs.commandCalls(CreateServiceCommand).map((call) => call.args[0].input.serviceName),
-    ).toEqual(['worker']);
+    expect(createdServices(env.simulator).sort()).toEqual(['api', 'worker']);
     expect(result.status).toBe('partial');
   });
 });
 
 function writeCount(simulator: AwsSimulator, api?: string): number {
   return countWrites(simulator.calls, api);
+}
+
+/** The services CreateService was sent for, in the order it was sent. */
+function createdServices(simulator: AwsSimulator): (string | undefined)[] {
+  return simulator.stubs.ecs.commandCalls(CreateServiceCommand).map((call) => call.args[0].input.serviceName);
 }

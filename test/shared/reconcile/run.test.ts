@@ -299,18 +299,20 @@ describe('reconcile', () => {
 
     // Assess
     expect(shards.map((shard) => `${shard.group}/${shard.index}-of-${shard.count}`).sort()).toEqual([
-      'prod/0-of-2',
-      'prod/1-of-2',
+      'prod/0-of-3',
+      'prod/1-of-3',
+      'prod/2-of-3',
       'stacks/0-of-1',
     ]);
-    // Hashing decides which prod shard holds which service; with two services one shard may hold both.
+    // Hashing decides which prod shard holds which service; one shard may hold several.
     expect(results.every((result) => result.status === 'applied' || result.status === 'in-sync')).toBe(true);
     expect(results.flatMap((result) => result.plan?.actions.map((action) => action.id) ?? []).sort()).toEqual([
       'CloudFormationStack:platform-network',
+      'EcsService:prod/api',
       'EcsService:prod/web',
       'EcsService:prod/worker',
     ]);
-    expect(writeCount(env.simulator, 'ECS.CreateService')).toBe(2);
+    expect(writeCount(env.simulator, 'ECS.CreateService')).toBe(3);
     expect(writeCount(env.simulator, 'CloudFormation.ExecuteChangeSet')).toBe(1);
   });
 
@@ -326,6 +328,7 @@ describe('reconcile', () => {
 
     // Assess
     expect(result.diagnostics.filter((d) => d.code === 'E_TARGET').map((d) => d.file)).toEqual([
+      'services/api.yaml',
       'services/web.yaml',
       'services/worker.yaml',
     ]);

@@ -29,12 +29,12 @@ describe('GitHubGitSource over the fake GitHub', () => {
     // Assess
     expect(fromGitHub).toEqual({ ...fromLocal, commitId: head });
     expect(fromGitHub.diagnostics).toEqual([]);
-    expect(fromGitHub.declarations.length).toBe(3);
+    expect(fromGitHub.declarations.length).toBe(4);
     expect(firstCalls).toEqual([
       'GET /git/ref/heads/main',
       `GET /git/trees/${head}`,
       // Each YAML file once; the JSON Schema beside them is not a declaration and is never read.
-      ...Array.from({ length: 5 }, () => expect.stringMatching(/^GET \/git\/blobs\/[0-9a-f]{40}$/)),
+      ...Array.from({ length: 6 }, () => expect.stringMatching(/^GET \/git\/blobs\/[0-9a-f]{40}$/)),
     ]);
     expect(again).toEqual(fromGitHub);
     expect(github.calls().slice(firstCalls.length)).toEqual(['GET /git/ref/heads/main']);

@@ -169,13 +169,15 @@ describe('writeBackRollback', () => {
     const unrelated = await repo.commit({ 'README.md': 'notes\n' }, 'notes');
 
     // Act
-    const missing = await writeBackRollback(request(repo, { commitId: unrelated, resourceId: 'EcsService:prod/api' }));
+    const missing = await writeBackRollback(
+      request(repo, { commitId: unrelated, resourceId: 'EcsService:prod/billing' }),
+    );
     const same = await writeBackRollback(request(repo, { commitId: unrelated, to: base }));
 
     // Assess
     expect(missing).toEqual({
       status: 'not-proposed',
-      reason: `EcsService:prod/api is not declared (without errors) at commit ${unrelated.slice(0, 12)}`,
+      reason: `EcsService:prod/billing is not declared (without errors) at commit ${unrelated.slice(0, 12)}`,
     });
     expect(same).toEqual({
       status: 'not-proposed',

@@ -111,6 +111,27 @@ function onService(action: string): Authorize {
   ];
 }
 
+const record = (input: Input, key: string): Input =>
+  typeof input[key] === 'object' && input[key] !== null && !Array.isArray(input[key]) ? (input[key] as Input) : {};
+
+/** The roles a CreateService or UpdateService request hands to ECS, which assumes them itself (ECS infrastructure
+ * roles trust ecs.amazonaws.com): the legacy load balancer role, and the roleArn of each load balancer's
+ * advancedConfiguration, lifecycle hook, managed EBS volume, VPC Lattice configuration and Service Connect TLS. */
+function serviceRolesPassed(input: Input): AuthorizedRequest[] {
+  const deployment = record(input, 'deploymentConfiguration');
+  const roles = [
+    text(input, 'role'),
+    ...list(input, 'loadBalancers').map((balancer) => text(record(balancer, 'advancedConfiguration'), 'roleArn')),
+    ...list(deployment, 'lifecycleHooks').map((hook) => text(hook, 'roleArn')),
+    ...list(input, 'volumeConfigurations').map((volume) => text(record(volume, 'managedEBSVolume'), 'roleArn')),
+    ...list(input, 'vpcLatticeConfigurations').map((lattice) => text(lattice, 'roleArn')),
+    ...list(record(input, 'serviceConnectConfiguration'), 'services').map((service) =>
+      text(record(service, 'tls'), 'roleArn'),
+    ),
+  ];
+  return [...new Set(roles)].flatMap((role) => passRole(role, 'ecs.amazonaws.com'));
+}
+
 const ECS: Record<string, Authorize> = {
   CreateService: (input, at) => {
     const service = serviceArn(at, text(input, 'cluster'), required(text(input, 'serviceName'), 'service'));
@@ -122,10 +143,10 @@ const ECS: Record<string, Authorize> = {
       ...(Object.keys(tags).length > 0
         ? [request('ecs:TagResource', service, { ...tags, 'ecs:CreateAction': 'CreateService' })]
         : []),
-      ...passRole(text(input, 'role'), 'ecs.amazonaws.com'),
+      ...serviceRolesPassed(input),
     ];
   },
-  UpdateService: onService('ecs:UpdateService'),
+  UpdateService: (input, at) => [...onService('ecs:UpdateService')(input, at), ...serviceRolesPassed(input)],
   DeleteService: onService('ecs:DeleteService'),
   DescribeServices: (input, at) =>
     (Array.isArray(input.services) ? (input.services as string[]) : []).map((service) =>
@@ -436,7 +457,8 @@ const SECRETS_MANAGER: Record<string, Authorize> = {
 };
 
 const APPLICATION_AUTO_SCALING: Record<string, Authorize> = {
-  // `driftless import` reads which services Application Auto Scaling owns; the action takes only "*".
+  // Only `driftless import` sends it, with the operator's credentials: no function does, so no role grants it (the
+  // proof would find the denial if one did). The action has no resource type.
   DescribeScalableTargets: () => [request('application-autoscaling:DescribeScalableTargets', '*')],
 };
 
@@ -445,7 +467,6 @@ const STS: Record<string, Authorize> = {
 };
 
 const BY_SERVICE: Readonly<Record<string, Record<string, Authorize>>> = {
-  'Application Auto Scaling': APPLICATION_AUTO_SCALING,
   ECS,
   CloudFormation: CLOUDFORMATION,
   DynamoDB: DYNAMODB,
@@ -455,6 +476,7 @@ const BY_SERVICE: Readonly<Record<string, Record<string, Authorize>>> = {
   'Secrets Manager': SECRETS_MANAGER,
   SQS,
   STS,
+  'Application Auto Scaling': APPLICATION_AUTO_SCALING,
 };
 
 /** Every command, as `<serviceId>.<Command name without "Command">`. */
