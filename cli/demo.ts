@@ -23,6 +23,7 @@ import { LocalGitProposer } from '../shared/writeback/local-git-proposer.ts';
 import { formatAudit } from './commands/audit.ts';
 import { formatReconcile } from './commands/reconcile.ts';
 import type { AwsClients } from './context.ts';
+import { canaryScene } from './demo/canary-scene.ts';
 import { gitHubScene } from './demo/github-scene.ts';
 import { importScene } from './demo/import-scene.ts';
 import { manualChangeScene } from './demo/manual-change-scene.ts';
@@ -47,7 +48,11 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
   const started = new Date().toISOString();
   const dynamo = await startDynamoDbLocal();
   const workDir = await mkdtemp(join(tmpdir(), 'driftless-demo-'));
-  const simulator = createAwsSimulator({ seed: 1 });
+  // The demo's clock: scene 5 moves it past a pause's end instead of waiting two hours, scene 12 through a canary's
+  // bake times; the simulator's rollouts follow it.
+  let clockOffset = 0;
+  const now = () => Date.now() + clockOffset;
+  const simulator = createAwsSimulator({ seed: 1, now });
   try {
     const client = dynamoDbClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
     await ensureLedgerTable(client, LEDGER_TABLE);
@@ -66,9 +71,6 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
     say(`DynamoDB Local at ${dynamo.endpoint} (pid ${dynamo.pid}); configuration repository at ${repoDir}`);
 
     const source = new LocalGitSource({ repoDir });
-    // The demo's clock: scene 5 moves it past a pause's end instead of waiting two hours.
-    let clockOffset = 0;
-    const now = () => Date.now() + clockOffset;
     const deps = {
       source,
       ecs: simulator.ecs,
@@ -329,7 +331,22 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
     }
     const imported = await importScene({ say, io, simulator, repoDir, git, runCli, push: () => run('push') });
 
-    step('12. GitHub: a signed push webhook rolls web out; a pull request gets its check run and comment');
+    step('12. A canary release followed with reconcile --wait: its stages, then a rollback by alarm (exit 3)');
+    const canary = await canaryScene({
+      say,
+      io,
+      simulator,
+      repoDir,
+      git,
+      runCli,
+      clients: cliClients,
+      passTime: (milliseconds) => {
+        clockOffset += milliseconds;
+      },
+      cliArgs: [...pauseArgs, '--lock-table', LOCK_TABLE, '--installation', INSTALLATION_ID],
+    });
+
+    step('13. GitHub: a signed push webhook rolls web out; a pull request gets its check run and comment');
     const tables = { dynamoDb: client, ledgerTable: LEDGER_TABLE, lockTable: LOCK_TABLE };
     const scene = { say, simulator, source, ledger, lock, now, installationId: INSTALLATION_ID, ...tables };
     const gitHub = await gitHubScene({ ...scene, eventBridge: capturingEventBus([]) });
@@ -352,13 +369,14 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
       proposal?.status === 'opened' &&
       (again.apply?.counts.skipped ?? 0) >= 1 &&
       gitHub &&
-      imported;
+      imported &&
+      canary;
     say(
       expected
         ? paint(
             io,
             'green',
-            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back, a service wired to stack outputs, a circuit-breaker rollback written back to Git, a hand-made service imported, and a signed GitHub push rolled out and a pull request checked.',
+            '\nDemo complete: created, rolled out, drift reverted, a hot-fix adopted into Git, a pause held and expired, a broken commit contained, rolled back, a service wired to stack outputs, a circuit-breaker rollback written back to Git, a hand-made service imported, a canary release followed to the end and another rolled back by its alarm, and a signed GitHub push rolled out and a pull request checked.',
           )
         : paint(io, 'red', '\nThe demo did not go as narrated; see the runs above.'),
     );
