@@ -27,6 +27,7 @@ import { canaryScene } from './demo/canary-scene.ts';
 import { gitHubScene } from './demo/github-scene.ts';
 import { importScene } from './demo/import-scene.ts';
 import { manualChangeScene } from './demo/manual-change-scene.ts';
+import { indent } from './demo/narration.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from './output.ts';
 
@@ -419,13 +420,4 @@ function capturingEventBus(published: string[]): EventBridgeClient {
     };
   };
   return Object.assign(bus, { send }) as EventBridgeClient;
-}
-
-function indent(text: string): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((line) => (line === '' ? line : `  ${line}`))
-    .join('\n')
-    .concat('\n');
 }

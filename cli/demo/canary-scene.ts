@@ -3,17 +3,11 @@
  * clock; a second release trips the api-5xx alarm, ECS shifts the traffic back, and --wait exits 3. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AwsSimulator } from '../../shared/sim/index.ts';
 import type { AwsClients } from '../context.ts';
 import type { CliIo } from '../output.ts';
+import { indentedIo, type SceneWorld } from './narration.ts';
 
-export interface CanarySceneWorld {
-  readonly say: (text: string) => void;
-  readonly io: CliIo;
-  readonly simulator: AwsSimulator;
-  readonly repoDir: string;
-  readonly git: (...args: string[]) => Promise<string>;
-  readonly runCli: (argv: readonly string[], io: CliIo, clients: AwsClients) => Promise<number>;
+export interface CanarySceneWorld extends SceneWorld {
   /** The CLI's clients, the demo's clock included. */
   readonly clients: AwsClients;
   /** Moves the demo's clock on (the simulator follows it). */
@@ -25,12 +19,8 @@ export interface CanarySceneWorld {
 /** True when the scene went as narrated: the canary release succeeded (exit 0) and the alarmed one rolled back (exit 3). */
 export async function canaryScene(world: CanarySceneWorld): Promise<boolean> {
   const { say, io, simulator, repoDir, git, runCli } = world;
-  const indented: CliIo = {
-    ...io,
-    tty: false,
-    out: (text) => io.out(indent(text)),
-    err: (text) => io.err(indent(text)),
-  };
+  // Not a terminal even when the demo's output is one: --wait prints a line per change, which reads as narration.
+  const indented: CliIo = { ...indentedIo(io), tty: false };
   // While --wait sleeps between its reads, the demo's clock moves and ECS moves the rollout on as far as it allows.
   const clients: AwsClients = {
     ...world.clients,
@@ -68,13 +58,4 @@ export async function canaryScene(world: CanarySceneWorld): Promise<boolean> {
   say(`  api runs ${image ?? '(unknown)'} again; git revert makes Git say so too.`);
   await git('revert', '--no-edit', 'HEAD');
   return released === 0 && alarmed === 3 && image === '2.8.0';
-}
-
-function indent(text: string): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((line) => (line === '' ? line : `    ${line}`))
-    .join('\n')
-    .concat('\n');
 }

@@ -6,15 +6,9 @@ import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-
 import type { ReconcileResult } from '../../shared/reconcile/types.ts';
 import { type AwsSimulator, writeCalls } from '../../shared/sim/index.ts';
 import type { AwsClients } from '../context.ts';
-import type { CliIo } from '../output.ts';
+import { indent, indentedIo, type SceneWorld } from './narration.ts';
 
-export interface ImportSceneWorld {
-  readonly say: (text: string) => void;
-  readonly io: CliIo;
-  readonly simulator: AwsSimulator;
-  readonly repoDir: string;
-  readonly git: (...args: string[]) => Promise<string>;
-  readonly runCli: (argv: readonly string[], io: CliIo, clients: AwsClients) => Promise<number>;
+export interface ImportSceneWorld extends SceneWorld {
   readonly push: () => Promise<ReconcileResult>;
 }
 
@@ -71,11 +65,7 @@ export async function importScene(world: ImportSceneWorld): Promise<boolean> {
     cloudFormation: simulator.cloudFormation,
     autoScaling: simulator.autoScaling,
   };
-  const indented: CliIo = {
-    ...io,
-    out: (text) => io.out(indent(text)),
-    err: (text) => io.err(indent(text)),
-  };
+  const indented = indentedIo(io);
   seedHandMadeBilling(simulator);
   await simulator.autoScaling.send(
     new RegisterScalableTargetCommand({
@@ -94,7 +84,7 @@ export async function importScene(world: ImportSceneWorld): Promise<boolean> {
     clients,
   );
   const written = await readFile(join(repoDir, 'services/billing.yaml'), 'utf8').catch(() => '');
-  say(indent(`services/billing.yaml:\n${written}`));
+  say(indent(`services/billing.yaml:\n${written}`, 4));
   await git('add', '-A');
   await git('commit', '-q', '-m', 'billing: imported with driftless import');
   say('  $ git commit -m "billing: imported" && driftless plan');
@@ -111,13 +101,4 @@ export async function importScene(world: ImportSceneWorld): Promise<boolean> {
     first.status !== 'failed' &&
     JSON.stringify(writes) === JSON.stringify({ 'ECS.TagResource': 1 })
   );
-}
-
-function indent(text: string): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((line) => (line === '' ? line : `    ${line}`))
-    .join('\n')
-    .concat('\n');
 }
