@@ -7,7 +7,7 @@ import { run } from '../../cli/main.ts';
 import { type AwsSimulator, createAwsSimulator } from '../../shared/sim/index.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
-import { autoScalingWithTargets } from '../support/auto-scaling.ts';
+import { importClients } from '../support/auto-scaling.ts';
 import { capture } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
 import { makeRepo, makeTempDir } from '../support/git-repo.ts';
@@ -22,17 +22,11 @@ describe('driftless import options', () => {
   async function world() {
     const simulator = createAwsSimulator();
     const out = await makeTempDir('driftless-import-');
-    const autoScaling = autoScalingWithTargets();
     cleanups.push(
       () => simulator.restore(),
       () => rm(out, { recursive: true, force: true }),
-      () => autoScaling.stub.restore(),
     );
-    return {
-      simulator,
-      out,
-      clients: { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, autoScaling: autoScaling.client },
-    };
+    return { simulator, out, clients: importClients(simulator) };
   }
 
   async function seedExample(simulator: AwsSimulator) {

@@ -10,7 +10,7 @@ import type { Plan } from '../../shared/plan/plan.ts';
 import { type AwsSimulator, createAwsSimulator, writeCalls } from '../../shared/sim/index.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
-import { autoScalingWithTargets } from '../support/auto-scaling.ts';
+import { importClients, registerScalableTargets } from '../support/auto-scaling.ts';
 import { capture } from '../support/cli.ts';
 import { localDynamoDb } from '../support/dynamodb.ts';
 import { readTree } from '../support/fixtures.ts';
@@ -29,14 +29,11 @@ describe('driftless import', () => {
   async function world() {
     const simulator = createAwsSimulator();
     const out = await makeTempDir('driftless-import-');
-    const autoScaling = autoScalingWithTargets();
     cleanups.push(
       () => simulator.restore(),
       () => rm(out, { recursive: true, force: true }),
-      () => autoScaling.stub.restore(),
     );
-    const clients = { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, autoScaling: autoScaling.client };
-    return { simulator, out, clients };
+    return { simulator, out, clients: importClients(simulator) };
   }
 
   async function seedCorpus(simulator: AwsSimulator) {
@@ -187,30 +184,28 @@ describe('driftless import', () => {
     // Prepare
     const { simulator, out, clients } = await world();
     await seedCorpus(simulator);
-    const autoScaling = autoScalingWithTargets([
+    await registerScalableTargets(simulator, [
       { resourceId: 'service/prod/checkout', minCapacity: 2, maxCapacity: 12 },
     ]);
-    cleanups.push(() => autoScaling.stub.restore());
-    const withTargets = { ...clients, autoScaling: autoScaling.client };
 
     // Act
     const exitCode = await run(
       ['import', '--cluster', 'prod', '--service', 'checkout', 'frontend', '--out', out],
       capture(),
-      withTargets,
+      clients,
     );
     const checkout = await readFile(join(out, 'services/checkout.yaml'), 'utf8');
     const frontend = await readFile(join(out, 'services/frontend.yaml'), 'utf8');
     const repo = await commitFolder(out);
-    const { plan } = await planOf(repo, withTargets);
+    const { plan } = await planOf(repo, clients);
 
     // Assess
     expect(exitCode).toBe(0);
     expect(checkout).toContain('  autoscaling:\n    minCapacity: 2\n    maxCapacity: 12\n');
     expect(checkout).not.toContain('desiredCount');
     expect(frontend).toContain('desiredCount:');
-    expect(autoScaling.stub.commandCalls(DescribeScalableTargetsCommand)).toHaveLength(1);
-    expect(autoScaling.stub.commandCalls(DescribeScalableTargetsCommand)[0]?.args[0].input).toEqual({
+    expect(simulator.stubs.autoScaling.commandCalls(DescribeScalableTargetsCommand)).toHaveLength(1);
+    expect(simulator.stubs.autoScaling.commandCalls(DescribeScalableTargetsCommand)[0]?.args[0].input).toEqual({
       ServiceNamespace: 'ecs',
       ScalableDimension: 'ecs:service:DesiredCount',
       ResourceIds: ['service/prod/checkout', 'service/prod/frontend'],

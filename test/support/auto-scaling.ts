@@ -1,33 +1,26 @@
-/** A mocked Application Auto Scaling client (there is no local implementation) answering DescribeScalableTargets
- * with the targets a test registers, shaped as the API reference documents the answer. */
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
-import { mockClient } from 'aws-sdk-client-mock';
+/** Scalable targets registered in the simulator's Application Auto Scaling through the real SDK client, as an
+ * operator (or a CDK app) registers them. */
+import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import type { AwsSimulator } from '../../shared/sim/index.ts';
 
-/** An Application Auto Scaling client that knows no scalable target unless a test registers one. */
-export function autoScalingWithTargets(
-  targets: { resourceId: string; minCapacity: number; maxCapacity: number }[] = [],
-) {
-  const client = new ApplicationAutoScalingClient({ region: 'us-east-1' });
-  const stub = mockClient(client);
-  stub.on(DescribeScalableTargetsCommand).callsFake((input: { ResourceIds?: string[] }) => ({
-    // Shaped as the API reference documents DescribeScalableTargets' answer.
-    ScalableTargets: targets
-      .filter((target) => input.ResourceIds?.includes(target.resourceId))
-      .map((target) => ({
+export async function registerScalableTargets(
+  simulator: AwsSimulator,
+  targets: readonly { resourceId: string; minCapacity: number; maxCapacity: number }[],
+): Promise<void> {
+  for (const target of targets) {
+    await simulator.autoScaling.send(
+      new RegisterScalableTargetCommand({
         ServiceNamespace: 'ecs',
         ResourceId: target.resourceId,
         ScalableDimension: 'ecs:service:DesiredCount',
         MinCapacity: target.minCapacity,
         MaxCapacity: target.maxCapacity,
-        RoleARN:
-          'arn:aws:iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService',
-        CreationTime: new Date('2026-01-01T00:00:00Z'),
-        SuspendedState: {
-          DynamicScalingInSuspended: false,
-          DynamicScalingOutSuspended: false,
-          ScheduledScalingSuspended: false,
-        },
-      })),
-  }));
-  return { client, stub };
+      }),
+    );
+  }
+}
+
+/** Every client `driftless import` needs, answered by the simulator. */
+export function importClients(simulator: AwsSimulator) {
+  return { ecs: simulator.ecs, cloudFormation: simulator.cloudFormation, autoScaling: simulator.autoScaling };
 }

@@ -4,7 +4,7 @@ import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountInventory } from '../../../shared/live/inventory.ts';
 import { type AwsSimulator, createAwsSimulator } from '../../../shared/sim/index.ts';
-import { autoScalingWithTargets } from '../../support/auto-scaling.ts';
+import { registerScalableTargets } from '../../support/auto-scaling.ts';
 
 describe('AccountInventory', () => {
   const cleanups: (() => void)[] = [];
@@ -33,14 +33,9 @@ describe('AccountInventory', () => {
     const simulator = createAwsSimulator();
     simulator.seedTaskDefinition({ family: 'shared', containerDefinitions: [{ name: 'a', image: 'a', memory: 128 }] });
     seed(simulator, 120);
-    const autoScaling = autoScalingWithTargets([
-      { resourceId: 'service/prod/svc-077', minCapacity: 1, maxCapacity: 9 },
-    ]);
-    cleanups.push(
-      () => simulator.restore(),
-      () => autoScaling.stub.restore(),
-    );
-    const inventory = new AccountInventory({ ecs: simulator.ecs, autoScaling: autoScaling.client });
+    await registerScalableTargets(simulator, [{ resourceId: 'service/prod/svc-077', minCapacity: 1, maxCapacity: 9 }]);
+    cleanups.push(() => simulator.restore());
+    const inventory = new AccountInventory({ ecs: simulator.ecs, autoScaling: simulator.autoScaling });
     const progress: string[] = [];
 
     // Act
@@ -59,7 +54,7 @@ describe('AccountInventory', () => {
     // One per revision: the 60 services sharing a task definition cost one call.
     expect(simulator.calls['ECS.DescribeTaskDefinition']).toBe(61);
     expect(
-      autoScaling.stub
+      simulator.stubs.autoScaling
         .commandCalls(DescribeScalableTargetsCommand)
         .map((call) => call.args[0].input.ResourceIds?.length),
     ).toEqual([50, 50, 20]);
