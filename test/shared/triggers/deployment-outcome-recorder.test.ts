@@ -14,28 +14,11 @@ import {
   createDeploymentOutcomeRecorder,
   type RolloutFailure,
 } from '../../../shared/triggers/deployment-outcome-recorder.ts';
+import { DEPLOYMENT, SERVICE_ARN, startedDeployment, WEB } from '../../support/deployment-outcome.ts';
 
-const WEB = 'EcsService:prod/web';
-const SERVICE_ARN = 'arn:aws:ecs:us-east-1:123456789012:service/prod/web';
-const DEPLOYMENT = 'ecs-svc/1234567890123456789';
 const COMMIT = 'a'.repeat(40);
 
-/** The outcome of the UpdateService a push made, which started the deployment. */
-const STARTED: LedgerEntry = {
-  entryId: '20240501T120000000Z-00000000000000000001',
-  kind: 'outcome',
-  time: '2024-05-01T12:00:00.000Z',
-  runId: 'run-1',
-  trigger: 'push',
-  repository: 'platform-config',
-  branch: 'main',
-  commitId: COMMIT,
-  dryRun: false,
-  resourceId: WEB,
-  action: 'UpdateService',
-  result: 'succeeded',
-  references: { deploymentId: DEPLOYMENT, serviceArn: SERVICE_ARN },
-};
+const STARTED = startedDeployment(COMMIT, '2024-05-01T12:00:00.000Z');
 
 function ecsObservation(eventName: string, reason: string): DeploymentObservation {
   const reading = readEcsDeploymentStateChange({

@@ -20,28 +20,12 @@ import {
   createDeploymentOutcomeRecorder,
   type RolloutFailure,
 } from '../../../shared/triggers/deployment-outcome-recorder.ts';
+import { DEPLOYMENT, SERVICE_ARN, startedDeployment, WEB } from '../../support/deployment-outcome.ts';
 
-const WEB = 'EcsService:prod/web';
-const SERVICE_ARN = 'arn:aws:ecs:us-east-1:123456789012:service/prod/web';
-const DEPLOYMENT = 'ecs-svc/1234567890123456789';
 const SERVICE_DEPLOYMENT = 'arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/Xz1Yw2Vu3';
 const COMMIT = 'b'.repeat(40);
 
-const STARTED: LedgerEntry = {
-  entryId: '20261206T100000000Z-00000000000000000001',
-  kind: 'outcome',
-  time: '2026-12-06T10:00:00.000Z',
-  runId: 'run-1',
-  trigger: 'push',
-  repository: 'platform-config',
-  branch: 'main',
-  commitId: COMMIT,
-  dryRun: false,
-  resourceId: WEB,
-  action: 'UpdateService',
-  result: 'succeeded',
-  references: { deploymentId: DEPLOYMENT, serviceArn: SERVICE_ARN, serviceDeploymentArn: SERVICE_DEPLOYMENT },
-};
+const STARTED = startedDeployment(COMMIT, '2026-12-06T10:00:00.000Z', { serviceDeploymentArn: SERVICE_DEPLOYMENT });
 
 function serviceDeployment(overrides: Partial<ServiceDeployment>): ServiceDeployment {
   return {
