@@ -2,7 +2,6 @@
  * deployment told apart by the service's rollback setting, and Rollout Failed announced for what did not succeed. */
 import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import type { LedgerEntry } from '../../../shared/audit/ledger.ts';
 import { LiveReadError, LiveUnavailableError, RetryableError } from '../../../shared/errors.ts';
 import { MemoryLedger } from '../../../shared/sim/memory-ledger.ts';
 import type { GitSource } from '../../../shared/source/git-source.ts';

@@ -20,7 +20,7 @@ import {
   createDeploymentOutcomeRecorder,
   type RolloutFailure,
 } from '../../../shared/triggers/deployment-outcome-recorder.ts';
-import { DEPLOYMENT, SERVICE_ARN, startedDeployment, WEB } from '../../support/deployment-outcome.ts';
+import { DEPLOYMENT, SERVICE_ARN, startedDeployment } from '../../support/deployment-outcome.ts';
 
 const SERVICE_DEPLOYMENT = 'arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/Xz1Yw2Vu3';
 const COMMIT = 'b'.repeat(40);
