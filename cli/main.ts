@@ -1,21 +1,25 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../shared/audit/pauses.ts';
-import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
 import { patternProblem } from '../shared/spec/resource-types.ts';
-import { type AuditOptions, auditCommand } from './commands/audit.ts';
-import { type ImportOptions, importCommand } from './commands/import.ts';
-import { type BreakGlassOptions, type PauseOptions, pauseCommand, resumeCommand } from './commands/pause.ts';
-import { type PlanOptions, planCommand } from './commands/plan.ts';
-import { type ReconcileOptions, reconcileCommand } from './commands/reconcile.ts';
-import { type RollbackOptions, rollbackCommand } from './commands/rollback.ts';
-import { type StatusOptions, statusCommand } from './commands/status.ts';
-import { type ValidateOptions, validateCommand } from './commands/validate.ts';
-import { type AwsClients, DEFAULT_INSTALLATION_ID, DEFAULT_LEDGER_TABLE, DEFAULT_LOCK_TABLE } from './context.ts';
-import { demoCommand } from './demo.ts';
+import type { AuditOptions } from './commands/audit.ts';
+import type { ImportOptions } from './commands/import.ts';
+import type { BreakGlassOptions, PauseOptions } from './commands/pause.ts';
+import type { PlanOptions } from './commands/plan.ts';
+import type { ReconcileOptions } from './commands/reconcile.ts';
+import type { RollbackOptions } from './commands/rollback.ts';
+import type { StatusOptions } from './commands/status.ts';
+import type { ValidateOptions } from './commands/validate.ts';
+import type { AwsClients } from './context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, processIo } from './output.ts';
 
+// Each command's module (and with it the AWS SDK, zod, the YAML parser) is imported only when that command runs, so
+// --help and --version answer without loading them; only what the option definitions need is imported above.
+
 const VERSION = '0.1.0';
+const DEFAULT_LEDGER_TABLE = 'driftless-ledger';
+const DEFAULT_LOCK_TABLE = 'driftless-lock';
+const DEFAULT_INSTALLATION_ID = 'default';
 
 function repositoryOptions(command: Command): Command {
   return command
@@ -77,6 +81,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       '\nExamples:\n  driftless validate --repo ../platform-config\n  driftless validate --ref main --path ecs --json',
     )
     .action(async (options: ValidateOptions) => {
+      const { validateCommand } = await import('./commands/validate.ts');
       exitCode = await validateCommand(options, io);
     });
 
@@ -100,6 +105,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       '\nValues under secret-looking keys are masked; secrets[].valueFrom ARNs are shown.\n\nExamples:\n  driftless plan --repo ../platform-config --region eu-west-1\n  driftless plan --ref main --json > plan.json',
     )
     .action(async (options: PlanOptions) => {
+      const { planCommand } = await import('./commands/plan.ts');
       exitCode = await planCommand(options, io, clients);
     });
 
@@ -140,6 +146,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       '\nExamples:\n  driftless reconcile --repo ../platform-config --wait\n  driftless reconcile --wait --timeout 10m  # exit 3 rolled back or failed, 4 timed out',
     )
     .action(async (options: ReconcileOptions) => {
+      const { reconcileCommand } = await import('./commands/reconcile.ts');
       exitCode = await reconcileCommand(options, io, clients);
     });
 
@@ -157,6 +164,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--json', 'print the statuses as data', false)
     .option('--repository <name>', 'the repository name the installation records (default: the folder name)')
     .action(async (options: StatusOptions) => {
+      const { statusCommand } = await import('./commands/status.ts');
       exitCode = await statusCommand(options, io, clients);
     });
 
@@ -195,6 +203,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         '  driftless audit --verify --since 30d\n  driftless audit --verify --resource EcsService:prod/web --json',
     )
     .action(async (options: AuditOptions) => {
+      const { auditCommand } = await import('./commands/audit.ts');
       exitCode = await auditCommand(options, io, clients);
     });
 
@@ -224,6 +233,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         '  driftless status    # lists active pauses: who, until when, why',
     )
     .action(async (resource: string, options: PauseOptions) => {
+      const { pauseCommand } = await import('./commands/pause.ts');
       exitCode = await pauseCommand(resource, options, io, clients);
     });
 
@@ -241,6 +251,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--repository <name>', 'the repository name the installation records (default: the folder name)')
     .option('--json', 'print the ledger entry as data', false)
     .action(async (resource: string, options: BreakGlassOptions) => {
+      const { resumeCommand } = await import('./commands/pause.ts');
       exitCode = await resumeCommand(resource, options, io, clients);
     });
 
@@ -286,6 +297,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         '  GITLAB_TOKEN=… driftless rollback EcsService:prod/web --gitlab acme/platform/config --ref main',
     )
     .action(async (resource: string, options: RollbackOptions) => {
+      const { rollbackCommand } = await import('./commands/rollback.ts');
       exitCode = await rollbackCommand(resource, options, io, clients);
     });
 
@@ -323,6 +335,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         '  driftless import --cluster prod --all --write-without-secrets --json > import.json',
     )
     .action(async (options: ImportOptions) => {
+      const { importCommand } = await import('./commands/import.ts');
       exitCode = await importCommand(options, io, clients);
     });
 
@@ -334,6 +347,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         'contains a broken commit, rolls back.',
     )
     .action(async () => {
+      const { demoCommand } = await import('./demo.ts');
       exitCode = await demoCommand(io, run);
     });
 
@@ -341,7 +355,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .command('schema')
     .description('Print the JSON Schema of the declaration format, for editors and other tools.')
     .addOption(new Option('--indent <n>', 'spaces of indentation').default(2).argParser((v) => Number.parseInt(v, 10)))
-    .action((options: { indent: number }) => {
+    .action(async (options: { indent: number }) => {
+      const { declarationJsonSchema } = await import('../shared/spec/json-schema.ts');
       io.out(`${JSON.stringify(declarationJsonSchema(), null, options.indent)}\n`);
     });
 

@@ -1,0 +1,1 @@
+import {register} from 'tsx/esm/api'; register(); await import('./main.ts');
