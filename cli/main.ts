@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../shared/audit/pauses.ts';
 import { patternProblem } from '../shared/spec/resource-types.ts';
+import { awsSetupProblem } from './aws-setup.ts';
 import type { AuditOptions } from './commands/audit.ts';
 import type { ImportOptions } from './commands/import.ts';
 import type { BreakGlassOptions, PauseOptions } from './commands/pause.ts';
@@ -11,7 +12,7 @@ import type { RollbackOptions } from './commands/rollback.ts';
 import type { StatusOptions } from './commands/status.ts';
 import type { ValidateOptions } from './commands/validate.ts';
 import type { AwsClients } from './context.ts';
-import { type CliIo, EXIT_INVALID, EXIT_OK, processIo } from './output.ts';
+import { type CliIo, EXIT_INVALID, EXIT_OK, OUTPUT_FORMATS, processIo } from './output.ts';
 
 // Each command's module (and with it the AWS SDK, zod, the YAML parser) is imported only when that command runs, so
 // --help and --version answer without loading them; only what the option definitions need is imported above.
@@ -47,6 +48,11 @@ const ALLOWED_RESOURCE_TYPES = [
   resourceTypeList,
 ] as const;
 
+/** `--format text|json|github`: how validation findings are printed. */
+function formatOption(github: string): Option {
+  return new Option('--format <format>', `text, json, or ${github}`).choices(OUTPUT_FORMATS).default('text');
+}
+
 /** `--timeout 10m`, `--poll-interval 90s`: a duration (s, m, h) in milliseconds. */
 function durationOption(value: string): number {
   const milliseconds = parseDuration(value);
@@ -75,10 +81,12 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
           'Reads Git objects only, makes no AWS call. Exit 0 valid (warnings allowed), 1 invalid or unreadable.',
       ),
   )
-    .option('--json', 'print machine-readable output', false)
+    .addOption(formatOption('github: GitHub Actions annotations on the files and lines of each finding'))
+    .option('--json', 'print machine-readable output (same as --format json)', false)
     .addHelpText(
       'after',
-      '\nExamples:\n  driftless validate --repo ../platform-config\n  driftless validate --ref main --path ecs --json',
+      '\nExamples:\n  driftless validate --repo ../platform-config\n  driftless validate --ref main --path ecs --json\n' +
+        '  driftless validate --format github    # in a GitHub Actions step: findings annotate the pull request',
     )
     .action(async (options: ValidateOptions) => {
       const { validateCommand } = await import('./commands/validate.ts');
@@ -97,7 +105,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--endpoint <url>', 'an AWS-compatible endpoint instead of AWS (default: DRIFTLESS_AWS_ENDPOINT)')
     .option('--installation <id>', 'installation id: also list resources it manages that Git no longer declares')
     .option(...ALLOWED_RESOURCE_TYPES)
-    .option('--json', 'print the plan as data', false)
+    .addOption(formatOption("github: the repository's findings as GitHub Actions annotations, then the plan"))
+    .option('--json', 'print the plan as data (same as --format json)', false)
     .option('--no-color', 'plain output, even on a terminal')
     .option('--verbose', 'list resources that are in sync too', false)
     .addHelpText(
@@ -106,7 +115,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     )
     .action(async (options: PlanOptions) => {
       const { planCommand } = await import('./commands/plan.ts');
-      exitCode = await planCommand(options, io, clients);
+      exitCode = await planCommand({ ...options, json: options.json || options.format === 'json' }, io, clients);
     });
 
   const awsOptions = (command: Command) =>
@@ -366,6 +375,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     if (error instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
       return error.exitCode === 0 ? EXIT_OK : EXIT_INVALID;
+    }
+    const setup = awsSetupProblem(error);
+    if (setup !== undefined) {
+      io.err(`error: ${setup}\n`);
+      return EXIT_INVALID;
     }
     throw error;
   }
