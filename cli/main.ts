@@ -1,5 +1,5 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../shared/audit/pauses.ts';
 import { patternProblem } from '../shared/spec/resource-types.ts';
 import { awsSetupProblem } from './aws-setup.ts';
@@ -48,6 +48,12 @@ const ALLOWED_RESOURCE_TYPES = [
   resourceTypeList,
 ] as const;
 
+/** Help text commander prints as given (addHelpText), wrapped as it wraps descriptions: at the terminal's width,
+ * else 80 columns. */
+function prose(text: string): string {
+  return new Help().boxWrap(text, process.stdout.isTTY ? process.stdout.columns : 80);
+}
+
 /** `--format text|json|github`: how validation findings are printed. */
 function formatOption(github: string): Option {
   return new Option('--format <format>', `text, json, or ${github}`).choices(OUTPUT_FORMATS).default('text');
@@ -77,7 +83,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     program
       .command('validate')
       .description(
-        'Check every declaration at a commit: YAML, schema, targets allowed by driftless.yaml, secrets, ECS limits.\n' +
+        'Check every declaration at a commit: YAML, schema, targets allowed by driftless.yaml, secrets, ECS limits. ' +
           'Reads Git objects only, makes no AWS call. Exit 0 valid (warnings allowed), 1 invalid or unreadable.',
       ),
   )
@@ -86,7 +92,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .addHelpText(
       'after',
       '\nExamples:\n  driftless validate --repo ../platform-config\n  driftless validate --ref main --path ecs --json\n' +
-        '  driftless validate --format github    # in a GitHub Actions step: findings annotate the pull request',
+        '  driftless validate --format github  # in GitHub Actions: annotate the lines',
     )
     .action(async (options: ValidateOptions) => {
       const { validateCommand } = await import('./commands/validate.ts');
@@ -97,7 +103,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     program
       .command('plan')
       .description(
-        'Show what applying the repository would change, read against live ECS and CloudFormation state with your\n' +
+        'Show what applying the repository would change, read against live ECS and CloudFormation state with your ' +
           'AWS credentials (or any AWS-compatible endpoint). Changes nothing. Exit 0 in sync, 2 changes pending, 1 error.',
       ),
   )
@@ -129,9 +135,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       program
         .command('reconcile')
         .description(
-          'One run: lock, read the branch head, plan, apply, and record an intent and an outcome in the audit ledger\n' +
+          'One run: lock, read the branch head, plan, apply, and record an intent and an outcome in the audit ledger ' +
             'around every AWS write. Exit 0 applied, in sync, dry run or skipped (lock held); 2 held (changes left in ' +
-            'place on purpose: a pause, a rolled-back commit, a drift policy, a stack still changing); 1 partial or failed.\n' +
+            'place on purpose: a pause, a rolled-back commit, a drift policy, a stack still changing); 1 partial or failed. ' +
             'With --wait: 3 when a rollout the run started rolled back, failed or was superseded; 4 when --timeout passed first.',
         ),
     ),
@@ -152,7 +158,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--poll-interval <duration>', 'how often --wait reads the rollouts (default: 10s)', durationOption)
     .addHelpText(
       'after',
-      '\nExamples:\n  driftless reconcile --repo ../platform-config --wait\n  driftless reconcile --wait --timeout 10m  # exit 3 rolled back or failed, 4 timed out',
+      '\nExamples:\n  driftless reconcile --repo ../platform-config --wait\n  driftless reconcile --wait --timeout 10m  # exit 3 rolled back, 4 timed out',
     )
     .action(async (options: ReconcileOptions) => {
       const { reconcileCommand } = await import('./commands/reconcile.ts');
@@ -199,15 +205,17 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--clock-skew <duration>', "--verify: how far an entry's time may precede the one before it", '15m')
     .addHelpText(
       'after',
-      '\n--verify: every entry carries its sequence in its partition (one resource, or one run) and the hash of the\n' +
-        'entry before it, so an entry edited, deleted, reordered or inserted behind driftless breaks the chain.\n' +
-        'Per partition it prints OK and the head (sequence and hash: keep it, and a later verify proves nothing\n' +
-        'before it changed) or the first break: EDITED, DELETED, REORDERED or INSERTED. Entries written before the\n' +
-        'chain existed are counted as "before the chain began", not as breaks. The chain cannot show a rewrite of\n' +
-        'every hash after a change, nor the newest entries removed with their links: compare heads you kept, the\n' +
-        'ledger log lines, or the archive (deployment flag archiveLedger). Without --resource or --since it scans\n' +
-        'the table (dynamodb:Scan of the partition keys). Exit 0 when every chain holds, 1 when one is broken or\n' +
-        'the ledger cannot be read.\n' +
+      `\n${prose(
+        '--verify: every entry carries its sequence in its partition (one resource, or one run) and the hash of the ' +
+          'entry before it, so an entry edited, deleted, reordered or inserted behind driftless breaks the chain. ' +
+          'Per partition it prints OK and the head (sequence and hash: keep it, and a later verify proves nothing ' +
+          'before it changed) or the first break: EDITED, DELETED, REORDERED or INSERTED. Entries written before the ' +
+          'chain existed are counted as "before the chain began", not as breaks. The chain cannot show a rewrite of ' +
+          'every hash after a change, nor the newest entries removed with their links: compare heads you kept, the ' +
+          'ledger log lines, or the archive (deployment flag archiveLedger). Without --resource or --since it scans ' +
+          'the table (dynamodb:Scan of the partition keys). Exit 0 when every chain holds, 1 when one is broken or ' +
+          'the ledger cannot be read.',
+      )}\n` +
         '\nExamples:\n  driftless audit --resource EcsService:prod/web\n  driftless audit --failed --since 7d\n' +
         '  driftless audit --verify --since 30d\n  driftless audit --verify --resource EcsService:prod/web --json',
     )
@@ -225,8 +233,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
           'a declared resource: EcsService:prod/web, CloudFormationStack:platform-network, or its name',
         )
         .description(
-          'Break glass: for a while, drift on one resource is recorded but not reverted (nor adopted), and pushes to\n' +
-            'it are planned but not applied. The pause ends by itself; resume ends it early. Both are ledger entries\n' +
+          'Break glass: for a while, drift on one resource is recorded but not reverted (nor adopted), and pushes to ' +
+            'it are planned but not applied. The pause ends by itself; resume ends it early. Both are ledger entries ' +
             "with your identity (STS GetCallerIdentity; local:<user> with --endpoint). Needs the stack's pause policy.",
         ),
     ),
@@ -297,7 +305,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--json', 'print the result as data', false)
     .addHelpText(
       'after',
-      '\n--ref names the branch the proposal targets (HEAD: the checked-out branch; on a host, default main).\n' +
+      `\n${prose('--ref names the branch the proposal targets (HEAD: the checked-out branch; on a host, default main).')}\n` +
         '\nExamples:\n' +
         '  driftless rollback EcsService:prod/web --repo ../platform-config\n' +
         '  driftless rollback EcsService:prod/web --repo . --to HEAD~1 --no-ledger\n' +
@@ -351,8 +359,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
   program
     .command('demo')
     .description(
-      'The whole loop on this machine with no AWS account: DynamoDB Local for the ledger, a real git repository,\n' +
-        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, adopts a hot-fix, honours a pause,\n' +
+      'The whole loop on this machine with no AWS account: DynamoDB Local for the ledger, a real git repository, ' +
+        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, adopts a hot-fix, honours a pause, ' +
         'contains a broken commit, rolls back.',
     )
     .action(async () => {
