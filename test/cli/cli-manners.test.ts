@@ -61,7 +61,7 @@ describe('GitHub Actions annotations', () => {
     // Prepare
     const findings = [
       diagnostic('E_SCHEMA', { file: 'services/web.yaml', line: 4, column: 7 }, 'bad: value,\nsecond line'),
-      diagnostic('W_SECRET', { file: 'services/web.yaml', line: 12, column: 9 }, 'looks like a secret'),
+      diagnostic('W_IMAGE_TAG', { file: 'services/web.yaml', line: 12, column: 9 }, 'uses :latest'),
     ];
 
     // Act
@@ -70,7 +70,7 @@ describe('GitHub Actions annotations', () => {
     // Assess
     expect(output).toBe(
       '::error file=services/web.yaml,line=4,col=7,title=E_SCHEMA::bad: value,%0Asecond line\n' +
-        '::warning file=services/web.yaml,line=12,col=9,title=W_SECRET::looks like a secret\n',
+        '::warning file=services/web.yaml,line=12,col=9,title=W_IMAGE_TAG::uses :latest\n',
     );
   });
 });
