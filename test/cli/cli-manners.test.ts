@@ -204,6 +204,32 @@ describe('driftless plan without a region or credentials', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('says the same from every other command that reads AWS', async () => {
+    // Prepare
+    repo = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
+    const env = await emptyEnvironment();
+    const out = join(home ?? '', 'imported');
+    const commands = [
+      ['reconcile', '--repo', repo.dir],
+      ['status', '--repo', repo.dir],
+      ['audit'],
+      ['pause', 'web', '--for', '1h', '--reason', 'test', '--repo', repo.dir],
+      ['import', '--cluster', 'prod', '--all', '--out', out],
+    ];
+
+    // Act
+    const results = await Promise.all(commands.map((args) => driftless(args, { env })));
+
+    // Assess
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      expect(result.stderr.split('\n').filter((line) => line.startsWith('error:'))).toEqual([
+        expect.stringContaining('no AWS region: pass --region eu-west-1, set AWS_REGION'),
+      ]);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    }
+  });
+
   it('recognises the SDK errors under the errors that wrap them, and nothing else', () => {
     // Prepare
     const region = new Error('cannot learn who you are', { cause: new Error('Region is missing') });
