@@ -10,5 +10,7 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
+const { shortenNodeVersionWarning } = await import('./warnings.ts');
+shortenNodeVersionWarning();
 const { run } = await import('./main.ts');
 process.exitCode = await run(process.argv.slice(2));

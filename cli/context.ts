@@ -37,10 +37,6 @@ export interface AwsOptions {
   readonly endpoint?: string;
 }
 
-export const DEFAULT_LEDGER_TABLE = 'driftless-ledger';
-export const DEFAULT_LOCK_TABLE = 'driftless-lock';
-export const DEFAULT_INSTALLATION_ID = 'default';
-
 export function awsClients(options: AwsOptions, clients: AwsClients) {
   const config = {
     ...(options.region ? { region: options.region } : {}),

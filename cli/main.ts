@@ -1,21 +1,26 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../shared/audit/pauses.ts';
-import { declarationJsonSchema } from '../shared/spec/json-schema.ts';
 import { patternProblem } from '../shared/spec/resource-types.ts';
-import { type AuditOptions, auditCommand } from './commands/audit.ts';
-import { type ImportOptions, importCommand } from './commands/import.ts';
-import { type BreakGlassOptions, type PauseOptions, pauseCommand, resumeCommand } from './commands/pause.ts';
-import { type PlanOptions, planCommand } from './commands/plan.ts';
-import { type ReconcileOptions, reconcileCommand } from './commands/reconcile.ts';
-import { type RollbackOptions, rollbackCommand } from './commands/rollback.ts';
-import { type StatusOptions, statusCommand } from './commands/status.ts';
-import { type ValidateOptions, validateCommand } from './commands/validate.ts';
-import { type AwsClients, DEFAULT_INSTALLATION_ID, DEFAULT_LEDGER_TABLE, DEFAULT_LOCK_TABLE } from './context.ts';
-import { demoCommand } from './demo.ts';
-import { type CliIo, EXIT_INVALID, EXIT_OK, processIo } from './output.ts';
+import { awsSetupProblem } from './aws-setup.ts';
+import type { AuditOptions } from './commands/audit.ts';
+import type { ImportOptions } from './commands/import.ts';
+import type { BreakGlassOptions, PauseOptions } from './commands/pause.ts';
+import type { PlanOptions } from './commands/plan.ts';
+import type { ReconcileOptions } from './commands/reconcile.ts';
+import type { RollbackOptions } from './commands/rollback.ts';
+import type { StatusOptions } from './commands/status.ts';
+import type { ValidateOptions } from './commands/validate.ts';
+import type { AwsClients } from './context.ts';
+import { type CliIo, EXIT_INVALID, EXIT_OK, OUTPUT_FORMATS, processIo } from './output.ts';
+
+// Each command's module (and with it the AWS SDK, zod, the YAML parser) is imported only when that command runs, so
+// --help and --version answer without loading them; only what the option definitions need is imported above.
 
 const VERSION = '0.1.0';
+const DEFAULT_LEDGER_TABLE = 'driftless-ledger';
+const DEFAULT_LOCK_TABLE = 'driftless-lock';
+const DEFAULT_INSTALLATION_ID = 'default';
 
 function repositoryOptions(command: Command): Command {
   return command
@@ -43,6 +48,17 @@ const ALLOWED_RESOURCE_TYPES = [
   resourceTypeList,
 ] as const;
 
+/** Help text commander prints as given (addHelpText), wrapped as it wraps descriptions: at the terminal's width,
+ * else 80 columns. */
+function prose(text: string): string {
+  return new Help().boxWrap(text, process.stdout.isTTY ? process.stdout.columns : 80);
+}
+
+/** `--format text|json|github`: how validation findings are printed. */
+function formatOption(github: string): Option {
+  return new Option('--format <format>', `text, json, or ${github}`).choices(OUTPUT_FORMATS).default('text');
+}
+
 /** `--timeout 10m`, `--poll-interval 90s`: a duration (s, m, h) in milliseconds. */
 function durationOption(value: string): number {
   const milliseconds = parseDuration(value);
@@ -67,16 +83,19 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     program
       .command('validate')
       .description(
-        'Check every declaration at a commit: YAML, schema, targets allowed by driftless.yaml, secrets, ECS limits.\n' +
+        'Check every declaration at a commit: YAML, schema, targets allowed by driftless.yaml, secrets, ECS limits. ' +
           'Reads Git objects only, makes no AWS call. Exit 0 valid (warnings allowed), 1 invalid or unreadable.',
       ),
   )
-    .option('--json', 'print machine-readable output', false)
+    .addOption(formatOption('github: GitHub Actions annotations on the files and lines of each finding'))
+    .option('--json', 'print machine-readable output (same as --format json)', false)
     .addHelpText(
       'after',
-      '\nExamples:\n  driftless validate --repo ../platform-config\n  driftless validate --ref main --path ecs --json',
+      '\nExamples:\n  driftless validate --repo ../platform-config\n  driftless validate --ref main --path ecs --json\n' +
+        '  driftless validate --format github  # in GitHub Actions: annotate the lines',
     )
     .action(async (options: ValidateOptions) => {
+      const { validateCommand } = await import('./commands/validate.ts');
       exitCode = await validateCommand(options, io);
     });
 
@@ -84,7 +103,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     program
       .command('plan')
       .description(
-        'Show what applying the repository would change, read against live ECS and CloudFormation state with your\n' +
+        'Show what applying the repository would change, read against live ECS and CloudFormation state with your ' +
           'AWS credentials (or any AWS-compatible endpoint). Changes nothing. Exit 0 in sync, 2 changes pending, 1 error.',
       ),
   )
@@ -92,7 +111,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--endpoint <url>', 'an AWS-compatible endpoint instead of AWS (default: DRIFTLESS_AWS_ENDPOINT)')
     .option('--installation <id>', 'installation id: also list resources it manages that Git no longer declares')
     .option(...ALLOWED_RESOURCE_TYPES)
-    .option('--json', 'print the plan as data', false)
+    .addOption(formatOption("github: the repository's findings as GitHub Actions annotations, then the plan"))
+    .option('--json', 'print the plan as data (same as --format json)', false)
     .option('--no-color', 'plain output, even on a terminal')
     .option('--verbose', 'list resources that are in sync too', false)
     .addHelpText(
@@ -100,7 +120,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       '\nValues under secret-looking keys are masked; secrets[].valueFrom ARNs are shown.\n\nExamples:\n  driftless plan --repo ../platform-config --region eu-west-1\n  driftless plan --ref main --json > plan.json',
     )
     .action(async (options: PlanOptions) => {
-      exitCode = await planCommand(options, io, clients);
+      const { planCommand } = await import('./commands/plan.ts');
+      exitCode = await planCommand({ ...options, json: options.json || options.format === 'json' }, io, clients);
     });
 
   const awsOptions = (command: Command) =>
@@ -114,9 +135,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
       program
         .command('reconcile')
         .description(
-          'One run: lock, read the branch head, plan, apply, and record an intent and an outcome in the audit ledger\n' +
+          'One run: lock, read the branch head, plan, apply, and record an intent and an outcome in the audit ledger ' +
             'around every AWS write. Exit 0 applied, in sync, dry run or skipped (lock held); 2 held (changes left in ' +
-            'place on purpose: a pause, a rolled-back commit, a drift policy, a stack still changing); 1 partial or failed.\n' +
+            'place on purpose: a pause, a rolled-back commit, a drift policy, a stack still changing); 1 partial or failed. ' +
             'With --wait: 3 when a rollout the run started rolled back, failed or was superseded; 4 when --timeout passed first.',
         ),
     ),
@@ -137,9 +158,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--poll-interval <duration>', 'how often --wait reads the rollouts (default: 10s)', durationOption)
     .addHelpText(
       'after',
-      '\nExamples:\n  driftless reconcile --repo ../platform-config --wait\n  driftless reconcile --wait --timeout 10m  # exit 3 rolled back or failed, 4 timed out',
+      '\nExamples:\n  driftless reconcile --repo ../platform-config --wait\n  driftless reconcile --wait --timeout 10m  # exit 3 rolled back, 4 timed out',
     )
     .action(async (options: ReconcileOptions) => {
+      const { reconcileCommand } = await import('./commands/reconcile.ts');
       exitCode = await reconcileCommand(options, io, clients);
     });
 
@@ -157,6 +179,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--json', 'print the statuses as data', false)
     .option('--repository <name>', 'the repository name the installation records (default: the folder name)')
     .action(async (options: StatusOptions) => {
+      const { statusCommand } = await import('./commands/status.ts');
       exitCode = await statusCommand(options, io, clients);
     });
 
@@ -182,19 +205,22 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--clock-skew <duration>', "--verify: how far an entry's time may precede the one before it", '15m')
     .addHelpText(
       'after',
-      '\n--verify: every entry carries its sequence in its partition (one resource, or one run) and the hash of the\n' +
-        'entry before it, so an entry edited, deleted, reordered or inserted behind driftless breaks the chain.\n' +
-        'Per partition it prints OK and the head (sequence and hash: keep it, and a later verify proves nothing\n' +
-        'before it changed) or the first break: EDITED, DELETED, REORDERED or INSERTED. Entries written before the\n' +
-        'chain existed are counted as "before the chain began", not as breaks. The chain cannot show a rewrite of\n' +
-        'every hash after a change, nor the newest entries removed with their links: compare heads you kept, the\n' +
-        'ledger log lines, or the archive (deployment flag archiveLedger). Without --resource or --since it scans\n' +
-        'the table (dynamodb:Scan of the partition keys). Exit 0 when every chain holds, 1 when one is broken or\n' +
-        'the ledger cannot be read.\n' +
+      `\n${prose(
+        '--verify: every entry carries its sequence in its partition (one resource, or one run) and the hash of the ' +
+          'entry before it, so an entry edited, deleted, reordered or inserted behind driftless breaks the chain. ' +
+          'Per partition it prints OK and the head (sequence and hash: keep it, and a later verify proves nothing ' +
+          'before it changed) or the first break: EDITED, DELETED, REORDERED or INSERTED. Entries written before the ' +
+          'chain existed are counted as "before the chain began", not as breaks. The chain cannot show a rewrite of ' +
+          'every hash after a change, nor the newest entries removed with their links: compare heads you kept, the ' +
+          'ledger log lines, or the archive (deployment flag archiveLedger). Without --resource or --since it scans ' +
+          'the table (dynamodb:Scan of the partition keys). Exit 0 when every chain holds, 1 when one is broken or ' +
+          'the ledger cannot be read.',
+      )}\n` +
         '\nExamples:\n  driftless audit --resource EcsService:prod/web\n  driftless audit --failed --since 7d\n' +
         '  driftless audit --verify --since 30d\n  driftless audit --verify --resource EcsService:prod/web --json',
     )
     .action(async (options: AuditOptions) => {
+      const { auditCommand } = await import('./commands/audit.ts');
       exitCode = await auditCommand(options, io, clients);
     });
 
@@ -207,8 +233,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
           'a declared resource: EcsService:prod/web, CloudFormationStack:platform-network, or its name',
         )
         .description(
-          'Break glass: for a while, drift on one resource is recorded but not reverted (nor adopted), and pushes to\n' +
-            'it are planned but not applied. The pause ends by itself; resume ends it early. Both are ledger entries\n' +
+          'Break glass: for a while, drift on one resource is recorded but not reverted (nor adopted), and pushes to ' +
+            'it are planned but not applied. The pause ends by itself; resume ends it early. Both are ledger entries ' +
             "with your identity (STS GetCallerIdentity; local:<user> with --endpoint). Needs the stack's pause policy.",
         ),
     ),
@@ -224,6 +250,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         '  driftless status    # lists active pauses: who, until when, why',
     )
     .action(async (resource: string, options: PauseOptions) => {
+      const { pauseCommand } = await import('./commands/pause.ts');
       exitCode = await pauseCommand(resource, options, io, clients);
     });
 
@@ -241,6 +268,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--repository <name>', 'the repository name the installation records (default: the folder name)')
     .option('--json', 'print the ledger entry as data', false)
     .action(async (resource: string, options: BreakGlassOptions) => {
+      const { resumeCommand } = await import('./commands/pause.ts');
       exitCode = await resumeCommand(resource, options, io, clients);
     });
 
@@ -277,7 +305,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .option('--json', 'print the result as data', false)
     .addHelpText(
       'after',
-      '\n--ref names the branch the proposal targets (HEAD: the checked-out branch; on a host, default main).\n' +
+      `\n${prose('--ref names the branch the proposal targets (HEAD: the checked-out branch; on a host, default main).')}\n` +
         '\nExamples:\n' +
         '  driftless rollback EcsService:prod/web --repo ../platform-config\n' +
         '  driftless rollback EcsService:prod/web --repo . --to HEAD~1 --no-ledger\n' +
@@ -286,6 +314,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         '  GITLAB_TOKEN=… driftless rollback EcsService:prod/web --gitlab acme/platform/config --ref main',
     )
     .action(async (resource: string, options: RollbackOptions) => {
+      const { rollbackCommand } = await import('./commands/rollback.ts');
       exitCode = await rollbackCommand(resource, options, io, clients);
     });
 
@@ -323,17 +352,19 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         '  driftless import --cluster prod --all --write-without-secrets --json > import.json',
     )
     .action(async (options: ImportOptions) => {
+      const { importCommand } = await import('./commands/import.ts');
       exitCode = await importCommand(options, io, clients);
     });
 
   program
     .command('demo')
     .description(
-      'The whole loop on this machine with no AWS account: DynamoDB Local for the ledger, a real git repository,\n' +
-        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, adopts a hot-fix, honours a pause,\n' +
+      'The whole loop on this machine with no AWS account: DynamoDB Local for the ledger, a real git repository, ' +
+        'and an in-memory ECS and CloudFormation. Creates, rolls out, reverts drift, adopts a hot-fix, honours a pause, ' +
         'contains a broken commit, rolls back.',
     )
     .action(async () => {
+      const { demoCommand } = await import('./demo.ts');
       exitCode = await demoCommand(io, run);
     });
 
@@ -341,7 +372,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     .command('schema')
     .description('Print the JSON Schema of the declaration format, for editors and other tools.')
     .addOption(new Option('--indent <n>', 'spaces of indentation').default(2).argParser((v) => Number.parseInt(v, 10)))
-    .action((options: { indent: number }) => {
+    .action(async (options: { indent: number }) => {
+      const { declarationJsonSchema } = await import('../shared/spec/json-schema.ts');
       io.out(`${JSON.stringify(declarationJsonSchema(), null, options.indent)}\n`);
     });
 
@@ -351,6 +383,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
     if (error instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
       return error.exitCode === 0 ? EXIT_OK : EXIT_INVALID;
+    }
+    const setup = awsSetupProblem(error);
+    if (setup !== undefined) {
+      io.err(`error: ${setup}\n`);
+      return EXIT_INVALID;
     }
     throw error;
   }

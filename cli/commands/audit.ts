@@ -1,5 +1,6 @@
 /** `driftless audit`: the ledger's answers to who changed what, when, from which commit, with what result; and with
  * `--verify`, whether its hash chains still hold. */
+
 import { FAILURE_RESULTS } from '../../shared/audit/dynamodb.ts';
 import { LedgerVerifier } from '../../shared/audit/dynamodb-verify.ts';
 import { IN_FLIGHT_MS, unpaired } from '../../shared/audit/intents.ts';
@@ -7,6 +8,7 @@ import type { LedgerEntry } from '../../shared/audit/ledger.ts';
 import { parseDuration } from '../../shared/audit/pauses.ts';
 import type { PartitionVerdict } from '../../shared/audit/verify.ts';
 import { DriftlessError, LedgerTableMissingError } from '../../shared/errors.ts';
+import { awsSetupProblem } from '../aws-setup.ts';
 import { type AwsClients, awsClients, ledgerFor } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 
@@ -70,7 +72,7 @@ export async function auditCommand(options: AuditOptions, io: CliIo, clients: Aw
     if (!(error instanceof DriftlessError)) throw error;
     // A missing table's message names the table, where, and how to create it already.
     const what = error instanceof LedgerTableMissingError ? '' : `cannot read the ledger ${options.ledgerTable}: `;
-    io.err(`${paint(io, 'red', 'error:')} ${what}${error.message}\n`);
+    io.err(`${paint(io, 'red', 'error:')} ${what}${awsSetupProblem(error) ?? error.message}\n`);
     return EXIT_INVALID;
   }
   entries = entries.slice(-options.limit);

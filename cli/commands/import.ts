@@ -1,5 +1,6 @@
 /** `driftless import`: declarations written for services and stacks that already run, so adopting them needs no
  * hand-written YAML and the first plan after the commit is in sync. */
+
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DriftlessError } from '../../shared/errors.ts';
@@ -19,6 +20,7 @@ import {
   missingTargets,
   settingsText,
 } from '../../shared/writeback/import.ts';
+import { awsSetupProblem } from '../aws-setup.ts';
 import { type AwsClients, awsClients } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 
@@ -97,7 +99,7 @@ export async function importCommand(options: ImportOptions, io: CliIo, clients: 
     }
   } catch (error) {
     if (!(error instanceof DriftlessError)) throw error;
-    io.err(`${paint(io, 'red', 'error:')} cannot read live state: ${error.message}\n`);
+    io.err(`${paint(io, 'red', 'error:')} cannot read live state: ${awsSetupProblem(error) ?? error.message}\n`);
     return EXIT_INVALID;
   }
 

@@ -1,11 +1,13 @@
 /** `driftless pause` and `driftless resume`: the break-glass window on one declared resource. While a resource is
  * paused, drift on it is recorded but neither reverted nor adopted, and pushes to it are planned but not applied; the
  * pause ends by itself at its `until`, or earlier with resume. Both are ledger entries with the caller's identity. */
+
 import { newEntryId } from '../../shared/audit/ids.ts';
 import { type ActivePause, breakGlassEntry, MAX_PAUSE_MS, parseDuration } from '../../shared/audit/pauses.ts';
 import { DriftlessError } from '../../shared/errors.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
+import { awsSetupProblem } from '../aws-setup.ts';
 import { type AwsClients, awsClients, ledgerFor, repositoryIdentity } from '../context.ts';
 import { callerIdentity } from '../identity.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
@@ -125,7 +127,7 @@ async function breakGlass(
     return EXIT_OK;
   } catch (error) {
     if (!(error instanceof DriftlessError)) throw error;
-    io.err(`${paint(io, 'red', 'error:')} ${error.message}\n`);
+    io.err(`${paint(io, 'red', 'error:')} ${awsSetupProblem(error) ?? error.message}\n`);
     return EXIT_INVALID;
   }
 }

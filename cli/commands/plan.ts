@@ -7,10 +7,11 @@ import { liveReadersOf, loadConfined, planAgainstLive } from '../../shared/recon
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
 import type { RepositorySnapshot } from '../../shared/spec/repository.ts';
+import { awsSetupProblem } from '../aws-setup.ts';
 import { type AwsClients, awsClients } from '../context.ts';
 import { deploymentHome, deploymentTypes } from '../identity.ts';
-import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
-import { formatSnapshot } from './validate.ts';
+import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, type OutputFormat, paint } from '../output.ts';
+import { formatAnnotations, formatSnapshot, outputFormat } from './validate.ts';
 
 export interface PlanOptions {
   readonly repo: string;
@@ -22,6 +23,8 @@ export interface PlanOptions {
   /** The deployment's resource type patterns (--allowed-resource-types). */
   readonly allowedResourceTypes?: readonly string[];
   readonly json: boolean;
+  /** github prints the findings as GitHub Actions annotations; the plan itself stays text. */
+  readonly format?: OutputFormat;
   readonly color: boolean;
   readonly verbose: boolean;
 }
@@ -55,6 +58,9 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
     // Nothing reaches AWS from a repository with errors: a target outside the allowlist must never be read or touched.
     if (options.json) {
       io.out(`${JSON.stringify({ valid: false, diagnostics: snapshot.diagnostics }, null, 2)}\n`);
+    } else if (outputFormat(options) === 'github') {
+      io.out(formatAnnotations(snapshot.diagnostics));
+      io.out('No plan: fix the errors first (run driftless validate to check again).\n');
     } else {
       io.out(formatSnapshot(snapshot, { ...options, json: false }, cliIo));
       io.out('No plan: fix the errors above first (run driftless validate to check again).\n');
@@ -99,8 +105,11 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
     if (referenceErrors.length > 0) {
       // Found only against live state: a reference to a stack output that does not exist. Its service is not planned.
       io.out('\n');
-      for (const d of referenceErrors) {
-        io.out(`${paint(cliIo, 'red', 'error')} ${d.file}:${d.line}:${d.column} ${d.code} ${d.message}\n`);
+      if (outputFormat(options) === 'github') io.out(formatAnnotations(referenceErrors));
+      else {
+        for (const d of referenceErrors) {
+          io.out(`${paint(cliIo, 'red', 'error')} ${d.file}:${d.line}:${d.column} ${d.code} ${d.message}\n`);
+        }
       }
       io.out(
         `${referenceErrors.length === 1 ? 'That service is' : 'Those services are'} not planned; pruning is blocked.\n`,
@@ -112,6 +121,16 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
 }
 
 function failure(error: unknown, what: string, options: PlanOptions, io: CliIo): number {
+  const setup = awsSetupProblem(error);
+  if (setup !== undefined) {
+    // Not a bug and not worth a retry: say what to set, without the wrapped SDK message or a stack.
+    if (options.json) {
+      io.out(
+        `${JSON.stringify({ valid: false, error: { name: 'AwsSetupError', message: setup, retryable: false } }, null, 2)}\n`,
+      );
+    } else io.err(`${paint(io, 'red', 'error:')} ${what}: ${setup}\n`);
+    return EXIT_INVALID;
+  }
   if (!(error instanceof DriftlessError)) throw error;
   if (options.json) {
     io.out(

@@ -1,5 +1,6 @@
 /** `driftless reconcile`: one run from a laptop or a CI job — plan, apply, and record every write in the ledger; with
  * --wait, then follow the rollouts it started until they finish. */
+
 import { ensureLedgerTable } from '../../shared/audit/dynamodb.ts';
 import { DriftlessError } from '../../shared/errors.ts';
 import { RolloutReader } from '../../shared/live/rollouts.ts';
@@ -8,6 +9,7 @@ import { renderPlan } from '../../shared/plan/render.ts';
 import { reconcile } from '../../shared/reconcile/run.ts';
 import type { ReconcileResult, ReconcileStatus } from '../../shared/reconcile/types.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
+import { awsSetupProblem } from '../aws-setup.ts';
 import { type AwsClients, awsClients, ledgerFor, lockFor, repositoryIdentity } from '../context.ts';
 import { deploymentHome, deploymentTypes } from '../identity.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
@@ -85,7 +87,9 @@ export async function reconcileCommand(
         `${JSON.stringify({ status: 'failed', error: { name: error.name, message: error.message, retryable: error.retryable } }, null, 2)}\n`,
       );
     } else {
-      io.err(`${paint(io, 'red', 'error:')} reconcile failed: ${error.name}: ${error.message}\n`);
+      io.err(
+        `${paint(io, 'red', 'error:')} reconcile failed: ${awsSetupProblem(error) ?? `${error.name}: ${error.message}`}\n`,
+      );
     }
     return EXIT_INVALID;
   }

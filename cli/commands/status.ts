@@ -11,6 +11,7 @@ import { liveReadersOf, loadConfined, planAgainstLive } from '../../shared/recon
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
 import { mapWithConcurrency } from '../../shared/util.ts';
+import { awsSetupProblem } from '../aws-setup.ts';
 import { type AwsClients, awsClients, ledgerFor, repositoryIdentity } from '../context.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
 import { formatSnapshot } from './validate.ts';
@@ -136,7 +137,7 @@ export async function statusCommand(options: StatusOptions, io: CliIo, clients: 
     );
   } catch (error) {
     if (!(error instanceof DriftlessError)) throw error;
-    io.err(`${paint(io, 'red', 'error:')} ${error.message}\n`);
+    io.err(`${paint(io, 'red', 'error:')} ${awsSetupProblem(error) ?? error.message}\n`);
     return EXIT_INVALID;
   }
   const exitCode = referenceErrors.length > 0 ? EXIT_INVALID : EXIT_OK;

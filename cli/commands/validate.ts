@@ -5,27 +5,41 @@ import { DriftlessError } from '../../shared/errors.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
 import { loadRepository, type RepositorySnapshot } from '../../shared/spec/repository.ts';
-import { type CliIo, EXIT_INVALID, EXIT_OK, paint } from '../output.ts';
+import { type CliIo, EXIT_INVALID, EXIT_OK, githubAnnotation, type OutputFormat, paint } from '../output.ts';
 
 export interface ValidateOptions {
   readonly repo: string;
   readonly ref: string;
   readonly path: string;
   readonly json: boolean;
+  /** text (the default), json (what --json asks for) or github: workflow commands that annotate the pull request. */
+  readonly format?: OutputFormat;
+}
+
+/** --json is the older spelling of --format json, and wins so that scripts written for it keep their output. */
+export function outputFormat(options: { readonly json: boolean; readonly format?: OutputFormat }): OutputFormat {
+  return options.json ? 'json' : (options.format ?? 'text');
 }
 
 export async function validateCommand(options: ValidateOptions, io: CliIo): Promise<number> {
+  const format = outputFormat(options);
   const source = new LocalGitSource({ repoDir: options.repo });
+  // Started before the load so the git status runs while the files are read.
+  const uncommitted = format === 'text' ? hasUncommittedChanges(options.repo) : Promise.resolve(false);
   let snapshot: RepositorySnapshot;
   try {
     snapshot = await loadRepository(source, { ref: options.ref, prefix: options.path });
   } catch (error) {
-    return reportReadFailure(error, options, io);
+    await uncommitted;
+    return reportReadFailure(error, options, format, io);
   }
-  if (options.json) {
+  if (format === 'json') {
     io.out(`${JSON.stringify(toJson(snapshot, options), null, 2)}\n`);
+  } else if (format === 'github') {
+    io.out(formatAnnotations(snapshot.diagnostics));
+    io.out(summaryLine(snapshot, io));
   } else {
-    if (await hasUncommittedChanges(options.repo)) {
+    if (await uncommitted) {
       io.err(`${paint(io, 'yellow', 'note:')} uncommitted changes are not validated; driftless reads commits only\n`);
     }
     io.out(formatSnapshot(snapshot, options, io));
@@ -33,16 +47,34 @@ export async function validateCommand(options: ValidateOptions, io: CliIo): Prom
   return snapshot.pruneBlocked ? EXIT_INVALID : EXIT_OK;
 }
 
-function reportReadFailure(error: unknown, options: ValidateOptions, io: CliIo): number {
+/** Each finding as a GitHub Actions annotation. Diagnostics name files from the repository root (a --path prefix
+ * included), which is where actions/checkout puts the repository, so the annotation lands on the right line. */
+export function formatAnnotations(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .map((d) =>
+      githubAnnotation({
+        severity: d.severity === 'error' ? 'error' : 'warning',
+        file: d.file,
+        line: d.line,
+        col: d.column,
+        title: d.code,
+        message: d.message,
+      }),
+    )
+    .join('');
+}
+
+function reportReadFailure(error: unknown, options: ValidateOptions, format: OutputFormat, io: CliIo): number {
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  if (options.json) {
+  const what = `cannot read the repository at ${options.repo} (${options.ref}): ${message}`;
+  if (format === 'json') {
     const retryable = error instanceof DriftlessError ? error.retryable : false;
     io.out(`${JSON.stringify({ valid: false, error: { name, message, retryable } }, null, 2)}\n`);
+  } else if (format === 'github') {
+    io.out(githubAnnotation({ severity: 'error', title: name, message: what }));
   } else {
-    io.err(
-      `${paint(io, 'red', 'error:')} cannot read the repository at ${options.repo} (${options.ref}): ${message}\n`,
-    );
+    io.err(`${paint(io, 'red', 'error:')} ${what}\n`);
   }
   if (!(error instanceof DriftlessError)) throw error;
   return EXIT_INVALID;
@@ -83,24 +115,25 @@ export function formatSnapshot(snapshot: RepositorySnapshot, options: ValidateOp
       lines.push(`  ${position} ${severity}  ${d.code.padEnd(17)} ${d.message}`);
     }
   }
+  lines.push('');
+  return `${lines.join('\n')}\n${summaryLine(snapshot, io)}`;
+}
+
+/** The verdict: valid with counts, or how many errors in how many files and what that blocks. */
+function summaryLine(snapshot: RepositorySnapshot, io: CliIo): string {
   const errors = snapshot.diagnostics.filter((d) => d.severity === 'error');
   const warnings = snapshot.diagnostics.length - errors.length;
   const counts = countByKind(snapshot);
-  lines.push('');
   if (errors.length === 0) {
     const warned = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
-    lines.push(
-      `${paint(io, 'green', '✓')} valid: ${plural(snapshot.declarations.length, 'declaration')} (${counts})${warned}`,
-    );
-  } else {
-    const failingFiles = new Set(errors.map((d) => d.file)).size;
-    lines.push(
-      `${paint(io, 'red', '✗')} ${plural(errors.length, 'error')} in ${plural(failingFiles, 'file')}` +
-        (warnings > 0 ? `, ${plural(warnings, 'warning')}` : '') +
-        `: nothing is applied from a file with errors, and pruning is blocked. ${plural(snapshot.declarations.length, 'declaration')} valid (${counts}).`,
-    );
+    return `${paint(io, 'green', '✓')} valid: ${plural(snapshot.declarations.length, 'declaration')} (${counts})${warned}\n`;
   }
-  return `${lines.join('\n')}\n`;
+  const failingFiles = new Set(errors.map((d) => d.file)).size;
+  return (
+    `${paint(io, 'red', '✗')} ${plural(errors.length, 'error')} in ${plural(failingFiles, 'file')}` +
+    (warnings > 0 ? `, ${plural(warnings, 'warning')}` : '') +
+    `: nothing is applied from a file with errors, and pruning is blocked. ${plural(snapshot.declarations.length, 'declaration')} valid (${counts}).\n`
+  );
 }
 
 function countByKind(snapshot: RepositorySnapshot): string {
