@@ -1,6 +1,6 @@
 /** One driftless installation: the ledger and lock tables, the four functions with their triggers, least-privilege
- * roles, the CloudFormation service role, saved queries, dashboard and alarms; with `sweepShardSize` above 0, also
- * the shard queue and the sweep-shard worker a fanned-out sweep uses; with `archiveLedger`, the write-once ledger
+ * roles, the CloudFormation service role, saved queries and alarms (with `dashboard`, the dashboard); with
+ * `sweepShardSize` above 0, also the shard queue and the sweep-shard worker a fanned-out sweep uses; with `archiveLedger`, the write-once ledger
  * archive (infra/constructs/ledger-archive.ts); with a GitHub or GitLab `source`, the webhook receiver, its queue and
  * the webhook worker (infra/constructs/webhook.ts) instead of CodeCommit's push and pull-request functions and rules. Everything is derived from the validated
  * context (infra/context.ts); nothing is looked up in the account, so `cdk synth` works offline. */
@@ -283,7 +283,12 @@ export class DriftlessStack extends Stack {
     });
     new Monitoring(this, 'Monitoring', {
       functions: [
-        ...allFunctions.map(([name, fn]) => ({ name, function: fn.function, logGroup: fn.logGroup })),
+        ...allFunctions.map(([name, fn]) => ({
+          name,
+          function: fn.function,
+          logGroup: fn.logGroup,
+          failuresQueued: FUNCTION_PLANS[name].keepFailedEvents || FUNCTION_PLANS[name].queueSourced === true,
+        })),
         ...(this.webhook
           ? [{ name: 'webhook', function: this.webhook.receiver.function, logGroup: this.webhook.receiver.logGroup }]
           : []),
@@ -299,6 +304,7 @@ export class DriftlessStack extends Stack {
       ],
       metricNamespace: `Driftless/${settings.installationId}`,
       dashboardName: settings.stackName,
+      dashboard: settings.dashboard,
       ...(alarmAction ? { alarmAction } : {}),
     });
 

@@ -26,6 +26,8 @@ export interface FunctionPlan {
   readonly maxEventAge: Duration;
   /** Whether events Lambda gives up on go to the failed-invocations queue. */
   readonly keepFailedEvents: boolean;
+  /** Invoked by an SQS event source whose dead-letter queue keeps the messages it fails on. */
+  readonly queueSourced?: boolean;
   readonly grants: readonly Grant[];
   /** Created only when the sweep fans out (sweepShardSize above 0). */
   readonly fanOutOnly?: boolean;
@@ -108,6 +110,7 @@ export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 0,
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
+    queueSourced: true,
     // What the sweep does, for its shard.
     grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
     fanOutOnly: true,
@@ -121,6 +124,7 @@ export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 0,
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
+    queueSourced: true,
     // What push does, plus the pull-request plan (ledger Query is part of 'ledger') and drift adoption's proposals.
     grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
     sources: ['github', 'gitlab'],
