@@ -66,10 +66,15 @@ export const FIXED_PRICES: Readonly<Record<string, FixedPrice>> = {
     // An idle SQS source long-polls (20 s) with 5 pollers: 5 × 3 a minute × 43,200 minutes = 648,000 requests.
     monthly: (648_000 * 0.4) / 1_000_000,
     freeUnits: 1,
-    unit: 'SQS event source (idle polling, 648,000 requests a month; 1,000,000 SQS requests are free)',
+    unit: 'SQS event source (idle polling, 648,000 requests a month; 1,000,000 SQS requests are free; stream sources are free)',
     source: SQS,
   },
-  'AWS::KMS::Key': { monthly: 1, freeUnits: 0, unit: 'customer managed key', source: 'https://aws.amazon.com/kms/pricing/' },
+  'AWS::KMS::Key': {
+    monthly: 1,
+    freeUnits: 0,
+    unit: 'customer managed key',
+    source: 'https://aws.amazon.com/kms/pricing/',
+  },
   'AWS::SecretsManager::Secret': {
     monthly: 0.4,
     freeUnits: 0,
@@ -88,10 +93,25 @@ export const FIXED_PRICES: Readonly<Record<string, FixedPrice>> = {
     unit: 'bucket',
     source: `${FREE}: storage of the archive or trail objects, a few MB a month at $0.023 per GB-month`,
   },
-  'AWS::SQS::Queue': { monthly: 0, freeUnits: 0, unit: 'queue', source: `${FREE}: requests only (a dead-letter queue sees none)` },
-  'AWS::Lambda::Function': { monthly: 0, freeUnits: 0, unit: 'function', source: `${FREE}: invocations are per-request costs` },
+  'AWS::SQS::Queue': {
+    monthly: 0,
+    freeUnits: 0,
+    unit: 'queue',
+    source: `${FREE}: requests only (a dead-letter queue sees none)`,
+  },
+  'AWS::Lambda::Function': {
+    monthly: 0,
+    freeUnits: 0,
+    unit: 'function',
+    source: `${FREE}: invocations are per-request costs`,
+  },
   'AWS::Lambda::Url': { monthly: 0, freeUnits: 0, unit: 'function URL', source: `${FREE}: billed as invocations` },
-  'AWS::Logs::LogGroup': { monthly: 0, freeUnits: 0, unit: 'log group', source: `${FREE}: ingestion and storage are per-request costs` },
+  'AWS::Logs::LogGroup': {
+    monthly: 0,
+    freeUnits: 0,
+    unit: 'log group',
+    source: `${FREE}: ingestion and storage are per-request costs`,
+  },
   'AWS::Events::Rule': {
     monthly: 0,
     freeUnits: 0,
@@ -104,12 +124,22 @@ export const FIXED_PRICES: Readonly<Record<string, FixedPrice>> = {
     unit: 'repository',
     source: `${FREE}: CodeCommit bills active users ($1 each beyond 5), not repositories`,
   },
-  'AWS::Logs::QueryDefinition': { monthly: 0, freeUnits: 0, unit: 'saved query', source: `${FREE}: queries bill per GB scanned when run` },
+  'AWS::Logs::QueryDefinition': {
+    monthly: 0,
+    freeUnits: 0,
+    unit: 'saved query',
+    source: `${FREE}: queries bill per GB scanned when run`,
+  },
   'AWS::IAM::Role': { monthly: 0, freeUnits: 0, unit: 'role', source: `${FREE}: IAM is free` },
   'AWS::IAM::Policy': { monthly: 0, freeUnits: 0, unit: 'policy', source: `${FREE}: IAM is free` },
   'AWS::IAM::ManagedPolicy': { monthly: 0, freeUnits: 0, unit: 'policy', source: `${FREE}: IAM is free` },
   'AWS::Lambda::Permission': { monthly: 0, freeUnits: 0, unit: 'permission', source: `${FREE}: configuration` },
-  'AWS::Lambda::EventInvokeConfig': { monthly: 0, freeUnits: 0, unit: 'invoke config', source: `${FREE}: configuration` },
+  'AWS::Lambda::EventInvokeConfig': {
+    monthly: 0,
+    freeUnits: 0,
+    unit: 'invoke config',
+    source: `${FREE}: configuration`,
+  },
   'AWS::SQS::QueuePolicy': { monthly: 0, freeUnits: 0, unit: 'queue policy', source: `${FREE}: configuration` },
   'AWS::S3::BucketPolicy': { monthly: 0, freeUnits: 0, unit: 'bucket policy', source: `${FREE}: configuration` },
 };
@@ -138,11 +168,16 @@ function unitsOf(type: string, resources: readonly TemplateResource[]): number {
   if (type === 'AWS::Logs::MetricFilter') {
     // Filters on several log groups publishing one namespace and name publish one metric.
     const metrics = resources.flatMap((filter) =>
-      (filter.Properties?.MetricTransformations as { MetricNamespace: string; MetricName: string }[]).map(
+      ((filter.Properties?.MetricTransformations ?? []) as { MetricNamespace: string; MetricName: string }[]).map(
         (metric) => `${metric.MetricNamespace}/${metric.MetricName}`,
       ),
     );
     return new Set(metrics).size;
+  }
+  if (type === 'AWS::Lambda::EventSourceMapping') {
+    // Lambda reads a DynamoDB stream at no charge; it pays for the requests that poll an SQS queue.
+    return resources.filter((mapping) => !JSON.stringify(mapping.Properties?.EventSourceArn).includes('StreamArn'))
+      .length;
   }
   return resources.length;
 }
@@ -277,7 +312,10 @@ function perRequest(sweepSeconds: number, pushSeconds: number) {
     events,
   };
   const total = (costs: typeof outside) => costs.lambda + costs.dynamoDb + costs.logs + costs.events;
-  return { outsideFreeTier: { ...outside, total: total(outside) }, insideFreeTier: { ...inside, total: total(inside) } };
+  return {
+    outsideFreeTier: { ...outside, total: total(outside) },
+    insideFreeTier: { ...inside, total: total(inside) },
+  };
 }
 
 function atSize(sweepSeconds: number, pushSeconds: number, fixed: FixedCost) {
@@ -292,7 +330,10 @@ function atSize(sweepSeconds: number, pushSeconds: number, fixed: FixedCost) {
 }
 
 /** The fixed cost each option adds to the default deployment, outside and inside the free tier. */
-export function optionCosts(): Record<Deployment, FixedCost & { addsOutsideFreeTier: number; addsInsideFreeTier: number }> {
+export function optionCosts(): Record<
+  Deployment,
+  FixedCost & { addsOutsideFreeTier: number; addsInsideFreeTier: number }
+> {
   const fixed = Object.fromEntries(
     Object.entries(DEPLOYMENTS).map(([name, context]) => [name, fixedMonthlyCost(synthesizedResources(context))]),
   ) as Record<Deployment, FixedCost>;

@@ -294,8 +294,8 @@ export class DriftlessStack extends Stack {
           : []),
       ],
       deadLetterQueues: [
-        ...Object.entries(this.triggers).flatMap(([name, trigger]) =>
-          trigger ? [{ name, queue: trigger.deadLetterQueue.queue }] : [],
+        ...[...new Set(Object.values(this.triggers).map((trigger) => trigger?.deadLetterQueue.queue))].flatMap(
+          (queue) => (queue ? [{ name: 'undelivered events', queue }] : []),
         ),
         { name: 'failed invocations', queue: failedInvocations.queue },
         ...(this.shardQueue ? [{ name: 'sweep shards', queue: this.shardQueue.deadLetterQueue.queue }] : []),

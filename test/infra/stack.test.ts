@@ -565,7 +565,8 @@ describe('DriftlessStack observability', () => {
       resourcesOfType('AWS::CloudWatch::Alarm').some(
         ([, alarm]) =>
           propertiesOf(alarm).MetricName === 'Errors' &&
-          JSON.stringify(propertiesOf(alarm).Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: id } }]),
+          JSON.stringify(propertiesOf(alarm).Dimensions) ===
+            JSON.stringify([{ Name: 'FunctionName', Value: { Ref: id } }]),
       );
 
     // Assess
@@ -582,9 +583,7 @@ describe('DriftlessStack observability', () => {
         });
       }
     }
-    expect(functions.filter(([id]) => errorAlarmed(id)).map(([id]) => id)).toEqual([
-      expect.stringMatching(/^Sweep/),
-    ]);
+    expect(functions.filter(([id]) => errorAlarmed(id)).map(([id]) => id)).toEqual([expect.stringMatching(/^Sweep/)]);
   });
 
   it('has no dashboard and no ledger metrics unless asked for (-c dashboard=true, test/infra/monitoring.test.ts)', () => {
