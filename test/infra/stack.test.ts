@@ -587,7 +587,8 @@ describe('DriftlessStack observability', () => {
   });
 
   it('has no dashboard and no ledger metrics unless asked for (-c dashboard=true, test/infra/monitoring.test.ts)', () => {
-    // Assess
+    // Assess: the sweep's errors, the failed invocations and the rules' one dead-letter queue.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     template.resourceCountIs('AWS::Logs::MetricFilter', 0);
   });
