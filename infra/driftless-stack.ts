@@ -23,7 +23,7 @@ import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
 import { LedgerArchive } from './constructs/ledger-archive.ts';
 import { LedgerQueries } from './constructs/ledger-queries.ts';
 import { ManualChangeTrail } from './constructs/manual-change-trail.ts';
-import { Monitoring } from './constructs/monitoring.ts';
+import { type MonitoredFunction, Monitoring } from './constructs/monitoring.ts';
 import { DriftlessPermissions } from './constructs/permissions.ts';
 import { ReconcilerFunction } from './constructs/reconciler-function.ts';
 import { ShardQueue } from './constructs/shard-queue.ts';
@@ -31,7 +31,14 @@ import type { TriggerRule } from './constructs/trigger-rule.ts';
 import { DriftlessTriggers, type TriggerName } from './constructs/triggers.ts';
 import { grantReadSecrets, hostSecretArns, WebhookReceiver } from './constructs/webhook.ts';
 import type { DriftlessContext } from './context.ts';
-import { FUNCTION_PLANS, functionId, type Grant, reservation, WEBHOOK_WORKERS } from './function-plans.ts';
+import {
+  FUNCTION_PLANS,
+  failuresQueued,
+  functionId,
+  type Grant,
+  reservation,
+  WEBHOOK_WORKERS,
+} from './function-plans.ts';
 
 export interface DriftlessStackProps extends StackProps {
   /** The installation's validated settings. */
@@ -283,12 +290,7 @@ export class DriftlessStack extends Stack {
     });
     new Monitoring(this, 'Monitoring', {
       functions: [
-        ...allFunctions.map(([name, fn]) => ({
-          name,
-          function: fn.function,
-          logGroup: fn.logGroup,
-          failuresQueued: FUNCTION_PLANS[name].keepFailedEvents || FUNCTION_PLANS[name].queueSourced === true,
-        })),
+        ...allFunctions.map(([name, fn]) => monitored(name, fn)),
         ...(this.webhook
           ? [{ name: 'webhook', function: this.webhook.receiver.function, logGroup: this.webhook.receiver.logGroup }]
           : []),
@@ -400,4 +402,9 @@ function hostVariables(settings: DriftlessContext): Record<string, string> {
 /** A comma-separated list variable, left out when the list is empty (the function reads unset as empty). */
 function listVariable(name: string, items: readonly string[]): Record<string, string> {
   return items.length > 0 ? { [name]: items.join(',') } : {};
+}
+
+/** A function as the monitoring sees it: an error alarm only when no alarmed queue keeps its failed events. */
+function monitored(name: FunctionName, fn: ReconcilerFunction): MonitoredFunction {
+  return { name, function: fn.function, logGroup: fn.logGroup, failuresQueued: failuresQueued(FUNCTION_PLANS[name]) };
 }

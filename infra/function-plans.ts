@@ -35,6 +35,9 @@ export interface FunctionPlan {
   readonly sources?: readonly SourceHost[];
 }
 
+/** Whether the events a function fails on end in a dead-letter queue with its own alarm. */
+export const failuresQueued = (plan: FunctionPlan): boolean => plan.keepFailedEvents || plan.queueSourced === true;
+
 /** How many webhook workers run side by side: the least an SQS event source allows. Pushes still run one at a time
  * (the lease; a push that finds it held is applied by the run holding it), while a pull request's plan need not wait
  * behind a long apply. */
