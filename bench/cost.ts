@@ -10,7 +10,7 @@ const CLOUDTRAIL = 'https://aws.amazon.com/cloudtrail/pricing/';
 const SQS = 'https://aws.amazon.com/sqs/pricing/';
 const FREE = 'no charge for the resource itself';
 
-/** When the prices below were taken from the pages they cite. */
+/** When the prices below were entered from the pages they cite (recheck those pages when the date grows old). */
 export const PRICES_AS_OF = '2026-12-06';
 
 /** Public per-request prices (us-east-1, USD); ECS and CloudFormation API calls cost nothing. Sources:
@@ -63,7 +63,9 @@ export const FIXED_PRICES: Readonly<Record<string, FixedPrice>> = {
     source: CLOUDTRAIL,
   },
   'AWS::Lambda::EventSourceMapping': {
-    // An idle SQS source long-polls (20 s) with 5 pollers: 5 × 3 a minute × 43,200 minutes = 648,000 requests.
+    // An idle SQS source long-polls (20 s) with 5 pollers, fewer (down to 2) only without maximum concurrency, which
+    // driftless's sources set (Lambda developer guide, "Configuring scaling behavior for SQS event source mappings"):
+    // 5 × 3 a minute × 43,200 minutes = 648,000 requests.
     monthly: (648_000 * 0.4) / 1_000_000,
     freeUnits: 1,
     unit: 'SQS event source (idle polling, 648,000 requests a month; 1,000,000 SQS requests are free; stream sources are free)',
