@@ -11,7 +11,7 @@ import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { coldStarts } from './cold-start.ts';
-import { monthlyCost } from './cost.ts';
+import { costReport, monthlyCost } from './cost.ts';
 import { parserBench } from './parse.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
 
@@ -425,9 +425,7 @@ async function main() {
       `  ${start.name.padEnd(20)} ${start.bundleKb.toFixed(0).padStart(5)} KB  ${start.initMs.toFixed(0).padStart(4)} ms   (SDK external: ${start.externalBundleKb.toFixed(0)} KB, ${start.externalInitMs.toFixed(0)} ms)  ${verdict(start.bundleKb <= 400 && start.initMs <= 150)}\n`,
     );
   }
-  process.stdout.write(
-    `\nmonthly cost: 100 services $${cost.services100.total.toFixed(2)} (${verdict(cost.services100.total <= 1)}), 1,000 services $${cost.services1000.total.toFixed(2)} (${verdict(cost.services1000.total <= 5)})\n`,
-  );
+  process.stdout.write(`\n${costReport(cost, verdict)}\n`);
 
   const results = {
     latencyMs: LATENCY_MS,

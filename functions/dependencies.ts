@@ -2,7 +2,6 @@
  * so tests can import a handler's factory without its environment) and kept for the life of the execution
  * environment; a ConfigurationError is rethrown on every invocation so events reach the dead-letter queue. */
 
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { ECSClient } from '@aws-sdk/client-ecs';
@@ -10,6 +9,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbLedger } from '../shared/audit/dynamodb.ts';
 import type { AuditLedger } from '../shared/audit/ledger.ts';
+import { driftlessLogger, type LambdaInvocation, logInvocation } from '../shared/audit/log.ts';
 import {
   cloudFormationClient,
   codeCommitClient,
@@ -98,7 +98,7 @@ export class BoundedCache extends Map<string, string> {
  */
 export function productionDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
   const environment = readEnvironment(variables);
-  const logger = new Logger({ serviceName: 'driftless' });
+  const logger = driftlessLogger;
   const dynamo = dynamoDbClient();
   const ecs = ecsClient();
   const cloudFormation = cloudFormationClient();
@@ -155,9 +155,7 @@ export function sweepDependencies(variables: NodeJS.ProcessEnv = process.env): F
 
 /** The part of the Lambda context driftless reads: the function's own ARN, which names its partition, region and
  * account. */
-export interface InvocationContext {
-  readonly invokedFunctionArn?: string;
-}
+export type InvocationContext = LambdaInvocation;
 
 /**
  * The Lambda handler for a factory: production dependencies are built on the first invocation and kept (see the top
@@ -171,6 +169,7 @@ export function lazyHandler<E, R>(
 ): (event: E, context?: InvocationContext) => Promise<R> {
   let handle: ((event: E) => Promise<R>) | undefined;
   return async (event, context) => {
+    logInvocation(context);
     handle ??= create(withDeploymentHome(build(), context));
     return handle(event);
   };

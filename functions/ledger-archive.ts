@@ -1,7 +1,6 @@
 /** The ledger-archive function (deployment flag archiveLedger): copies each ledger item the table's stream delivers
  * to the write-once archive bucket (shared/audit/archive.ts), and reports the first record it could not store, so the
  * stream delivers that one and those after it again. */
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   ARCHIVE_BUCKET_VARIABLE,
@@ -10,6 +9,7 @@ import {
   type LedgerStreamRecord,
   type StreamBatchResponse,
 } from '../shared/audit/archive.ts';
+import { driftlessLogger, type LambdaInvocation, logInvocation } from '../shared/audit/log.ts';
 import { s3Client } from '../shared/aws/clients.ts';
 import { ConfigurationError } from '../shared/errors.ts';
 
@@ -41,11 +41,12 @@ let handle: ((event: LedgerStreamEvent) => Promise<StreamBatchResponse>) | undef
 
 /** The Lambda handler: the environment is read and the client built on the first invocation (not at import, so the
  * bundle loads without it); a missing bucket fails every invocation, and the records wait in the stream. */
-export async function handler(event: LedgerStreamEvent): Promise<StreamBatchResponse> {
+export async function handler(event: LedgerStreamEvent, context?: LambdaInvocation): Promise<StreamBatchResponse> {
+  logInvocation(context);
   handle ??= createLedgerArchiveHandler({
     s3: s3Client(),
     bucket: readArchiveBucket(),
-    logger: new Logger({ serviceName: 'driftless' }),
+    logger: driftlessLogger,
   });
   return handle(event);
 }

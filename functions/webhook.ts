@@ -1,7 +1,7 @@
 /** The webhook receiver function, behind a function URL: checks a GitHub or GitLab delivery and queues it for the
  * webhook worker (shared/triggers/webhook.ts); it reads nothing from Git and touches no target. */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { driftlessLogger, type LambdaInvocation, logInvocation } from '../shared/audit/log.ts';
 import { dynamoDbClient, secretsManagerClient, sqsClient } from '../shared/aws/clients.ts';
 import { ConfigurationError } from '../shared/errors.ts';
 import {
@@ -59,7 +59,7 @@ export function productionReceiverOptions(variables: NodeJS.ProcessEnv = process
     enqueue: async (message) => {
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
     },
-    logger: new Logger({ serviceName: 'driftless' }),
+    logger: driftlessLogger,
   };
 }
 
@@ -75,7 +75,8 @@ let handle: ((event: FunctionUrlEvent) => Promise<WebhookResponse>) | undefined;
 
 /** The Lambda handler: wired on the first invocation and kept; a ConfigurationError is thrown on every invocation
  * until the deployment is fixed (the host sees a 502 and shows the delivery failed). */
-export async function handler(event: FunctionUrlEvent): Promise<WebhookResponse> {
+export async function handler(event: FunctionUrlEvent, context?: LambdaInvocation): Promise<WebhookResponse> {
+  logInvocation(context);
   handle ??= createWebhookHandler(productionReceiverOptions());
   return handle(event);
 }

@@ -185,6 +185,9 @@ const schema = z
     archiveLedger: flag.default(false),
     /** Years each archived entry is locked for (archiveLedger only); compliance mode cannot be shortened. */
     archiveRetentionYears: z.coerce.number().int('a whole number').min(1).max(100).default(7),
+    /** Create the CloudWatch dashboard and the ledger metrics it graphs ($3/month beyond an account's three free
+     * dashboards, $0.30 per metric-month); the saved queries answer the same questions at no fixed cost. */
+    dashboard: flag.default(false),
     alarmTopicArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'an SNS topic ARN')

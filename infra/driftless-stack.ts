@@ -1,6 +1,6 @@
 /** One driftless installation: the ledger and lock tables, the four functions with their triggers, least-privilege
- * roles, the CloudFormation service role, saved queries, dashboard and alarms; with `sweepShardSize` above 0, also
- * the shard queue and the sweep-shard worker a fanned-out sweep uses; with `archiveLedger`, the write-once ledger
+ * roles, the CloudFormation service role, saved queries and alarms (with `dashboard`, the dashboard); with
+ * `sweepShardSize` above 0, also the shard queue and the sweep-shard worker a fanned-out sweep uses; with `archiveLedger`, the write-once ledger
  * archive (infra/constructs/ledger-archive.ts); with a GitHub or GitLab `source`, the webhook receiver, its queue and
  * the webhook worker (infra/constructs/webhook.ts) instead of CodeCommit's push and pull-request functions and rules. Everything is derived from the validated
  * context (infra/context.ts); nothing is looked up in the account, so `cdk synth` works offline. */
@@ -23,7 +23,7 @@ import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
 import { LedgerArchive } from './constructs/ledger-archive.ts';
 import { LedgerQueries } from './constructs/ledger-queries.ts';
 import { ManualChangeTrail } from './constructs/manual-change-trail.ts';
-import { Monitoring } from './constructs/monitoring.ts';
+import { type MonitoredFunction, Monitoring } from './constructs/monitoring.ts';
 import { DriftlessPermissions } from './constructs/permissions.ts';
 import { ReconcilerFunction } from './constructs/reconciler-function.ts';
 import { ShardQueue } from './constructs/shard-queue.ts';
@@ -31,7 +31,14 @@ import type { TriggerRule } from './constructs/trigger-rule.ts';
 import { DriftlessTriggers, type TriggerName } from './constructs/triggers.ts';
 import { grantReadSecrets, hostSecretArns, WebhookReceiver } from './constructs/webhook.ts';
 import type { DriftlessContext } from './context.ts';
-import { FUNCTION_PLANS, functionId, type Grant, reservation, WEBHOOK_WORKERS } from './function-plans.ts';
+import {
+  FUNCTION_PLANS,
+  failuresQueued,
+  functionId,
+  type Grant,
+  reservation,
+  WEBHOOK_WORKERS,
+} from './function-plans.ts';
 
 export interface DriftlessStackProps extends StackProps {
   /** The installation's validated settings. */
@@ -283,14 +290,14 @@ export class DriftlessStack extends Stack {
     });
     new Monitoring(this, 'Monitoring', {
       functions: [
-        ...allFunctions.map(([name, fn]) => ({ name, function: fn.function, logGroup: fn.logGroup })),
+        ...allFunctions.map(([name, fn]) => monitored(name, fn)),
         ...(this.webhook
           ? [{ name: 'webhook', function: this.webhook.receiver.function, logGroup: this.webhook.receiver.logGroup }]
           : []),
       ],
       deadLetterQueues: [
-        ...Object.entries(this.triggers).flatMap(([name, trigger]) =>
-          trigger ? [{ name, queue: trigger.deadLetterQueue.queue }] : [],
+        ...[...new Set(Object.values(this.triggers).map((trigger) => trigger?.deadLetterQueue.queue))].flatMap(
+          (queue) => (queue ? [{ name: 'undelivered events', queue }] : []),
         ),
         { name: 'failed invocations', queue: failedInvocations.queue },
         ...(this.shardQueue ? [{ name: 'sweep shards', queue: this.shardQueue.deadLetterQueue.queue }] : []),
@@ -299,6 +306,7 @@ export class DriftlessStack extends Stack {
       ],
       metricNamespace: `Driftless/${settings.installationId}`,
       dashboardName: settings.stackName,
+      dashboard: settings.dashboard,
       ...(alarmAction ? { alarmAction } : {}),
     });
 
@@ -394,4 +402,9 @@ function hostVariables(settings: DriftlessContext): Record<string, string> {
 /** A comma-separated list variable, left out when the list is empty (the function reads unset as empty). */
 function listVariable(name: string, items: readonly string[]): Record<string, string> {
   return items.length > 0 ? { [name]: items.join(',') } : {};
+}
+
+/** A function as the monitoring sees it: an error alarm only when no alarmed queue keeps its failed events. */
+function monitored(name: FunctionName, fn: ReconcilerFunction): MonitoredFunction {
+  return { name, function: fn.function, logGroup: fn.logGroup, failuresQueued: failuresQueued(FUNCTION_PLANS[name]) };
 }

@@ -26,12 +26,17 @@ export interface FunctionPlan {
   readonly maxEventAge: Duration;
   /** Whether events Lambda gives up on go to the failed-invocations queue. */
   readonly keepFailedEvents: boolean;
+  /** Invoked by an SQS event source whose dead-letter queue keeps the messages it fails on. */
+  readonly queueSourced?: boolean;
   readonly grants: readonly Grant[];
   /** Created only when the sweep fans out (sweepShardSize above 0). */
   readonly fanOutOnly?: boolean;
   /** Created only for these sources; every source when absent. */
   readonly sources?: readonly SourceHost[];
 }
+
+/** Whether the events a function fails on end in a dead-letter queue with its own alarm. */
+export const failuresQueued = (plan: FunctionPlan): boolean => plan.keepFailedEvents || plan.queueSourced === true;
 
 /** How many webhook workers run side by side: the least an SQS event source allows. Pushes still run one at a time
  * (the lease; a push that finds it held is applied by the run holding it), while a pull request's plan need not wait
@@ -108,6 +113,7 @@ export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 0,
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
+    queueSourced: true,
     // What the sweep does, for its shard.
     grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
     fanOutOnly: true,
@@ -121,6 +127,7 @@ export const FUNCTION_PLANS: Record<FunctionName, FunctionPlan> = {
     retryAttempts: 0,
     maxEventAge: Duration.minutes(15),
     keepFailedEvents: false,
+    queueSourced: true,
     // What push does, plus the pull-request plan (ledger Query is part of 'ledger') and drift adoption's proposals.
     grants: ['readTargets', 'writeTargets', 'readRepository', 'ledger', 'lease', 'publishEvents', 'proposeChanges'],
     sources: ['github', 'gitlab'],

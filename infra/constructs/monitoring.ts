@@ -1,5 +1,6 @@
-/** The dashboard and the function alarms: ledger metrics counted from the ledger log lines (metric filters), Lambda's
- * own metrics for duration and errors, and the depth of every dead-letter queue. */
+/** The function alarms and, opt-in, the dashboard: an error alarm for each function whose failures no alarmed queue
+ * keeps, and with `dashboard` the ledger metrics counted from the ledger log lines (metric filters), Lambda's own
+ * metrics for duration and errors, and the depth of every dead-letter queue. */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,6 +15,12 @@ export interface MonitoredFunction {
   readonly name: string;
   readonly function: lambda.IFunction;
   readonly logGroup: logs.ILogGroup;
+  /**
+   * Whether the events this function fails on end in a dead-letter queue that has its own alarm (the failed-invocations
+   * queue, or the redrive queue of its SQS source): then that alarm already says so, once per event given up on.
+   * @default false
+   */
+  readonly failuresQueued?: boolean;
 }
 
 export interface MonitoredQueue {
@@ -27,6 +34,13 @@ export interface MonitoringProps {
   /** CloudWatch namespace of the metrics counted from the ledger lines. */
   readonly metricNamespace: string;
   readonly dashboardName: string;
+  /**
+   * Create the dashboard and the ledger metrics it graphs. Off by default: the dashboard costs $3/month beyond an
+   * account's three free ones, and each ledger metric $0.30/month for the hours it has data; the saved queries answer
+   * the same questions at no fixed cost.
+   * @default false
+   */
+  readonly dashboard?: boolean;
   /**
    * Notified when a function alarm fires.
    * @default no action
@@ -74,12 +88,27 @@ export const LEDGER_METRICS = {
 export type LedgerMetricName = keyof typeof LEDGER_METRICS;
 
 export class Monitoring extends Construct {
-  readonly dashboard: cloudwatch.Dashboard;
+  readonly dashboard?: cloudwatch.Dashboard;
   readonly errorAlarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const period = props.period ?? Duration.minutes(5);
+
+    // An alarm costs $0.10/month: a failure is alarmed once, by the queue that keeps it or else by the function's errors.
+    for (const fn of props.functions.filter((monitored) => !monitored.failuresQueued)) {
+      const alarm = new cloudwatch.Alarm(this, `${fn.name}-errors`, {
+        alarmDescription: `driftless: the ${fn.name} function failed (an error or a timeout). See its log group and the ledger's failures query.`,
+        metric: fn.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      if (props.alarmAction) alarm.addAlarmAction(props.alarmAction);
+      this.errorAlarms.push(alarm);
+    }
+    if (!props.dashboard) return;
 
     // A metric filter belongs to one log group; each function's group feeds the same metrics.
     for (const fn of props.functions) {
@@ -103,25 +132,12 @@ export class Monitoring extends Construct {
         label,
       });
 
-    for (const fn of props.functions) {
-      const alarm = new cloudwatch.Alarm(this, `${fn.name}-errors`, {
-        alarmDescription: `driftless: the ${fn.name} function failed (an error or a timeout). See its log group and the ledger's failures query.`,
-        metric: fn.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      if (props.alarmAction) alarm.addAlarmAction(props.alarmAction);
-      this.errorAlarms.push(alarm);
-    }
-
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(1),
     });
     const width = 8;
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Runs',
         width,
@@ -138,7 +154,7 @@ export class Monitoring extends Construct {
         left: [ledgerMetric('Failures', 'failures')],
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Duration (max)',
         width,
@@ -168,5 +184,6 @@ export class Monitoring extends Construct {
         ),
       }),
     );
+    this.dashboard = dashboard;
   }
 }

@@ -1,5 +1,6 @@
 /** One EventBridge rule invoking one driftless function, with a retry policy and a dead-letter queue (and its alarm)
- * on the target, so an event EventBridge cannot deliver is kept and announced rather than dropped. */
+ * on the target, so an event EventBridge cannot deliver is kept and announced rather than dropped. The rules of an
+ * installation share one such queue (each message's RULE_ARN attribute names its rule): one alarm, not one per rule. */
 import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -30,6 +31,11 @@ export interface TriggerRuleProps {
    * @default no action
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
+  /**
+   * Where undeliverable events go, shared with other rules.
+   * @default a queue (and alarm) of the rule's own
+   */
+  readonly deadLetterQueue?: DeadLetterQueue;
 }
 
 export class TriggerRule extends Construct {
@@ -41,10 +47,12 @@ export class TriggerRule extends Construct {
     if ((props.eventPattern === undefined) === (props.schedule === undefined)) {
       throw new Error(`${this.node.path}: give exactly one of eventPattern and schedule`);
     }
-    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
-      purpose: `the dead-letter queue of the rule "${props.description}"`,
-      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
-    });
+    this.deadLetterQueue =
+      props.deadLetterQueue ??
+      new DeadLetterQueue(this, 'DeadLetters', {
+        purpose: `the dead-letter queue of the rule "${props.description}"`,
+        ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
+      });
     this.rule = new events.Rule(this, 'Rule', {
       description: `driftless: ${props.description}`,
       ...(props.eventPattern ? { eventPattern: props.eventPattern } : {}),

@@ -11,6 +11,7 @@ import {
   ECS_MANUAL_CHANGE_CALLS,
   STACK_MANUAL_CHANGE_CALLS,
 } from '../../shared/triggers/manual-change.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { TriggerRule } from './trigger-rule.ts';
 
 export type TriggerName =
@@ -64,11 +65,17 @@ export class DriftlessTriggers extends Construct {
     const stack = Stack.of(this);
     // The rules are created beside this construct, in its scope, not beneath it: their logical IDs stay the ones
     // installations deployed before the construct existed (a new ID would replace each rule and its queue).
-    const ruleAlarm = props.alarmAction ? { alarmAction: props.alarmAction } : {};
+    // Every alarm costs $0.10/month, and a rule's queue only fills when EventBridge cannot invoke the function at all.
+    const deadLetterQueue = new DeadLetterQueue(scope, 'UndeliveredEvents', {
+      purpose:
+        "the dead-letter queue of driftless's EventBridge rules (each message's RULE_ARN attribute names its rule)",
+      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
+    });
+    const undelivered = { deadLetterQueue };
     const { push, pullRequest } = props.targets;
     this.rules = {
-      ...(push ? { push: codeCommitPushRule(scope, props, push, ruleAlarm) } : {}),
-      ...(pullRequest ? { pullRequest: codeCommitPullRequestRule(scope, props, pullRequest, ruleAlarm) } : {}),
+      ...(push ? { push: codeCommitPushRule(scope, props, push, undelivered) } : {}),
+      ...(pullRequest ? { pullRequest: codeCommitPullRequestRule(scope, props, pullRequest, undelivered) } : {}),
       sweep: new TriggerRule(scope, 'SweepSchedule', {
         description: `drift sweep ${props.sweepRate}`,
         schedule: events.Schedule.expression(props.sweepRate),
@@ -76,7 +83,7 @@ export class DriftlessTriggers extends Construct {
         // A sweep that cannot be delivered is superseded by the next one.
         retryAttempts: 2,
         maxEventAge: Duration.minutes(5),
-        ...ruleAlarm,
+        ...undelivered,
       }),
       ecsDeployment: new TriggerRule(scope, 'EcsDeploymentTrigger', {
         description: `ECS deployment state changes of services in ${props.allowedClusters.join(', ')}`,
@@ -93,7 +100,7 @@ export class DriftlessTriggers extends Construct {
           ),
         },
         target: props.targets.deploymentOutcome,
-        ...ruleAlarm,
+        ...undelivered,
       }),
       stackStatus: new TriggerRule(scope, 'StackStatusTrigger', {
         description: `CloudFormation status changes of stacks named ${props.stackNamePrefix}*`,
@@ -107,7 +114,7 @@ export class DriftlessTriggers extends Construct {
           },
         },
         target: props.targets.deploymentOutcome,
-        ...ruleAlarm,
+        ...undelivered,
       }),
       // Manual changes: successful write calls on services and stacks, as CloudTrail delivers them (a trail must be
       // logging in the account: createTrail makes one). Which resource, and whether the caller is driftless itself,
@@ -124,7 +131,7 @@ export class DriftlessTriggers extends Construct {
           },
         },
         target: props.targets.manualChange,
-        ...ruleAlarm,
+        ...undelivered,
       }),
       manualChangeStacks: new TriggerRule(scope, 'ManualChangeStacksTrigger', {
         description: `manual changes to CloudFormation stacks named ${props.stackNamePrefix}* (CloudTrail)`,
@@ -138,7 +145,7 @@ export class DriftlessTriggers extends Construct {
           },
         },
         target: props.targets.manualChange,
-        ...ruleAlarm,
+        ...undelivered,
       }),
     };
   }
@@ -149,7 +156,7 @@ function codeCommitPushRule(
   scope: Construct,
   props: DriftlessTriggersProps,
   target: lambda.IFunction,
-  ruleAlarm: { alarmAction?: cloudwatch.IAlarmAction },
+  undelivered: { deadLetterQueue: DeadLetterQueue },
 ): TriggerRule {
   return new TriggerRule(scope, 'PushTrigger', {
     description: `push to ${props.branch} of ${props.repository}`,
@@ -164,7 +171,7 @@ function codeCommitPushRule(
       },
     },
     target,
-    ...ruleAlarm,
+    ...undelivered,
   });
 }
 
@@ -173,7 +180,7 @@ function codeCommitPullRequestRule(
   scope: Construct,
   props: DriftlessTriggersProps,
   target: lambda.IFunction,
-  ruleAlarm: { alarmAction?: cloudwatch.IAlarmAction },
+  undelivered: { deadLetterQueue: DeadLetterQueue },
 ): TriggerRule {
   return new TriggerRule(scope, 'PullRequestTrigger', {
     description: `pull request into ${props.branch} of ${props.repository} opened or updated`,
@@ -187,6 +194,6 @@ function codeCommitPullRequestRule(
       },
     },
     target,
-    ...ruleAlarm,
+    ...undelivered,
   });
 }

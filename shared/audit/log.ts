@@ -30,8 +30,33 @@ export function ledgerLogFields(entry: LedgerEntry): Record<string, unknown> {
   return fields;
 }
 
-/** Logs `ledger entry` at info with the entry under `ledger`; defaults to a Logger with serviceName driftless. */
-export function powertoolsLogLine(logger: LedgerLogger = new Logger({ serviceName: 'driftless' })): LedgerLogLine {
+/** The process's one Powertools Logger: the handlers give it each invocation's Lambda context, so every line it writes
+ * (the functions' own and the ledger's) carries `function_request_id`, `cold_start` and `xray_trace_id`. */
+export const driftlessLogger = new Logger({ serviceName: 'driftless' });
+
+/** The Lambda context fields the log lines carry; the runtime passes all of them, tests may pass some. */
+export interface LambdaInvocation {
+  readonly awsRequestId?: string;
+  readonly functionName?: string;
+  readonly functionVersion?: string;
+  readonly invokedFunctionArn?: string;
+  readonly memoryLimitInMB?: string;
+}
+
+/** Gives the invocation's context to the shared logger; a call without a request id (a local run) leaves it as is. */
+export function logInvocation(context: LambdaInvocation | undefined, logger: Logger = driftlessLogger): void {
+  if (!context?.awsRequestId) return;
+  logger.addContext({
+    awsRequestId: context.awsRequestId,
+    functionName: context.functionName ?? '',
+    functionVersion: context.functionVersion ?? '$LATEST',
+    invokedFunctionArn: context.invokedFunctionArn ?? '',
+    memoryLimitInMB: context.memoryLimitInMB ?? '',
+  } as Parameters<Logger['addContext']>[0]);
+}
+
+/** Logs `ledger entry` at info with the entry under `ledger`; defaults to the shared driftless logger. */
+export function powertoolsLogLine(logger: LedgerLogger = driftlessLogger): LedgerLogLine {
   return (entry, chain) =>
     logger.info(LEDGER_LOG_MESSAGE, { ledger: ledgerLogFields(entry), ...(chain ? { chain: { ...chain } } : {}) });
 }

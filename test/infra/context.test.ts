@@ -47,6 +47,7 @@ describe('parseContext', () => {
       trailRetentionDays: 90,
       archiveLedger: false,
       archiveRetentionYears: 7,
+      dashboard: false,
       stackName: 'driftless',
     });
   });

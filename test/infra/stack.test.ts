@@ -550,25 +550,47 @@ describe('DriftlessStack observability', () => {
     }
   });
 
-  it('alarms on function errors and shows runs, changes, drift, failures, duration and queue depth', () => {
+  it('alarms once per failure: on the errors of a function no queue keeps failures of, else on the queue', () => {
+    // Prepare
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    const failedInvocationsQueue = (id: string) =>
+      (
+        propertiesOf(
+          resourcesOfType('AWS::Lambda::EventInvokeConfig').find(
+            ([, config]) => (propertiesOf(config).FunctionName as { Ref: string }).Ref === id,
+          )?.[1],
+        ).DestinationConfig as { OnFailure?: { Destination: { 'Fn::GetAtt': string[] } } } | undefined
+      )?.OnFailure?.Destination['Fn::GetAtt'][0];
+    const errorAlarmed = (id: string) =>
+      resourcesOfType('AWS::CloudWatch::Alarm').some(
+        ([, alarm]) =>
+          propertiesOf(alarm).MetricName === 'Errors' &&
+          JSON.stringify(propertiesOf(alarm).Dimensions) ===
+            JSON.stringify([{ Name: 'FunctionName', Value: { Ref: id } }]),
+      );
+
     // Assess
-    for (const [id] of resourcesOfType('AWS::Lambda::Function')) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'Errors',
-        Namespace: 'AWS/Lambda',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }],
-      });
+    expect(functions).toHaveLength(5);
+    for (const [id] of functions) {
+      const queue = failedInvocationsQueue(id);
+      if (queue === undefined) {
+        expect(errorAlarmed(id), id).toBe(true);
+      } else {
+        expect(errorAlarmed(id), id).toBe(false);
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        });
+      }
     }
-    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
-    for (const metric of ['Runs', 'FailedRuns', 'Changes', 'DriftReverted', 'Failures', 'Duration', 'Errors']) {
-      expect(body).toContain(`\\"${metric}\\"`);
-    }
-    expect(body).toContain('ApproximateNumberOfMessagesVisible');
-    template.resourceCountIs('AWS::Logs::MetricFilter', 5 * 5);
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: '{ ($.message = "ledger entry") && ($.ledger.kind = "run") }',
-      MetricTransformations: [{ MetricNamespace: 'Driftless/default', MetricName: 'Runs', MetricValue: '1' }],
-    });
+    expect(functions.filter(([id]) => errorAlarmed(id)).map(([id]) => id)).toEqual([expect.stringMatching(/^Sweep/)]);
+  });
+
+  it('has no dashboard and no ledger metrics unless asked for (-c dashboard=true, test/infra/monitoring.test.ts)', () => {
+    // Assess: the sweep's errors, the failed invocations and the rules' one dead-letter queue.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    template.resourceCountIs('AWS::Logs::MetricFilter', 0);
   });
 });
 
