@@ -45,7 +45,9 @@ export const LAMBDA_BUNDLE = {
   platform: 'node',
   minify: true,
   sourcemap: false,
+  /** ESM builds first (the SDK's dist-es), so esbuild can drop what is never imported. */
   mainFields: ['module', 'main'],
+  legalComments: 'none',
   banner: REQUIRE_SHIM,
   external: [] as string[],
 } as const;
@@ -60,6 +62,7 @@ export function nodejsBundling(): BundlingOptions {
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: LAMBDA_BUNDLE.banner,
     externalModules: [...LAMBDA_BUNDLE.external],
+    esbuildArgs: { '--legal-comments': LAMBDA_BUNDLE.legalComments },
     forceDockerBundling: false,
   };
 }
@@ -79,6 +82,8 @@ export function esbuildOptions(name: BundledFunctionName, outfile: string): Buil
     minify: LAMBDA_BUNDLE.minify,
     sourcemap: LAMBDA_BUNDLE.sourcemap,
     mainFields: [...LAMBDA_BUNDLE.mainFields],
+    legalComments: LAMBDA_BUNDLE.legalComments,
+    treeShaking: true,
     banner: { js: LAMBDA_BUNDLE.banner },
     external: [...LAMBDA_BUNDLE.external],
     logLevel: 'warning',
