@@ -45,9 +45,14 @@ export const LAMBDA_BUNDLE = {
   platform: 'node',
   minify: true,
   sourcemap: false,
+  /** ESM builds first (the SDK's dist-es), so esbuild can drop what is never imported. */
   mainFields: ['module', 'main'],
+  legalComments: 'none',
   banner: REQUIRE_SHIM,
   external: [] as string[],
+  /** Lambda's credentials are environment variables: the default chain is swapped for the environment reader
+   * (shared/aws/lambda-credentials.ts), which leaves the STS/SSO clients and the other providers out (~90 KB). */
+  alias: { '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts' },
 } as const;
 
 /** NodejsFunction's `bundling` for LAMBDA_BUNDLE (always local esbuild: there is no Docker engine). */
@@ -60,6 +65,12 @@ export function nodejsBundling(): BundlingOptions {
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: LAMBDA_BUNDLE.banner,
     externalModules: [...LAMBDA_BUNDLE.external],
+    esbuildArgs: {
+      '--legal-comments': LAMBDA_BUNDLE.legalComments,
+      ...Object.fromEntries(
+        Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, join(REPOSITORY_ROOT, to)]),
+      ),
+    },
     forceDockerBundling: false,
   };
 }
@@ -79,8 +90,11 @@ export function esbuildOptions(name: BundledFunctionName, outfile: string): Buil
     minify: LAMBDA_BUNDLE.minify,
     sourcemap: LAMBDA_BUNDLE.sourcemap,
     mainFields: [...LAMBDA_BUNDLE.mainFields],
+    legalComments: LAMBDA_BUNDLE.legalComments,
+    treeShaking: true,
     banner: { js: LAMBDA_BUNDLE.banner },
     external: [...LAMBDA_BUNDLE.external],
+    alias: { ...LAMBDA_BUNDLE.alias },
     logLevel: 'warning',
   };
 }

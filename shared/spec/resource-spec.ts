@@ -1,7 +1,10 @@
 /** The CloudFormation resource specification templates are checked against before any AWS call: which resource
  * types exist and which property names each takes, from the index generated out of @aws-cdk/aws-service-spec
- * (resource-spec-data.ts). A service's entry is decoded the first time one of its types is looked up. Pure. */
-import { RESOURCE_SPEC_SERVICES, RESOURCE_SPEC_SOURCE } from './resource-spec-data.ts';
+ * (resource-spec-data.ts). The index is unpacked on the first lookup (not at import: most invocations check no
+ * template, and every cold start would pay for it) and a service's entry is decoded the first time one of its types is
+ * looked up. Pure: zlib computes, it reads nothing. */
+import { brotliDecompressSync } from 'node:zlib';
+import { RESOURCE_SPEC_PACKED, RESOURCE_SPEC_SOURCE } from './resource-spec-data.ts';
 import { nearest } from './suggest.ts';
 
 /** The package and version the index was generated from, for messages and the README. */
@@ -9,11 +12,23 @@ export const RESOURCE_SPEC_VERSION = RESOURCE_SPEC_SOURCE;
 
 const decoded = new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
 let allTypes: readonly string[] | undefined;
+let services: Readonly<Record<string, string>> | undefined;
+
+/** The services record of a packed index (infra/generate-resource-spec.ts packs it). */
+export function unpackResourceSpec(packed: string): Readonly<Record<string, string>> {
+  return JSON.parse(brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8')) as Record<string, string>;
+}
+
+function resourceSpecServices(): Readonly<Record<string, string>> {
+  services ??= unpackResourceSpec(RESOURCE_SPEC_PACKED);
+  return services;
+}
 
 function serviceTypes(service: string): ReadonlyMap<string, ReadonlySet<string>> | undefined {
   const cached = decoded.get(service);
   if (cached) return cached;
-  const encoded = Object.hasOwn(RESOURCE_SPEC_SERVICES, service) ? RESOURCE_SPEC_SERVICES[service] : undefined;
+  const all = resourceSpecServices();
+  const encoded = Object.hasOwn(all, service) ? all[service] : undefined;
   if (encoded === undefined) return undefined;
   const types = new Map<string, ReadonlySet<string>>();
   for (const entry of encoded.split(';')) {
@@ -33,12 +48,12 @@ export function propertiesOf(type: string): ReadonlySet<string> | undefined {
 
 /** True when the specification has a service of this name (`AWS::SQS`). */
 export function knownService(service: string): boolean {
-  return Object.hasOwn(RESOURCE_SPEC_SERVICES, service);
+  return Object.hasOwn(resourceSpecServices(), service);
 }
 
 /** The known type closest to a misspelt one (`AWS::EC2::VPCs` → `AWS::EC2::VPC`), if any is close. */
 export function suggestType(type: string): string | undefined {
-  allTypes ??= Object.entries(RESOURCE_SPEC_SERVICES).flatMap(([service, encoded]) =>
+  allTypes ??= Object.entries(resourceSpecServices()).flatMap(([service, encoded]) =>
     encoded.split(';').map((entry) => `${service}::${entry.slice(0, entry.indexOf('='))}`),
   );
   return nearest(type, allTypes);

@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BundleReport, bundleFunctions, formatReport, isForbiddenInput } from '../../infra/bundle-size.ts';
-import { BUNDLED_FUNCTION_NAMES } from '../../infra/bundling.ts';
+import { BUNDLED_FUNCTION_NAMES, esbuildOptions, REPOSITORY_ROOT } from '../../infra/bundling.ts';
 
 /** Far above today's ~1.2 MB: a bundle this large pulled in something it should not. */
 const MAX_BUNDLE_BYTES = 3 * 1024 * 1024;
@@ -56,6 +57,61 @@ describe('Lambda bundles', () => {
       expect(printed.trim(), report.name).toBe('function');
     }
   });
+});
+
+describe('what a bundle runs with', () => {
+  it('carries only the environment credential provider, not the default chain and its STS and SSO clients', () => {
+    // Assess
+    for (const report of reports) {
+      expect(report.inputs, report.name).toContain('shared/aws/lambda-credentials.ts');
+      const chain = report.inputs.filter((input) =>
+        /@aws-sdk\/(credential-provider-(node|ini|sso|web-identity|process)|nested-clients)\//.test(input),
+      );
+      expect(chain, report.name).toEqual([]);
+    }
+  });
+
+  it('signs with the credentials Lambda puts in the environment and checks templates against the packed index', async () => {
+    // Arrange: code bundled with the functions' options, run in a fresh Node as Lambda would run it.
+    const probe = join(outdir, 'probe', 'index.mjs');
+    await build({
+      ...esbuildOptions('webhook', probe),
+      entryPoints: undefined,
+      stdin: {
+        contents: [
+          "import { dynamoDbClient } from './shared/aws/clients.ts';",
+          "import { propertiesOf, suggestType } from './shared/spec/resource-spec.ts';",
+          "const credentials = await dynamoDbClient({ region: 'eu-west-1' }).config.credentials();",
+          "const queue = propertiesOf('AWS::SQS::Queue');",
+          "console.log(JSON.stringify({ credentials, fifo: queue?.has('FifoQueue'), suggestion: suggestType('AWS::SQS::Queues') }));",
+        ].join('\n'),
+        resolveDir: REPOSITORY_ROOT,
+        sourcefile: 'probe.ts',
+        loader: 'ts',
+      },
+    });
+    const run = (env: Record<string, string>) =>
+      execFileSync(process.execPath, [probe], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+        env: { PATH: process.env.PATH ?? '', ...env },
+      });
+
+    // Act
+    const printed = JSON.parse(
+      run({ AWS_ACCESS_KEY_ID: 'AKIDPROBE', AWS_SECRET_ACCESS_KEY: 'probe-secret', AWS_SESSION_TOKEN: 'probe-token' }),
+    );
+
+    // Assess
+    expect(printed.credentials).toMatchObject({
+      accessKeyId: 'AKIDPROBE',
+      secretAccessKey: 'probe-secret',
+      sessionToken: 'probe-token',
+    });
+    expect(printed.fifo).toBe(true);
+    expect(printed.suggestion).toBe('AWS::SQS::Queue');
+    expect(() => run({ HOME: outdir })).toThrow(/no AWS credentials in the environment/);
+  }, 60_000);
 });
 
 describe('isForbiddenInput', () => {
