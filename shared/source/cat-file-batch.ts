@@ -74,7 +74,7 @@ export class CatFileBatch {
     return this.process.request(objectName);
   }
 
-  /** Ends the process (pending reads fail) and refuses further reads. Resolves once the process has exited. */
+  /** Refuses further reads and ends the process once it has answered the pending ones; resolves when it has exited. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idleTimer);
