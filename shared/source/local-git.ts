@@ -54,6 +54,8 @@ type GitResult = { readonly ok: true; readonly stdout: Buffer } | { readonly ok:
 
 export class LocalGitSource implements GitSource {
   readonly description: string;
+  /** Reads are pipelined into one process, so many in flight cost nothing and hide each answer's round trip. */
+  readonly readConcurrency = 64;
   private readonly repoDir: string;
   private readonly timeoutMs: number;
   private readonly env: NodeJS.ProcessEnv;
