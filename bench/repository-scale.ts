@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { run } from '../cli/main.ts';
 import type { CliIo } from '../cli/output.ts';
+import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
 import { createAwsSimulator } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { fleetFiles, MemoryGitSource, seedFleet } from './support.ts';
@@ -39,7 +40,25 @@ export interface RepositoryScale {
     readonly peakRssMb: number;
     readonly exitCode: number;
   };
-  readonly plan: { readonly seconds: number; readonly exitCode: number; readonly summary: string };
+  readonly plan: {
+    readonly seconds: number;
+    readonly exitCode: number;
+    readonly summary: string;
+    readonly ecsReads: number;
+    /** Seconds the reads need at the rates driftless allows itself (just under ECS's published buckets). */
+    readonly readRateFloorSeconds: number;
+    readonly ratioToFloor: number;
+  };
+}
+
+/** The burst is free; the rest of each API's calls go at its refill rate, and the slower API sets the pace. */
+function readRateFloorSeconds(describeServices: number, describeTaskDefinition: number): number {
+  const paced = (calls: number, bucket: { capacity: number; refillPerSecond: number }) =>
+    Math.max(0, calls - bucket.capacity) / bucket.refillPerSecond;
+  return Math.max(
+    paced(describeServices, ECS_CLIENT_RATES.describeServices),
+    paced(describeTaskDefinition, ECS_CLIENT_RATES.describeTaskDefinition),
+  );
 }
 
 interface ChildRun {
@@ -107,6 +126,9 @@ export async function repositoryScale(declarations: number): Promise<RepositoryS
         cloudFormation: simulator.cloudFormation,
       });
       const planSeconds = (performance.now() - started) / 1000;
+      const describeServices = simulator.calls['ECS.DescribeServices'] ?? 0;
+      const describeTaskDefinition = simulator.calls['ECS.DescribeTaskDefinition'] ?? 0;
+      const floor = readRateFloorSeconds(describeServices, describeTaskDefinition);
       return {
         declarations,
         nodeStartSeconds: nodeStart,
@@ -121,6 +143,9 @@ export async function repositoryScale(declarations: number): Promise<RepositoryS
           seconds: planSeconds,
           exitCode: planExit,
           summary: /^Plan: .*$/m.exec(printed)?.[0] ?? printed.trim().split('\n').at(-1) ?? '',
+          ecsReads: describeServices + describeTaskDefinition,
+          readRateFloorSeconds: floor,
+          ratioToFloor: floor > 0 ? planSeconds / floor : Number.NaN,
         },
       };
     } finally {

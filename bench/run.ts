@@ -13,6 +13,7 @@ import { loadRepository } from '../shared/spec/repository.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
 import { parserBench } from './parse.ts';
+import { repositoryScale } from './repository-scale.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -331,6 +332,8 @@ async function main() {
     error: `${(error as Error).name}: ${(error as Error).message}`,
   }));
   const starts = await coldStarts(QUICK ? 1 : 7);
+  const scale = await repositoryScale(QUICK ? 1_000 : 10_000);
+  const atScale = scale.declarations === 10_000;
   const cost = monthlyCost({
     sweepSeconds: { 100: sweeps[0]!.warm.seconds, 1000: sweeps[1]!.warm.seconds },
     pushSeconds: pushResult.secondsTotal,
@@ -402,8 +405,33 @@ async function main() {
         widths,
       ),
     ),
+    row(
+      [
+        `validate ${scale.declarations} declarations (fresh process)`,
+        scale.validate.seconds,
+        '',
+        `node ${scale.nodeStartSeconds.toFixed(2)}`,
+        scale.validate.ratioToNodeStart,
+        atScale ? verdict(scale.validate.seconds <= 5 && scale.validate.peakRssMb <= 300) : '',
+      ],
+      widths,
+    ),
+    row(
+      [
+        `plan ${scale.declarations} declarations (simulator)`,
+        scale.plan.seconds,
+        scale.plan.ecsReads,
+        scale.plan.readRateFloorSeconds,
+        scale.plan.ratioToFloor,
+        atScale ? verdict(scale.plan.seconds <= 15) : '',
+      ],
+      widths,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n\n`);
+  process.stdout.write(
+    `repository of ${scale.declarations} declarations: validate peak RSS ${scale.validate.peakRssMb.toFixed(0)} MB, CLI start ${scale.cliStartSeconds.toFixed(2)} s (node alone ${scale.nodeStartSeconds.toFixed(2)} s); plan "${scale.plan.summary}", its ECS reads need ${scale.plan.readRateFloorSeconds.toFixed(2)} s at driftless's own rate limits\n\n`,
+  );
   for (const sweep of sweeps) {
     process.stdout.write(
       `sweep ${sweep.services}: warm ${sweep.warm.seconds.toFixed(2)} s${
@@ -440,6 +468,7 @@ async function main() {
     coldStarts: starts,
     cost,
     parsing: await parserBench(QUICK),
+    repositoryScale: scale,
   };
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
