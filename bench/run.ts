@@ -13,8 +13,9 @@ import { loadRepository } from '../shared/spec/repository.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
 import { parserBench } from './parse.ts';
-import { repositoryScale } from './repository-scale.ts';
+import { repositoryScale, repositoryScaleNote, repositoryScaleRows } from './repository-scale.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
+import { row, verdict } from './table.ts';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -301,19 +302,6 @@ async function fanOut(count: number, clusters: number) {
   };
 }
 
-function row(cells: readonly (string | number | undefined)[], widths: readonly number[]): string {
-  return cells
-    .map((cell, index) => {
-      const text = typeof cell === 'number' ? (Number.isInteger(cell) ? String(cell) : cell.toFixed(2)) : (cell ?? '—');
-      return text.padEnd(widths[index] ?? 10);
-    })
-    .join('  ');
-}
-
-function verdict(ok: boolean): string {
-  return ok ? 'met' : 'MISSED';
-}
-
 async function main() {
   const sizes = QUICK ? [100, 1_000] : [100, 1_000, 5_000];
   const driftSizes = QUICK ? [1, 10] : [1, 10, 100];
@@ -333,7 +321,6 @@ async function main() {
   }));
   const starts = await coldStarts(QUICK ? 1 : 7);
   const scale = await repositoryScale(QUICK ? 1_000 : 10_000);
-  const atScale = scale.declarations === 10_000;
   const cost = monthlyCost({
     sweepSeconds: { 100: sweeps[0]!.warm.seconds, 1000: sweeps[1]!.warm.seconds },
     pushSeconds: pushResult.secondsTotal,
@@ -405,33 +392,9 @@ async function main() {
         widths,
       ),
     ),
-    row(
-      [
-        `validate ${scale.declarations} declarations (fresh process)`,
-        scale.validate.seconds,
-        '',
-        `node ${scale.nodeStartSeconds.toFixed(2)}`,
-        scale.validate.ratioToNodeStart,
-        atScale ? verdict(scale.validate.seconds <= 5 && scale.validate.peakRssMb <= 300) : '',
-      ],
-      widths,
-    ),
-    row(
-      [
-        `plan ${scale.declarations} declarations (simulator)`,
-        scale.plan.seconds,
-        scale.plan.ecsReads,
-        scale.plan.readRateFloorSeconds,
-        scale.plan.ratioToFloor,
-        atScale ? verdict(scale.plan.seconds <= 15) : '',
-      ],
-      widths,
-    ),
+    ...repositoryScaleRows(scale, widths),
   ];
-  process.stdout.write(`${lines.join('\n')}\n\n`);
-  process.stdout.write(
-    `repository of ${scale.declarations} declarations: validate peak RSS ${scale.validate.peakRssMb.toFixed(0)} MB, CLI start ${scale.cliStartSeconds.toFixed(2)} s (node alone ${scale.nodeStartSeconds.toFixed(2)} s); plan "${scale.plan.summary}", its ECS reads need ${scale.plan.readRateFloorSeconds.toFixed(2)} s at driftless's own rate limits\n\n`,
-  );
+  process.stdout.write(`${lines.join('\n')}\n\n${repositoryScaleNote(scale)}`);
   for (const sweep of sweeps) {
     process.stdout.write(
       `sweep ${sweep.services}: warm ${sweep.warm.seconds.toFixed(2)} s${

@@ -9,9 +9,9 @@ import {
   RefNotFoundError,
 } from '../errors.ts';
 import { compareStrings } from '../util.ts';
-import { BatchProcessError, CatFileBatch } from './cat-file-batch.ts';
 import type { CommitInfo, FileChange, FileEntry, GitSource, Person } from './git-source.ts';
 import { MAX_FILE_BYTES } from './git-source.ts';
+import { CommitFileReader } from './local-git-files.ts';
 
 export interface LocalGitSourceOptions {
   /** The repository: a working tree's top folder or a bare repository. */
@@ -27,8 +27,6 @@ export interface LocalGitSourceOptions {
 const MAX_OUTPUT_BYTES = Math.max(MAX_FILE_BYTES * 4, 64 * 1024 * 1024);
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_IDLE_MS = 1_000;
-// A run reads one commit (two when comparing); a few listings cover that without growing with history.
-const LISTINGS_KEPT = 4;
 
 // Inherited from a parent git process (e.g. when run from a hook), these would point git at another
 // repository than repoDir.
@@ -59,10 +57,8 @@ export class LocalGitSource implements GitSource {
   private readonly repoDir: string;
   private readonly timeoutMs: number;
   private readonly env: NodeJS.ProcessEnv;
-  /** Every file read goes through this one process, not a process per file. */
-  private readonly reader: CatFileBatch;
-  /** Entries of listed commits by path, so a read is by blob id and its size is known before it is read. */
-  private readonly listings = new Map<string, Map<string, FileEntry>>();
+  /** Every file read goes through one git process, not a process per file. */
+  private readonly files: CommitFileReader;
 
   constructor(options: LocalGitSourceOptions) {
     this.repoDir = resolve(options.repoDir);
@@ -82,18 +78,17 @@ export class LocalGitSource implements GitSource {
       // Reading must not take the index lock a concurrent git command in the same repository may need.
       GIT_OPTIONAL_LOCKS: '0',
     };
-    this.reader = new CatFileBatch({
-      args: ['-C', this.repoDir],
+    this.files = new CommitFileReader({
+      repoDir: this.repoDir,
       env: this.env,
       timeoutMs: this.timeoutMs,
       idleMs: options.idleMs ?? DEFAULT_IDLE_MS,
-      maxContentBytes: MAX_FILE_BYTES,
     });
   }
 
   /** Ends the file-reading git process; reads after this fail. Unclosed, the process ends itself when idle. */
   close(): Promise<void> {
-    return this.reader.close();
+    return this.files.close();
   }
 
   async resolveRef(ref: string): Promise<string> {
@@ -139,38 +134,16 @@ export class LocalGitSource implements GitSource {
         sizeBytes: Number(size),
       });
     }
-    this.remember(commitId, entries);
+    this.files.remember(commitId, entries);
     return entries.sort((a, b) => compareStrings(a.path, b.path));
   }
 
   async readFile(commitId: string, path: string): Promise<Uint8Array> {
     this.checkCommitId(commitId);
     if (path.includes('\0')) throw new GitReadError(`cannot read '${path}' at ${commitId}: invalid path`);
-    const what = `cannot read '${path}' at ${commitId}`;
-    const listed = this.listings.get(commitId)?.get(path);
-    if (listed?.sizeBytes !== undefined && listed.sizeBytes > MAX_FILE_BYTES) {
-      throw new FileTooLargeError(path, listed.sizeBytes, MAX_FILE_BYTES);
-    }
-    const objectName = listed?.blobId ?? `${commitId}:${path}`;
     // cat-file --batch takes one name per line; such rare names take the two-command way.
-    if (objectName.includes('\n')) return this.readFileByCommands(commitId, path);
-    let object: Awaited<ReturnType<CatFileBatch['read']>>;
-    try {
-      object = await this.reader.read(objectName);
-    } catch (error) {
-      throw this.readerFailure(what, error);
-    }
-    if (!object.found) {
-      throw new GitReadError(`${what} in ${this.repoDir}: no such file (git cat-file: ${object.reason})`);
-    }
-    if (object.type !== 'blob') {
-      throw new GitReadError(`${what} in ${this.repoDir}: it is a ${object.type}, not a file`);
-    }
-    if (object.sizeBytes > MAX_FILE_BYTES || object.content === undefined) {
-      throw new FileTooLargeError(path, object.sizeBytes, MAX_FILE_BYTES);
-    }
-    const content = object.content;
-    return new Uint8Array(content.buffer, content.byteOffset, content.byteLength);
+    if (path.includes('\n')) return this.readFileByCommands(commitId, path);
+    return this.files.read(commitId, path);
   }
 
   private async readFileByCommands(commitId: string, path: string): Promise<Uint8Array> {
@@ -185,32 +158,6 @@ export class LocalGitSource implements GitSource {
     if (sizeBytes > MAX_FILE_BYTES) throw new FileTooLargeError(path, sizeBytes, MAX_FILE_BYTES);
     const content = await this.git(['cat-file', 'blob', object], what);
     return new Uint8Array(content.buffer, content.byteOffset, content.byteLength);
-  }
-
-  private remember(commitId: string, entries: readonly FileEntry[]): void {
-    // A ref name moves; only a full commit id names the same files forever.
-    if (!isObjectId(commitId)) return;
-    const known = this.listings.get(commitId) ?? new Map<string, FileEntry>();
-    // A name git printed in bytes that are not UTF-8 was decoded lossily; it is read by path, as it always was.
-    for (const entry of entries) if (!entry.path.includes('\uFFFD')) known.set(entry.path, entry);
-    this.listings.delete(commitId);
-    this.listings.set(commitId, known);
-    for (const oldest of this.listings.keys()) {
-      if (this.listings.size <= LISTINGS_KEPT) break;
-      this.listings.delete(oldest);
-    }
-  }
-
-  private readerFailure(what: string, error: unknown): GitReadError | GitUnavailableError {
-    if (!(error instanceof BatchProcessError)) {
-      return new GitReadError(`${what} in ${this.repoDir}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
-    }
-    const { failure } = error;
-    // A process that stalled or was killed from outside may well answer on a fresh start; the next read starts one.
-    const passing = failure.timedOut || (failure.signal !== undefined && failure.exitCode === undefined);
-    return gitReadFailure(`${what} in ${this.repoDir}: ${error.message}`, error, passing);
   }
 
   async changedFiles(fromCommitId: string, toCommitId: string, prefix?: string): Promise<FileChange[]> {
