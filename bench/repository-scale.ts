@@ -162,7 +162,7 @@ export function repositoryScaleRows(scale: RepositoryScale, widths: readonly num
   const judge = (ok: boolean) => (scale.declarations === 10_000 ? verdict(ok) : '');
   const cells: (string | number)[][] = [
     [
-      `validate ${scale.declarations} declarations (fresh process)`,
+      `validate ${scale.declarations} (fresh process)`,
       scale.validate.seconds,
       '',
       `node ${scale.nodeStartSeconds.toFixed(2)}`,
@@ -170,7 +170,7 @@ export function repositoryScaleRows(scale: RepositoryScale, widths: readonly num
       judge(scale.validate.seconds <= 5 && scale.validate.peakRssMb <= 300),
     ],
     [
-      `plan ${scale.declarations} declarations (simulator)`,
+      `plan ${scale.declarations} (simulator)`,
       scale.plan.seconds,
       scale.plan.ecsReads,
       scale.plan.readRateFloorSeconds,
