@@ -13,7 +13,9 @@ import { loadRepository } from '../shared/spec/repository.ts';
 import { coldStarts } from './cold-start.ts';
 import { costReport, monthlyCost } from './cost.ts';
 import { parserBench } from './parse.ts';
+import { repositoryScale, repositoryScaleNote, repositoryScaleRows } from './repository-scale.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
+import { row, verdict } from './table.ts';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -300,19 +302,6 @@ async function fanOut(count: number, clusters: number) {
   };
 }
 
-function row(cells: readonly (string | number | undefined)[], widths: readonly number[]): string {
-  return cells
-    .map((cell, index) => {
-      const text = typeof cell === 'number' ? (Number.isInteger(cell) ? String(cell) : cell.toFixed(2)) : (cell ?? '—');
-      return text.padEnd(widths[index] ?? 10);
-    })
-    .join('  ');
-}
-
-function verdict(ok: boolean): string {
-  return ok ? 'met' : 'MISSED';
-}
-
 async function main() {
   const sizes = QUICK ? [100, 1_000] : [100, 1_000, 5_000];
   const driftSizes = QUICK ? [1, 10] : [1, 10, 100];
@@ -331,6 +320,7 @@ async function main() {
     error: `${(error as Error).name}: ${(error as Error).message}`,
   }));
   const starts = await coldStarts(QUICK ? 1 : 7);
+  const scale = await repositoryScale(QUICK ? 1_000 : 10_000);
   const cost = monthlyCost({
     sweepSeconds: { 100: sweeps[0]!.warm.seconds, 1000: sweeps[1]!.warm.seconds },
     pushSeconds: pushResult.secondsTotal,
@@ -402,8 +392,9 @@ async function main() {
         widths,
       ),
     ),
+    ...repositoryScaleRows(scale, widths),
   ];
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  process.stdout.write(`${lines.join('\n')}\n\n${repositoryScaleNote(scale)}`);
   for (const sweep of sweeps) {
     process.stdout.write(
       `sweep ${sweep.services}: warm ${sweep.warm.seconds.toFixed(2)} s${
@@ -438,6 +429,7 @@ async function main() {
     coldStarts: starts,
     cost,
     parsing: await parserBench(QUICK),
+    repositoryScale: scale,
   };
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

@@ -11,18 +11,22 @@ import {
 import { compareStrings } from '../util.ts';
 import type { CommitInfo, FileChange, FileEntry, GitSource, Person } from './git-source.ts';
 import { MAX_FILE_BYTES } from './git-source.ts';
+import { CommitFileReader } from './local-git-files.ts';
 
 export interface LocalGitSourceOptions {
   /** The repository: a working tree's top folder or a bare repository. */
   readonly repoDir: string;
   /** Longest a single git command may run before it is killed; defaults to two minutes. */
   readonly timeoutMs?: number;
+  /** How long the file-reading git process waits for the next read before it ends; defaults to one second. */
+  readonly idleMs?: number;
 }
 
 // Listings of big repositories can exceed a single file; the limit only guards against runaway output, and
 // exceeding it fails the call rather than truncating.
 const MAX_OUTPUT_BYTES = Math.max(MAX_FILE_BYTES * 4, 64 * 1024 * 1024);
 const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_IDLE_MS = 1_000;
 
 // Inherited from a parent git process (e.g. when run from a hook), these would point git at another
 // repository than repoDir.
@@ -48,9 +52,13 @@ type GitResult = { readonly ok: true; readonly stdout: Buffer } | { readonly ok:
 
 export class LocalGitSource implements GitSource {
   readonly description: string;
+  /** Reads are pipelined into one process, so many in flight cost nothing and hide each answer's round trip. */
+  readonly readConcurrency = 64;
   private readonly repoDir: string;
   private readonly timeoutMs: number;
   private readonly env: NodeJS.ProcessEnv;
+  /** Every file read goes through one git process, not a process per file. */
+  private readonly files: CommitFileReader;
 
   constructor(options: LocalGitSourceOptions) {
     this.repoDir = resolve(options.repoDir);
@@ -70,6 +78,17 @@ export class LocalGitSource implements GitSource {
       // Reading must not take the index lock a concurrent git command in the same repository may need.
       GIT_OPTIONAL_LOCKS: '0',
     };
+    this.files = new CommitFileReader({
+      repoDir: this.repoDir,
+      env: this.env,
+      timeoutMs: this.timeoutMs,
+      idleMs: options.idleMs ?? DEFAULT_IDLE_MS,
+    });
+  }
+
+  /** Ends the file-reading git process; reads after this fail. Unclosed, the process ends itself when idle. */
+  close(): Promise<void> {
+    return this.files.close();
   }
 
   async resolveRef(ref: string): Promise<string> {
@@ -115,12 +134,19 @@ export class LocalGitSource implements GitSource {
         sizeBytes: Number(size),
       });
     }
+    this.files.remember(commitId, entries);
     return entries.sort((a, b) => compareStrings(a.path, b.path));
   }
 
   async readFile(commitId: string, path: string): Promise<Uint8Array> {
     this.checkCommitId(commitId);
     if (path.includes('\0')) throw new GitReadError(`cannot read '${path}' at ${commitId}: invalid path`);
+    // cat-file --batch takes one name per line; such rare names take the two-command way.
+    if (path.includes('\n')) return this.readFileByCommands(commitId, path);
+    return this.files.read(commitId, path);
+  }
+
+  private async readFileByCommands(commitId: string, path: string): Promise<Uint8Array> {
     const object = `${commitId}:${path}`;
     const what = `cannot read '${path}' at ${commitId}`;
     // Sizing first keeps an oversized blob from ever being loaded into memory.

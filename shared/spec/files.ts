@@ -20,6 +20,9 @@ export interface FileEntry {
 
 /** The reads loadRepository makes: a ref to a commit, the files under a folder, one file's bytes. */
 export interface RepositoryReader {
+  /** How many reads may be in flight at once; a source that pipelines its reads (local git) allows more than a
+   * throttled API does. */
+  readonly readConcurrency?: number;
   resolveRef(ref: string): Promise<string>;
   listFiles(commitId: string, prefix: string): Promise<FileEntry[]>;
   readFile(commitId: string, path: string): Promise<Uint8Array>;

@@ -5,7 +5,7 @@ import { compareStrings } from '../util.ts';
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import { type FileEntry, MAX_FILE_BYTES, type RepositoryReader } from './files.ts';
 
-/** Reads run concurrently, but bounded: CodeCommit throttles a burst of GetFile calls. */
+/** Reads run concurrently, but bounded unless the source says otherwise: CodeCommit throttles a burst of GetFile calls. */
 const READ_CONCURRENCY = 8;
 
 /** The texts of `entries` by path, in path order; Git failures other than size propagate. */
@@ -24,7 +24,9 @@ export async function readTexts(
       if (text !== undefined) texts.set(entry.path, text);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, entries.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(source.readConcurrency ?? READ_CONCURRENCY, entries.length) }, worker),
+  );
   return new Map([...texts].sort(([a], [b]) => compareStrings(a, b)));
 }
 
