@@ -177,13 +177,7 @@ export function benchFigures(m: BenchMeasurements): Figure[] {
         `${sweep.throttlingFailures} (${sweep.throttlingErrors} retried)`,
         sweep.throttlingFailures === 0,
       ),
-      judgedAt(
-        at5000,
-        `${name}: peak RSS`,
-        '≤ 256 MB',
-        `${sweep.peakRssMb.toFixed(0)} MB`,
-        sweep.peakRssMb <= 256,
-      ),
+      judgedAt(at5000, `${name}: peak RSS`, '≤ 256 MB', `${sweep.peakRssMb.toFixed(0)} MB`, sweep.peakRssMb <= 256),
     );
   }
   for (const drift of m.drifts)
@@ -214,7 +208,10 @@ export function benchFigures(m: BenchMeasurements): Figure[] {
   const scale = m.repositoryScale;
   const at10000 = scale.declarations === 10_000;
   figures.push(
-    unjudged('CLI start (fresh process)', `${seconds(scale.cliStartSeconds)} (node alone ${seconds(scale.nodeStartSeconds)})`),
+    unjudged(
+      'CLI start (fresh process)',
+      `${seconds(scale.cliStartSeconds)} (node alone ${seconds(scale.nodeStartSeconds)})`,
+    ),
     judgedAt(
       at10000,
       `validate ${count(scale.declarations)} (fresh process)`,
@@ -246,7 +243,7 @@ export function benchFigures(m: BenchMeasurements): Figure[] {
       judged(
         `monthly cost, ${label}`,
         `≤ ${usd(goal)}`,
-        `${usd(at.total)} (fixed ${usd(at.fixed.outsideFreeTier)} + requests ${usd(at.perRequest.outsideFreeTier.total)}; free tier ${usd(at.totalInsideFreeTier)})`,
+        `${usd(at.total)} (fixed ${usd(at.fixed.outsideFreeTier)} + requests ${usd(at.perRequest.outsideFreeTier.total)}; free tier ${usd(at.totalInsideFreeTier)}; prices of ${cost.pricesAsOf})`,
         at.total <= goal,
       ),
     );

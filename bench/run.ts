@@ -356,7 +356,13 @@ async function main() {
     repositoryScale: scale,
   };
   const figures = benchFigures(measurements);
-  const results = { latencyMs: LATENCY_MS, quick: QUICK, measuredAt: new Date().toISOString(), figures, ...measurements };
+  const results = {
+    latencyMs: LATENCY_MS,
+    quick: QUICK,
+    measuredAt: new Date().toISOString(),
+    figures,
+    ...measurements,
+  };
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   process.stderr.write('wrote bench/results/latest.json\n\n');
