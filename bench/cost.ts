@@ -369,23 +369,3 @@ export function monthlyCost(input: CostInput) {
 
 /** The goals, in USD a month outside the free tier. */
 export const COST_GOALS = { services100: 1, services1000: 5 } as const;
-
-const usd = (value: number) => `$${value.toFixed(2)}`;
-
-/** The cost lines the bench prints: each size against its goal, then what each option adds. */
-export function costReport(cost: ReturnType<typeof monthlyCost>, verdict: (ok: boolean) => string): string {
-  const size = (label: string, at: ReturnType<typeof atSize>, goal: number) =>
-    `  ${label.padEnd(14)} ${usd(at.total)} (fixed ${usd(at.fixed.outsideFreeTier)} + per request ${usd(at.perRequest.outsideFreeTier.total)}; goal ≤ ${usd(goal)}: ${verdict(at.total <= goal)}), inside the free tier ${usd(at.totalInsideFreeTier)}`;
-  const options = Object.entries(cost.deployments ?? {})
-    .filter(([name]) => name !== 'default')
-    .map(
-      ([name, option]) =>
-        `${name} +${usd(option.addsOutsideFreeTier)} (inside the free tier +${usd(option.addsInsideFreeTier)})`,
-    );
-  return [
-    `monthly cost, outside the free tier (us-east-1 prices of ${cost.pricesAsOf}):`,
-    size('100 services', cost.services100, COST_GOALS.services100),
-    size('1,000 services', cost.services1000, COST_GOALS.services1000),
-    ...(options.length > 0 ? [`  options add: ${options.join(', ')}`] : []),
-  ].join('\n');
-}

@@ -65,7 +65,7 @@ async function measure(shape: ParseMeasurement['shape'], keys: number, runs: num
   return { shape, keys, bytes, seconds, microsecondsPerKey: ((seconds - baseSeconds) * 1e6) / keys, outcome };
 }
 
-/** Measures, prints a table, and answers the rows for bench/results/latest.json. */
+/** Measures, and answers the rows for the bench's figures and bench/results/latest.json. */
 export async function parserBench(quick: boolean): Promise<ParseMeasurement[]> {
   const sizes = quick ? [1_000, 10_000, 40_000] : [1_000, 10_000, 40_000, 300_000];
   const rows: ParseMeasurement[] = [];
@@ -80,12 +80,5 @@ export async function parserBench(quick: boolean): Promise<ParseMeasurement[]> {
     const smallest = measured[0]!.microsecondsPerKey;
     for (const row of measured) rows.push({ ...row, perKeyRatio: row.microsecondsPerKey / smallest });
   }
-  const lines = rows.map(
-    (row) =>
-      `  ${row.shape.padEnd(9)} ${row.keys.toLocaleString('en-US').padStart(8)} keys ${(row.bytes / 1e6).toFixed(2).padStart(5)} MB  ${row.seconds.toFixed(3).padStart(7)} s  ${row.microsecondsPerKey.toFixed(1).padStart(6)} µs/key  ×${row.perKeyRatio.toFixed(2)} per key  ${row.outcome}`,
-  );
-  process.stdout.write(
-    `\nparse time versus keys (loadRepository, fastest run; µs each key adds; ×1 per key throughout is linear):\n${lines.join('\n')}\n`,
-  );
   return rows;
 }

@@ -13,7 +13,6 @@ import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
 import { createAwsSimulator } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { fleetFiles, MemoryGitSource, seedFleet } from './support.ts';
-import { row, verdict } from './table.ts';
 
 const execFileAsync = promisify(execFile);
 const CLI_MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
@@ -155,32 +154,4 @@ export async function repositoryScale(declarations: number): Promise<RepositoryS
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Rows of the bench's table: scenario, seconds, ECS reads, floor, ratio, target (judged at 10,000 only). */
-export function repositoryScaleRows(scale: RepositoryScale, widths: readonly number[]): string[] {
-  const judge = (ok: boolean) => (scale.declarations === 10_000 ? verdict(ok) : '');
-  const cells: (string | number)[][] = [
-    [
-      `validate ${scale.declarations} (fresh process)`,
-      scale.validate.seconds,
-      '',
-      `node ${scale.nodeStartSeconds.toFixed(2)}`,
-      scale.validate.ratioToNodeStart,
-      judge(scale.validate.seconds <= 5 && scale.validate.peakRssMb <= 300),
-    ],
-    [
-      `plan ${scale.declarations} (simulator)`,
-      scale.plan.seconds,
-      scale.plan.ecsReads,
-      scale.plan.readRateFloorSeconds,
-      scale.plan.ratioToFloor,
-      judge(scale.plan.seconds <= 15),
-    ],
-  ];
-  return cells.map((line) => row(line, widths));
-}
-
-export function repositoryScaleNote(scale: RepositoryScale): string {
-  return `repository of ${scale.declarations} declarations: validate peak RSS ${scale.validate.peakRssMb.toFixed(0)} MB, CLI start ${scale.cliStartSeconds.toFixed(2)} s (node alone ${scale.nodeStartSeconds.toFixed(2)} s); plan "${scale.plan.summary}", its ECS reads need ${scale.plan.readRateFloorSeconds.toFixed(2)} s at driftless's own rate limits\n\n`;
 }

@@ -1,6 +1,6 @@
 /** `npm run bench`: the reconciler's speed, API calls against their floor, memory and cost, measured on the
- * simulator with per-call latency and the published ECS token buckets enforced. Prints a table and writes
- * bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call. */
+ * simulator with per-call latency and the published ECS token buckets enforced. Shows progress on stderr, prints one
+ * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { ECS_CLIENT_RATES, ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
@@ -11,11 +11,11 @@ import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { coldStarts } from './cold-start.ts';
-import { costReport, monthlyCost } from './cost.ts';
+import { monthlyCost } from './cost.ts';
 import { parserBench } from './parse.ts';
-import { repositoryScale, repositoryScaleNote, repositoryScaleRows } from './repository-scale.ts';
+import { benchFigures, figureTable, Progress } from './report.ts';
+import { repositoryScale } from './repository-scale.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
-import { row, verdict } from './table.ts';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -305,135 +305,68 @@ async function fanOut(count: number, clusters: number) {
 async function main() {
   const sizes = QUICK ? [100, 1_000] : [100, 1_000, 5_000];
   const driftSizes = QUICK ? [1, 10] : [1, 10, 100];
-  process.stdout.write(
-    `driftless bench — ${LATENCY_MS} ms per call, published ECS token buckets enforced${QUICK ? ', --quick' : ''}\n\n`,
+  const driftFleet = QUICK ? 100 : 1_000;
+  process.stderr.write(
+    `driftless bench — ${LATENCY_MS} ms per call, published ECS token buckets enforced${QUICK ? ', --quick' : ''}\n`,
   );
+  const progress = new Progress(sizes.length + driftSizes.length + 6);
+  const manualSize = QUICK ? 100 : 1_000;
+  const fanSize = QUICK ? { count: 400, clusters: 4 } : { count: 20_000, clusters: 4 };
+  const scaleSize = QUICK ? 1_000 : 10_000;
 
-  const pushResult = await push(100);
-  const manualResult = await manualChange(QUICK ? 100 : 1_000);
+  const pushResult = await progress.step('push, 1 of 100 changed', () => push(100));
+  const manualResult = await progress.step(`manual change, 1 of ${manualSize.toLocaleString('en-US')}`, () =>
+    manualChange(manualSize),
+  );
   const sweeps = [];
-  for (const size of sizes) sweeps.push(await sweepInSync(size));
+  for (const size of sizes)
+    sweeps.push(await progress.step(`sweep ${size.toLocaleString('en-US')} in sync`, () => sweepInSync(size)));
   const drifts = [];
-  for (const drifted of driftSizes) drifts.push(await drift(QUICK ? 100 : 1_000, drifted));
+  for (const drifted of driftSizes)
+    drifts.push(
+      await progress.step(`sweep ${driftFleet.toLocaleString('en-US')}, ${drifted} drifted`, () =>
+        drift(driftFleet, drifted),
+      ),
+    );
   // A scenario that fails is reported as failed, and the others still print and are written.
-  const fan = await (QUICK ? fanOut(400, 4) : fanOut(20_000, 4)).catch((error: unknown) => ({
-    error: `${(error as Error).name}: ${(error as Error).message}`,
-  }));
-  const starts = await coldStarts(QUICK ? 1 : 7);
-  const scale = await repositoryScale(QUICK ? 1_000 : 10_000);
+  const fan = await progress
+    .step(`fan-out, ${fanSize.count.toLocaleString('en-US')} services in ${fanSize.clusters} clusters`, () =>
+      fanOut(fanSize.count, fanSize.clusters),
+    )
+    .catch((error: unknown) => ({ error: `${(error as Error).name}: ${(error as Error).message}` }));
+  const starts = await progress.step('cold starts, each function', () => coldStarts(QUICK ? 1 : 7));
+  const scale = await progress.step(`repository of ${scaleSize.toLocaleString('en-US')}: validate and plan`, () =>
+    repositoryScale(scaleSize),
+  );
+  const parsing = await progress.step('parse time versus keys', () => parserBench(QUICK));
   const cost = monthlyCost({
     sweepSeconds: { 100: sweeps[0]!.warm.seconds, 1000: sweeps[1]!.warm.seconds },
     pushSeconds: pushResult.secondsTotal,
   });
 
-  const widths = [34, 12, 12, 14, 12, 10];
-  const lines = [
-    row(['scenario', 'seconds', 'ECS reads', 'floor', 'ratio', 'target'], widths),
-    row(
-      [
-        'push: 1 of 100 changed (to UpdateService)',
-        pushResult.secondsToUpdateServiceSent,
-        (pushResult.calls['ECS.DescribeServices'] ?? 0) + (pushResult.calls['ECS.DescribeTaskDefinition'] ?? 0),
-        '',
-        '',
-        verdict((pushResult.secondsToUpdateServiceSent ?? 99) <= 0.3),
-      ],
-      widths,
-    ),
-    row(
-      [
-        `manual change: 1 of ${manualResult.services} (to UpdateService)`,
-        manualResult.secondsToUpdateServiceSent,
-        (manualResult.calls['ECS.DescribeServices'] ?? 0) + (manualResult.calls['ECS.DescribeTaskDefinition'] ?? 0),
-        '',
-        '',
-        '',
-      ],
-      widths,
-    ),
-    ...sweeps.flatMap((sweep) => [
-      row(
-        [
-          `sweep ${sweep.services} in sync, cold`,
-          sweep.cold.seconds,
-          sweep.cold.ecsReads,
-          sweep.cold.floor,
-          sweep.cold.ratioToFloor,
-          '',
-        ],
-        widths,
-      ),
-      row(
-        [
-          `sweep ${sweep.services} in sync, warm`,
-          sweep.warm.seconds,
-          sweep.warm.ecsReads,
-          sweep.warm.floor,
-          sweep.warm.ratioToFloor,
-          sweep.services === 1_000
-            ? verdict(sweep.warm.seconds <= 2 && sweep.warm.ratioToFloor <= 1.05 && sweep.writes === 0)
-            : sweep.services === 5_000
-              ? verdict(sweep.warm.ratioToTimeFloor <= 1.1 && sweep.throttlingFailures === 0 && sweep.peakRssMb <= 256)
-              : '',
-        ],
-        widths,
-      ),
-    ]),
-    ...drifts.map((result) =>
-      row(
-        [
-          `sweep ${result.services}, ${result.drifted} drifted`,
-          result.seconds,
-          `${result.writes} writes`,
-          result.writeFloor,
-          result.ratioToWriteFloor,
-          '',
-        ],
-        widths,
-      ),
-    ),
-    ...repositoryScaleRows(scale, widths),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n\n${repositoryScaleNote(scale)}`);
-  for (const sweep of sweeps) {
-    process.stdout.write(
-      `sweep ${sweep.services}: warm ${sweep.warm.seconds.toFixed(2)} s${
-        // Below the published burst the bucket costs nothing; the ratio only means something past it.
-        sweep.warm.tokenBucketTimeFloorSeconds > 1
-          ? ` vs token-bucket floor ${sweep.warm.tokenBucketTimeFloorSeconds.toFixed(2)} s (×${sweep.warm.ratioToTimeFloor.toFixed(2)})`
-          : ' (within the published burst)'
-      }, ${sweep.throttlingErrors} throttled calls retried, ${sweep.throttlingFailures} failed, ${sweep.writes} writes, peak RSS ${sweep.peakRssMb.toFixed(0)} MB\n`,
-    );
-  }
-  if ('error' in fan) process.stdout.write(`\nfan-out: FAILED — ${fan.error}\n`);
-  else
-    process.stdout.write(
-      `\nfan-out: ${fan.services} services in ${fan.clusters} clusters — one run ${fan.single.seconds.toFixed(2)} s, ${fan.shards} shards side by side ${fan.sharded.seconds.toFixed(2)} s (speed-up ×${fan.speedUp.toFixed(2)}; the account's DescribeServices floor is ${fan.tokenBucketTimeFloorSeconds.toFixed(2)} s), ${fan.throttlingErrors} throttled calls retried, ${fan.throttlingFailures} failed\n`,
-    );
-  process.stdout.write('\ncold start (bundle, module init median):\n');
-  for (const start of starts) {
-    process.stdout.write(
-      `  ${start.name.padEnd(20)} ${start.bundleKb.toFixed(0).padStart(5)} KB  ${start.initMs.toFixed(0).padStart(4)} ms   (SDK external: ${start.externalBundleKb.toFixed(0)} KB, ${start.externalInitMs.toFixed(0)} ms)  ${verdict(start.meetsGoal)}\n`,
-    );
-  }
-  process.stdout.write(`\n${costReport(cost, verdict)}\n`);
-
-  const results = {
-    latencyMs: LATENCY_MS,
-    quick: QUICK,
-    measuredAt: new Date().toISOString(),
+  const measurements = {
     push: pushResult,
     manualChange: manualResult,
     sweeps,
     drifts,
+    fanOut: fan,
     coldStarts: starts,
     cost,
-    parsing: await parserBench(QUICK),
+    parsing,
     repositoryScale: scale,
+  };
+  const figures = benchFigures(measurements);
+  const results = {
+    latencyMs: LATENCY_MS,
+    quick: QUICK,
+    measuredAt: new Date().toISOString(),
+    figures,
+    ...measurements,
   };
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write('\nwrote bench/results/latest.json\n');
+  process.stderr.write('wrote bench/results/latest.json\n\n');
+  process.stdout.write(`${figureTable(figures)}\n`);
 }
 
 await main();
