@@ -4,36 +4,22 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import { type AwsSimulator, createAwsSimulator } from '../../shared/sim/index.ts';
-import { LocalGitSource } from '../../shared/source/local-git.ts';
-import { loadRepository } from '../../shared/spec/repository.ts';
-import { importClients } from '../support/auto-scaling.ts';
+import type { AwsSimulator } from '../../shared/sim/index.ts';
 import { capture } from '../support/cli.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../support/fixtures.ts';
-import { makeRepo, makeTempDir } from '../support/git-repo.ts';
-import { seedDeclarations } from '../support/seed.ts';
+import { makeRepo } from '../support/git-repo.ts';
+import { type Cleanups, importWorld, seedFolder } from '../support/import-world.ts';
 
 describe('driftless import options', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: Cleanups = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function world() {
-    const simulator = createAwsSimulator();
-    const out = await makeTempDir('driftless-import-');
-    cleanups.push(
-      () => simulator.restore(),
-      () => rm(out, { recursive: true, force: true }),
-    );
-    return { simulator, out, clients: importClients(simulator) };
-  }
+  const world = () => importWorld(cleanups);
 
   async function seedExample(simulator: AwsSimulator) {
-    const example = await makeRepo(await readTree(EXAMPLE_REPO_DIR));
-    cleanups.push(() => example.cleanup());
-    const snapshot = await loadRepository(new LocalGitSource({ repoDir: example.dir }), { ref: 'HEAD' });
-    await seedDeclarations(simulator, snapshot.declarations);
+    await seedFolder(simulator, EXAMPLE_REPO_DIR, cleanups);
   }
 
   function seedPlainService(

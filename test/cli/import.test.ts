@@ -1,47 +1,36 @@
 /** `driftless import` end to end: live services and stacks in the simulator, imported into a folder, committed to a
  * real git repository, planned through the one planning path (in sync), and reconciled once (only tags written). */
 import { randomUUID } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
 import type { Plan } from '../../shared/plan/plan.ts';
-import { type AwsSimulator, createAwsSimulator, writeCalls } from '../../shared/sim/index.ts';
+import { type AwsSimulator, writeCalls } from '../../shared/sim/index.ts';
 import { LocalGitSource } from '../../shared/source/local-git.ts';
 import { loadRepository } from '../../shared/spec/repository.ts';
-import { importClients, registerScalableTargets } from '../support/auto-scaling.ts';
 import { capture } from '../support/cli.ts';
 import { localDynamoDb } from '../support/dynamodb.ts';
 import { readTree } from '../support/fixtures.ts';
-import { makeRepo, makeTempDir, type TestRepo } from '../support/git-repo.ts';
+import { makeRepo, type TestRepo } from '../support/git-repo.ts';
+import { type Cleanups, importWorld, registerScalableTargets, seedFolder } from '../support/import-world.ts';
 import { seedDeclarations } from '../support/seed.ts';
 
 const CORPUS = new URL('../fixtures/no-false-drift/', import.meta.url).pathname;
 const CORPUS_STACKS = ['platform-ledger-db', 'platform-orders-queues'];
 
 describe('driftless import', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: Cleanups = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function world() {
-    const simulator = createAwsSimulator();
-    const out = await makeTempDir('driftless-import-');
-    cleanups.push(
-      () => simulator.restore(),
-      () => rm(out, { recursive: true, force: true }),
-    );
-    return { simulator, out, clients: importClients(simulator) };
-  }
+  const world = () => importWorld(cleanups);
 
   async function seedCorpus(simulator: AwsSimulator) {
-    const corpus = await makeRepo(await readTree(CORPUS));
-    cleanups.push(() => corpus.cleanup());
-    const snapshot = await loadRepository(new LocalGitSource({ repoDir: corpus.dir }), { ref: 'HEAD' });
+    const snapshot = await seedFolder(simulator, CORPUS, cleanups);
     expect(snapshot.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    await seedDeclarations(simulator, snapshot.declarations);
     return snapshot;
   }
 

@@ -4,7 +4,7 @@ import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountInventory } from '../../../shared/live/inventory.ts';
 import { type AwsSimulator, createAwsSimulator } from '../../../shared/sim/index.ts';
-import { registerScalableTargets } from '../../support/auto-scaling.ts';
+import { registerScalableTargets } from '../../support/import-world.ts';
 
 describe('AccountInventory', () => {
   const cleanups: (() => void)[] = [];
