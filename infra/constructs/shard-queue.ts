@@ -21,24 +21,43 @@ export interface ShardQueueProps {
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
+export interface WorkQueueProps extends ShardQueueProps {
+  /** What the dead-letter queue holds, for its description and alarm. */
+  readonly purpose: string;
+  readonly maxReceiveCount: number;
+}
+
+/** A worker's queue and its alarmed dead-letter queue, made in `scope` as 'Queue' and 'DeadLetters'. Messages live a
+ * day: a day-old sweep shard is many sweeps old and a day-old webhook delivery long applied by the sweep, and a day
+ * still leaves room for every receive before the dead-letter queue. */
+export function workQueue(
+  scope: Construct,
+  props: WorkQueueProps,
+): { readonly queue: sqs.Queue; readonly deadLetterQueue: DeadLetterQueue } {
+  const deadLetterQueue = new DeadLetterQueue(scope, 'DeadLetters', {
+    purpose: props.purpose,
+    ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
+  });
+  const queue = new sqs.Queue(scope, 'Queue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
+    retentionPeriod: Duration.days(1),
+    deadLetterQueue: { queue: deadLetterQueue.queue, maxReceiveCount: props.maxReceiveCount },
+  });
+  return { queue, deadLetterQueue };
+}
+
 export class ShardQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: ShardQueueProps) {
     super(scope, id);
-    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, {
+      ...props,
       purpose: `the dead-letter queue of sweep shards the worker failed on ${SHARD_MAX_RECEIVE_COUNT} receives`,
-      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
-      // A shard message older than a day is many sweeps old (every sweep sends its shards again); a day still
-      // leaves room for all its receives (three visibility timeouts) before it reaches the dead-letter queue.
-      retentionPeriod: Duration.days(1),
-      deadLetterQueue: { queue: this.deadLetterQueue.queue, maxReceiveCount: SHARD_MAX_RECEIVE_COUNT },
-    });
+      maxReceiveCount: SHARD_MAX_RECEIVE_COUNT,
+    }));
   }
 }

@@ -9,12 +9,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../../functions/environment.ts';
 import { DELIVERY_KEY_PREFIX } from '../../shared/triggers/webhook-deliveries.ts';
-import { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import { ReconcilerFunction } from './reconciler-function.ts';
+import { workQueue } from './shard-queue.ts';
 
 /** Receives of one webhook message before it goes to the dead-letter queue. */
 export const WEBHOOK_MAX_RECEIVE_COUNT = 3;
@@ -55,18 +56,12 @@ export class WebhookReceiver extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookReceiverProps) {
     super(scope, id);
-    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, {
+      workerTimeout: props.workerTimeout,
       purpose: `the dead-letter queue of webhook deliveries the worker failed on ${WEBHOOK_MAX_RECEIVE_COUNT} receives`,
+      maxReceiveCount: WEBHOOK_MAX_RECEIVE_COUNT,
       ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
-      // A day-old push is long applied by the sweep (every run reads the head), and a day-old plan long stale.
-      retentionPeriod: Duration.days(1),
-      deadLetterQueue: { queue: this.deadLetterQueue.queue, maxReceiveCount: WEBHOOK_MAX_RECEIVE_COUNT },
-    });
+    }));
 
     this.receiver = new ReconcilerFunction(this, 'Receiver', {
       name: 'webhook',
