@@ -11,6 +11,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import { DynamoDbLedger } from '../shared/audit/dynamodb.ts';
 import { type LedgerLogLine, silentLogLine } from '../shared/audit/log.ts';
 import { cloudFormationClient, dynamoDbClient, ecsClient } from '../shared/aws/clients.ts';
+import type { EcsReadRates } from '../shared/live/ecs.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
 
 /** SDK clients to use instead of building them (tests and the local demo pass the simulator's and DynamoDB Local's). */
@@ -30,6 +31,9 @@ export interface AwsClients {
   readonly now?: () => number;
   /** How reconcile --wait waits between polls (tests pass a virtual one); setTimeout by default. */
   readonly sleep?: (milliseconds: number) => Promise<void>;
+  /** The pace of `plan`'s ECS reads; ECS_CLIENT_RATES by default. The bench lifts it to time the plan path itself
+   * against the simulator, apart from the rate floor it reports beside it. */
+  readonly ecsReadRates?: EcsReadRates;
 }
 
 export interface AwsOptions {

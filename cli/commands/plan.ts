@@ -68,7 +68,10 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
     return EXIT_INVALID;
   }
 
-  const readers = liveReadersOf(aws);
+  const readers = liveReadersOf({
+    ...aws,
+    ...(clients.ecsReadRates ? { ecsReadRates: clients.ecsReadRates } : {}),
+  });
   const resourceCount = snapshot.declarations.length;
   if (resourceCount > PROGRESS_THRESHOLD && process.stderr.isTTY && !options.json) {
     io.err(`Reading live state of ${resourceCount} resources…\n`);

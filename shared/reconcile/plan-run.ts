@@ -3,7 +3,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudFormationLiveReader } from '../live/cloudformation.ts';
-import { EcsLiveReader } from '../live/ecs.ts';
+import { type EcsReadRates, EcsLiveReader } from '../live/ecs.ts';
 import { type LiveReaders, type LiveReadResult, type ReadLiveOptions, readLiveState } from '../live/read.ts';
 import type { LiveState } from '../plan/live-state.ts';
 import {
@@ -25,9 +25,13 @@ export interface LivePlan extends ReferencePlan, LiveReadResult {}
 export function liveReadersOf(clients: {
   readonly ecs: ECSClient;
   readonly cloudFormation: CloudFormationClient;
+  readonly ecsReadRates?: EcsReadRates;
 }): LiveReaders {
   return {
-    ecs: new EcsLiveReader({ client: clients.ecs }),
+    ecs: new EcsLiveReader({
+      client: clients.ecs,
+      ...(clients.ecsReadRates ? { rates: clients.ecsReadRates } : {}),
+    }),
     cloudFormation: new CloudFormationLiveReader({ client: clients.cloudFormation }),
   };
 }
