@@ -3,7 +3,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudFormationLiveReader } from '../live/cloudformation.ts';
-import { type EcsReadRates, EcsLiveReader } from '../live/ecs.ts';
+import { EcsLiveReader, type EcsReadRates } from '../live/ecs.ts';
 import { type LiveReaders, type LiveReadResult, type ReadLiveOptions, readLiveState } from '../live/read.ts';
 import type { LiveState } from '../plan/live-state.ts';
 import {

@@ -81,12 +81,11 @@ function checkEcsService(document: EcsServiceDocument, locate: Locate): Diagnost
   taskDefinition.containerDefinitions.forEach((container, index) => {
     const at: PathSegment[] = [...base, 'containerDefinitions', index];
     container.secrets?.forEach((secret, secretIndex) => {
-      found.push(...checkSecretReference(secret.valueFrom, locate([...at, 'secrets', secretIndex, 'valueFrom'])));
+      found.push(...checkSecretReference(secret.valueFrom, () => locate([...at, 'secrets', secretIndex, 'valueFrom'])));
     });
     container.logConfiguration?.secretOptions?.forEach((secret, secretIndex) => {
       found.push(
-        ...checkSecretReference(
-          secret.valueFrom,
+        ...checkSecretReference(secret.valueFrom, () =>
           locate([...at, 'logConfiguration', 'secretOptions', secretIndex, 'valueFrom']),
         ),
       );
@@ -120,7 +119,8 @@ function checkEcsService(document: EcsServiceDocument, locate: Locate): Diagnost
   return found;
 }
 
-function checkSecretReference(valueFrom: string, at: ReturnType<Locate>): Diagnostic[] {
+/** `at` is asked only for a finding: locating reads the file again once its syntax tree is let go. */
+function checkSecretReference(valueFrom: string, at: () => ReturnType<Locate>): Diagnostic[] {
   if (SECRETS_MANAGER_ARN.test(valueFrom) || SSM_PARAMETER_ARN.test(valueFrom) || SSM_PARAMETER_NAME.test(valueFrom)) {
     return [];
   }
@@ -129,7 +129,7 @@ function checkSecretReference(valueFrom: string, at: ReturnType<Locate>): Diagno
   return [
     diagnostic(
       'E_SECRET_REF',
-      at,
+      at(),
       `valueFrom is ${what}: it must be a Secrets Manager secret ARN or an SSM Parameter Store parameter ARN or name`,
     ),
   ];

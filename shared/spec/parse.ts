@@ -9,7 +9,6 @@ import {
   type Node,
   type Pair,
   stringify,
-  visit,
   type YAMLMap,
 } from 'yaml';
 import type { z } from 'zod';
@@ -70,8 +69,15 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
     const { code, offset, message } = read.fault;
     return { file, documents, diagnostics: [diagnostic(code, at(offset), message)], namedTemplates };
   }
+  // The syntax trees are kept only while this file is parsed: a repository of thousands of files would otherwise
+  // hold every tree as long as its declarations. A finding after that (rare) reads the text again.
+  let trees: readonly Document[] | undefined = read.documents.map((entry) => entry.document);
+  const treeAt = (index: number): Document => {
+    trees ??= readYaml(text, { limits }).documents.map((entry) => entry.document);
+    return trees[index]!;
+  };
   let declarationCount = 0;
-  for (const { document: yamlDocument, empty, value, fault } of read.documents) {
+  for (const [index, { empty, value, fault, protoKeys }] of read.documents.entries()) {
     if (fault) {
       // After the first fault the parser's view of the rest is guesswork; its later complaints are noise.
       diagnostics.push(diagnostic(fault.code, at(fault.offset), fault.message));
@@ -86,14 +92,19 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
         : undefined;
     if (typeof template === 'string') namedTemplates.push(template);
     const parsed = parseDocument(
-      yamlDocument,
+      treeAt(index),
       value,
-      (path, options) => locateIn(yamlDocument, path, at, options?.key ?? false),
+      protoKeys ?? [],
+      {
+        locate: (path, options) => locateIn(treeAt(index), path, at, options?.key ?? false),
+        plainSource: (path) => plainScalarSourceAt(treeAt(index), path),
+      },
       at,
     );
     diagnostics.push(...parsed.diagnostics);
     if (parsed.document) documents.push(parsed.document);
   }
+  trees = undefined;
   if (declarationCount === 0 && diagnostics.length === 0) {
     // An emptied file is more likely a mistake than a way to delete what it declared: deleting the file says that.
     diagnostics.push(
@@ -110,20 +121,18 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
 function parseDocument(
   yamlDocument: Document,
   value: unknown,
-  locate: Locator,
+  protoKeys: readonly number[],
+  locators: Pick<ParsedBase, 'locate' | 'plainSource'>,
   at: (offset: number) => SourceLocation,
 ): { document?: ParsedDocument; diagnostics: Diagnostic[] } {
   const start = at(yamlDocument.contents?.range?.[0] ?? 0);
+  const { locate } = locators;
   // JavaScript objects cannot hold a "__proto__" key faithfully; it would vanish instead of being checked.
-  const reserved: Diagnostic[] = [];
-  visit(yamlDocument, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === '__proto__') {
-        reserved.push(diagnostic('E_SCHEMA', at(pair.key.range?.[0] ?? 0), 'the key "__proto__" is not allowed'));
-      }
-    },
-  });
-  if (reserved.length > 0) return { diagnostics: reserved };
+  if (protoKeys.length > 0) {
+    return {
+      diagnostics: protoKeys.map((offset) => diagnostic('E_SCHEMA', at(offset), 'the key "__proto__" is not allowed')),
+    };
+  }
   if (!isPlainObject(value)) {
     return {
       diagnostics: [
@@ -157,8 +166,7 @@ function parseDocument(
       kind,
       document: result.data,
       location: start,
-      locate,
-      plainSource: (path: readonly PathSegment[]) => plainScalarSourceAt(yamlDocument, path),
+      ...locators,
     } as ParsedDocument,
     diagnostics: [],
   };

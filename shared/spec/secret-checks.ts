@@ -36,12 +36,12 @@ function checkContainer(container: ContainerDefinition, at: PathSegment[], locat
   const found: Diagnostic[] = [];
   const name = container.name;
   container.environment?.forEach((variable, envIndex) => {
-    const where = locate([...at, 'environment', envIndex, 'value']);
+    const where = () => locate([...at, 'environment', envIndex, 'value']);
     if (looksLikeSecretName(variable.name) && variable.value !== '') {
       found.push(
         diagnostic(
           'E_SECRET_VALUE',
-          where,
+          where(),
           `environment variable ${variable.name} in container ${name} looks like a secret: ${USE_SECRETS}`,
         ),
       );
@@ -52,7 +52,7 @@ function checkContainer(container: ContainerDefinition, at: PathSegment[], locat
       found.push(
         diagnostic(
           'E_SECRET_VALUE',
-          where,
+          where(),
           `the value of environment variable ${variable.name} in container ${name} looks like ${shape}: move it to secrets with valueFrom`,
         ),
       );

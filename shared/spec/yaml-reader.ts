@@ -32,6 +32,9 @@ export interface ReadDocument {
   readonly empty: boolean;
   /** The document as plain data, when it is not empty and has no fault. */
   readonly value?: unknown;
+  /** Offsets of the keys named "__proto__", in document order: a JavaScript object cannot hold one faithfully, so
+   * the caller refuses them. Found in the pass that checks the structure, not in a pass of its own. */
+  readonly protoKeys?: readonly number[];
   readonly fault?: YamlFault;
 }
 
@@ -108,7 +111,8 @@ function readDocument(text: string, document: Document.Parsed, limits: InputLimi
   if (contents === null || (isScalar(contents) && contents.value === null)) {
     return { document, empty: true };
   }
-  const structural = checkStructure(contents, limits);
+  const protoKeys: number[] = [];
+  const structural = checkStructure(contents, limits, protoKeys);
   if (structural) return { document, empty: false, fault: structural };
   const start = contents.range[0];
   let value: unknown;
@@ -131,13 +135,13 @@ function readDocument(text: string, document: Document.Parsed, limits: InputLimi
     return { document, empty: false, fault: { code: 'E_YAML', offset: start, message } };
   }
   if (shape === 'too-deep') return { document, empty: false, fault: limitFault(start, tooDeep(limits)) };
-  return { document, empty: false, value };
+  return { document, empty: false, value, protoKeys: protoKeys.sort((a, b) => a - b) };
 }
 
 /** One pass over the nodes in document order (no recursion: the depth is already bounded, but a pass need not rely on it): entries
  * per collection, string length, aliases, scalar keys, and duplicate keys with one set per mapping. Answers the
  * fault nearest the start of the text. */
-function checkStructure(root: Node, limits: InputLimits): YamlFault | undefined {
+function checkStructure(root: Node, limits: InputLimits, protoKeys: number[]): YamlFault | undefined {
   let first: YamlFault | undefined;
   const found = (fault: YamlFault) => {
     if (!first || fault.offset < first.offset) first = fault;
@@ -154,6 +158,7 @@ function checkStructure(root: Node, limits: InputLimits): YamlFault | undefined 
       for (const pair of node.items) {
         const key = pair.key;
         if (isScalar(key)) {
+          if (key.value === '__proto__') protoKeys.push(offsetOf(key));
           if (seen.has(key.value)) found({ code: 'E_YAML', offset: offsetOf(key), message: DUPLICATE_KEY });
           else seen.add(key.value);
         } else if (isCollection(key) || isAlias(key)) {
@@ -174,6 +179,7 @@ function checkStructure(root: Node, limits: InputLimits): YamlFault | undefined 
       for (let i = node.items.length - 1; i >= 0; i--) pending.push(node.items[i]);
     } else if (isPair(node)) {
       // A single-pair mapping inside a flow list: [name: value]
+      if (isScalar(node.key) && node.key.value === '__proto__') protoKeys.push(offsetOf(node.key));
       pending.push(node.value, node.key);
     } else if (isScalar(node)) {
       if (typeof node.value === 'string' && node.value.length > limits.scalarLength) {
