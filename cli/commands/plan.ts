@@ -11,6 +11,7 @@ import { awsSetupProblem } from '../aws-setup.ts';
 import { type AwsClients, awsClients } from '../context.ts';
 import { deploymentHome, deploymentTypes } from '../identity.ts';
 import { type CliIo, EXIT_CHANGES, EXIT_INVALID, EXIT_OK, type OutputFormat, paint } from '../output.ts';
+import { parsePool } from '../parse-pool.ts';
 import { formatAnnotations, formatSnapshot, outputFormat } from './validate.ts';
 
 export interface PlanOptions {
@@ -39,6 +40,7 @@ export async function planCommand(options: PlanOptions, io: CliIo, clients: AwsC
     snapshot = await loadConfined(new LocalGitSource({ repoDir: options.repo }), {
       ref: options.ref,
       prefix: options.path,
+      checkFiles: parsePool(),
     });
   } catch (error) {
     return failure(error, `cannot read the repository at ${options.repo} (${options.ref})`, options, cliIo);

@@ -6,6 +6,7 @@ import { LocalGitSource } from '../../shared/source/local-git.ts';
 import type { Diagnostic } from '../../shared/spec/diagnostics.ts';
 import { loadRepository, type RepositorySnapshot } from '../../shared/spec/repository.ts';
 import { type CliIo, EXIT_INVALID, EXIT_OK, githubAnnotation, type OutputFormat, paint } from '../output.ts';
+import { parsePool } from '../parse-pool.ts';
 
 export interface ValidateOptions {
   readonly repo: string;
@@ -28,7 +29,7 @@ export async function validateCommand(options: ValidateOptions, io: CliIo): Prom
   const uncommitted = format === 'text' ? hasUncommittedChanges(options.repo) : Promise.resolve(false);
   let snapshot: RepositorySnapshot;
   try {
-    snapshot = await loadRepository(source, { ref: options.ref, prefix: options.path });
+    snapshot = await loadRepository(source, { ref: options.ref, prefix: options.path, checkFiles: parsePool() });
   } catch (error) {
     await uncommitted;
     return reportReadFailure(error, options, format, io);

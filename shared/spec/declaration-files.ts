@@ -6,7 +6,7 @@ import { checkDocument } from './checks.ts';
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import type { FileEntry } from './files.ts';
 import type { InputLimits } from './limits.ts';
-import { type ParsedDocument, parseDeclarationFile } from './parse.ts';
+import { documentLocators, type ParsedDocument, parseDeclarationFile } from './parse.ts';
 import { resolveTemplatePath } from './template-path.ts';
 
 export interface CheckedFile {
@@ -14,6 +14,47 @@ export interface CheckedFile {
   readonly diagnostics: readonly Diagnostic[];
   /** Repository paths of the templates its CloudFormationStack documents name, valid documents or not. */
   readonly templates: readonly string[];
+}
+
+/** A checked file as data only (its documents without their locators), to cross from a worker thread. */
+export interface PortableCheckedFile {
+  readonly documents: readonly Omit<ParsedDocument, 'locate' | 'plainSource'>[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly templates: readonly string[];
+}
+
+/** A file's repository path and text. */
+export type FileText = readonly [path: string, text: string];
+
+/** Parses and checks files, answering in their order. checkFilesHere does it in this thread; a caller with cores to
+ * spare passes one that spreads a large repository over worker threads (cli/parse-pool.ts). */
+export type FileChecker = (files: readonly FileText[], limits: InputLimits) => Promise<CheckedFile[]>;
+
+export const checkFilesHere: FileChecker = async (files, limits) =>
+  files.map(([path, text]) => checkFile(path, text, limits));
+
+export function portableCheckedFile(checked: CheckedFile): PortableCheckedFile {
+  return {
+    documents: checked.documents.map(({ locate: _locate, plainSource: _plainSource, ...data }) => data),
+    diagnostics: checked.diagnostics,
+    templates: checked.templates,
+  };
+}
+
+/** A checked file again, its locators reading `text` the first time a finding asks. */
+export function restoreCheckedFile(
+  path: string,
+  text: string,
+  limits: InputLimits,
+  portable: PortableCheckedFile,
+): CheckedFile {
+  return {
+    documents: portable.documents.map(
+      (data) => ({ ...data, ...documentLocators(path, text, limits, data.index) }) as ParsedDocument,
+    ),
+    diagnostics: portable.diagnostics,
+    templates: portable.templates,
+  };
 }
 
 export interface SortedFiles {
@@ -42,30 +83,38 @@ function parseCacheFor(blobCache: Map<string, string>): Map<string, CheckedFile>
  * Resources) wait until the others are parsed and are parsed as declarations only when no stack named them; the
  * names are gathered again at the end, since a waiting file may itself hold a stack.
  */
-export function sortFiles(
+export async function sortFiles(
   texts: ReadonlyMap<string, string>,
   byPath: ReadonlyMap<string, FileEntry>,
   limits: InputLimits,
   blobCache: Map<string, string> | undefined,
-): SortedFiles {
+  checkFiles: FileChecker = checkFilesHere,
+): Promise<SortedFiles> {
   const cache = blobCache ? parseCacheFor(blobCache) : undefined;
   const declarations = new Map<string, CheckedFile>();
   const waiting: string[] = [];
-  const parse = (path: string, text: string) => {
-    const key = `${path}@${byPath.get(path)?.blobId}`;
-    let checked = cache?.get(key);
-    if (!checked) {
-      checked = checkFile(path, text, limits);
-      cache?.set(key, checked);
+  const keyOf = (path: string) => `${path}@${byPath.get(path)?.blobId}`;
+  const parse = async (paths: readonly string[]) => {
+    const unparsed: FileText[] = [];
+    for (const path of paths) {
+      const cached = cache?.get(keyOf(path));
+      if (cached) declarations.set(path, cached);
+      else unparsed.push([path, texts.get(path)!]);
     }
-    declarations.set(path, checked);
+    const checked = unparsed.length > 0 ? await checkFiles(unparsed, limits) : [];
+    unparsed.forEach(([path], index) => {
+      cache?.set(keyOf(path), checked[index]!);
+      declarations.set(path, checked[index]!);
+    });
   };
+  const first: string[] = [];
   for (const [path, text] of texts) {
     if (mayBeTemplate(text)) waiting.push(path);
-    else parse(path, text);
+    else first.push(path);
   }
+  await parse(first);
   const namedFirst = namedTemplates(declarations);
-  for (const path of waiting) if (!namedFirst.has(path)) parse(path, texts.get(path)!);
+  await parse(waiting.filter((path) => !namedFirst.has(path)));
   const templatePaths = namedTemplates(declarations);
   for (const path of templatePaths) declarations.delete(path);
   return {
@@ -84,7 +133,7 @@ function namedTemplates(declarations: ReadonlyMap<string, CheckedFile>): Set<str
 
 /** Parses and checks one file. Whatever goes wrong inside is this file's diagnostic, never a failed run: the parser
  * is built not to throw, and this is the guard for the day it does. */
-function checkFile(path: string, text: string, limits: InputLimits): CheckedFile {
+export function checkFile(path: string, text: string, limits: InputLimits): CheckedFile {
   try {
     const parsed = parseDeclarationFile(path, text, limits);
     const templates = parsed.namedTemplates.flatMap((template) => {

@@ -34,6 +34,9 @@ export type Locator = (path: readonly PathSegment[], options?: { key?: boolean }
 
 interface ParsedBase {
   readonly location: SourceLocation;
+  /** Its place among the YAML documents of its file (0 for the first), so its locators can be made again from the
+   * file's text (documentLocators) where only the data travelled, as from a worker thread. */
+  readonly index: number;
   readonly locate: Locator;
   /** The text of the unquoted scalar at a path as written, for values YAML reads differently (0123 as 123). */
   readonly plainSource?: (path: readonly PathSegment[]) => string | undefined;
@@ -59,23 +62,18 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
   const namedTemplates: string[] = [];
-  const at = (offset: number): SourceLocation => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { file, line, column: col };
-  };
+  const at = locationsIn(file, lineCounter);
 
   const read = readYaml(text, { limits, lineCounter });
   if (read.fault) {
     const { code, offset, message } = read.fault;
     return { file, documents, diagnostics: [diagnostic(code, at(offset), message)], namedTemplates };
   }
-  // The syntax trees are kept only while this file is parsed: a repository of thousands of files would otherwise
-  // hold every tree as long as its declarations. A finding after that (rare) reads the text again.
-  let trees: readonly Document[] | undefined = read.documents.map((entry) => entry.document);
-  const treeAt = (index: number): Document => {
-    trees ??= readYaml(text, { limits }).documents.map((entry) => entry.document);
-    return trees[index]!;
-  };
+  const trees = new FileTrees(file, text, limits);
+  trees.hold(
+    read.documents.map((entry) => entry.document),
+    at,
+  );
   let declarationCount = 0;
   for (const [index, { empty, value, fault, protoKeys }] of read.documents.entries()) {
     if (fault) {
@@ -91,20 +89,13 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
         ? value.spec.template
         : undefined;
     if (typeof template === 'string') namedTemplates.push(template);
-    const parsed = parseDocument(
-      treeAt(index),
-      value,
-      protoKeys ?? [],
-      {
-        locate: (path, options) => locateIn(treeAt(index), path, at, options?.key ?? false),
-        plainSource: (path) => plainScalarSourceAt(treeAt(index), path),
-      },
-      at,
-    );
+    const parsed = parseDocument(trees.tree(index), value, protoKeys ?? [], trees.locators(index), at);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.document) documents.push(parsed.document);
   }
-  trees = undefined;
+  // The syntax trees are let go once the file is parsed: a repository of thousands of files would otherwise hold
+  // every tree as long as its declarations. A finding after that (rare) reads the text again.
+  trees.release();
   if (declarationCount === 0 && diagnostics.length === 0) {
     // An emptied file is more likely a mistake than a way to delete what it declared: deleting the file says that.
     diagnostics.push(
@@ -118,11 +109,73 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
   return { file, documents, diagnostics, namedTemplates };
 }
 
+export type DocumentLocators = Pick<ParsedBase, 'index' | 'locate' | 'plainSource'>;
+
+/** The locators of document `index` of a file, reading its text only when first asked. */
+export function documentLocators(file: string, text: string, limits: InputLimits, index: number): DocumentLocators {
+  return new FileTrees(file, text, limits).locators(index);
+}
+
+function locationsIn(file: string, lineCounter: LineCounter): (offset: number) => SourceLocation {
+  return (offset) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+}
+
+/** The syntax trees of one file's documents, held while the file is parsed and read again from its text when a
+ * finding needs one after that. */
+class FileTrees {
+  private trees: readonly Document[] | undefined;
+  private at: ((offset: number) => SourceLocation) | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly text: string,
+    private readonly limits: InputLimits,
+  ) {}
+
+  hold(trees: readonly Document[], at: (offset: number) => SourceLocation): void {
+    this.trees = trees;
+    this.at = at;
+  }
+
+  release(): void {
+    this.trees = undefined;
+    this.at = undefined;
+  }
+
+  tree(index: number): Document {
+    return this.read().trees[index]!;
+  }
+
+  locators(index: number): DocumentLocators {
+    return {
+      index,
+      locate: (path, options) => {
+        const { trees, at } = this.read();
+        return locateIn(trees[index]!, path, at, options?.key ?? false);
+      },
+      plainSource: (path) => plainScalarSourceAt(this.tree(index), path),
+    };
+  }
+
+  private read(): { trees: readonly Document[]; at: (offset: number) => SourceLocation } {
+    if (!this.trees || !this.at) {
+      const lineCounter = new LineCounter();
+      const read = readYaml(this.text, { limits: this.limits, lineCounter });
+      this.trees = read.documents.map((entry) => entry.document);
+      this.at = locationsIn(this.file, lineCounter);
+    }
+    return { trees: this.trees, at: this.at };
+  }
+}
+
 function parseDocument(
   yamlDocument: Document,
   value: unknown,
   protoKeys: readonly number[],
-  locators: Pick<ParsedBase, 'locate' | 'plainSource'>,
+  locators: DocumentLocators,
   at: (offset: number) => SourceLocation,
 ): { document?: ParsedDocument; diagnostics: Diagnostic[] } {
   const start = at(yamlDocument.contents?.range?.[0] ?? 0);
@@ -166,7 +219,9 @@ function parseDocument(
       kind,
       document: result.data,
       location: start,
-      ...locators,
+      index: locators.index,
+      locate: locators.locate,
+      plainSource: locators.plainSource,
     } as ParsedDocument,
     diagnostics: [],
   };

@@ -3,7 +3,7 @@
 import { compareStrings } from '../util.ts';
 import { checkTargets, clusterName } from './checks.ts';
 import { parseTemplate } from './cloudformation-yaml.ts';
-import { sortFiles } from './declaration-files.ts';
+import { type FileChecker, sortFiles } from './declaration-files.ts';
 import { compareDiagnostics, type Diagnostic, diagnostic, hasErrors, type SourceLocation } from './diagnostics.ts';
 import type { FileEntry, RepositoryReader } from './files.ts';
 import { formatCount, type InputLimits, limitsWith } from './limits.ts';
@@ -69,6 +69,8 @@ export interface LoadOptions {
   /** Read only these declaration files (and the settings file): a partial snapshot, for looking up a few
    * declarations at an earlier commit without reading and parsing the whole repository again. */
   readonly only?: ReadonlySet<string>;
+  /** How files are parsed and checked: in this thread unless the caller brings a pool of worker threads. */
+  readonly checkFiles?: FileChecker;
 }
 
 function isSettingsPath(path: string): boolean {
@@ -109,7 +111,7 @@ export async function loadRepository(source: RepositoryReader, options: LoadOpti
   const cache = options.blobCache;
   const texts = await readTexts(source, commitId, candidates, diagnostics, cache);
 
-  const sorted = sortFiles(texts, byPath, limits, cache);
+  const sorted = await sortFiles(texts, byPath, limits, cache, options.checkFiles);
   const parsedFiles = new Map<string, ParsedDocument[]>();
   // Copied: the checks across files below add to each file's list.
   const fileDiagnostics = new Map<string, Diagnostic[]>();

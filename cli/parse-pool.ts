@@ -1,0 +1,129 @@
+/** Parses and checks a large repository's declaration files on every core: worker threads take chunks of files
+ * while this thread takes chunks too, so the work starts before the workers have loaded. A small repository is
+ * parsed here alone, since a worker costs more to start than a few hundred files cost to parse. */
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  type CheckedFile,
+  checkFile,
+  type FileChecker,
+  type FileText,
+  type PortableCheckedFile,
+  restoreCheckedFile,
+} from '../shared/spec/declaration-files.ts';
+import type { InputLimits } from '../shared/spec/limits.ts';
+import type { ParseRequest } from './parse-worker.ts';
+
+export interface ParsePoolOptions {
+  /** Fewer files than this are parsed in this thread alone. */
+  readonly minFiles?: number;
+  /** Worker threads beside this one; one less than the cores by default. */
+  readonly workers?: number;
+  /** Told, after each pooled run, where the files were parsed (tests and the bench look). */
+  readonly onRun?: (run: PoolRun) => void;
+}
+
+export interface PoolRun {
+  readonly filesOnWorkers: number;
+  readonly filesHere: number;
+  /** Workers that could not start or died; their files were parsed here instead. */
+  readonly workerFailures: number;
+}
+
+const MIN_FILES = 1_000;
+/** Small enough that this thread, parsing a chunk between answers, never keeps a worker waiting long. */
+const CHUNK_FILES = 100;
+
+export function parsePool(options: ParsePoolOptions = {}): FileChecker {
+  const minFiles = options.minFiles ?? MIN_FILES;
+  const workers = options.workers ?? availableParallelism() - 1;
+  return (files, limits) =>
+    files.length < minFiles || workers < 1
+      ? checkHere(files, limits)
+      : checkOnAllCores(files, limits, workers, options.onRun);
+}
+
+async function checkHere(files: readonly FileText[], limits: InputLimits): Promise<CheckedFile[]> {
+  return files.map(([path, text]) => checkFile(path, text, limits));
+}
+
+async function checkOnAllCores(
+  files: readonly FileText[],
+  limits: InputLimits,
+  workerCount: number,
+  onRun: ParsePoolOptions['onRun'],
+): Promise<CheckedFile[]> {
+  const run = { filesOnWorkers: 0, filesHere: 0, workerFailures: 0 };
+  const chunks: FileText[][] = [];
+  for (let start = 0; start < files.length; start += CHUNK_FILES) chunks.push(files.slice(start, start + CHUNK_FILES));
+  const results: CheckedFile[][] = [];
+  let next = 0;
+  const workers = Array.from({ length: Math.min(workerCount, chunks.length) }, startWorker);
+  const inWorker = async (worker: Worker) => {
+    while (next < chunks.length) {
+      const index = next++;
+      const chunk = chunks[index]!;
+      try {
+        const answer = await ask(worker, { files: chunk, limits });
+        results[index] = answer.map((portable, k) => restoreCheckedFile(chunk[k]![0], chunk[k]![1], limits, portable));
+        run.filesOnWorkers += chunk.length;
+      } catch {
+        // A worker that cannot start (a bundle without the worker's file) or that died costs speed, never a result.
+        results[index] = await checkHere(chunk, limits);
+        run.filesHere += chunk.length;
+        run.workerFailures += 1;
+        return;
+      }
+    }
+  };
+  const here = async () => {
+    while (next < chunks.length) {
+      const index = next++;
+      results[index] = await checkHere(chunks[index]!, limits);
+      run.filesHere += chunks[index]!.length;
+      // Lets the workers' answers in, so each gets its next chunk without waiting for this thread to finish.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  try {
+    await Promise.all([...workers.map(inWorker), here()]);
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  onRun?.(run);
+  return results.flat();
+}
+
+function startWorker(): Worker {
+  const here = fileURLToPath(import.meta.url);
+  const entry = new URL(`./parse-worker${extname(here)}`, import.meta.url).href;
+  // Run from the TypeScript sources (tsx, vitest), the worker needs tsx's loader too; compiled, it needs nothing.
+  const boot =
+    extname(here) === '.ts'
+      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`
+      : `import(${JSON.stringify(entry)});`;
+  const worker = new Worker(boot, { eval: true });
+  // A failure is answered through ask(); without a listener here it would also be thrown from the event loop.
+  worker.on('error', () => undefined);
+  return worker;
+}
+
+function ask(worker: Worker, request: ParseRequest): Promise<PortableCheckedFile[]> {
+  return new Promise((resolve, reject) => {
+    const settle = (done: () => void) => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      done();
+    };
+    const onMessage = (answer: PortableCheckedFile[]) => settle(() => resolve(answer));
+    const onError = (error: Error) => settle(() => reject(error));
+    const onExit = (code: number) => settle(() => reject(new Error(`the parse worker exited with code ${code}`)));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(request);
+  });
+}
