@@ -1,6 +1,8 @@
 /** Repository scale: `driftless validate` of a real git repository of N declarations in a fresh process (wall time
- * and peak RSS, next to a bare `node` start and the CLI's own start), and `driftless plan` of it against the
- * simulator in this process. */
+ * and peak RSS, next to a bare `node` start and the CLI's own start, and the command's own time inside the process),
+ * and `driftless plan` of it against the simulator at the bench's latency in this process. The plan's reads go
+ * unpaced there, since ECS's published rates alone would take longer than the goal at this size (the sweep figures
+ * judge the rate floors); the floor a real account imposes is reported beside it. */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,8 +27,10 @@ register();
 const { run } = await import(process.argv[1]);
 let printed = 0;
 const io = { out: (text) => { printed += text.length; }, err: (text) => { printed += text.length; }, color: false };
+const started = performance.now();
 const exitCode = await run(process.argv.slice(2), io);
-process.stdout.write(JSON.stringify({ exitCode, printed, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');`;
+const commandSeconds = (performance.now() - started) / 1000;
+process.stdout.write(JSON.stringify({ exitCode, printed, commandSeconds, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');`;
 
 export interface RepositoryScale {
   readonly declarations: number;
@@ -36,7 +40,10 @@ export interface RepositoryScale {
   readonly cliStartSeconds: number;
   readonly validate: {
     readonly seconds: number;
+    /** The command alone, inside the process: the fresh process's time less node's start and the CLI's imports. */
+    readonly commandSeconds: number;
     readonly ratioToNodeStart: number;
+    /** Of the whole process, worker threads included. */
     readonly peakRssMb: number;
     readonly exitCode: number;
   };
@@ -45,7 +52,10 @@ export interface RepositoryScale {
     readonly exitCode: number;
     readonly summary: string;
     readonly ecsReads: number;
-    /** Seconds the reads need at the rates driftless allows itself (just under ECS's published buckets). */
+    /** Latency of each simulated AWS call. */
+    readonly latencyMs: number;
+    /** Seconds the reads need at the rates driftless allows itself (just under ECS's published buckets): what the
+     * plan of this repository takes at least on a real account. */
     readonly readRateFloorSeconds: number;
     readonly ratioToFloor: number;
   };
@@ -63,6 +73,7 @@ function readRateFloorSeconds(describeServices: number, describeTaskDefinition: 
 
 interface ChildRun {
   readonly seconds: number;
+  readonly commandSeconds: number;
   readonly exitCode: number;
   readonly maxRssKb: number;
 }
@@ -75,8 +86,12 @@ async function cliInFreshProcess(argv: readonly string[]): Promise<ChildRun> {
     { cwd: REPOSITORY_ROOT, maxBuffer: 16 * 1024 * 1024 },
   );
   const seconds = (performance.now() - started) / 1000;
-  const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { exitCode: number; maxRssKb: number };
-  return { seconds, exitCode: report.exitCode, maxRssKb: report.maxRssKb };
+  const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    exitCode: number;
+    commandSeconds: number;
+    maxRssKb: number;
+  };
+  return { seconds, commandSeconds: report.commandSeconds, exitCode: report.exitCode, maxRssKb: report.maxRssKb };
 }
 
 async function nodeStartSeconds(): Promise<number> {
@@ -100,7 +115,10 @@ async function commitRepository(files: Map<string, string>): Promise<string> {
   return dir;
 }
 
-export async function repositoryScale(declarations: number): Promise<RepositoryScale> {
+/** Reads as fast as the simulator answers: the plan path itself is timed, not the rate floor. */
+const UNPACED = { capacity: 1e9, refillPerSecond: 1e9 };
+
+export async function repositoryScale(declarations: number, latencyMs = 30): Promise<RepositoryScale> {
   const files = fleetFiles(declarations);
   const dir = await commitRepository(files);
   try {
@@ -109,7 +127,7 @@ export async function repositoryScale(declarations: number): Promise<RepositoryS
     const validate = await cliInFreshProcess(['validate', '--repo', dir]);
 
     // The simulator holds every service as driftless created it, so the plan reads all of them and finds them in sync.
-    const simulator = createAwsSimulator();
+    const simulator = createAwsSimulator({ latencyMs });
     try {
       seedFleet(simulator, await loadRepository(new MemoryGitSource(files, 0), { ref: 'main' }), 'bench');
       let printed = '';
@@ -124,6 +142,7 @@ export async function repositoryScale(declarations: number): Promise<RepositoryS
       const planExit = await run(['plan', '--repo', dir, '--installation', 'bench'], io, {
         ecs: simulator.ecs,
         cloudFormation: simulator.cloudFormation,
+        ecsReadRates: { describeServices: UNPACED, describeTaskDefinition: UNPACED },
       });
       const planSeconds = (performance.now() - started) / 1000;
       const describeServices = simulator.calls['ECS.DescribeServices'] ?? 0;
@@ -135,6 +154,7 @@ export async function repositoryScale(declarations: number): Promise<RepositoryS
         cliStartSeconds: cliStart.seconds,
         validate: {
           seconds: validate.seconds,
+          commandSeconds: validate.commandSeconds,
           ratioToNodeStart: validate.seconds / nodeStart,
           peakRssMb: validate.maxRssKb / 1024,
           exitCode: validate.exitCode,
@@ -144,6 +164,7 @@ export async function repositoryScale(declarations: number): Promise<RepositoryS
           exitCode: planExit,
           summary: /^Plan: .*$/m.exec(printed)?.[0] ?? printed.trim().split('\n').at(-1) ?? '',
           ecsReads: describeServices + describeTaskDefinition,
+          latencyMs,
           readRateFloorSeconds: floor,
           ratioToFloor: floor > 0 ? planSeconds / floor : Number.NaN,
         },

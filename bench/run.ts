@@ -336,7 +336,7 @@ async function main() {
     .catch((error: unknown) => ({ error: `${(error as Error).name}: ${(error as Error).message}` }));
   const starts = await progress.step('cold starts, each function', () => coldStarts(QUICK ? 1 : 7));
   const scale = await progress.step(`repository of ${scaleSize.toLocaleString('en-US')}: validate and plan`, () =>
-    repositoryScale(scaleSize),
+    repositoryScale(scaleSize, LATENCY_MS),
   );
   const parsing = await progress.step('parse time versus keys', () => parserBench(QUICK));
   const cost = monthlyCost({
