@@ -35,6 +35,7 @@ export interface PoolRun {
 const MIN_FILES = 1_000;
 /** Small enough that this thread, parsing a chunk between answers, never keeps a worker waiting long. */
 const CHUNK_FILES = 100;
+const WORKER_NURSERY_MB = 16;
 
 export function parsePool(options: ParsePoolOptions = {}): FileChecker {
   const minFiles = options.minFiles ?? MIN_FILES;
@@ -104,7 +105,9 @@ function startWorker(): Worker {
     extname(here) === '.ts'
       ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`
       : `import(${JSON.stringify(entry)});`;
-  const worker = new Worker(boot, { eval: true });
+  // A parse leaves only short-lived garbage: a smaller nursery than V8's default costs no measurable time and keeps
+  // a 10,000-file validate well under its memory goal (peak RSS 250-260 MB against 270-300 MB, in one run).
+  const worker = new Worker(boot, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_NURSERY_MB } });
   // A failure is answered through ask(); without a listener here it would also be thrown from the event loop.
   worker.on('error', () => undefined);
   return worker;
