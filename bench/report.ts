@@ -4,6 +4,7 @@ import { COLD_START_GOAL, type ColdStart } from './cold-start.ts';
 import { COST_GOALS, type monthlyCost } from './cost.ts';
 import type { ParseMeasurement } from './parse.ts';
 import type { RepositoryScale } from './repository-scale.ts';
+import { START_TIME_GOAL, type StartTime } from './start-time.ts';
 
 export interface Figure {
   readonly figure: string;
@@ -121,6 +122,7 @@ export interface BenchMeasurements {
       };
   readonly coldStarts: readonly ColdStart[];
   readonly repositoryScale: RepositoryScale;
+  readonly startTime: StartTime;
   readonly parsing: readonly ParseMeasurement[];
   readonly cost: ReturnType<typeof monthlyCost>;
 }
@@ -205,13 +207,18 @@ export function benchFigures(m: BenchMeasurements): Figure[] {
         start.meetsGoal,
       ),
     );
+  for (const start of m.startTime.commands)
+    figures.push(
+      judged(
+        `start: driftless ${start.command === 'validate' ? 'validate (example)' : `--${start.command}`}`,
+        `≤ ${seconds(START_TIME_GOAL[start.command])}`,
+        `${seconds(start.medianSeconds)} (${times(start.ratioToNodeStart)} node -e 0, median of ${m.startTime.runs})`,
+        start.meetsGoal,
+      ),
+    );
   const scale = m.repositoryScale;
   const at10000 = scale.declarations === 10_000;
   figures.push(
-    unjudged(
-      'CLI start (fresh process)',
-      `${seconds(scale.cliStartSeconds)} (node alone ${seconds(scale.nodeStartSeconds)})`,
-    ),
     judgedAt(
       at10000,
       `validate ${count(scale.declarations)} (fresh process)`,

@@ -15,6 +15,7 @@ import { monthlyCost } from './cost.ts';
 import { parserBench } from './parse.ts';
 import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
+import { startTime } from './start-time.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -309,7 +310,7 @@ async function main() {
   process.stderr.write(
     `driftless bench — ${LATENCY_MS} ms per call, published ECS token buckets enforced${QUICK ? ', --quick' : ''}\n`,
   );
-  const progress = new Progress(sizes.length + driftSizes.length + 6);
+  const progress = new Progress(sizes.length + driftSizes.length + 7);
   const manualSize = QUICK ? 100 : 1_000;
   const fanSize = QUICK ? { count: 400, clusters: 4 } : { count: 20_000, clusters: 4 };
   const scaleSize = QUICK ? 1_000 : 10_000;
@@ -339,6 +340,7 @@ async function main() {
     repositoryScale(scaleSize, LATENCY_MS),
   );
   const parsing = await progress.step('parse time versus keys', () => parserBench(QUICK));
+  const start = await progress.step('command start, compiled', () => startTime(QUICK ? 3 : 9));
   const cost = monthlyCost({
     sweepSeconds: { 100: sweeps[0]!.warm.seconds, 1000: sweeps[1]!.warm.seconds },
     pushSeconds: pushResult.secondsTotal,
@@ -354,6 +356,7 @@ async function main() {
     cost,
     parsing,
     repositoryScale: scale,
+    startTime: start,
   };
   const figures = benchFigures(measurements);
   const results = {

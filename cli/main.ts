@@ -364,8 +364,17 @@ export async function run(argv: readonly string[], io: CliIo = processIo(), clie
         'contains a broken commit, rolls back.',
     )
     .action(async () => {
-      const { demoCommand } = await import('./demo.ts');
-      exitCode = await demoCommand(io, run);
+      // The demo runs on development dependencies (DynamoDB Local, the simulator's SDK mocks) that an installed
+      // package leaves out: there it says where to run it instead of failing on a missing module.
+      const demo = await import('./demo.ts').catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+        io.err(
+          'error: driftless demo runs in a clone of the driftless repository, which has its development ' +
+            'dependencies: there, npm ci && npm run demo (DynamoDB Local needs Java 17)\n',
+        );
+        return undefined;
+      });
+      exitCode = demo ? await demo.demoCommand(io, run) : EXIT_INVALID;
     });
 
   program

@@ -1,5 +1,6 @@
 /** How every Lambda function is bundled: one set of esbuild options, used by the stack (NodejsFunction) and by
  * `npm run bundle-size`, so the size report and the import check measure exactly what is deployed. */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -25,8 +26,10 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export const BUNDLED_FUNCTION_NAMES = [...FUNCTION_NAMES, 'ledger-archive', 'webhook'] as const;
 export type BundledFunctionName = (typeof BUNDLED_FUNCTION_NAMES)[number];
 
+/** `functions/<name>.ts` in a clone; in the installed package, where REPOSITORY_ROOT is dist/, its compiled `.js`. */
 export function functionEntry(name: BundledFunctionName): string {
-  return join(REPOSITORY_ROOT, 'functions', `${name}.ts`);
+  const source = join(REPOSITORY_ROOT, 'functions', `${name}.ts`);
+  return existsSync(source) ? source : join(REPOSITORY_ROOT, 'functions', `${name}.js`);
 }
 
 /** Bundled dependencies some CommonJS package `require`s at run time need a `require` in an ES module. */

@@ -234,6 +234,8 @@ const schema = z
 
 /** The validated settings of one driftless installation. */
 export type DriftlessContext = z.output<typeof schema>;
+/** The settings as given (context values, or the Driftless construct's props), before defaults and validation. */
+export type DriftlessContextInput = z.input<typeof schema>;
 
 /** The context keys read, in documentation order. */
 export const CONTEXT_KEYS = Object.keys(schema.in.shape) as readonly (keyof z.input<typeof schema>)[];

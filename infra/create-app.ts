@@ -2,7 +2,7 @@
  * checks, so tests synthesize exactly what `cdk synth` does. */
 import { App, type AppProps, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONTEXT_KEYS, type DriftlessContext, parseContext } from './context.ts';
+import { CONTEXT_KEYS, type DriftlessContext, type DriftlessContextInput, parseContext } from './context.ts';
 import { DriftlessStack } from './driftless-stack.ts';
 
 export interface DriftlessApp {
@@ -22,7 +22,8 @@ export function createApp(context: Readonly<Record<string, unknown>> = {}, props
   const stack = new DriftlessStack(app, settings.stackName, {
     stackName: settings.stackName,
     description: `driftless ${settings.installationId}: GitOps for ECS and CloudFormation from ${settings.repository}@${settings.branch}`,
-    settings,
+    // Validated just above; the construct validates the same values again, as it does in a team's own stack.
+    driftless: raw as DriftlessContextInput,
   });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   return { app, stack, settings } satisfies DriftlessApp;

@@ -1,5 +1,5 @@
 /** What each driftless function is given: its timeout, how Lambda retries and serializes it, whether its failed
- * events are kept, and the grants of its role. DriftlessStack (infra/driftless-stack.ts) creates the functions. */
+ * events are kept, and the grants of its role. The Driftless construct (infra/driftless.ts) creates the functions. */
 import { Duration } from 'aws-cdk-lib';
 import type { SourceHost } from '../functions/environment.ts';
 import type { FunctionName } from './bundling.ts';

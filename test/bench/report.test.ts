@@ -105,6 +105,14 @@ function measurements(overrides: Partial<BenchMeasurements> = {}): BenchMeasurem
       { name: 'push', bundleKb: 500, initMs: 90, meetsGoal: false, externalBundleKb: 50, externalInitMs: 40 },
     ],
     repositoryScale: scale(10_000, 3),
+    startTime: {
+      runs: 5,
+      nodeStartSeconds: 0.05,
+      commands: [
+        { command: 'version', medianSeconds: 0.1, ratioToNodeStart: 2, meetsGoal: true },
+        { command: 'validate', medianSeconds: 0.7, ratioToNodeStart: 14, meetsGoal: false },
+      ],
+    },
     parsing: [
       {
         shape: 'mapping',
@@ -137,7 +145,12 @@ describe('benchFigures', () => {
     expect(figures.get('cold start: push')).toMatchObject({ goal: '≤ 400 KB, ≤ 150 ms', verdict: 'MISSED' });
     expect(figures.get('validate 10,000 (fresh process)')?.verdict).toBe('ok');
     expect(figures.get('plan 10,000 (simulator)')?.verdict).toBe('ok');
-    expect(figures.get('CLI start (fresh process)')?.measured).toBe('0.40 s (node alone 0.05 s)');
+    expect(figures.get('start: driftless --version')).toMatchObject({
+      goal: '≤ 0.30 s',
+      measured: '0.10 s (2.00× node -e 0, median of 5)',
+      verdict: 'ok',
+    });
+    expect(figures.get('start: driftless validate (example)')).toMatchObject({ goal: '≤ 0.60 s', verdict: 'MISSED' });
     expect(figures.get('parse 1,000 keys, mapping')?.verdict).toBe('—');
     expect(figures.get('monthly cost, 100 services')).toMatchObject({ goal: '≤ $1.00', verdict: 'ok' });
     expect(figures.get('monthly cost, 1,000 services')?.verdict).toBe('ok');
