@@ -12,17 +12,19 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../aws/clients.ts';
 import { errorName, liveReadError } from '../aws/errors.ts';
-import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
+import { ECS_CLIENT_RATES, pacedMap, TokenBucket } from '../aws/token-bucket.ts';
 import { LiveReadError } from '../errors.ts';
-import type { DescribedTaskDefinition, LiveEcsService, LiveState, Tag } from '../plan/live-state.ts';
-import { compareStrings, MANAGED_BY_TAG_KEY, mapWithConcurrency, toJsonRecord } from '../util.ts';
+import type { LiveEcsService, LiveState } from '../plan/live-state.ts';
+import { compareStrings, MANAGED_BY_TAG_KEY, toJsonRecord } from '../util.ts';
+import type { StoredTaskDefinition, TaskDefinitionStore } from './task-definition-store.ts';
 
 /** DescribeServices takes at most 10 services per call (the API maximum). */
 export const DESCRIBE_SERVICES_BATCH_SIZE = 10;
 /** ListServices returns at most 100 ARNs per page (the API maximum). */
 export const LIST_SERVICES_PAGE_SIZE = 100;
-/** Requests in flight at once per call of the reader; the token buckets set the pace, this caps the sockets. */
-export const ECS_READ_CONCURRENCY = 8;
+/** Requests of one kind in flight at once per call of the reader: the token buckets set the pace, this caps the
+ * sockets (the SDK's default HTTP agent keeps 50). High enough that the burst is spent in a round trip or two. */
+export const ECS_READ_CONCURRENCY = 48;
 
 export interface RateLimit {
   /** Requests available at once. */
@@ -45,6 +47,8 @@ export interface EcsLiveReaderOptions {
   readonly now?: () => number;
   /** Sleep for the token buckets (tests use a virtual one). */
   readonly sleep?: (milliseconds: number) => Promise<void>;
+  /** Task definitions kept across containers (shared/live/task-definition-store.ts); only memory when absent. */
+  readonly store?: TaskDefinitionStore;
 }
 
 export interface ServiceTarget {
@@ -60,10 +64,7 @@ export interface EcsLiveState extends LiveState {
   readonly missingClusters: ReadonlySet<string>;
 }
 
-interface CachedTaskDefinition {
-  readonly taskDefinition: DescribedTaskDefinition;
-  readonly tags: readonly Tag[];
-}
+type CachedTaskDefinition = StoredTaskDefinition;
 
 interface ClusterTargets {
   /** The cluster as the caller first named it (name or ARN), passed on to ECS as is. */
@@ -89,9 +90,11 @@ export class EcsLiveReader {
    * pending promise is shared by everyone asking for the same ARN, and a failed one is dropped so a later call
    * tries again. */
   private readonly taskDefinitions = new Map<string, Promise<CachedTaskDefinition>>();
+  private readonly store: TaskDefinitionStore | undefined;
 
   constructor(options: EcsLiveReaderOptions = {}) {
     this.client = options.client ?? ecsClient();
+    this.store = options.store;
     const clock = {
       ...(options.now ? { now: options.now } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
@@ -126,7 +129,18 @@ export class EcsLiveReader {
         batches.push({ clusterName, reference, names: chunk });
       }
     }
-    const results = await mapWithConcurrency(batches, ECS_READ_CONCURRENCY, (batch) => this.describeBatch(batch));
+    // Each batch's task definitions are asked for as soon as its services arrive, so both buckets drain at once.
+    const wanted = new Map<string, Promise<CachedTaskDefinition>>();
+    const results = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, async (batch) => {
+      const result = await this.describeBatch(batch);
+      if (!result.clusterMissing) {
+        for (const service of result.services.values()) {
+          const arn = service?.taskDefinition;
+          if (arn && !wanted.has(arn)) wanted.set(arn, this.taskDefinition(arn));
+        }
+      }
+      return result;
+    });
 
     const absent = new Set<string>();
     const missingClusters = new Set<string>();
@@ -151,8 +165,8 @@ export class EcsLiveReader {
       }
     }
 
-    const arns = [...new Set(present.map((item) => item.taskDefinitionArn))];
-    const described = await mapWithConcurrency(arns, ECS_READ_CONCURRENCY, (arn) => this.taskDefinition(arn));
+    const arns = [...wanted.keys()];
+    const described = await Promise.all(wanted.values());
     const taskDefinitions = new Map(arns.map((arn, index) => [arn, described[index] as CachedTaskDefinition]));
 
     const resources = new Map<string, LiveEcsService>();
@@ -191,8 +205,7 @@ export class EcsLiveReader {
     } while (nextToken);
 
     const batches = chunks(arns, DESCRIBE_SERVICES_BATCH_SIZE);
-    const pages = await mapWithConcurrency(batches, ECS_READ_CONCURRENCY, async (batch) => {
-      await this.describeServicesBucket.take();
+    const pages = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, async (batch) => {
       try {
         return await this.client.send(new DescribeServicesCommand({ cluster, services: batch, include: ['TAGS'] }));
       } catch (error) {
@@ -228,10 +241,10 @@ export class EcsLiveReader {
     );
   }
 
-  /** One DescribeServices call; maps each name to its service, or to undefined when it is MISSING or INACTIVE. */
+  /** One DescribeServices call, its token already taken; maps each name to its service, or to undefined when it is
+   * MISSING or INACTIVE. */
   private async describeBatch(batch: Batch): Promise<BatchResult> {
     const what = `DescribeServices of ${batch.names.length} services in cluster ${batch.reference}`;
-    await this.describeServicesBucket.take();
     let response: DescribeServicesCommandOutput;
     try {
       response = await this.client.send(
@@ -282,6 +295,14 @@ export class EcsLiveReader {
   }
 
   private async fetchTaskDefinition(arn: string): Promise<CachedTaskDefinition> {
+    const stored = await this.store?.get(arn);
+    if (stored) return deepFreeze(stored);
+    const described = await this.describeTaskDefinition(arn);
+    await this.store?.put(arn, described);
+    return deepFreeze(described);
+  }
+
+  private async describeTaskDefinition(arn: string): Promise<CachedTaskDefinition> {
     await this.describeTaskDefinitionBucket.take();
     let response: DescribeTaskDefinitionCommandOutput;
     try {
@@ -292,10 +313,10 @@ export class EcsLiveReader {
     if (!response.taskDefinition) {
       throw new LiveReadError(`ECS DescribeTaskDefinition ${arn} returned no task definition`);
     }
-    return deepFreeze({
+    return {
       taskDefinition: toJsonRecord(response.taskDefinition),
       tags: (response.tags ?? []).map((tag) => ({ key: tag.key ?? '', value: tag.value ?? '' })),
-    });
+    };
   }
 }
 
