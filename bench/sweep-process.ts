@@ -68,13 +68,19 @@ async function sweep(simulator: AwsSimulator, deps: ReconcileDependencies) {
   };
 }
 
-async function main() {
+/** The fleet in the simulator, and the repository's texts parsed once (as every sweep of a warm process finds them);
+ * the snapshot itself is let go, as a run lets its own go. */
+async function world() {
   const files = fleetFiles(COUNT);
   const simulator = createAwsSimulator({ latencyMs: LATENCY_MS, enforceRateLimits: true, seed: COUNT });
   const blobCache = new Map<string, string>();
   const snapshot = await loadRepository(new MemoryGitSource(files, 0), { ref: 'main', blobCache });
   seedFleet(simulator, snapshot, request.installationId);
-  const families = familiesOf(snapshot);
+  return { files, simulator, blobCache, families: familiesOf(snapshot) };
+}
+
+async function measure() {
+  const { files, simulator, blobCache, families } = await world();
   const throttling = retryThrottledEcsCalls(simulator);
   const source = new MemoryGitSource(files, LATENCY_MS);
   // The persistent store answers after a round trip, as DynamoDB would.
@@ -107,7 +113,9 @@ async function main() {
     worldRssMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
 }
 
-await main();
+export type SweepMeasurement = Awaited<ReturnType<typeof measure>>;
+
+process.stdout.write(`${JSON.stringify(await measure())}\n`);

@@ -91,11 +91,10 @@ function checkFile(path: string, text: string, limits: InputLimits): CheckedFile
       const resolved = resolveTemplatePath(path, template);
       return resolved.ok ? [resolved.path] : [];
     });
-    return {
-      documents: parsed.documents,
-      diagnostics: [...parsed.diagnostics, ...parsed.documents.flatMap(checkDocument)],
-      templates,
-    };
+    const diagnostics = [...parsed.diagnostics, ...parsed.documents.flatMap(checkDocument)];
+    // Kept in the parse cache for the life of a warm process: without their trees, 5,000 files fit in a tenth.
+    parsed.releaseSyntaxTrees?.();
+    return { documents: parsed.documents, diagnostics, templates };
   } catch (error) {
     const start = { file: path, line: 1, column: 1 };
     const problem =

@@ -52,6 +52,9 @@ export interface ParsedFile {
   /** `spec.template` as written in every CloudFormationStack document, valid or not: a file a stack names is its
    * template even while the stack has an error, so one mistake is reported once. */
   readonly namedTemplates: string[];
+  /** Lets the documents' syntax trees go until something is located again (then the text is read once more): for a
+   * caller that keeps the parsed file long after checking it. */
+  readonly releaseSyntaxTrees?: () => void;
 }
 
 /** Parses one file; never throws. Limits are INPUT_LIMITS unless a test narrows them. */
@@ -60,6 +63,10 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
   const diagnostics: Diagnostic[] = [];
   const documents: ParsedDocument[] = [];
   const namedTemplates: string[] = [];
+  const trees: { release: () => void }[] = [];
+  const releaseSyntaxTrees = () => {
+    for (const tree of trees) tree.release();
+  };
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
@@ -71,7 +78,7 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
     return { file, documents, diagnostics: [diagnostic(code, at(offset), message)], namedTemplates };
   }
   let declarationCount = 0;
-  for (const { document: yamlDocument, empty, value, fault } of read.documents) {
+  for (const [index, { document: yamlDocument, empty, value, fault }] of read.documents.entries()) {
     if (fault) {
       // After the first fault the parser's view of the rest is guesswork; its later complaints are noise.
       diagnostics.push(diagnostic(fault.code, at(fault.offset), fault.message));
@@ -85,11 +92,15 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
         ? value.spec.template
         : undefined;
     if (typeof template === 'string') namedTemplates.push(template);
+    // The same text reads to the same documents, so the index finds this one again.
+    const tree = syntaxTree(yamlDocument, () => readYaml(text, { limits }).documents[index]!.document);
+    trees.push(tree);
     const parsed = parseDocument(
       yamlDocument,
       value,
-      (path, options) => locateIn(yamlDocument, path, at, options?.key ?? false),
+      (path, options) => locateIn(tree.get(), path, at, options?.key ?? false),
       at,
+      tree.get,
     );
     diagnostics.push(...parsed.diagnostics);
     if (parsed.document) documents.push(parsed.document);
@@ -104,7 +115,23 @@ export function parseDeclarationFile(file: string, text: string, limits: InputLi
       ),
     );
   }
-  return { file, documents, diagnostics, namedTemplates };
+  return { file, documents, diagnostics, namedTemplates, releaseSyntaxTrees };
+}
+
+/** The document's syntax tree, read again from the text once released: a parsed document outlives its file's check
+ * in the parse cache of a warm process (shared/spec/declaration-files.ts), a tree costs twenty times its text, and
+ * locating something after the checks is rare (a duplicate, a reference that does not resolve). */
+function syntaxTree(document: Document, reread: () => Document): { get: () => Document; release: () => void } {
+  let held: Document | undefined = document;
+  return {
+    get: () => {
+      held ??= reread();
+      return held;
+    },
+    release: () => {
+      held = undefined;
+    },
+  };
 }
 
 function parseDocument(
@@ -112,6 +139,7 @@ function parseDocument(
   value: unknown,
   locate: Locator,
   at: (offset: number) => SourceLocation,
+  tree: () => Document,
 ): { document?: ParsedDocument; diagnostics: Diagnostic[] } {
   const start = at(yamlDocument.contents?.range?.[0] ?? 0);
   // JavaScript objects cannot hold a "__proto__" key faithfully; it would vanish instead of being checked.
@@ -158,7 +186,7 @@ function parseDocument(
       document: result.data,
       location: start,
       locate,
-      plainSource: (path: readonly PathSegment[]) => plainScalarSourceAt(yamlDocument, path),
+      plainSource: (path: readonly PathSegment[]) => plainScalarSourceAt(tree(), path),
     } as ParsedDocument,
     diagnostics: [],
   };
