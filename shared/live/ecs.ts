@@ -90,7 +90,8 @@ export class EcsLiveReader {
    * pending promise is shared by everyone asking for the same ARN, and a failed one is dropped so a later call
    * tries again. */
   private readonly taskDefinitions = new Map<string, Promise<CachedTaskDefinition>>();
-  private readonly store: TaskDefinitionStore | undefined;
+  /** Where task definitions outlive this reader, when anywhere. */
+  readonly store: TaskDefinitionStore | undefined;
 
   constructor(options: EcsLiveReaderOptions = {}) {
     this.client = options.client ?? ecsClient();
