@@ -14,7 +14,7 @@ import { ecsClient } from '../aws/clients.ts';
 import { errorName, liveReadError } from '../aws/errors.ts';
 import { ECS_CLIENT_RATES, pacedMap, TokenBucket } from '../aws/token-bucket.ts';
 import { LiveReadError } from '../errors.ts';
-import type { LiveEcsService, LiveState } from '../plan/live-state.ts';
+import type { DescribedService, LiveEcsService, LiveState } from '../plan/live-state.ts';
 import { compareStrings, MANAGED_BY_TAG_KEY, toJsonRecord } from '../util.ts';
 import type { StoredTaskDefinition, TaskDefinitionStore } from './task-definition-store.ts';
 
@@ -80,7 +80,11 @@ interface Batch {
 
 type BatchResult =
   | { readonly clusterMissing: true; readonly batch: Batch }
-  | { readonly clusterMissing: false; readonly batch: Batch; readonly services: Map<string, Service | undefined> };
+  | {
+      readonly clusterMissing: false;
+      readonly batch: Batch;
+      readonly services: Map<string, DescribedService | undefined>;
+    };
 
 export class EcsLiveReader {
   private readonly client: ECSClient;
@@ -137,7 +141,7 @@ export class EcsLiveReader {
       if (!result.clusterMissing) {
         for (const service of result.services.values()) {
           const arn = service?.taskDefinition;
-          if (arn && !wanted.has(arn)) wanted.set(arn, this.taskDefinition(arn));
+          if (typeof arn === 'string' && arn !== '' && !wanted.has(arn)) wanted.set(arn, this.taskDefinition(arn));
         }
       }
       return result;
@@ -145,7 +149,7 @@ export class EcsLiveReader {
 
     const absent = new Set<string>();
     const missingClusters = new Set<string>();
-    const present: { clusterName: string; name: string; service: Service; taskDefinitionArn: string }[] = [];
+    const present: { clusterName: string; name: string; service: DescribedService; taskDefinitionArn: string }[] = [];
     for (const result of results) {
       const { clusterName, names } = result.batch;
       if (result.clusterMissing) {
@@ -159,7 +163,7 @@ export class EcsLiveReader {
           absent.add(serviceId(clusterName, name));
           continue;
         }
-        if (!service.taskDefinition) {
+        if (typeof service.taskDefinition !== 'string' || service.taskDefinition === '') {
           throw new LiveReadError(`ECS DescribeServices returned ${clusterName}/${name} without a task definition`);
         }
         present.push({ clusterName, name, service, taskDefinitionArn: service.taskDefinition });
@@ -179,7 +183,7 @@ export class EcsLiveReader {
         id,
         cluster: clusterName,
         name,
-        service: toJsonRecord(service),
+        service,
         taskDefinition: taskDefinition.taskDefinition,
         taskDefinitionTags: taskDefinition.tags,
       });
@@ -274,10 +278,10 @@ export class EcsLiveReader {
       throw new LiveReadError(`ECS ${what} failed for ${failure.arn}: ${failure.reason}${detail}`);
     }
 
-    const services = new Map<string, Service | undefined>();
+    const services = new Map<string, DescribedService | undefined>();
     for (const name of batch.names) {
       const service = byName.get(name);
-      if (service && service.status !== 'INACTIVE') services.set(name, service);
+      if (service && service.status !== 'INACTIVE') services.set(name, describedService(service));
       else if (service || missing.has(name)) services.set(name, undefined);
       else throw new LiveReadError(`ECS ${what} said nothing about service ${name}`);
     }
@@ -319,6 +323,13 @@ export class EcsLiveReader {
       tags: (response.tags ?? []).map((tag) => ({ key: tag.key ?? '', value: tag.value ?? '' })),
     };
   }
+}
+
+/** A service as JSON, made as its batch arrives so the SDK's objects do not wait for the whole sweep, and without its
+ * `events`: ECS keeps the last 100 messages of each service (tens of kilobytes), which nothing plans with. */
+function describedService(service: Service): DescribedService {
+  const { events: _events, ...planned } = service;
+  return toJsonRecord(planned);
 }
 
 /** EcsService:<cluster name>/<service name>. */
