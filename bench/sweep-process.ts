@@ -2,6 +2,7 @@
  * left behind: `node --import tsx bench/sweep-process.ts <services> <latency ms>` prints one JSON line (bench/run.ts
  * spawns it). Three sweeps of the same fleet: truly cold (nothing cached anywhere), a new container (task
  * definitions in the persistent store, nothing in memory) and warm (the same container again). */
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { MemoryTaskDefinitionStore } from '../shared/live/task-definition-store.ts';
@@ -48,11 +49,29 @@ const REFILL_MS =
     1000 +
   500;
 
+/** When the current sweep sent its first DescribeServices and had its last answer: the rest is work before and after
+ * the reads, which the bucket's floor does not include. */
+const reads = { first: 0, last: 0 };
+
+function timeDescribeServices(simulator: AwsSimulator): void {
+  const send = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
+  (simulator.ecs as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
+    // By class, not by constructor name: the bundle is minified.
+    const describe = command instanceof DescribeServicesCommand;
+    if (describe && reads.first === 0) reads.first = performance.now();
+    const answer = await send(command);
+    if (describe) reads.last = performance.now();
+    return answer;
+  };
+}
+
 async function sweep(simulator: AwsSimulator, deps: ReconcileDependencies) {
   simulator.resetCalls();
+  reads.first = 0;
   const start = performance.now();
   const result = await reconcile(request, deps);
-  const seconds = (performance.now() - start) / 1000;
+  const end = performance.now();
+  const seconds = (end - start) / 1000;
   const calls = Object.fromEntries(Object.entries(simulator.calls).filter(([, count]) => count > 0));
   const ecsReads = (calls['ECS.DescribeServices'] ?? 0) + (calls['ECS.DescribeTaskDefinition'] ?? 0);
   const timeFloor = readTimeFloor(calls);
@@ -65,6 +84,8 @@ async function sweep(simulator: AwsSimulator, deps: ReconcileDependencies) {
     writes: writeCount(calls),
     tokenBucketTimeFloorSeconds: timeFloor,
     ratioToTimeFloor: seconds / timeFloor,
+    secondsBeforeReads: (reads.first - start) / 1000,
+    secondsAfterReads: (end - reads.last) / 1000,
   };
 }
 
@@ -82,6 +103,7 @@ async function world() {
 async function measure() {
   const { files, simulator, blobCache, families } = await world();
   const throttling = retryThrottledEcsCalls(simulator);
+  timeDescribeServices(simulator);
   const source = new MemoryGitSource(files, LATENCY_MS);
   // The persistent store answers after a round trip, as DynamoDB would.
   const store = new MemoryTaskDefinitionStore(LATENCY_MS);

@@ -81,13 +81,14 @@ export const ECS_RATE_LIMITS = {
   registerTaskDefinition: { capacity: 20, refillPerSecond: 1 },
 } as const;
 
-/** What driftless allows itself: two requests of burst and 1 % of rate below the published limits. The margin absorbs
- * the drift between this process's clock and ECS's (a call is counted when it arrives, not when it is sent), so reads
- * are never throttled, while a 5,000-service sweep stays within 1.07× of the fastest the account allows; at 95 % it
- * could not (its floor alone was 1.065×). Other callers of the same APIs retry, as the SDK does for them anyway. */
+/** What driftless allows itself: five requests of burst and 1 % of rate below the published limits. ECS counts a call
+ * when it arrives, not when it is sent, so calls sent apart can arrive together (a stalled event loop, a slow network
+ * path); five tokens absorb a quarter of a second of that without a throttle. A 5,000-service sweep then stays within
+ * 1.07× of the fastest the account allows (at 95 % of the rate its floor alone was 1.065×); other callers of the
+ * same APIs meet a full bucket again seconds after a sweep. */
 export const ECS_CLIENT_RATES = {
-  describeServices: { capacity: 98, refillPerSecond: 19.8 },
-  describeTaskDefinition: { capacity: 48, refillPerSecond: 19.8 },
+  describeServices: { capacity: 95, refillPerSecond: 19.8 },
+  describeTaskDefinition: { capacity: 45, refillPerSecond: 19.8 },
 } as const;
 
 /** Runs `task` for each item as soon as `bucket` gives a token, with at most `limit` tasks in flight. The next token
