@@ -66,6 +66,11 @@ export interface EcsLiveState extends LiveState {
 
 type CachedTaskDefinition = StoredTaskDefinition;
 
+export interface ReadServicesOptions {
+  /** Called with each service as soon as it and its task definition are read, before the other reads end. */
+  readonly onService?: (live: LiveEcsService) => void;
+}
+
 interface ClusterTargets {
   /** The cluster as the caller first named it (name or ARN), passed on to ECS as is. */
   readonly reference: string;
@@ -116,7 +121,7 @@ export class EcsLiveReader {
 
   /** Describes each target with the task definition it runs. A target is absent when ECS reports it MISSING or
    * INACTIVE, or when its cluster does not exist; any other failure raises a LiveReadError. */
-  async readServices(targets: readonly ServiceTarget[]): Promise<EcsLiveState> {
+  async readServices(targets: readonly ServiceTarget[], options: ReadServicesOptions = {}): Promise<EcsLiveState> {
     const clusters = new Map<string, ClusterTargets>();
     for (const target of targets) {
       const clusterName = lastSegment(target.cluster);
@@ -134,22 +139,44 @@ export class EcsLiveReader {
         batches.push({ clusterName, reference, names: chunk });
       }
     }
-    // Each batch's task definitions are asked for as soon as its services arrive, so both buckets drain at once.
-    const wanted = new Map<string, Promise<CachedTaskDefinition>>();
+    // Each batch's task definitions are asked for as soon as its services arrive, so both buckets drain at once, and
+    // each service is handed to `onService` as soon as it is whole, so its planning need not wait for the last read.
+    const built = new Map<string, Promise<LiveEcsService>>();
     const results = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, async (batch) => {
       const result = await this.describeBatch(batch);
-      if (!result.clusterMissing) {
-        for (const service of result.services.values()) {
-          const arn = service?.taskDefinition;
-          if (typeof arn === 'string' && arn !== '' && !wanted.has(arn)) wanted.set(arn, this.taskDefinition(arn));
+      if (result.clusterMissing) return result;
+      for (const [name, service] of result.services) {
+        if (service === undefined) continue;
+        const arn = service.taskDefinition;
+        if (typeof arn !== 'string' || arn === '') {
+          throw new LiveReadError(
+            `ECS DescribeServices returned ${batch.clusterName}/${name} without a task definition`,
+          );
         }
+        const id = serviceId(batch.clusterName, name);
+        const resource = this.taskDefinition(arn).then((definition) => {
+          const live: LiveEcsService = {
+            kind: 'EcsService',
+            id,
+            cluster: batch.clusterName,
+            name,
+            service,
+            taskDefinition: definition.taskDefinition,
+            taskDefinitionTags: definition.tags,
+          };
+          options.onService?.(live);
+          return live;
+        });
+        // Awaited below unless a later batch fails first; then its failure is the one reported.
+        resource.catch(() => undefined);
+        built.set(id, resource);
       }
       return result;
     });
 
     const absent = new Set<string>();
     const missingClusters = new Set<string>();
-    const present: { clusterName: string; name: string; service: DescribedService; taskDefinitionArn: string }[] = [];
+    const present: Promise<LiveEcsService>[] = [];
     for (const result of results) {
       const { clusterName, names } = result.batch;
       if (result.clusterMissing) {
@@ -158,36 +185,13 @@ export class EcsLiveReader {
         continue;
       }
       for (const name of names) {
-        const service = result.services.get(name);
-        if (service === undefined) {
-          absent.add(serviceId(clusterName, name));
-          continue;
-        }
-        if (typeof service.taskDefinition !== 'string' || service.taskDefinition === '') {
-          throw new LiveReadError(`ECS DescribeServices returned ${clusterName}/${name} without a task definition`);
-        }
-        present.push({ clusterName, name, service, taskDefinitionArn: service.taskDefinition });
+        const id = serviceId(clusterName, name);
+        const resource = built.get(id);
+        if (resource) present.push(resource);
+        else absent.add(id);
       }
     }
-
-    const arns = [...wanted.keys()];
-    const described = await Promise.all(wanted.values());
-    const taskDefinitions = new Map(arns.map((arn, index) => [arn, described[index] as CachedTaskDefinition]));
-
-    const resources = new Map<string, LiveEcsService>();
-    for (const { clusterName, name, service, taskDefinitionArn } of present) {
-      const taskDefinition = taskDefinitions.get(taskDefinitionArn) as CachedTaskDefinition;
-      const id = serviceId(clusterName, name);
-      resources.set(id, {
-        kind: 'EcsService',
-        id,
-        cluster: clusterName,
-        name,
-        service,
-        taskDefinition: taskDefinition.taskDefinition,
-        taskDefinitionTags: taskDefinition.tags,
-      });
-    }
+    const resources = new Map((await Promise.all(present)).map((live) => [live.id, live]));
     return { resources, absent, missingClusters };
   }
 

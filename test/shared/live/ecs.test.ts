@@ -472,6 +472,36 @@ describe('EcsLiveReader', () => {
       expect(live.resources.size).toBe(300);
     });
 
+    it('hands each service to onService once it is whole, before the read ends, as the object it returns', async () => {
+      // Prepare
+      echoServices();
+      echoTaskDefinitions();
+      const handed: LiveEcsService[] = [];
+      let resolved = false;
+
+      // Act
+      const read = reader()
+        .readServices(
+          names(25).map((name) => ({ cluster: CLUSTER, name })),
+          {
+            onService: (live) => {
+              expect(resolved).toBe(false);
+              handed.push(live);
+            },
+          },
+        )
+        .then((live) => {
+          resolved = true;
+          return live;
+        });
+      const live = await read;
+
+      // Assess
+      expect(handed).toHaveLength(25);
+      for (const service of handed) expect(live.resources.get(service.id)).toBe(service);
+      expect(handed.every((service) => service.taskDefinition.taskDefinitionArn !== undefined)).toBe(true);
+    });
+
     it('reads task definitions from the store a previous reader filled, and gives the same live state', async () => {
       // Prepare
       echoServices();
