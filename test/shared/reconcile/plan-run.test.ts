@@ -40,6 +40,7 @@ describe('planAgainstLive', () => {
       service.desiredCount = 1;
     });
     await env.deps.ecs.send(new DeleteServiceCommand({ cluster: 'prod', service: 'worker', force: true }));
+    env.simulator.advance();
     const snapshot = await loadRepository(env.deps.source, { ref: 'main' });
     const store = new MemoryTaskDefinitionStore();
     await readLiveState(snapshot, readers(env.simulator, store));
