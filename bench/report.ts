@@ -86,18 +86,15 @@ export interface BenchMeasurements {
   readonly manualChange: Latency;
   readonly sweeps: readonly {
     readonly services: number;
-    readonly cold: { readonly seconds: number; readonly ecsReads: number; readonly floor: number };
-    readonly warm: {
-      readonly seconds: number;
-      readonly ecsReads: number;
-      readonly floor: number;
-      readonly ratioToFloor: number;
-      readonly tokenBucketTimeFloorSeconds: number;
-      readonly ratioToTimeFloor: number;
-    };
+    /** Nothing cached anywhere: every task definition is described. */
+    readonly cold: SweepRun;
+    /** A new function container: task definitions from the persistent cache, nothing in memory. */
+    readonly newContainer: SweepRun;
+    readonly warm: SweepRun & { readonly ratioToFloor: number };
     readonly throttlingErrors: number;
     readonly throttlingFailures: number;
     readonly writes: number;
+    /** Peak RSS of the process that ran the sweeps (bench/sweep-process.ts, fresh and bundled). */
     readonly peakRssMb: number;
   }[];
   readonly drifts: readonly {
@@ -127,6 +124,22 @@ export interface BenchMeasurements {
   readonly cost: ReturnType<typeof monthlyCost>;
 }
 
+interface SweepRun {
+  readonly seconds: number;
+  readonly ecsReads: number;
+  /** The fewest ECS reads the sweep could make. */
+  readonly floor: number;
+  /** What the published token buckets allow for the calls made, the slower bucket setting the pace. */
+  readonly tokenBucketTimeFloorSeconds: number;
+  readonly ratioToTimeFloor: number;
+}
+
+/** Below the published burst the bucket costs nothing; a time ratio only means something past it. */
+const versusBucket = (run: SweepRun) =>
+  run.tokenBucketTimeFloorSeconds > 1
+    ? `${seconds(run.seconds)}, ${times(run.ratioToTimeFloor)} (floor ${seconds(run.tokenBucketTimeFloorSeconds)}); ${run.ecsReads} reads, floor ${run.floor}`
+    : `${seconds(run.seconds)}, within the published burst; ${run.ecsReads} reads, floor ${run.floor}`;
+
 const ecsReads = (run: Calls) =>
   (run.calls['ECS.DescribeServices'] ?? 0) + (run.calls['ECS.DescribeTaskDefinition'] ?? 0);
 
@@ -149,9 +162,14 @@ export function benchFigures(m: BenchMeasurements): Figure[] {
     const at1000 = sweep.services === 1_000;
     const at5000 = sweep.services === 5_000;
     figures.push(
-      unjudged(
-        `${name}, cold: ECS reads`,
-        `${seconds(sweep.cold.seconds)}, ${sweep.cold.ecsReads} reads, floor ${sweep.cold.floor} (${times(sweep.cold.ecsReads / sweep.cold.floor)})`,
+      unjudged(`${name}, truly cold (nothing cached): time vs slower bucket`, versusBucket(sweep.cold)),
+      // Issue 18's cold sweep is a cold function: a new container whose task definitions the persistent cache holds.
+      judgedAt(
+        at5000,
+        `${name}, new container (persistent cache): time vs slower bucket`,
+        '≤ 1.10× floor',
+        versusBucket(sweep.newContainer),
+        sweep.newContainer.ratioToTimeFloor <= 1.1,
       ),
       judgedAt(at1000, `${name}, warm: time`, '≤ 2.00 s', seconds(sweep.warm.seconds), sweep.warm.seconds <= 2),
       judgedAt(
@@ -161,15 +179,12 @@ export function benchFigures(m: BenchMeasurements): Figure[] {
         `${sweep.warm.ecsReads} reads, floor ${sweep.warm.floor} (${times(sweep.warm.ratioToFloor)})`,
         sweep.warm.ratioToFloor <= 1.05,
       ),
-      // Below the published burst the bucket costs nothing; the ratio only means something past it.
       judgedAt(
         at5000,
         `${name}, warm: time vs token-bucket floor`,
-        '≤ 1.10× floor',
-        sweep.warm.tokenBucketTimeFloorSeconds > 1
-          ? `${times(sweep.warm.ratioToTimeFloor)} (floor ${seconds(sweep.warm.tokenBucketTimeFloorSeconds)})`
-          : 'within the published burst',
-        sweep.warm.ratioToTimeFloor <= 1.1,
+        '≤ 1.07× floor',
+        versusBucket(sweep.warm),
+        sweep.warm.ratioToTimeFloor <= 1.07,
       ),
       judgedAt(at1000, `${name}: writes`, '0', String(sweep.writes), sweep.writes === 0),
       judgedAt(
@@ -179,7 +194,13 @@ export function benchFigures(m: BenchMeasurements): Figure[] {
         `${sweep.throttlingFailures} (${sweep.throttlingErrors} retried)`,
         sweep.throttlingFailures === 0,
       ),
-      judgedAt(at5000, `${name}: peak RSS`, '≤ 256 MB', `${sweep.peakRssMb.toFixed(0)} MB`, sweep.peakRssMb <= 256),
+      judgedAt(
+        at5000,
+        `${name}: peak RSS (fresh process)`,
+        '≤ 256 MB',
+        `${sweep.peakRssMb.toFixed(0)} MB`,
+        sweep.peakRssMb <= 256,
+      ),
     );
   }
   for (const drift of m.drifts)

@@ -1,7 +1,14 @@
 /** `npm run bench`: the reconciler's speed, API calls against their floor, memory and cost, measured on the
  * simulator with per-call latency and the published ECS token buckets enforced. Shows progress on stderr, prints one
  * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { LAMBDA_BUNDLE, REPOSITORY_ROOT } from '../infra/bundling.ts';
 import { ECS_CLIENT_RATES, ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
@@ -17,11 +24,13 @@ import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
 import { startTime } from './start-time.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
+import type { SweepMeasurement } from './sweep-process.ts';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const LATENCY_MS = Number(args.find((arg) => arg.startsWith('--latency='))?.split('=')[1] ?? 30);
 
+const execFileAsync = promisify(execFile);
 const request = { repository: 'bench', branch: 'main', installationId: 'bench' } as const;
 /** The SDK's default attempts per call. */
 const MAX_ATTEMPTS = 10;
@@ -97,51 +106,39 @@ function describeServicesTimeFloor(calls: number): number {
   return Math.max(0, calls - capacity) / refillPerSecond + LATENCY_MS / 1000;
 }
 
-async function sweepInSync(count: number) {
-  const state = await fleet(count);
-  const describeServicesFloor = Math.ceil(count / 10);
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
-  // The first sweep of a cold process reads every file and every task definition; the sweeps after it are warm.
-  state.simulator.resetCalls();
-  const cold = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
-  const coldCalls = callsOf(state.simulator);
-  state.simulator.resetCalls();
-  const warm = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
-  const warmCalls = callsOf(state.simulator);
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const floorCold = describeServicesFloor + state.families;
-  const readsCold = (coldCalls['ECS.DescribeServices'] ?? 0) + (coldCalls['ECS.DescribeTaskDefinition'] ?? 0);
-  const readsWarm = (warmCalls['ECS.DescribeServices'] ?? 0) + (warmCalls['ECS.DescribeTaskDefinition'] ?? 0);
-  const timeFloor = describeServicesTimeFloor(describeServicesFloor);
-  return {
-    services: count,
-    taskDefinitionFamilies: state.families,
-    status: warm.value.status,
-    cold: {
-      seconds: cold.seconds,
-      calls: coldCalls,
-      ecsReads: readsCold,
-      floor: floorCold,
-      ratioToFloor: readsCold / floorCold,
+/** The in-sync sweep of `count` services, run by bench/sweep-process.ts in a fresh process of its own, bundled as the
+ * functions are (infra/bundling.ts): its peak RSS is the sweep's, not what the scenarios before it left behind. */
+async function sweepInSync(count: number): Promise<SweepMeasurement> {
+  const script = await sweepScript();
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ['--no-warnings', script, String(count), String(LATENCY_MS)],
+    {
+      maxBuffer: 16 * 1024 * 1024,
     },
-    warm: {
-      seconds: warm.seconds,
-      calls: warmCalls,
-      ecsReads: readsWarm,
-      floor: describeServicesFloor,
-      ratioToFloor: readsWarm / describeServicesFloor,
-      tokenBucketTimeFloorSeconds: timeFloor,
-      ratioToTimeFloor: warm.seconds / timeFloor,
-    },
-    throttlingErrors: state.throttles,
-    throttlingFailures: state.throttlingFailures,
-    writes: writesOf(coldCalls) + writesOf(warmCalls),
-    peakRssMb: peakRss / 2 ** 20,
-  };
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as SweepMeasurement;
+}
+
+let sweepBundle: Promise<string> | undefined;
+function sweepScript(): Promise<string> {
+  sweepBundle ??= (async () => {
+    const outfile = join(await mkdtemp(join(tmpdir(), 'driftless-sweep-')), 'sweep-process.mjs');
+    await build({
+      ...LAMBDA_BUNDLE,
+      entryPoints: [fileURLToPath(new URL('./sweep-process.ts', import.meta.url))],
+      absWorkingDir: REPOSITORY_ROOT,
+      outfile,
+      bundle: true,
+      banner: { js: LAMBDA_BUNDLE.banner },
+      mainFields: [...LAMBDA_BUNDLE.mainFields],
+      external: [...LAMBDA_BUNDLE.external],
+      alias: { ...LAMBDA_BUNDLE.alias },
+      logLevel: 'warning',
+    });
+    return outfile;
+  })();
+  return sweepBundle;
 }
 
 /** Runs one reconcile with the call counts reset: how long until its first UpdateService went out, and in all. */

@@ -23,6 +23,7 @@ import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import type { LiveReaders } from '../shared/live/read.ts';
+import { DynamoDbTaskDefinitionStore } from '../shared/live/task-definition-store.ts';
 import { type AppliedCommits, DynamoDbAppliedCommits } from '../shared/lock/applied-commit.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
@@ -96,7 +97,10 @@ export class BoundedCache extends Map<string, string> {
  * The production dependencies, from the function's environment (read once, here). Clients come from
  * shared/aws/clients.ts, so region, endpoint override, retries and user agent are set in one place.
  */
-export function productionDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
+export function productionDependencies(
+  variables: NodeJS.ProcessEnv = process.env,
+  options: { readonly taskDefinitionCache?: boolean } = {},
+): FunctionDependencies {
   const environment = readEnvironment(variables);
   const logger = driftlessLogger;
   const dynamo = dynamoDbClient();
@@ -124,7 +128,13 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
     planReporter: host.planReporter,
     readers: {
       // ECS throttles per account: workers running side by side each take their share of the read rate.
-      ecs: new EcsLiveReader({ client: ecs, rates: sharedRates(environment.readShare) }),
+      ecs: new EcsLiveReader({
+        client: ecs,
+        rates: sharedRates(environment.readShare),
+        ...(options.taskDefinitionCache
+          ? { store: new DynamoDbTaskDefinitionStore({ tableName: environment.lockTable, client: dynamo }) }
+          : {}),
+      }),
       cloudFormation: new CloudFormationLiveReader({ client: cloudFormation }),
     },
     blobCache: new BoundedCache(BLOB_CACHE_ENTRIES),
@@ -143,12 +153,14 @@ function sharedRates(share: number) {
 }
 
 /**
- * The production dependencies plus the SQS client the sweep sends its shards with, when the environment turns fan-out
- * on. Only the sweep's handler builds it, so the other bundles leave the SQS client out. Configured like the clients
- * of shared/aws/clients.ts (endpoint override, adaptive retries, user agent).
+ * The production dependencies of the sweep and its shard workers: their ECS reader keeps task definitions in the lock
+ * table (shared/live/task-definition-store.ts), so a new container reads none of them from ECS again; plus the SQS
+ * client the sweep sends its shards with, when the environment turns fan-out on (only the sweep has the queue's URL,
+ * so the other bundles leave the SQS client out). Configured like the clients of shared/aws/clients.ts (endpoint
+ * override, adaptive retries, user agent).
  */
 export function sweepDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
-  const deps = productionDependencies(variables);
+  const deps = productionDependencies(variables, { taskDefinitionCache: true });
   if (!deps.environment.shardQueueUrl) return deps;
   return { ...deps, sqs: sqsClient() };
 }

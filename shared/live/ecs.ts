@@ -12,17 +12,19 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ecsClient } from '../aws/clients.ts';
 import { errorName, liveReadError } from '../aws/errors.ts';
-import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
+import { ECS_CLIENT_RATES, pacedMap, TokenBucket } from '../aws/token-bucket.ts';
 import { LiveReadError } from '../errors.ts';
-import type { DescribedTaskDefinition, LiveEcsService, LiveState, Tag } from '../plan/live-state.ts';
-import { compareStrings, MANAGED_BY_TAG_KEY, mapWithConcurrency, toJsonRecord } from '../util.ts';
+import type { DescribedService, LiveEcsService, LiveState } from '../plan/live-state.ts';
+import { compareStrings, MANAGED_BY_TAG_KEY, toJsonRecord } from '../util.ts';
+import type { StoredTaskDefinition, TaskDefinitionStore } from './task-definition-store.ts';
 
 /** DescribeServices takes at most 10 services per call (the API maximum). */
 export const DESCRIBE_SERVICES_BATCH_SIZE = 10;
 /** ListServices returns at most 100 ARNs per page (the API maximum). */
 export const LIST_SERVICES_PAGE_SIZE = 100;
-/** Requests in flight at once per call of the reader; the token buckets set the pace, this caps the sockets. */
-export const ECS_READ_CONCURRENCY = 8;
+/** Requests of one kind in flight at once per call of the reader: the token buckets set the pace, this caps the
+ * sockets (the SDK's default HTTP agent keeps 50). High enough that the burst is spent in a round trip or two. */
+export const ECS_READ_CONCURRENCY = 48;
 
 export interface RateLimit {
   /** Requests available at once. */
@@ -45,6 +47,8 @@ export interface EcsLiveReaderOptions {
   readonly now?: () => number;
   /** Sleep for the token buckets (tests use a virtual one). */
   readonly sleep?: (milliseconds: number) => Promise<void>;
+  /** Task definitions kept across containers (shared/live/task-definition-store.ts); only memory when absent. */
+  readonly store?: TaskDefinitionStore;
 }
 
 export interface ServiceTarget {
@@ -60,9 +64,11 @@ export interface EcsLiveState extends LiveState {
   readonly missingClusters: ReadonlySet<string>;
 }
 
-interface CachedTaskDefinition {
-  readonly taskDefinition: DescribedTaskDefinition;
-  readonly tags: readonly Tag[];
+type CachedTaskDefinition = StoredTaskDefinition;
+
+export interface ReadServicesOptions {
+  /** Called with each service as soon as it and its task definition are read, before the other reads end. */
+  readonly onService?: (live: LiveEcsService) => void;
 }
 
 interface ClusterTargets {
@@ -79,7 +85,11 @@ interface Batch {
 
 type BatchResult =
   | { readonly clusterMissing: true; readonly batch: Batch }
-  | { readonly clusterMissing: false; readonly batch: Batch; readonly services: Map<string, Service | undefined> };
+  | {
+      readonly clusterMissing: false;
+      readonly batch: Batch;
+      readonly services: Map<string, DescribedService | undefined>;
+    };
 
 export class EcsLiveReader {
   private readonly client: ECSClient;
@@ -89,9 +99,12 @@ export class EcsLiveReader {
    * pending promise is shared by everyone asking for the same ARN, and a failed one is dropped so a later call
    * tries again. */
   private readonly taskDefinitions = new Map<string, Promise<CachedTaskDefinition>>();
+  /** Where task definitions outlive this reader, when anywhere. */
+  readonly store: TaskDefinitionStore | undefined;
 
   constructor(options: EcsLiveReaderOptions = {}) {
     this.client = options.client ?? ecsClient();
+    this.store = options.store;
     const clock = {
       ...(options.now ? { now: options.now } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
@@ -108,7 +121,7 @@ export class EcsLiveReader {
 
   /** Describes each target with the task definition it runs. A target is absent when ECS reports it MISSING or
    * INACTIVE, or when its cluster does not exist; any other failure raises a LiveReadError. */
-  async readServices(targets: readonly ServiceTarget[]): Promise<EcsLiveState> {
+  async readServices(targets: readonly ServiceTarget[], options: ReadServicesOptions = {}): Promise<EcsLiveState> {
     const clusters = new Map<string, ClusterTargets>();
     for (const target of targets) {
       const clusterName = lastSegment(target.cluster);
@@ -126,11 +139,44 @@ export class EcsLiveReader {
         batches.push({ clusterName, reference, names: chunk });
       }
     }
-    const results = await mapWithConcurrency(batches, ECS_READ_CONCURRENCY, (batch) => this.describeBatch(batch));
+    // Each batch's task definitions are asked for as soon as its services arrive, so both buckets drain at once, and
+    // each service is handed to `onService` as soon as it is whole, so its planning need not wait for the last read.
+    const built = new Map<string, Promise<LiveEcsService>>();
+    const results = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, async (batch) => {
+      const result = await this.describeBatch(batch);
+      if (result.clusterMissing) return result;
+      for (const [name, service] of result.services) {
+        if (service === undefined) continue;
+        const arn = service.taskDefinition;
+        if (typeof arn !== 'string' || arn === '') {
+          throw new LiveReadError(
+            `ECS DescribeServices returned ${batch.clusterName}/${name} without a task definition`,
+          );
+        }
+        const id = serviceId(batch.clusterName, name);
+        const resource = this.taskDefinition(arn).then((definition) => {
+          const live: LiveEcsService = {
+            kind: 'EcsService',
+            id,
+            cluster: batch.clusterName,
+            name,
+            service,
+            taskDefinition: definition.taskDefinition,
+            taskDefinitionTags: definition.tags,
+          };
+          options.onService?.(live);
+          return live;
+        });
+        // Awaited below unless a later batch fails first; then its failure is the one reported.
+        resource.catch(() => undefined);
+        built.set(id, resource);
+      }
+      return result;
+    });
 
     const absent = new Set<string>();
     const missingClusters = new Set<string>();
-    const present: { clusterName: string; name: string; service: Service; taskDefinitionArn: string }[] = [];
+    const present: Promise<LiveEcsService>[] = [];
     for (const result of results) {
       const { clusterName, names } = result.batch;
       if (result.clusterMissing) {
@@ -139,36 +185,13 @@ export class EcsLiveReader {
         continue;
       }
       for (const name of names) {
-        const service = result.services.get(name);
-        if (service === undefined) {
-          absent.add(serviceId(clusterName, name));
-          continue;
-        }
-        if (!service.taskDefinition) {
-          throw new LiveReadError(`ECS DescribeServices returned ${clusterName}/${name} without a task definition`);
-        }
-        present.push({ clusterName, name, service, taskDefinitionArn: service.taskDefinition });
+        const id = serviceId(clusterName, name);
+        const resource = built.get(id);
+        if (resource) present.push(resource);
+        else absent.add(id);
       }
     }
-
-    const arns = [...new Set(present.map((item) => item.taskDefinitionArn))];
-    const described = await mapWithConcurrency(arns, ECS_READ_CONCURRENCY, (arn) => this.taskDefinition(arn));
-    const taskDefinitions = new Map(arns.map((arn, index) => [arn, described[index] as CachedTaskDefinition]));
-
-    const resources = new Map<string, LiveEcsService>();
-    for (const { clusterName, name, service, taskDefinitionArn } of present) {
-      const taskDefinition = taskDefinitions.get(taskDefinitionArn) as CachedTaskDefinition;
-      const id = serviceId(clusterName, name);
-      resources.set(id, {
-        kind: 'EcsService',
-        id,
-        cluster: clusterName,
-        name,
-        service: toJsonRecord(service),
-        taskDefinition: taskDefinition.taskDefinition,
-        taskDefinitionTags: taskDefinition.tags,
-      });
-    }
+    const resources = new Map((await Promise.all(present)).map((live) => [live.id, live]));
     return { resources, absent, missingClusters };
   }
 
@@ -191,8 +214,7 @@ export class EcsLiveReader {
     } while (nextToken);
 
     const batches = chunks(arns, DESCRIBE_SERVICES_BATCH_SIZE);
-    const pages = await mapWithConcurrency(batches, ECS_READ_CONCURRENCY, async (batch) => {
-      await this.describeServicesBucket.take();
+    const pages = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, async (batch) => {
       try {
         return await this.client.send(new DescribeServicesCommand({ cluster, services: batch, include: ['TAGS'] }));
       } catch (error) {
@@ -228,10 +250,10 @@ export class EcsLiveReader {
     );
   }
 
-  /** One DescribeServices call; maps each name to its service, or to undefined when it is MISSING or INACTIVE. */
+  /** One DescribeServices call, its token already taken; maps each name to its service, or to undefined when it is
+   * MISSING or INACTIVE. */
   private async describeBatch(batch: Batch): Promise<BatchResult> {
     const what = `DescribeServices of ${batch.names.length} services in cluster ${batch.reference}`;
-    await this.describeServicesBucket.take();
     let response: DescribeServicesCommandOutput;
     try {
       response = await this.client.send(
@@ -260,10 +282,10 @@ export class EcsLiveReader {
       throw new LiveReadError(`ECS ${what} failed for ${failure.arn}: ${failure.reason}${detail}`);
     }
 
-    const services = new Map<string, Service | undefined>();
+    const services = new Map<string, DescribedService | undefined>();
     for (const name of batch.names) {
       const service = byName.get(name);
-      if (service && service.status !== 'INACTIVE') services.set(name, service);
+      if (service && service.status !== 'INACTIVE') services.set(name, describedService(service));
       else if (service || missing.has(name)) services.set(name, undefined);
       else throw new LiveReadError(`ECS ${what} said nothing about service ${name}`);
     }
@@ -282,6 +304,14 @@ export class EcsLiveReader {
   }
 
   private async fetchTaskDefinition(arn: string): Promise<CachedTaskDefinition> {
+    const stored = await this.store?.get(arn);
+    if (stored) return deepFreeze(stored);
+    const described = await this.describeTaskDefinition(arn);
+    await this.store?.put(arn, described);
+    return deepFreeze(described);
+  }
+
+  private async describeTaskDefinition(arn: string): Promise<CachedTaskDefinition> {
     await this.describeTaskDefinitionBucket.take();
     let response: DescribeTaskDefinitionCommandOutput;
     try {
@@ -292,11 +322,18 @@ export class EcsLiveReader {
     if (!response.taskDefinition) {
       throw new LiveReadError(`ECS DescribeTaskDefinition ${arn} returned no task definition`);
     }
-    return deepFreeze({
+    return {
       taskDefinition: toJsonRecord(response.taskDefinition),
       tags: (response.tags ?? []).map((tag) => ({ key: tag.key ?? '', value: tag.value ?? '' })),
-    });
+    };
   }
+}
+
+/** A service as JSON, made as its batch arrives so the SDK's objects do not wait for the whole sweep, and without its
+ * `events`: ECS keeps the last 100 messages of each service (tens of kilobytes), which nothing plans with. */
+function describedService(service: Service): DescribedService {
+  const { events: _events, ...planned } = service;
+  return toJsonRecord(planned);
 }
 
 /** EcsService:<cluster name>/<service name>. */

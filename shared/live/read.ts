@@ -1,7 +1,7 @@
 /** Reads the live state a plan needs: every declared resource, and (for prune candidates) what this installation
  * manages, through the ECS and CloudFormation readers. */
 
-import type { LiveResource, LiveState } from '../plan/live-state.ts';
+import type { LiveEcsService, LiveResource, LiveState } from '../plan/live-state.ts';
 import type { ManagedResource } from '../plan/plan.ts';
 import { clusterName } from '../spec/checks.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
@@ -16,6 +16,8 @@ export interface LiveReaders {
 export interface ReadLiveOptions {
   /** When set, resources tagged driftless:managed-by=<id> are listed as prune candidates. */
   readonly installationId?: string;
+  /** Called with each service as soon as it is read, while the other reads go on (see EcsLiveReader.readServices). */
+  readonly onService?: (live: LiveEcsService) => void;
 }
 
 export interface LiveReadResult {
@@ -64,7 +66,7 @@ export async function readLiveState(
   }
 
   const [ecs, cloudFormation] = await Promise.all([
-    readers.ecs.readServices(services),
+    readers.ecs.readServices(services, options.onService ? { onService: options.onService } : {}),
     readers.cloudFormation.readStacks(stacks),
   ]);
   const resources = new Map<string, LiveResource>([...ecs.resources, ...cloudFormation.resources]);

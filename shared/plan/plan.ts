@@ -124,6 +124,37 @@ const DEFAULT_WAVE: Record<ResourceKind, number> = { CloudFormationStack: 0, Ecs
 /** ECS cannot change these on an existing service: a new service is needed. */
 const REPLACE_FIELDS = ['/spec/launchType', '/spec/schedulingStrategy', '/spec/deploymentController'] as const;
 
+/** Services planned while the reads of others were still in flight, by their live state: a sweep then plans each
+ * service as its read arrives, and only what is left after the last read waits for it. Keyed by the live object, which
+ * every read makes anew, and taken when used, so an entry never outlives the sweep that made it. */
+const plannedAhead = new WeakMap<
+  LiveEcsService,
+  { readonly declaration: EcsServiceDeclaration; readonly settings: SettingsDocument | undefined; actions: Action[] }
+>();
+
+/** Plans `declaration` against `live` now, for buildPlan to take when it meets the same declaration, live state and
+ * settings; anything else (a declaration its stack references rewrote) is planned there as usual. */
+export function planServiceAhead(
+  declaration: EcsServiceDeclaration,
+  live: LiveEcsService,
+  settings: SettingsDocument | undefined,
+): void {
+  plannedAhead.set(live, { declaration, settings, actions: planService(declaration, live, settings) });
+}
+
+function plannedService(
+  declaration: EcsServiceDeclaration,
+  live: LiveEcsService | undefined,
+  settings: SettingsDocument | undefined,
+): Action[] {
+  const ahead = live ? plannedAhead.get(live) : undefined;
+  if (live && ahead?.declaration === declaration && ahead.settings === settings) {
+    plannedAhead.delete(live);
+    return ahead.actions;
+  }
+  return planService(declaration, live, settings);
+}
+
 export function buildPlan(input: PlanInput): Plan {
   const settings = input.snapshot.settings?.document;
   const actions: Action[] = [];
@@ -132,7 +163,7 @@ export function buildPlan(input: PlanInput): Plan {
     const planned =
       declaration.kind === 'EcsService'
         ? withReferences(
-            planService(declaration, live?.kind === 'EcsService' ? live : undefined, settings),
+            plannedService(declaration, live?.kind === 'EcsService' ? live : undefined, settings),
             input.references?.get(declaration.id),
           )
         : planStack(declaration, live?.kind === 'CloudFormationStack' ? live : undefined, settings);

@@ -5,7 +5,8 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudFormationLiveReader } from '../live/cloudformation.ts';
 import { EcsLiveReader, type EcsReadRates } from '../live/ecs.ts';
 import { type LiveReaders, type LiveReadResult, type ReadLiveOptions, readLiveState } from '../live/read.ts';
-import type { LiveState } from '../plan/live-state.ts';
+import type { LiveEcsService, LiveState } from '../plan/live-state.ts';
+import { planServiceAhead } from '../plan/plan.ts';
 import {
   planWithReferences,
   type ReferencedStacks,
@@ -15,7 +16,12 @@ import {
   stackOutputsOf,
 } from '../plan/references.ts';
 import type { RepositoryReader } from '../spec/files.ts';
-import { type LoadOptions, loadRepository, type RepositorySnapshot } from '../spec/repository.ts';
+import {
+  type EcsServiceDeclaration,
+  type LoadOptions,
+  loadRepository,
+  type RepositorySnapshot,
+} from '../spec/repository.ts';
 import { confine } from './confine.ts';
 import type { DeploymentLimits } from './types.ts';
 
@@ -59,7 +65,7 @@ export async function planAgainstLive(
   readers: LiveReaders,
   options: ReadLiveOptions = {},
 ): Promise<LivePlan> {
-  const read = await readLiveState(snapshot, readers, options);
+  const read = await readLiveState(snapshot, readers, { ...options, onService: planAsRead(snapshot) });
   const stacks = await readReferencedStacks(snapshot, read.live, readers);
   const planned = planWithReferences({
     snapshot,
@@ -68,6 +74,25 @@ export async function planAgainstLive(
     stacks,
   });
   return { ...read, ...planned };
+}
+
+/** Plans each declared service as soon as its live state is read: the reads are paced by ECS's token buckets, so the
+ * process is idle between them, and 5,000 services planned after the last read were a second on the sweep's critical
+ * path. A failure here is left for buildPlan, which plans the service again and reports it there. */
+function planAsRead(snapshot: RepositorySnapshot): (live: LiveEcsService) => void {
+  const settings = snapshot.settings?.document;
+  const services = new Map<string, EcsServiceDeclaration>();
+  for (const declaration of snapshot.declarations)
+    if (declaration.kind === 'EcsService') services.set(declaration.id, declaration);
+  return (live) => {
+    const declaration = services.get(live.id);
+    if (!declaration) return;
+    try {
+      planServiceAhead(declaration, live, settings);
+    } catch {
+      // Planned again, and reported, by buildPlan.
+    }
+  };
 }
 
 /** The outputs of every stack the snapshot's services reference: declared stacks from the live state already read,

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { productionDependencies, sweepDependencies } from '../../functions/dependencies.ts';
 import { ENVIRONMENT, limitsOf, readEnvironment } from '../../functions/environment.ts';
 import { ConfigurationError } from '../../shared/errors.ts';
+import { DynamoDbTaskDefinitionStore } from '../../shared/live/task-definition-store.ts';
 import { CodeCommitProposer } from '../../shared/writeback/codecommit-proposer.ts';
 
 const COMPLETE = {
@@ -104,6 +105,16 @@ describe('function configuration', () => {
     expect(sweepDependencies({ ...fanOut, AWS_REGION: 'us-east-1' }).sqs).toBeDefined();
     expect(sweepDependencies({ ...COMPLETE, AWS_REGION: 'us-east-1' }).sqs).toBeUndefined();
     expect(productionDependencies({ ...fanOut, AWS_REGION: 'us-east-1' }).sqs).toBeUndefined();
+  });
+
+  it('gives the sweep and its workers (the lease holders that read every service) the persistent task definition cache', () => {
+    // Act
+    const sweep = sweepDependencies({ ...COMPLETE, AWS_REGION: 'us-east-1' });
+    const other = productionDependencies({ ...COMPLETE, AWS_REGION: 'us-east-1' });
+
+    // Assess: the sweep's cache is the lock table; a function that may not touch that table has none.
+    expect(sweep.readers?.ecs.store).toBeInstanceOf(DynamoDbTaskDefinitionStore);
+    expect(other.readers?.ecs.store).toBeUndefined();
   });
 
   it.each([

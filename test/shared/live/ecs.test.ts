@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveReadError, LiveUnavailableError } from '../../../shared/errors.ts';
 import { EcsLiveReader, type EcsLiveReaderOptions } from '../../../shared/live/ecs.ts';
+import { MemoryTaskDefinitionStore } from '../../../shared/live/task-definition-store.ts';
 import type { LiveEcsService } from '../../../shared/plan/live-state.ts';
 
 const REGION = 'us-east-1';
@@ -223,7 +224,7 @@ describe('EcsLiveReader', () => {
       expect(live.missingClusters.size).toBe(0);
     });
 
-    it('returns each service with its task definition and tags, dates as ISO strings', async () => {
+    it('returns each service with its task definition and tags, dates as ISO strings, and without its events', async () => {
       // Prepare
       echoServices();
       echoTaskDefinitions();
@@ -238,7 +239,9 @@ describe('EcsLiveReader', () => {
       expect(web.service.deployments).toEqual([
         expect.objectContaining({ createdAt: '2024-03-01T10:00:00.000Z', updatedAt: '2024-03-02T11:30:00.000Z' }),
       ]);
-      expect(web.service.events).toEqual([expect.objectContaining({ createdAt: '2024-03-02T11:30:00.000Z' })]);
+      // ECS's last 100 event messages of a service: nothing plans with them, so a sweep does not keep 5,000 of them.
+      expect(web.service).not.toHaveProperty('events');
+      expect(web.service.tags).toEqual([{ key: 'driftless:managed-by', value: 'inst-1' }]);
       expect(web.taskDefinition).toMatchObject({
         taskDefinitionArn: taskDefinitionArn('web'),
         family: 'web',
@@ -416,6 +419,127 @@ describe('EcsLiveReader', () => {
       // Assess
       expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 10);
       expect(clock.time).toBeGreaterThanOrEqual(((10 - 2) / 4) * 1000);
+    });
+
+    it('describes the task definitions of the first batches before the last batch of services is asked for', async () => {
+      // Prepare: DescribeServices is paced (one call a second after the first), DescribeTaskDefinition is not.
+      echoServices();
+      echoTaskDefinitions();
+      const clock = virtualClock();
+      const ecsReader = reader({
+        now: clock.now,
+        sleep: clock.sleep,
+        rates: {
+          describeServices: { capacity: 1, refillPerSecond: 1 },
+          describeTaskDefinition: { capacity: 1000, refillPerSecond: 1000 },
+        },
+      });
+
+      // Act
+      const live = await ecsReader.readServices(names(50).map((name) => ({ cluster: CLUSTER, name })));
+
+      // Assess
+      const sent = ecs.calls().map((call) => (call.args[0] as object).constructor.name);
+      expect(sent.indexOf('DescribeTaskDefinitionCommand')).toBeLessThan(sent.lastIndexOf('DescribeServicesCommand'));
+      expect(sent.filter((name) => name === 'DescribeTaskDefinitionCommand')).toHaveLength(50);
+      expect(live.resources.size).toBe(50);
+    });
+
+    it('spends the burst without waiting for answers: every token available is a call in flight', async () => {
+      // Prepare: no DescribeServices answers until 30 calls are out.
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      ecs.on(DescribeServicesCommand).callsFake(async (input: DescribeServicesCommandInput) => {
+        await gate;
+        const shared = { taskDefinition: taskDefinitionArn('shared') };
+        return {
+          services: (input.services ?? []).map((name) => describedService(CLUSTER, name, shared)),
+          failures: [],
+        };
+      });
+      echoTaskDefinitions();
+      const ecsReader = reader({ rates: { describeServices: { capacity: 30, refillPerSecond: 0.001 } } });
+
+      // Act
+      const read = ecsReader.readServices(names(300).map((name) => ({ cluster: CLUSTER, name })));
+      await vi.waitFor(() => expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 30));
+      release();
+      const live = await read;
+
+      // Assess
+      expect(live.resources.size).toBe(300);
+    });
+
+    it('hands each service to onService once it is whole, before the read ends, as the object it returns', async () => {
+      // Prepare
+      echoServices();
+      echoTaskDefinitions();
+      const handed: LiveEcsService[] = [];
+      let resolved = false;
+
+      // Act
+      const read = reader()
+        .readServices(
+          names(25).map((name) => ({ cluster: CLUSTER, name })),
+          {
+            onService: (live) => {
+              expect(resolved).toBe(false);
+              handed.push(live);
+            },
+          },
+        )
+        .then((live) => {
+          resolved = true;
+          return live;
+        });
+      const live = await read;
+
+      // Assess
+      expect(handed).toHaveLength(25);
+      for (const service of handed) expect(live.resources.get(service.id)).toBe(service);
+      expect(handed.every((service) => service.taskDefinition.taskDefinitionArn !== undefined)).toBe(true);
+    });
+
+    it('reads task definitions from the store a previous reader filled, and gives the same live state', async () => {
+      // Prepare
+      echoServices();
+      echoTaskDefinitions();
+      const store = new MemoryTaskDefinitionStore();
+      const targets = names(12).map((name) => ({ cluster: CLUSTER, name }));
+      const first = await reader({ store }).readServices(targets);
+      const withoutStore = await reader().readServices(targets);
+      ecs.resetHistory();
+
+      // Act
+      const second = await reader({ store }).readServices(targets);
+
+      // Assess
+      expect(ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 0);
+      expect(store.calls).toEqual({ get: 24, put: 12 });
+      expect(second).toEqual(first);
+      expect(second).toEqual(withoutStore);
+    });
+
+    it('describes a task definition whose stored entry names another ARN, and stores the right one', async () => {
+      // Prepare: the entry under web's key describes worker's revision.
+      echoServices();
+      echoTaskDefinitions();
+      const store = new MemoryTaskDefinitionStore();
+      const [web, worker] = [taskDefinitionArn('web'), taskDefinitionArn('worker')];
+      await reader({ store }).readServices([{ cluster: CLUSTER, name: 'worker' }]);
+      store.items.set(`TASKDEF#${web}`, { arn: web, definition: store.items.get(`TASKDEF#${worker}`)!.definition });
+      ecs.resetHistory();
+
+      // Act
+      const live = await reader({ store }).readServices([{ cluster: CLUSTER, name: 'web' }]);
+
+      // Assess
+      expect(ecs).toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: web });
+      const service = live.resources.get('EcsService:prod/web') as LiveEcsService;
+      expect(service.taskDefinition.taskDefinitionArn).toBe(web);
+      expect(JSON.parse(store.items.get(`TASKDEF#${web}`)!.definition).taskDefinition.taskDefinitionArn).toBe(web);
     });
 
     it('raises a retryable LiveReadError when throttling outlasts the SDK retries', async () => {

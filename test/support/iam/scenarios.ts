@@ -20,6 +20,9 @@ import { createPushHandler } from '../../../functions/push.ts';
 import { createSweepHandler } from '../../../functions/sweep.ts';
 import { createSweepShardHandler, type SQSRecord } from '../../../functions/sweep-shard.ts';
 import type { FunctionName } from '../../../infra/bundling.ts';
+import { CloudFormationLiveReader } from '../../../shared/live/cloudformation.ts';
+import { EcsLiveReader } from '../../../shared/live/ecs.ts';
+import { DynamoDbTaskDefinitionStore } from '../../../shared/live/task-definition-store.ts';
 import { CodeCommitGitSource } from '../../../shared/source/codecommit.ts';
 import { CodeCommitProposer } from '../../../shared/writeback/codecommit-proposer.ts';
 import {
@@ -30,6 +33,7 @@ import {
   REGION,
   REPOSITORY,
 } from '../../functions/support.ts';
+import { localDynamoDb } from '../dynamodb.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../fixtures.ts';
 import { serveRepository } from './codecommit-repository.ts';
 import type { Installation } from './deployment.ts';
@@ -107,6 +111,18 @@ export class Scene {
       source: this.source,
       proposer: new CodeCommitProposer({ repositoryName: REPOSITORY, client: this.proposals.client }),
       ...(environment.shardQueueUrl ? { sqs: this.sqs } : {}),
+      // As sweepDependencies builds them: the sweep's readers keep task definitions in the lock table.
+      ...(name === 'sweep' || name === 'sweep-shard'
+        ? {
+            readers: {
+              ecs: new EcsLiveReader({
+                client: this.harness.deps.ecs,
+                store: new DynamoDbTaskDefinitionStore({ tableName: tables.lockTable, client: localDynamoDb() }),
+              }),
+              cloudFormation: new CloudFormationLiveReader({ client: this.harness.deps.cloudFormation }),
+            },
+          }
+        : {}),
       ...overrides,
     };
   }
