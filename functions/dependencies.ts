@@ -20,6 +20,7 @@ import {
   sqsClient,
 } from '../shared/aws/clients.ts';
 import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
+import { ConfigurationError } from '../shared/errors.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import type { LiveReaders } from '../shared/live/read.ts';
@@ -48,8 +49,8 @@ export interface FunctionDependencies {
   readonly source: GitSource;
   readonly ecs: ECSClient;
   readonly cloudFormation: CloudFormationClient;
-  /** CodeCommit pull-request comments, when no planReporter is given. */
-  readonly codeCommit: CodeCommitClient;
+  /** CodeCommit pull-request comments, when no planReporter is given; absent from bundles built for GitHub or GitLab. */
+  readonly codeCommit?: CodeCommitClient;
   /** Where a pull request's plan is reported: the host's PlanReporter; absent in tests of the CodeCommit handler, which
    * then reports through codeCommit. */
   readonly planReporter?: PlanReporter;
@@ -102,19 +103,27 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
   const dynamo = dynamoDbClient();
   const ecs = ecsClient();
   const cloudFormation = cloudFormationClient();
-  const codeCommit = codeCommitClient();
+  // Each client exists only in the bundles of the hosts that use it (functions/hosts.ts says why the test is inline).
+  const codeCommit =
+    (process.env.DRIFTLESS_BUNDLED_HOST ?? 'codecommit') === 'codecommit' ? codeCommitClient() : undefined;
   const eventBridge = eventBridgeClient();
-  const secrets = new SecretCache(secretsManagerClient());
+  const secrets =
+    (process.env.DRIFTLESS_BUNDLED_HOST ?? 'github') !== 'codecommit'
+      ? new SecretCache(secretsManagerClient())
+      : undefined;
   const host = hostAdapters(environment, {
-    codeCommit,
-    secret: (secretArn) => () => secrets.get(secretArn).read(),
+    ...(codeCommit ? { codeCommit } : {}),
+    secret: (secretArn) => () => {
+      if (!secrets) throw new ConfigurationError('secrets are read only with a GitHub or GitLab source');
+      return secrets.get(secretArn).read();
+    },
   });
   return {
     environment,
     source: host.source,
     ecs,
     cloudFormation,
-    codeCommit,
+    ...(codeCommit ? { codeCommit } : {}),
     eventBridge,
     ledger: new DynamoDbLedger({ tableName: environment.ledgerTable, client: dynamo }),
     lock: new LeaseLock({ tableName: environment.lockTable, client: dynamo }),

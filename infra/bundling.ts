@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import type { SourceHost } from '../functions/environment.ts';
 
 export const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -29,6 +30,14 @@ export function functionEntry(name: BundledFunctionName): string {
   return join(REPOSITORY_ROOT, 'functions', `${name}.ts`);
 }
 
+/**
+ * The name esbuild replaces with the deployment's Git host. Code that chooses a host compares this expression itself
+ * (`(process.env.DRIFTLESS_BUNDLED_HOST ?? host) === host`): esbuild folds a comparison of literals and then drops the
+ * other hosts' adapters and clients, but it does not propagate a constant held in a variable. Run from source (tests,
+ * CLI) it is undefined, so every host is there.
+ */
+export const BUNDLED_HOST_VARIABLE = 'process.env.DRIFTLESS_BUNDLED_HOST';
+
 /** Bundled dependencies some CommonJS package `require`s at run time need a `require` in an ES module. */
 const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
@@ -52,11 +61,20 @@ export const LAMBDA_BUNDLE = {
   external: [] as string[],
   /** Lambda's credentials are environment variables: the default chain is swapped for the environment reader
    * (shared/aws/lambda-credentials.ts), which leaves the STS/SSO clients and the other providers out (~90 KB). */
-  alias: { '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts' },
+  alias: {
+    '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
+    /** yaml's Node entry is one CommonJS file (all of it bundled); its ES module build, the same code, tree-shakes. */
+    yaml: './node_modules/yaml/browser/dist/index.js',
+  },
 } as const;
 
+/** esbuild's `define` for a bundle built for one Git host. */
+function hostDefine(host: SourceHost): Record<string, string> {
+  return { [BUNDLED_HOST_VARIABLE]: JSON.stringify(host) };
+}
+
 /** NodejsFunction's `bundling` for LAMBDA_BUNDLE (always local esbuild: there is no Docker engine). */
-export function nodejsBundling(): BundlingOptions {
+export function nodejsBundling(host: SourceHost): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: LAMBDA_BUNDLE.target,
@@ -65,6 +83,7 @@ export function nodejsBundling(): BundlingOptions {
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: LAMBDA_BUNDLE.banner,
     externalModules: [...LAMBDA_BUNDLE.external],
+    define: hostDefine(host),
     esbuildArgs: {
       '--legal-comments': LAMBDA_BUNDLE.legalComments,
       ...Object.fromEntries(
@@ -75,8 +94,9 @@ export function nodejsBundling(): BundlingOptions {
   };
 }
 
-/** esbuild's build options for one function, as NodejsFunction runs them (bundle, platform node), with a metafile. */
-export function esbuildOptions(name: BundledFunctionName, outfile: string): BuildOptions {
+/** esbuild's build options for one function built for one Git host, as NodejsFunction runs them (bundle, platform
+ * node), with a metafile. */
+export function esbuildOptions(name: BundledFunctionName, outfile: string, host: SourceHost): BuildOptions {
   return {
     entryPoints: [functionEntry(name)],
     absWorkingDir: REPOSITORY_ROOT,
@@ -95,6 +115,7 @@ export function esbuildOptions(name: BundledFunctionName, outfile: string): Buil
     banner: { js: LAMBDA_BUNDLE.banner },
     external: [...LAMBDA_BUNDLE.external],
     alias: { ...LAMBDA_BUNDLE.alias },
+    define: hostDefine(host),
     logLevel: 'warning',
   };
 }

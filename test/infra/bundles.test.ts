@@ -2,13 +2,20 @@
  * Node as an ES module and exports its handler (a CommonJS dependency that cannot `require` would fail here, not at
  * the first invocation in Lambda). */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BundleReport, bundleFunctions, formatReport, isForbiddenInput } from '../../infra/bundle-size.ts';
+import { ENVIRONMENT } from '../../functions/environment.ts';
+import {
+  type BundleReport,
+  bundleFunctions,
+  bundleTargets,
+  formatReport,
+  isForbiddenInput,
+} from '../../infra/bundle-size.ts';
 import { BUNDLED_FUNCTION_NAMES, esbuildOptions, REPOSITORY_ROOT } from '../../infra/bundling.ts';
 
 /** Far above today's ~1.2 MB: a bundle this large pulled in something it should not. */
@@ -27,10 +34,15 @@ afterAll(() => {
 });
 
 describe('Lambda bundles', () => {
-  it('are built for every function', () => {
+  it('are built for every function, once per Git host the stack deploys it with', () => {
     // Assess
-    expect(reports.map((report) => report.name)).toEqual([...BUNDLED_FUNCTION_NAMES]);
-    expect(formatReport(reports).split('\n')).toHaveLength(BUNDLED_FUNCTION_NAMES.length + 1);
+    expect([...new Set(reports.map((report) => report.name))]).toEqual([...BUNDLED_FUNCTION_NAMES]);
+    expect(reports.map(({ name, host }) => ({ name, host }))).toEqual(bundleTargets());
+    const hostsOf = (name: string) => reports.filter((report) => report.name === name).map((report) => report.host);
+    expect(hostsOf('sweep')).toEqual(['codecommit', 'github', 'gitlab']);
+    expect(hostsOf('push')).toEqual(['codecommit']);
+    expect(hostsOf('webhook-worker')).toEqual(['github', 'gitlab']);
+    expect(formatReport(reports).split('\n')).toHaveLength(reports.length + 1);
   });
 
   it('contain nothing from test/ and never the simulator', () => {
@@ -59,6 +71,77 @@ describe('Lambda bundles', () => {
   });
 });
 
+/** A GitHub deployment's function environment (functions/environment.ts), no secret values. */
+function githubEnvironment(): Record<string, string> {
+  return {
+    [ENVIRONMENT.repository]: 'acme/config',
+    [ENVIRONMENT.branch]: 'main',
+    [ENVIRONMENT.installationId]: 'default',
+    [ENVIRONMENT.ledgerTable]: 'driftless-ledger',
+    [ENVIRONMENT.lockTable]: 'driftless-lock',
+    [ENVIRONMENT.allowedClusters]: 'prod',
+    [ENVIRONMENT.source]: 'github',
+    [ENVIRONMENT.githubAppId]: '123456',
+    [ENVIRONMENT.githubPrivateKeySecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-key-AbCdEf',
+    AWS_REGION: 'us-east-1',
+  };
+}
+
+describe('bundles built for one Git host', () => {
+  const reportOf = (name: string, host: string) => {
+    const report = reports.find((candidate) => candidate.name === name && candidate.host === host);
+    if (!report) throw new Error(`no ${name} bundle for ${host}`);
+    return report;
+  };
+  const hostCode = (report: BundleReport) =>
+    Object.keys(report.bytesByPackage).filter((name) => /^@aws-sdk\/client-(codecommit|secrets-manager)$/.test(name));
+
+  it('carry the CodeCommit client only for CodeCommit and Secrets Manager only for GitHub and GitLab', () => {
+    // Assess
+    for (const report of reports.filter(
+      (candidate) => candidate.name !== 'webhook' && candidate.name !== 'ledger-archive',
+    )) {
+      const expected =
+        report.host === 'codecommit' ? ['@aws-sdk/client-codecommit'] : ['@aws-sdk/client-secrets-manager'];
+      expect(hostCode(report), `${report.name} (${report.host})`).toEqual(expected);
+    }
+  });
+
+  it('leave the other hosts out of the sweep (and so are smaller than the bundle for every host)', () => {
+    // Arrange
+    const text = (name: string, host: string) => readFileSync(reportOf(name, host).outfile, 'utf8');
+
+    // Assess: the adapters' own API paths and the host mismatch check are there for the bundle's host only.
+    expect(text('sweep', 'github')).toContain('/repos/');
+    expect(text('sweep', 'gitlab')).not.toContain('/repos/');
+    expect(text('sweep', 'codecommit')).not.toContain('/repos/');
+    expect(text('sweep', 'gitlab')).toContain('repository/compare');
+    expect(text('sweep', 'github')).not.toContain('repository/compare');
+    expect(text('sweep', 'codecommit')).not.toContain('repository/compare');
+    expect(reportOf('sweep', 'github').bytes).toBeLessThan(reportOf('sweep', 'codecommit').bytes);
+  });
+
+  it('refuse to run against another host than the one they were built for', () => {
+    // Arrange: the sweep built for GitLab, deployed with a GitHub environment by mistake.
+    const script = [
+      `const { handler } = await import(${JSON.stringify(pathToFileURL(reportOf('sweep', 'gitlab').outfile).href)});`,
+      "await handler({ id: 'e', 'detail-type': 'Scheduled Event', detail: {} }).then(",
+      '  (value) => console.log(JSON.stringify(value)),',
+      '  (error) => console.log(error.name, error.message),',
+      ');',
+    ].join('\n');
+
+    // Act
+    const printed = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...githubEnvironment() },
+    });
+
+    // Assess
+    expect(printed).toContain('this function was bundled for gitlab but the source is github');
+  });
+});
+
 describe('what a bundle runs with', () => {
   it('carries only the environment credential provider, not the default chain and its STS and SSO clients', () => {
     // Assess
@@ -75,7 +158,7 @@ describe('what a bundle runs with', () => {
     // Arrange: code bundled with the functions' options, run in a fresh Node as Lambda would run it.
     const probe = join(outdir, 'probe', 'index.mjs');
     await build({
-      ...esbuildOptions('webhook', probe),
+      ...esbuildOptions('webhook', probe, 'github'),
       entryPoints: undefined,
       stdin: {
         contents: [
