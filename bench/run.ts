@@ -1,6 +1,7 @@
 /** `npm run bench`: the reconciler's speed, API calls against their floor, memory and cost, measured on the
  * simulator with per-call latency and the published ECS token buckets enforced. Shows progress on stderr, prints one
  * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call. */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { ECS_CLIENT_RATES, ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
@@ -10,12 +11,16 @@ import { planShards } from '../shared/reconcile/scope.ts';
 import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
+import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
 import { parserBench } from './parse.ts';
 import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
+
+// The bench validates as the CLI does: against the repository's resource specification index.
+provideResourceSpec(() => readFileSync(resourceSpecFile()));
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');

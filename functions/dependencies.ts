@@ -2,6 +2,7 @@
  * so tests can import a handler's factory without its environment) and kept for the life of the execution
  * environment; a ConfigurationError is rethrown on every invocation so events reach the dead-letter queue. */
 
+import { readFileSync } from 'node:fs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { ECSClient } from '@aws-sdk/client-ecs';
@@ -29,11 +30,16 @@ import { LeaseLock } from '../shared/lock/lease.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
 import { homeOfArn } from '../shared/spec/arn.ts';
+import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
 import type { PlanReporter } from '../shared/writeback/plan-reporter.ts';
 import type { ChangeProposer } from '../shared/writeback/proposals.ts';
 import { type FunctionEnvironment, readEnvironment } from './environment.ts';
 import { hostAdapters } from './hosts.ts';
 import { SecretCache } from './secrets.ts';
+
+// Templates are checked against the index the stack copies beside index.mjs (infra/constructs/reconciler-function.ts),
+// read on the first template check, not at cold start.
+provideResourceSpec(() => readFileSync(resourceSpecFile()));
 
 /** What the functions log through: Powertools Logger in production, a capturing one in tests. */
 export interface FunctionLogger {

@@ -3,13 +3,20 @@
  * does (infra/bundling.ts), prints each bundle's size, and fails when a bundle contains test code: nothing under test/ and never the ECS/CloudFormation simulator
  * (shared/sim/, the demo's and the bench's engine) may reach a Lambda function.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { SOURCES, type SourceHost } from '../functions/environment.ts';
-import { BUNDLED_FUNCTION_NAMES, type BundledFunctionName, esbuildOptions, type FunctionName } from './bundling.ts';
+import {
+  BUNDLED_FUNCTION_NAMES,
+  type BundledFunctionName,
+  esbuildOptions,
+  type FunctionName,
+  RESOURCE_SPEC_DATA_FILE,
+  readsResourceSpec,
+} from './bundling.ts';
 import { FUNCTION_PLANS } from './function-plans.ts';
 
 /** One bundle the stack can deploy: a function built for one Git host. */
@@ -34,7 +41,10 @@ export function bundleTargets(names: readonly BundledFunctionName[] = BUNDLED_FU
 export interface BundleReport extends BundleTarget {
   /** The bundle written (index.mjs, as in the deployed asset). */
   readonly outfile: string;
+  /** JavaScript bytes (index.mjs). */
   readonly bytes: number;
+  /** Data files beside it in the asset (the resource specification index), 0 when none. */
+  readonly dataBytes: number;
   /** Bundled input files, relative to the repository root. */
   readonly inputs: readonly string[];
   /** Inputs that must never be in a Lambda bundle. */
@@ -58,6 +68,13 @@ export function isForbiddenInput(path: string): boolean {
   return /(^|\/)test\//.test(normalized) || /(^|\/)shared\/sim\//.test(normalized) || /simulator/i.test(normalized);
 }
 
+/** Copies the resource specification index into an asset directory; its size. */
+export function copyResourceSpec(assetDirectory: string): number {
+  const target = join(assetDirectory, basename(RESOURCE_SPEC_DATA_FILE));
+  copyFileSync(RESOURCE_SPEC_DATA_FILE, target);
+  return statSync(target).size;
+}
+
 /** Bundles each target into `outdir/<name>-<host>/index.mjs` and reports its size and inputs. */
 export async function bundleFunctions(
   outdir: string,
@@ -67,6 +84,8 @@ export async function bundleFunctions(
   for (const { name, host } of targets) {
     const outfile = join(outdir, `${name}-${host}`, 'index.mjs');
     const result = await build(esbuildOptions(name, outfile, host));
+    // The asset as the stack makes it: the resource specification index beside index.mjs for the functions that read it.
+    const dataBytes = readsResourceSpec(name) ? copyResourceSpec(dirname(outfile)) : 0;
     // Metafile inputs are relative to absWorkingDir, the repository root.
     const inputs = Object.keys(result.metafile?.inputs ?? {});
     const bytesByPackage: Record<string, number> = {};
@@ -81,6 +100,7 @@ export async function bundleFunctions(
       host,
       outfile,
       bytes: statSync(outfile).size,
+      dataBytes,
       inputs,
       forbidden: inputs.filter(isForbiddenInput),
       bytesByPackage,
@@ -113,11 +133,12 @@ export function formatReport(reports: readonly BundleReport[]): string {
     report.name,
     report.name === 'ledger-archive' ? 'any' : report.host,
     (report.bytes / 1024).toFixed(1),
+    report.dataBytes === 0 ? '' : `+ ${(report.dataBytes / 1024).toFixed(0)} data`,
     String(report.inputs.length),
     report.forbidden.length === 0 ? 'ok' : `${report.forbidden.length} test file(s)`,
     largestPackages(report, 4),
   ]);
-  const header = ['function', 'host', 'size (KB)', 'inputs', 'test code', 'largest (KB)'];
+  const header = ['function', 'host', 'JS (KB)', 'data (KB)', 'inputs', 'test code', 'largest (KB)'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );

@@ -6,6 +6,7 @@ import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 import type { SourceHost } from '../functions/environment.ts';
+import { RESOURCE_SPEC_FILE_NAME } from '../shared/spec/resource-spec.ts';
 
 export const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +26,16 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
  * webhook receiver (deployed only with a GitHub or GitLab source). */
 export const BUNDLED_FUNCTION_NAMES = [...FUNCTION_NAMES, 'ledger-archive', 'webhook'] as const;
 export type BundledFunctionName = (typeof BUNDLED_FUNCTION_NAMES)[number];
+
+/** The resource specification index (shared/spec/resource-spec.br): a data file the functions that validate templates
+ * read beside their index.mjs (shared/spec/resource-spec.ts resolves it relative to the bundle). */
+export const RESOURCE_SPEC_DATA_FILE = join(REPOSITORY_ROOT, 'shared', 'spec', RESOURCE_SPEC_FILE_NAME);
+
+/** Whether a function's bundle reads the resource specification index: every reconciler (they build their
+ * dependencies in functions/dependencies.ts); not the webhook receiver nor the ledger archive. */
+export function readsResourceSpec(name: BundledFunctionName): boolean {
+  return name !== 'webhook' && name !== 'ledger-archive';
+}
 
 export function functionEntry(name: BundledFunctionName): string {
   return join(REPOSITORY_ROOT, 'functions', `${name}.ts`);
@@ -73,9 +84,22 @@ function hostDefine(host: SourceHost): Record<string, string> {
   return { [BUNDLED_HOST_VARIABLE]: JSON.stringify(host) };
 }
 
-/** NodejsFunction's `bundling` for LAMBDA_BUNDLE (always local esbuild: there is no Docker engine). */
-export function nodejsBundling(host: SourceHost): BundlingOptions {
+/** NodejsFunction's `bundling` for LAMBDA_BUNDLE (always local esbuild: there is no Docker engine), with the
+ * resource specification index copied into the asset beside index.mjs when the function reads it. */
+export function nodejsBundling(name: BundledFunctionName, host: SourceHost): BundlingOptions {
+  const data = readsResourceSpec(name);
   return {
+    ...(data
+      ? {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => [
+              `cp "${RESOURCE_SPEC_DATA_FILE}" "${join(outputDir, RESOURCE_SPEC_FILE_NAME)}"`,
+            ],
+          },
+        }
+      : {}),
     format: OutputFormat.ESM,
     target: LAMBDA_BUNDLE.target,
     minify: LAMBDA_BUNDLE.minify,

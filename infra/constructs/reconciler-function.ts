@@ -95,7 +95,7 @@ export class ReconcilerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment },
-      bundling: nodejsBundling(props.host ?? hostOf(props.environment)),
+      bundling: nodejsBundling(props.name, props.host ?? hostOf(props.environment)),
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),

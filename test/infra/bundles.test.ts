@@ -2,9 +2,9 @@
  * Node as an ES module and exports its handler (a CommonJS dependency that cannot `require` would fail here, not at
  * the first invocation in Lambda). */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +13,17 @@ import {
   type BundleReport,
   bundleFunctions,
   bundleTargets,
+  copyResourceSpec,
   formatReport,
   isForbiddenInput,
 } from '../../infra/bundle-size.ts';
-import { BUNDLED_FUNCTION_NAMES, esbuildOptions, REPOSITORY_ROOT } from '../../infra/bundling.ts';
+import {
+  BUNDLED_FUNCTION_NAMES,
+  esbuildOptions,
+  REPOSITORY_ROOT,
+  RESOURCE_SPEC_DATA_FILE,
+  readsResourceSpec,
+} from '../../infra/bundling.ts';
 
 /** Far above today's ~1.2 MB: a bundle this large pulled in something it should not. */
 const MAX_BUNDLE_BYTES = 3 * 1024 * 1024;
@@ -142,6 +149,20 @@ describe('bundles built for one Git host', () => {
   });
 });
 
+describe('the resource specification index', () => {
+  it('is a data file beside the bundles that read it, not JavaScript inside them', () => {
+    // Assess
+    for (const report of reports) {
+      const reads = readsResourceSpec(report.name);
+      expect(readFileSync(report.outfile, 'utf8').includes('resource-spec.br'), report.name).toBe(reads);
+      expect(report.dataBytes, report.name).toBe(reads ? statSync(RESOURCE_SPEC_DATA_FILE).size : 0);
+    }
+    // The packed index used to be a base64 string of ~60 KB in every bundle.
+    const sweep = reports.find((report) => report.name === 'sweep');
+    expect(sweep?.bytesByPackage['shared/spec']).toBeLessThan(80 * 1024);
+  });
+});
+
 describe('what a bundle runs with', () => {
   it('carries only the environment credential provider, not the default chain and its STS and SSO clients', () => {
     // Assess
@@ -154,7 +175,7 @@ describe('what a bundle runs with', () => {
     }
   });
 
-  it('signs with the credentials Lambda puts in the environment and checks templates against the packed index', async () => {
+  it('signs with the credentials Lambda puts in the environment and checks templates against the index beside it', async () => {
     // Arrange: code bundled with the functions' options, run in a fresh Node as Lambda would run it.
     const probe = join(outdir, 'probe', 'index.mjs');
     await build({
@@ -162,8 +183,10 @@ describe('what a bundle runs with', () => {
       entryPoints: undefined,
       stdin: {
         contents: [
+          "import { readFileSync } from 'node:fs';",
           "import { dynamoDbClient } from './shared/aws/clients.ts';",
-          "import { propertiesOf, suggestType } from './shared/spec/resource-spec.ts';",
+          "import { propertiesOf, provideResourceSpec, resourceSpecFile, suggestType } from './shared/spec/resource-spec.ts';",
+          'provideResourceSpec(() => readFileSync(resourceSpecFile()));',
           "const credentials = await dynamoDbClient({ region: 'eu-west-1' }).config.credentials();",
           "const queue = propertiesOf('AWS::SQS::Queue');",
           "console.log(JSON.stringify({ credentials, fifo: queue?.has('FifoQueue'), suggestion: suggestType('AWS::SQS::Queues') }));",
@@ -173,6 +196,7 @@ describe('what a bundle runs with', () => {
         loader: 'ts',
       },
     });
+    copyResourceSpec(dirname(probe));
     const run = (env: Record<string, string>) =>
       execFileSync(process.execPath, [probe], {
         encoding: 'utf8',
