@@ -79,6 +79,14 @@ export const LAMBDA_BUNDLE = {
   },
 } as const;
 
+/** LAMBDA_BUNDLE's aliases for one function: the S3 client (the ledger archive) wires event streams in when it is
+ * constructed, so only the other functions get the stub (shared/aws/no-event-streams.ts says why). */
+function bundleAlias(name: BundledFunctionName): Record<string, string> {
+  return name === 'ledger-archive'
+    ? { ...LAMBDA_BUNDLE.alias }
+    : { ...LAMBDA_BUNDLE.alias, '@smithy/core/event-streams': './shared/aws/no-event-streams.ts' };
+}
+
 /** esbuild's `define` for a bundle built for one Git host. */
 function hostDefine(host: SourceHost): Record<string, string> {
   return { [BUNDLED_HOST_VARIABLE]: JSON.stringify(host) };
@@ -111,7 +119,7 @@ export function nodejsBundling(name: BundledFunctionName, host: SourceHost): Bun
     esbuildArgs: {
       '--legal-comments': LAMBDA_BUNDLE.legalComments,
       ...Object.fromEntries(
-        Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, join(REPOSITORY_ROOT, to)]),
+        Object.entries(bundleAlias(name)).map(([from, to]) => [`--alias:${from}`, join(REPOSITORY_ROOT, to)]),
       ),
     },
     forceDockerBundling: false,
@@ -138,7 +146,7 @@ export function esbuildOptions(name: BundledFunctionName, outfile: string, host:
     treeShaking: true,
     banner: { js: LAMBDA_BUNDLE.banner },
     external: [...LAMBDA_BUNDLE.external],
-    alias: { ...LAMBDA_BUNDLE.alias },
+    alias: bundleAlias(name),
     define: hostDefine(host),
     logLevel: 'warning',
   };

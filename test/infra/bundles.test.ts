@@ -2,7 +2,7 @@
  * Node as an ES module and exports its handler (a CommonJS dependency that cannot `require` would fail here, not at
  * the first invocation in Lambda). */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -149,6 +149,18 @@ describe('bundles built for one Git host', () => {
   });
 });
 
+describe('event streams', () => {
+  it('are left out of every bundle but the ledger archive, whose S3 client wires them in', () => {
+    // Assess: the codec's header names are in a bundle exactly when the real module is.
+    for (const report of reports) {
+      const text = readFileSync(report.outfile, 'utf8');
+      const real = report.name === 'ledger-archive';
+      expect(text.includes('Unrecognizable event type'), report.name).toBe(real);
+      expect(text.includes('AWS event streams are left out'), report.name).toBe(!real);
+    }
+  });
+});
+
 describe('the resource specification index', () => {
   it('is a data file beside the bundles that read it, not JavaScript inside them', () => {
     // Assess
@@ -218,6 +230,79 @@ describe('what a bundle runs with', () => {
     expect(printed.fifo).toBe(true);
     expect(printed.suggestion).toBe('AWS::SQS::Queue');
     expect(() => run({ HOME: outdir })).toThrow(/no AWS credentials in the environment/);
+  }, 60_000);
+});
+
+describe('the YAML parser a bundle carries (yaml ES module build, aliased)', () => {
+  /** Every declaration and template fixture: valid, invalid (with diagnostics at their lines) and hostile. */
+  const fixtures = [join(REPOSITORY_ROOT, 'examples'), join(REPOSITORY_ROOT, 'test', 'fixtures', 'invalid')].flatMap(
+    (root) =>
+      (readdirSync(root, { recursive: true }) as string[])
+        .filter((path) => path.endsWith('.yaml'))
+        .map((path) => join(root, path)),
+  );
+  /** What validation makes of each file, as JSON: declarations, diagnostics with file:line, template values. */
+  const PARSE_ALL = [
+    "import { readFileSync } from 'node:fs';",
+    "import { parseDeclarationFile } from './shared/spec/parse.ts';",
+    "import { parseTemplate } from './shared/spec/cloudformation-yaml.ts';",
+    "import { templateLocator } from './shared/spec/template-locator.ts';",
+    'export function parseAll(files: string[]): string {',
+    '  return JSON.stringify(files.map((file) => {',
+    "    const text = readFileSync(file, 'utf8');",
+    "    if (!file.includes('.template.')) return parseDeclarationFile(file, text);",
+    '    const locate = templateLocator(file, text);',
+    "    return { template: parseTemplate(text), resources: locate(['Resources']), first: locate([]) };",
+    '  }));',
+    '}',
+  ].join('\n');
+
+  it('parses every fixture exactly as the Node build does, values and line numbers alike', async () => {
+    // Arrange: the same code bundled with the functions' options, and loaded from source (yaml's Node entry).
+    const probe = join(outdir, 'yaml-probe', 'index.mjs');
+    await build({
+      ...esbuildOptions('sweep', probe, 'github'),
+      entryPoints: undefined,
+      banner: {},
+      stdin: { contents: PARSE_ALL, resolveDir: REPOSITORY_ROOT, sourcefile: 'yaml-probe.ts', loader: 'ts' },
+    });
+    const inputs = (await build({ ...esbuildOptions('sweep', join(outdir, 'yaml-probe', 'inputs.mjs'), 'github') }))
+      .metafile?.inputs;
+    const fromSource = await import('../../shared/spec/parse.ts');
+    const fromSourceTemplates = await import('../../shared/spec/cloudformation-yaml.ts');
+    const fromSourceLocator = await import('../../shared/spec/template-locator.ts');
+
+    // Act
+    const bundled = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { parseAll } = await import(process.argv[1]); process.stdout.write(parseAll(JSON.parse(process.argv[2])));`,
+        pathToFileURL(probe).href,
+        JSON.stringify(fixtures),
+      ],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env.PATH ?? '' } },
+    );
+    const source = JSON.stringify(
+      fixtures.map((file) => {
+        const text = readFileSync(file, 'utf8');
+        if (!file.includes('.template.')) return fromSource.parseDeclarationFile(file, text);
+        const locate = fromSourceLocator.templateLocator(file, text);
+        return {
+          template: fromSourceTemplates.parseTemplate(text),
+          resources: locate(['Resources']),
+          first: locate([]),
+        };
+      }),
+    );
+
+    // Assess
+    expect(fixtures.length).toBeGreaterThan(200);
+    expect(Object.keys(inputs ?? {}).some((input) => input.includes('yaml/browser/dist/'))).toBe(true);
+    expect(Object.keys(inputs ?? {}).some((input) => /yaml\/dist\//.test(input))).toBe(false);
+    expect(bundled).toContain('"line":');
+    expect(bundled).toBe(source);
   }, 60_000);
 });
 
