@@ -99,20 +99,22 @@ export class BoundedCache extends Map<string, string> {
   }
 }
 
-/**
- * The production dependencies, from the function's environment (read once, here). Clients come from
- * shared/aws/clients.ts, so region, endpoint override, retries and user agent are set in one place.
- */
-export function productionDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
+/** What the deployment-outcome function reads: ECS rollouts, the ledger, notifications and, for rollback write-back,
+ * the repository. No CloudFormation client (a stack's outcome arrives in its event), so that bundle leaves the client
+ * and its query/XML protocol out. */
+export type OutcomeDependencies = Pick<
+  FunctionDependencies,
+  'environment' | 'source' | 'ecs' | 'eventBridge' | 'ledger' | 'logger' | 'proposer' | 'blobCache' | 'now'
+> & { readonly readers?: Pick<LiveReaders, 'ecs'> };
+
+/** The clients and adapters every reconciler function shares, from the function's environment (read once, here). */
+function sharedDependencies(variables: NodeJS.ProcessEnv) {
   const environment = readEnvironment(variables);
-  const logger = driftlessLogger;
   const dynamo = dynamoDbClient();
   const ecs = ecsClient();
-  const cloudFormation = cloudFormationClient();
   // Each client exists only in the bundles of the hosts that use it (functions/hosts.ts says why the test is inline).
   const codeCommit =
     (process.env.DRIFTLESS_BUNDLED_HOST ?? 'codecommit') === 'codecommit' ? codeCommitClient() : undefined;
-  const eventBridge = eventBridgeClient();
   const secrets =
     (process.env.DRIFTLESS_BUNDLED_HOST ?? 'github') !== 'codecommit'
       ? new SecretCache(secretsManagerClient())
@@ -126,23 +128,49 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
   });
   return {
     environment,
-    source: host.source,
+    dynamo,
+    codeCommit,
+    host,
     ecs,
+    ecsReader: new EcsLiveReader({ client: ecs, rates: sharedRates(environment.readShare) }),
+    outcome: {
+      environment,
+      source: host.source,
+      ecs,
+      eventBridge: eventBridgeClient(),
+      ledger: new DynamoDbLedger({ tableName: environment.ledgerTable, client: dynamo }),
+      logger: driftlessLogger,
+      proposer: host.proposer,
+      blobCache: new BoundedCache(BLOB_CACHE_ENTRIES),
+    },
+  };
+}
+
+/** The deployment-outcome function's production dependencies (OutcomeDependencies). */
+export function outcomeDependencies(variables: NodeJS.ProcessEnv = process.env): OutcomeDependencies {
+  const shared = sharedDependencies(variables);
+  return { ...shared.outcome, readers: { ecs: shared.ecsReader } };
+}
+
+/**
+ * The production dependencies, from the function's environment (read once, here). Clients come from
+ * shared/aws/clients.ts, so region, endpoint override, retries and user agent are set in one place.
+ */
+export function productionDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
+  const { environment, dynamo, codeCommit, host, ecsReader, outcome } = sharedDependencies(variables);
+  const cloudFormation = cloudFormationClient();
+  return {
+    ...outcome,
     cloudFormation,
     ...(codeCommit ? { codeCommit } : {}),
-    eventBridge,
-    ledger: new DynamoDbLedger({ tableName: environment.ledgerTable, client: dynamo }),
     lock: new LeaseLock({ tableName: environment.lockTable, client: dynamo }),
     appliedCommits: new DynamoDbAppliedCommits(environment.lockTable, dynamo),
-    logger,
-    proposer: host.proposer,
     planReporter: host.planReporter,
     readers: {
       // ECS throttles per account: workers running side by side each take their share of the read rate.
-      ecs: new EcsLiveReader({ client: ecs, rates: sharedRates(environment.readShare) }),
+      ecs: ecsReader,
       cloudFormation: new CloudFormationLiveReader({ client: cloudFormation }),
     },
-    blobCache: new BoundedCache(BLOB_CACHE_ENTRIES),
   };
 }
 
@@ -176,11 +204,13 @@ export type InvocationContext = LambdaInvocation;
  * The Lambda handler for a factory: production dependencies are built on the first invocation and kept (see the top
  * of this file for why not at import). When building them fails (a ConfigurationError), nothing is kept and the
  * error is thrown, on this and every later invocation, until the configuration is fixed. The function's own ARN, from
- * the first invocation's context, tells the deployment's account, so a cluster ARN elsewhere is refused.
+ * the first invocation's context, tells the deployment's account, so a cluster ARN elsewhere is refused. `build` has
+ * no default: a default would keep productionDependencies (and every client it builds) in each bundle that names
+ * another builder.
  */
-export function lazyHandler<E, R>(
-  create: (deps: FunctionDependencies) => (event: E) => Promise<R>,
-  build: () => FunctionDependencies = productionDependencies,
+export function lazyHandler<E, R, D extends OutcomeDependencies = FunctionDependencies>(
+  create: (deps: D) => (event: E) => Promise<R>,
+  build: () => D,
 ): (event: E, context?: InvocationContext) => Promise<R> {
   let handle: ((event: E) => Promise<R>) | undefined;
   return async (event, context) => {
@@ -191,7 +221,7 @@ export function lazyHandler<E, R>(
 }
 
 /** The dependencies with the partition, region and account the function's own ARN names, when the context has it. */
-export function withDeploymentHome(deps: FunctionDependencies, context?: InvocationContext): FunctionDependencies {
+export function withDeploymentHome<D extends OutcomeDependencies>(deps: D, context?: InvocationContext): D {
   const home = context?.invokedFunctionArn ? homeOfArn(context.invokedFunctionArn) : undefined;
   if (!home?.account) return deps;
   return { ...deps, environment: { ...deps.environment, ...home } };

@@ -7,7 +7,7 @@ import type { PlanSummary } from '../shared/plan/plan.ts';
 import { liveReadersOf, loadConfined, planAgainstLive, pruneCandidates } from '../shared/reconcile/plan-run.ts';
 import { CodeCommitPlanReporter } from '../shared/writeback/codecommit-plan-reporter.ts';
 import { PLAN_COMMENT_MARKER, type PlanReporter } from '../shared/writeback/plan-reporter.ts';
-import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
+import { type FunctionDependencies, lazyHandler, productionDependencies } from './dependencies.ts';
 import { limitsOf } from './environment.ts';
 import { type ErrorSummary, isRethrown, summarizeError } from './errors.ts';
 import { eventLabel, type PullRequestStateChangeEvent, parsePullRequestStateChange } from './events.ts';
@@ -201,4 +201,4 @@ function branchName(reference: string): string {
 }
 
 /** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
-export const handler = lazyHandler(createPullRequestHandler);
+export const handler = lazyHandler(createPullRequestHandler, productionDependencies);

@@ -149,6 +149,43 @@ describe('bundles built for one Git host', () => {
   });
 });
 
+describe('the AWS clients in each bundle', () => {
+  /** Clients whose code is in a bundle: more than the few enum constants a module may import from a client package. */
+  const clientsIn = (report: BundleReport) =>
+    Object.entries(report.bytesByPackage)
+      .filter(([name, bytes]) => name.startsWith('@aws-sdk/client-') && bytes > 4 * 1024)
+      .map(([name]) => name.slice('@aws-sdk/client-'.length))
+      .sort();
+  const reconciler = ['cloudformation', 'dynamodb', 'ecs', 'eventbridge'];
+  const expected: Record<string, readonly string[]> = {
+    push: reconciler,
+    'pull-request': reconciler,
+    'sweep-shard': reconciler,
+    'manual-change': reconciler,
+    'webhook-worker': reconciler,
+    // Shards go out on SQS; the rare fan-out path still needs the client bundled.
+    sweep: [...reconciler, 'sqs'],
+    // A stack's outcome arrives in its event: no CloudFormation client.
+    'deployment-outcome': ['dynamodb', 'ecs', 'eventbridge'],
+    'ledger-archive': ['s3'],
+    webhook: ['dynamodb', 'secrets-manager', 'sqs'],
+  };
+
+  it('are the ones some path of the function uses, plus the Git host client', () => {
+    // Assess
+    for (const report of reports) {
+      const host = report.name === 'webhook' || report.name === 'ledger-archive' ? [] : [hostClient(report.host)];
+      expect(clientsIn(report), `${report.name} (${report.host})`).toEqual(
+        [...(expected[report.name] ?? []), ...host].sort(),
+      );
+    }
+  });
+});
+
+function hostClient(host: string): string {
+  return host === 'codecommit' ? 'codecommit' : 'secrets-manager';
+}
+
 describe('event streams', () => {
   it('are left out of every bundle but the ledger archive, whose S3 client wires them in', () => {
     // Assess: the codec's header names are in a bundle exactly when the real module is.
