@@ -222,7 +222,7 @@ export function benchFigures(m: BenchMeasurements): Figure[] {
   for (const start of m.coldStarts)
     figures.push(
       judged(
-        `cold start: ${start.name}`,
+        `cold start: ${start.name} (${start.host})`,
         `≤ ${COLD_START_GOAL.bundleKb} KB, ≤ ${COLD_START_GOAL.initMs} ms`,
         `${start.bundleKb.toFixed(0)} KB, ${start.initMs.toFixed(0)} ms (SDK external: ${start.externalBundleKb.toFixed(0)} KB, ${start.externalInitMs.toFixed(0)} ms)`,
         start.meetsGoal,

@@ -2,6 +2,7 @@
  * simulator with per-call latency and the published ECS token buckets enforced. Shows progress on stderr, prints one
  * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call. */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { planShards } from '../shared/reconcile/scope.ts';
 import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
+import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
 import { parserBench } from './parse.ts';
@@ -25,6 +27,9 @@ import { repositoryScale } from './repository-scale.ts';
 import { startTime } from './start-time.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
 import type { SweepMeasurement } from './sweep-process.ts';
+
+// The bench validates as the CLI does: against the repository's resource specification index.
+provideResourceSpec(() => readFileSync(resourceSpecFile()));
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');

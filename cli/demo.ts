@@ -5,7 +5,6 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { EventBridgeClient, type PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { createDeploymentOutcomeHandler, type DeploymentOutcomeEvent } from '../functions/deployment-outcome.ts';
 import { DynamoDbLedger, ensureLedgerTable } from '../shared/audit/dynamodb.ts';
@@ -271,16 +270,8 @@ export async function demoCommand(io: CliIo, runCli: RunCli): Promise<number> {
       },
       source,
       ecs: simulator.ecs,
-      cloudFormation: simulator.cloudFormation,
-      // Not used on this path; pointed at a closed loopback port so nothing could leave the machine.
-      codeCommit: new CodeCommitClient({
-        endpoint: 'http://127.0.0.1:9',
-        region: 'us-east-1',
-        credentials: LOCAL_CREDENTIALS,
-      }),
       eventBridge: capturingEventBus(published),
       ledger,
-      lock,
       logger: { info: () => {}, warn: () => {}, error: () => {} },
       // A local repository: the "pull request" is a branch, as `driftless rollback --repo` makes it.
       proposer: new LocalGitProposer({ repoDir }),

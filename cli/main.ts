@@ -1,6 +1,8 @@
 /** The driftless command line: the same core as the Lambda functions, run from a laptop. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../shared/audit/pauses.ts';
+import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
 import { patternProblem } from '../shared/spec/resource-types.ts';
 import { awsSetupProblem } from './aws-setup.ts';
 import type { AuditOptions } from './commands/audit.ts';
@@ -16,6 +18,9 @@ import { type CliIo, EXIT_INVALID, EXIT_OK, OUTPUT_FORMATS, processIo } from './
 
 // Each command's module (and with it the AWS SDK, zod, the YAML parser) is imported only when that command runs, so
 // --help and --version answer without loading them; only what the option definitions need is imported above.
+
+// Templates are checked against the resource specification index shipped beside the spec module (read on first use).
+provideResourceSpec(() => readFileSync(resourceSpecFile()));
 
 const VERSION = '0.1.0';
 const DEFAULT_LEDGER_TABLE = 'driftless-ledger';

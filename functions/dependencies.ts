@@ -2,6 +2,7 @@
  * so tests can import a handler's factory without its environment) and kept for the life of the execution
  * environment; a ConfigurationError is rethrown on every invocation so events reach the dead-letter queue. */
 
+import { readFileSync } from 'node:fs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import type { ECSClient } from '@aws-sdk/client-ecs';
@@ -20,6 +21,7 @@ import {
   sqsClient,
 } from '../shared/aws/clients.ts';
 import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
+import { ConfigurationError } from '../shared/errors.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import type { LiveReaders } from '../shared/live/read.ts';
@@ -29,11 +31,16 @@ import { LeaseLock } from '../shared/lock/lease.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
 import { homeOfArn } from '../shared/spec/arn.ts';
+import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
 import type { PlanReporter } from '../shared/writeback/plan-reporter.ts';
 import type { ChangeProposer } from '../shared/writeback/proposals.ts';
 import { type FunctionEnvironment, readEnvironment } from './environment.ts';
 import { hostAdapters } from './hosts.ts';
 import { SecretCache } from './secrets.ts';
+
+// Templates are checked against the index the stack copies beside index.mjs (infra/constructs/reconciler-function.ts),
+// read on the first template check, not at cold start.
+provideResourceSpec(() => readFileSync(resourceSpecFile()));
 
 /** What the functions log through: Powertools Logger in production, a capturing one in tests. */
 export interface FunctionLogger {
@@ -49,8 +56,8 @@ export interface FunctionDependencies {
   readonly source: GitSource;
   readonly ecs: ECSClient;
   readonly cloudFormation: CloudFormationClient;
-  /** CodeCommit pull-request comments, when no planReporter is given. */
-  readonly codeCommit: CodeCommitClient;
+  /** CodeCommit pull-request comments, when no planReporter is given; absent from bundles built for GitHub or GitLab. */
+  readonly codeCommit?: CodeCommitClient;
   /** Where a pull request's plan is reported: the host's PlanReporter; absent in tests of the CodeCommit handler, which
    * then reports through codeCommit. */
   readonly planReporter?: PlanReporter;
@@ -93,51 +100,92 @@ export class BoundedCache extends Map<string, string> {
   }
 }
 
+/** What the deployment-outcome function reads: ECS rollouts, the ledger, notifications and, for rollback write-back,
+ * the repository. No CloudFormation client (a stack's outcome arrives in its event), so that bundle leaves the client
+ * and its query/XML protocol out. */
+export type OutcomeDependencies = Pick<
+  FunctionDependencies,
+  'environment' | 'source' | 'ecs' | 'eventBridge' | 'ledger' | 'logger' | 'proposer' | 'blobCache' | 'now'
+> & { readonly readers?: Pick<LiveReaders, 'ecs'> };
+
+interface DependencyOptions {
+  /** Task definitions kept in the lock table across containers (the sweep and its shard workers). */
+  readonly taskDefinitionCache?: boolean;
+}
+
+/** The clients and adapters every reconciler function shares, from the function's environment (read once, here). */
+function sharedDependencies(variables: NodeJS.ProcessEnv, options: DependencyOptions = {}) {
+  const environment = readEnvironment(variables);
+  const dynamo = dynamoDbClient();
+  const ecs = ecsClient();
+  // Each client exists only in the bundles of the hosts that use it (functions/hosts.ts says why the test is inline).
+  const codeCommit =
+    (process.env.DRIFTLESS_BUNDLED_HOST ?? 'codecommit') === 'codecommit' ? codeCommitClient() : undefined;
+  const secrets =
+    (process.env.DRIFTLESS_BUNDLED_HOST ?? 'github') !== 'codecommit'
+      ? new SecretCache(secretsManagerClient())
+      : undefined;
+  const host = hostAdapters(environment, {
+    ...(codeCommit ? { codeCommit } : {}),
+    secret: (secretArn) => () => {
+      if (!secrets) throw new ConfigurationError('secrets are read only with a GitHub or GitLab source');
+      return secrets.get(secretArn).read();
+    },
+  });
+  return {
+    environment,
+    dynamo,
+    codeCommit,
+    host,
+    ecs,
+    ecsReader: new EcsLiveReader({
+      client: ecs,
+      rates: sharedRates(environment.readShare),
+      ...(options.taskDefinitionCache
+        ? { store: new DynamoDbTaskDefinitionStore({ tableName: environment.lockTable, client: dynamo }) }
+        : {}),
+    }),
+    outcome: {
+      environment,
+      source: host.source,
+      ecs,
+      eventBridge: eventBridgeClient(),
+      ledger: new DynamoDbLedger({ tableName: environment.ledgerTable, client: dynamo }),
+      logger: driftlessLogger,
+      proposer: host.proposer,
+      blobCache: new BoundedCache(BLOB_CACHE_ENTRIES),
+    },
+  };
+}
+
+/** The deployment-outcome function's production dependencies (OutcomeDependencies). */
+export function outcomeDependencies(variables: NodeJS.ProcessEnv = process.env): OutcomeDependencies {
+  const shared = sharedDependencies(variables);
+  return { ...shared.outcome, readers: { ecs: shared.ecsReader } };
+}
+
 /**
  * The production dependencies, from the function's environment (read once, here). Clients come from
  * shared/aws/clients.ts, so region, endpoint override, retries and user agent are set in one place.
  */
 export function productionDependencies(
   variables: NodeJS.ProcessEnv = process.env,
-  options: { readonly taskDefinitionCache?: boolean } = {},
+  options: DependencyOptions = {},
 ): FunctionDependencies {
-  const environment = readEnvironment(variables);
-  const logger = driftlessLogger;
-  const dynamo = dynamoDbClient();
-  const ecs = ecsClient();
+  const { environment, dynamo, codeCommit, host, ecsReader, outcome } = sharedDependencies(variables, options);
   const cloudFormation = cloudFormationClient();
-  const codeCommit = codeCommitClient();
-  const eventBridge = eventBridgeClient();
-  const secrets = new SecretCache(secretsManagerClient());
-  const host = hostAdapters(environment, {
-    codeCommit,
-    secret: (secretArn) => () => secrets.get(secretArn).read(),
-  });
   return {
-    environment,
-    source: host.source,
-    ecs,
+    ...outcome,
     cloudFormation,
-    codeCommit,
-    eventBridge,
-    ledger: new DynamoDbLedger({ tableName: environment.ledgerTable, client: dynamo }),
+    ...(codeCommit ? { codeCommit } : {}),
     lock: new LeaseLock({ tableName: environment.lockTable, client: dynamo }),
     appliedCommits: new DynamoDbAppliedCommits(environment.lockTable, dynamo),
-    logger,
-    proposer: host.proposer,
     planReporter: host.planReporter,
     readers: {
       // ECS throttles per account: workers running side by side each take their share of the read rate.
-      ecs: new EcsLiveReader({
-        client: ecs,
-        rates: sharedRates(environment.readShare),
-        ...(options.taskDefinitionCache
-          ? { store: new DynamoDbTaskDefinitionStore({ tableName: environment.lockTable, client: dynamo }) }
-          : {}),
-      }),
+      ecs: ecsReader,
       cloudFormation: new CloudFormationLiveReader({ client: cloudFormation }),
     },
-    blobCache: new BoundedCache(BLOB_CACHE_ENTRIES),
   };
 }
 
@@ -173,11 +221,13 @@ export type InvocationContext = LambdaInvocation;
  * The Lambda handler for a factory: production dependencies are built on the first invocation and kept (see the top
  * of this file for why not at import). When building them fails (a ConfigurationError), nothing is kept and the
  * error is thrown, on this and every later invocation, until the configuration is fixed. The function's own ARN, from
- * the first invocation's context, tells the deployment's account, so a cluster ARN elsewhere is refused.
+ * the first invocation's context, tells the deployment's account, so a cluster ARN elsewhere is refused. `build` has
+ * no default: a default would keep productionDependencies (and every client it builds) in each bundle that names
+ * another builder.
  */
-export function lazyHandler<E, R>(
-  create: (deps: FunctionDependencies) => (event: E) => Promise<R>,
-  build: () => FunctionDependencies = productionDependencies,
+export function lazyHandler<E, R, D extends OutcomeDependencies = FunctionDependencies>(
+  create: (deps: D) => (event: E) => Promise<R>,
+  build: () => D,
 ): (event: E, context?: InvocationContext) => Promise<R> {
   let handle: ((event: E) => Promise<R>) | undefined;
   return async (event, context) => {
@@ -188,7 +238,7 @@ export function lazyHandler<E, R>(
 }
 
 /** The dependencies with the partition, region and account the function's own ARN names, when the context has it. */
-export function withDeploymentHome(deps: FunctionDependencies, context?: InvocationContext): FunctionDependencies {
+export function withDeploymentHome<D extends OutcomeDependencies>(deps: D, context?: InvocationContext): D {
   const home = context?.invokedFunctionArn ? homeOfArn(context.invokedFunctionArn) : undefined;
   if (!home?.account) return deps;
   return { ...deps, environment: { ...deps.environment, ...home } };

@@ -14,7 +14,7 @@ import {
   createDeploymentOutcomeRecorder,
   type RecordedDeploymentOutcome,
 } from '../shared/triggers/deployment-outcome-recorder.ts';
-import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
+import { lazyHandler, type OutcomeDependencies, outcomeDependencies } from './dependencies.ts';
 import { type ErrorSummary, isRethrown, summarizeError } from './errors.ts';
 import {
   ECS_DEPLOYMENT_STATE_CHANGE,
@@ -35,7 +35,7 @@ export type DeploymentOutcomeResult =
   | { readonly outcome: 'failed'; readonly error: ErrorSummary };
 
 export function createDeploymentOutcomeHandler(
-  deps: FunctionDependencies,
+  deps: OutcomeDependencies,
 ): (event: DeploymentOutcomeEvent) => Promise<DeploymentOutcomeResult> {
   const { environment, logger } = deps;
   const publisher = new EventPublisher({ client: deps.eventBridge, eventBusName: environment.eventBus, logger });
@@ -90,4 +90,4 @@ function read(event: DeploymentOutcomeEvent, detailType: string | undefined): De
 }
 
 /** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
-export const handler = lazyHandler(createDeploymentOutcomeHandler);
+export const handler = lazyHandler(createDeploymentOutcomeHandler, outcomeDependencies);

@@ -1,5 +1,7 @@
 /** The one place the functions choose the configuration repository's host: the GitSource, ChangeProposer and
- * PlanReporter for CodeCommit, a GitHub App installation or a GitLab project, from the environment. */
+ * PlanReporter for CodeCommit, a GitHub App installation or a GitLab project, from the environment. A Lambda bundle is
+ * built for its deployment's host (infra/bundling.ts defines process.env.DRIFTLESS_BUNDLED_HOST), and each branch
+ * below compares that expression itself so esbuild drops the other hosts' adapters and SDK clients. */
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { ConfigurationError } from '../shared/errors.ts';
 import { CodeCommitGitSource } from '../shared/source/codecommit.ts';
@@ -24,8 +26,8 @@ export interface HostAdapters {
 }
 
 export interface HostConnections {
-  /** CodeCommit's client (built whatever the host: the CodeCommit handlers take it). */
-  readonly codeCommit: CodeCommitClient;
+  /** CodeCommit's client: required with a CodeCommit source, absent from bundles built for another host. */
+  readonly codeCommit?: CodeCommitClient;
   /** A secret's text by ARN, read once per warm function (functions/secrets.ts). */
   readonly secret: (secretArn: string) => () => Promise<string>;
   /** Injected in tests; the global fetch otherwise. */
@@ -34,8 +36,12 @@ export interface HostConnections {
 
 export function hostAdapters(environment: FunctionEnvironment, connections: HostConnections): HostAdapters {
   const source = environment.source ?? 'codecommit';
+  const bundledFor = process.env.DRIFTLESS_BUNDLED_HOST;
+  if (bundledFor !== undefined && bundledFor !== source) {
+    throw new ConfigurationError(`this function was bundled for ${bundledFor} but the source is ${source}`);
+  }
   const fetchOption = connections.fetch ? { fetch: connections.fetch } : {};
-  if (source === 'github') {
+  if (source === 'github' && (process.env.DRIFTLESS_BUNDLED_HOST ?? 'github') === 'github') {
     const github = environment.github;
     if (!github) throw new ConfigurationError('the source is github but the GitHub App settings are missing');
     const { owner, repo } = github;
@@ -54,7 +60,7 @@ export function hostAdapters(environment: FunctionEnvironment, connections: Host
       planReporter: new GitHubPlanReporter({ owner, repo, auth, ...client }),
     };
   }
-  if (source === 'gitlab') {
+  if (source === 'gitlab' && (process.env.DRIFTLESS_BUNDLED_HOST ?? 'gitlab') === 'gitlab') {
     const gitlab = environment.gitlab;
     if (!gitlab) throw new ConfigurationError('the source is gitlab but the GitLab settings are missing');
     const options = {
@@ -69,10 +75,15 @@ export function hostAdapters(environment: FunctionEnvironment, connections: Host
       planReporter: new GitLabPlanReporter(options),
     };
   }
-  const codeCommit = { repositoryName: environment.repository, client: connections.codeCommit };
-  return {
-    source: new CodeCommitGitSource(codeCommit),
-    proposer: new CodeCommitProposer(codeCommit),
-    planReporter: new CodeCommitPlanReporter(codeCommit),
-  };
+  if (source === 'codecommit' && (process.env.DRIFTLESS_BUNDLED_HOST ?? 'codecommit') === 'codecommit') {
+    if (!connections.codeCommit)
+      throw new ConfigurationError('the source is codecommit but no CodeCommit client was given');
+    const codeCommit = { repositoryName: environment.repository, client: connections.codeCommit };
+    return {
+      source: new CodeCommitGitSource(codeCommit),
+      proposer: new CodeCommitProposer(codeCommit),
+      planReporter: new CodeCommitPlanReporter(codeCommit),
+    };
+  }
+  throw new ConfigurationError(`no adapters for the source ${source}`);
 }

@@ -2,7 +2,7 @@
  * reconciles just that resource, seconds after the change instead of at the next sweep. */
 import { ConfigurationError, RetryableError } from '../shared/errors.ts';
 import { ManualChangeCoalescer, readManualChange } from '../shared/triggers/manual-change.ts';
-import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
+import { type FunctionDependencies, lazyHandler, productionDependencies } from './dependencies.ts';
 import { ENVIRONMENT } from './environment.ts';
 import { type CloudTrailApiCallEvent, eventLabel, parseCloudTrailApiCall } from './events.ts';
 import { type RunSummary, runAndAnnounce } from './run.ts';
@@ -81,4 +81,4 @@ export function createManualChangeHandler(
 }
 
 /** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
-export const handler = lazyHandler(createManualChangeHandler);
+export const handler = lazyHandler(createManualChangeHandler, productionDependencies);

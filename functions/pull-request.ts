@@ -1,11 +1,13 @@
 /** The pull-request function: plans a CodeCommit pull request's source commit and comments the plan, applying nothing;
  * planPullRequest is the host-neutral core the webhook worker shares for GitHub and GitLab. */
+
+import { ConfigurationError } from '../shared/errors.ts';
 import { codeSpan, MAX_COMMENT_LENGTH, renderPlanMarkdown } from '../shared/plan/markdown.ts';
 import type { PlanSummary } from '../shared/plan/plan.ts';
 import { liveReadersOf, loadConfined, planAgainstLive, pruneCandidates } from '../shared/reconcile/plan-run.ts';
 import { CodeCommitPlanReporter } from '../shared/writeback/codecommit-plan-reporter.ts';
-import { PLAN_COMMENT_MARKER } from '../shared/writeback/pull-request-comments.ts';
-import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
+import { PLAN_COMMENT_MARKER, type PlanReporter } from '../shared/writeback/plan-reporter.ts';
+import { type FunctionDependencies, lazyHandler, productionDependencies } from './dependencies.ts';
 import { limitsOf } from './environment.ts';
 import { type ErrorSummary, isRethrown, summarizeError } from './errors.ts';
 import { eventLabel, type PullRequestStateChangeEvent, parsePullRequestStateChange } from './events.ts';
@@ -78,6 +80,16 @@ export interface PullRequestToPlan {
   readonly baseCommitId: string;
 }
 
+/** deps.planReporter, else CodeCommit's comment; the host test is inline so a GitHub or GitLab bundle leaves the
+ * CodeCommit reporter and client out (functions/hosts.ts). */
+function planReporterOf(deps: FunctionDependencies): PlanReporter {
+  if (deps.planReporter) return deps.planReporter;
+  if (deps.codeCommit && (process.env.DRIFTLESS_BUNDLED_HOST ?? 'codecommit') === 'codecommit') {
+    return new CodeCommitPlanReporter({ repositoryName: deps.environment.repository, client: deps.codeCommit });
+  }
+  throw new ConfigurationError('no plan reporter: neither the host adapters nor a CodeCommit client were given');
+}
+
 /**
  * Plans a pull request's head against live state and reports it through the host's PlanReporter (deps.planReporter;
  * CodeCommit's comment when none is given). Nothing is applied. A failure is mapped like every function's: terminal
@@ -90,9 +102,7 @@ export async function planPullRequest(
 ): Promise<PullRequestResult> {
   const { environment, logger } = deps;
   const readers = deps.readers ?? liveReadersOf(deps);
-  const reporter =
-    deps.planReporter ??
-    new CodeCommitPlanReporter({ repositoryName: environment.repository, client: deps.codeCommit });
+  const reporter = planReporterOf(deps);
   try {
     const snapshot = await loadConfined(
       deps.source,
@@ -191,4 +201,4 @@ function branchName(reference: string): string {
 }
 
 /** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
-export const handler = lazyHandler(createPullRequestHandler);
+export const handler = lazyHandler(createPullRequestHandler, productionDependencies);

@@ -1,5 +1,5 @@
 /** The push function: a CodeCommit push to the tracked branch reconciles what changed at the branch head. */
-import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
+import { type FunctionDependencies, lazyHandler, productionDependencies } from './dependencies.ts';
 import { eventLabel, parseRepositoryStateChange, type RepositoryStateChangeEvent } from './events.ts';
 import { type RunSummary, runAndAnnounce } from './run.ts';
 
@@ -62,4 +62,4 @@ function ignoredBecause(
 }
 
 /** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
-export const handler = lazyHandler(createPushHandler);
+export const handler = lazyHandler(createPushHandler, productionDependencies);

@@ -4,7 +4,7 @@
  * message so only that message is delivered again. */
 import type { PullRequestMessage, PushMessage } from '../shared/triggers/webhook-events.ts';
 import { parseWebhookMessage } from '../shared/triggers/webhook-events.ts';
-import { type FunctionDependencies, lazyHandler } from './dependencies.ts';
+import { type FunctionDependencies, lazyHandler, productionDependencies } from './dependencies.ts';
 import { settleFailedMessage } from './errors.ts';
 import { planPullRequest } from './pull-request.ts';
 import { runAndAnnounce } from './run.ts';
@@ -85,4 +85,4 @@ async function pullRequest(
 }
 
 /** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
-export const handler = lazyHandler(createWebhookWorker);
+export const handler = lazyHandler(createWebhookWorker, productionDependencies);

@@ -6,7 +6,8 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLE, REPOSITORY_ROOT } from './bundling.ts';
+import { RESOURCE_SPEC_FILE_NAME } from '../shared/spec/resource-spec.ts';
+import { bundleAlias, REPOSITORY_ROOT } from './bundling.ts';
 
 export const SHIPPED_FOLDERS = ['cli', 'shared', 'functions', 'infra'] as const;
 export const DIST = join(REPOSITORY_ROOT, 'dist');
@@ -53,13 +54,18 @@ export async function buildPackage(): Promise<{ files: number }> {
   );
   // The Lambda bundles alias SDK modules to ours by their source path (infra/bundling.ts); from dist/ that path names
   // a file the build must provide, so the compiled module is written under it too (plain JavaScript is valid there).
-  for (const target of Object.values(LAMBDA_BUNDLE.alias)) {
+  for (const target of Object.values(bundleAlias('sweep')).filter((path) => path.startsWith('./'))) {
     const compiled = result.outputFiles.find((file) => file.path === join(DIST, target.replace(/\.ts$/, '.js')));
     if (compiled) await writeFile(join(DIST, target), rewriteImports(compiled.text));
   }
   // NodejsFunction reads the project root from its lock file (infra/constructs/reconciler-function.ts names the one
   // beside the root that infra/bundling.ts computes, which is dist/ here); only its presence and name matter.
   await copyFile(join(REPOSITORY_ROOT, 'package-lock.json'), join(DIST, 'package-lock.json'));
+  // The resource specification index is data the compiled modules read beside themselves (shared/spec/resource-spec.ts).
+  await copyFile(
+    join(REPOSITORY_ROOT, 'shared', 'spec', RESOURCE_SPEC_FILE_NAME),
+    join(DIST, 'shared', 'spec', RESOURCE_SPEC_FILE_NAME),
+  );
   return { files: result.outputFiles.length };
 }
 

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { ENVIRONMENT, type SourceHost } from '../../functions/environment.ts';
 import { type BundledFunctionName, functionEntry, nodejsBundling, REPOSITORY_ROOT } from '../bundling.ts';
 
 export interface ReconcilerFunctionProps {
@@ -29,6 +30,11 @@ export interface ReconcilerFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** Environment variables: the contract in functions/environment.ts plus Powertools settings. */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * The Git host the code is bundled for: the other hosts' adapters and SDK clients are left out.
+   * @default the environment's source (ENVIRONMENT.source), else codecommit
+   */
+  readonly host?: SourceHost;
   /**
    * Log retention.
    * @default logs.RetentionDays.THREE_MONTHS
@@ -89,7 +95,7 @@ export class ReconcilerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment },
-      bundling: nodejsBundling(),
+      bundling: nodejsBundling(props.name, props.host ?? hostOf(props.environment)),
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
@@ -109,4 +115,9 @@ export class ReconcilerFunction extends Construct {
       },
     ]);
   }
+}
+
+function hostOf(environment: Readonly<Record<string, string>>): SourceHost {
+  const source = environment[ENVIRONMENT.source];
+  return source === 'github' || source === 'gitlab' ? source : 'codecommit';
 }

@@ -1,26 +1,68 @@
 /** The CloudFormation resource specification templates are checked against before any AWS call: which resource
  * types exist and which property names each takes, from the index generated out of @aws-cdk/aws-service-spec
- * (resource-spec-data.ts). The index is unpacked on the first lookup (not at import: most invocations check no
- * template, and every cold start would pay for it) and a service's entry is decoded the first time one of its types is
- * looked up. Pure: zlib computes, it reads nothing. */
+ * (infra/generate-resource-spec.ts). The index is a brotli data file (RESOURCE_SPEC_FILE), not JavaScript, so the
+ * Lambda bundles do not parse 60 KB of it on every cold start; it is read and unpacked on the first lookup (most
+ * invocations check no template) and a service's entry is decoded the first time one of its types is looked up.
+ * Pure: the process's entry point hands in how to read the file (provideResourceSpec); zlib computes. */
 import { brotliDecompressSync } from 'node:zlib';
-import { RESOURCE_SPEC_PACKED, RESOURCE_SPEC_SOURCE } from './resource-spec-data.ts';
+import { TerminalError } from '../errors.ts';
+import { RESOURCE_SPEC_SOURCE } from './resource-spec-data.ts';
 import { nearest } from './suggest.ts';
 
 /** The package and version the index was generated from, for messages and the README. */
 export const RESOURCE_SPEC_VERSION = RESOURCE_SPEC_SOURCE;
+
+/** The data file's name: in the repository beside this module, in a Lambda bundle beside index.mjs. */
+export const RESOURCE_SPEC_FILE_NAME = 'resource-spec.br';
+
+/** Where the packed index is: beside this module, which is shared/spec/ run from source and, once bundled, the
+ * bundle's own directory (the stack copies the file there). The one resolver of its location. */
+export function resourceSpecFile(): URL {
+  return new URL(`./${RESOURCE_SPEC_FILE_NAME}`, import.meta.url);
+}
+
+/** Reads the packed index's bytes (readFileSync of resourceSpecFile() in every entry point). */
+export type ResourceSpecReader = () => Uint8Array;
+
+let reader: ResourceSpecReader | undefined;
+
+/** Sets how the index is read; called once by each entry point (functions, CLI, bench, tests) before any lookup. */
+export function provideResourceSpec(read: ResourceSpecReader): void {
+  if (read === reader) return;
+  reader = read;
+  services = undefined;
+  allTypes = undefined;
+  decoded.clear();
+}
+
+/** The index cannot be read: no entry point provided it, or the data file is missing from the installation (a
+ * packaging bug, never the user's input; a retry cannot help). */
+export class ResourceSpecUnavailableError extends TerminalError {}
 
 const decoded = new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
 let allTypes: readonly string[] | undefined;
 let services: Readonly<Record<string, string>> | undefined;
 
 /** The services record of a packed index (infra/generate-resource-spec.ts packs it). */
-export function unpackResourceSpec(packed: string): Readonly<Record<string, string>> {
-  return JSON.parse(brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8')) as Record<string, string>;
+export function unpackResourceSpec(packed: Uint8Array): Readonly<Record<string, string>> {
+  return JSON.parse(brotliDecompressSync(packed).toString('utf8')) as Record<string, string>;
 }
 
 function resourceSpecServices(): Readonly<Record<string, string>> {
-  services ??= unpackResourceSpec(RESOURCE_SPEC_PACKED);
+  if (services) return services;
+  if (!reader) {
+    throw new ResourceSpecUnavailableError(
+      'the CloudFormation resource specification was not provided (provideResourceSpec at the entry point)',
+    );
+  }
+  try {
+    services = unpackResourceSpec(reader());
+  } catch (cause) {
+    throw new ResourceSpecUnavailableError(
+      `cannot read the CloudFormation resource specification ${resourceSpecFile().pathname}`,
+      { cause },
+    );
+  }
   return services;
 }
 

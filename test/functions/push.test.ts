@@ -66,7 +66,7 @@ describe('push function', () => {
       ledger: untouchable('ledger'),
       lock: untouchable('lock'),
       eventBridge: untouchable('eventBridge'),
-      codeCommit: untouchable('codeCommit'),
+      codeCommit: untouchable<NonNullable<FunctionDependencies['codeCommit']>>('codeCommit'),
     };
 
     // Act
