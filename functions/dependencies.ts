@@ -200,6 +200,13 @@ function sharedRates(share: number) {
   };
 }
 
+/** The production dependencies of a sweep-shard worker: its ECS reader keeps task definitions in the lock table
+ * (shared/live/task-definition-store.ts), so a new container reads none of them from ECS again. No SQS client: only the
+ * sweep sends shards, so the worker's bundle leaves that client out. */
+export function shardWorkerDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
+  return productionDependencies(variables, { taskDefinitionCache: true });
+}
+
 /**
  * The production dependencies of the sweep and its shard workers: their ECS reader keeps task definitions in the lock
  * table (shared/live/task-definition-store.ts), so a new container reads none of them from ECS again; plus the SQS
@@ -208,7 +215,7 @@ function sharedRates(share: number) {
  * override, adaptive retries, user agent).
  */
 export function sweepDependencies(variables: NodeJS.ProcessEnv = process.env): FunctionDependencies {
-  const deps = productionDependencies(variables, { taskDefinitionCache: true });
+  const deps = shardWorkerDependencies(variables);
   if (!deps.environment.shardQueueUrl) return deps;
   return { ...deps, sqs: sqsClient() };
 }

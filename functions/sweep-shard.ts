@@ -3,7 +3,7 @@
 // Named imports, not the `z` namespace: they let the Lambda bundles leave out zod's locales and JSON Schema code.
 import { literal, number, object, string, union } from 'zod';
 import { loadRepository } from '../shared/spec/repository.ts';
-import { type FunctionDependencies, lazyHandler, sweepDependencies } from './dependencies.ts';
+import { type FunctionDependencies, lazyHandler, shardWorkerDependencies } from './dependencies.ts';
 import { settleFailedMessage } from './errors.ts';
 import { runAndAnnounce } from './run.ts';
 import type { ShardMessage } from './sweep.ts';
@@ -129,4 +129,4 @@ async function prunePass(
 }
 
 /** The Lambda handler: production dependencies, built on the first invocation (see dependencies.ts). */
-export const handler = lazyHandler(createSweepShardHandler, () => sweepDependencies());
+export const handler = lazyHandler(createSweepShardHandler, () => shardWorkerDependencies());

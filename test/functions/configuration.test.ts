@@ -1,7 +1,7 @@
 /** The functions' environment contract: read once, and a missing variable fails with a ConfigurationError naming
  * it — from productionDependencies and from every module-level Lambda handler. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { productionDependencies, sweepDependencies } from '../../functions/dependencies.ts';
+import { productionDependencies, shardWorkerDependencies, sweepDependencies } from '../../functions/dependencies.ts';
 import { ENVIRONMENT, limitsOf, readEnvironment } from '../../functions/environment.ts';
 import { ConfigurationError } from '../../shared/errors.ts';
 import { DynamoDbTaskDefinitionStore } from '../../shared/live/task-definition-store.ts';
@@ -110,10 +110,12 @@ describe('function configuration', () => {
   it('gives the sweep and its workers (the lease holders that read every service) the persistent task definition cache', () => {
     // Act
     const sweep = sweepDependencies({ ...COMPLETE, AWS_REGION: 'us-east-1' });
+    const worker = shardWorkerDependencies({ ...COMPLETE, AWS_REGION: 'us-east-1' });
     const other = productionDependencies({ ...COMPLETE, AWS_REGION: 'us-east-1' });
 
     // Assess: the sweep's cache is the lock table; a function that may not touch that table has none.
     expect(sweep.readers?.ecs.store).toBeInstanceOf(DynamoDbTaskDefinitionStore);
+    expect(worker.readers?.ecs.store).toBeInstanceOf(DynamoDbTaskDefinitionStore);
     expect(other.readers?.ecs.store).toBeUndefined();
   });
 
