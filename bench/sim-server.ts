@@ -29,7 +29,7 @@ import { type EndpointCalls, fleetFiles, MemoryGitSource, SIMULATOR_CONTROL_PATH
 /** The JSON 1.1 target prefix of every ECS operation (the service's Smithy shape name and API version). */
 const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 
-type EcsCommand = new (input: never) => Parameters<AwsSimulator['ecs']['send']>[0];
+type EcsCommand = new (input: never) => object;
 
 /** The operations the simulator answers (shared/sim/index.ts), by their wire names. */
 const ECS_COMMANDS: Record<string, EcsCommand> = {
@@ -84,6 +84,9 @@ function errorReply(error: unknown): Reply {
  * the simulator counted and the throttling errors answered. */
 export async function startSimServer(simulator: AwsSimulator): Promise<SimServer> {
   let throttles = 0;
+  const send = simulator.ecs.send.bind(simulator.ecs) as (
+    command: object,
+  ) => Promise<{ $metadata: { requestId?: string } }>;
 
   const answerEcs = async (target: string, text: string): Promise<Reply> => {
     const operation = target.startsWith(ECS_TARGET_PREFIX) ? target.slice(ECS_TARGET_PREFIX.length) : undefined;
@@ -96,9 +99,7 @@ export async function startSimServer(simulator: AwsSimulator): Promise<SimServer
       return { status: 400, body: { __type: 'SerializationException', message: 'the body is not JSON' } };
     }
     try {
-      const { $metadata, ...output } = (await simulator.ecs.send(new Command(input as never))) as {
-        $metadata: { requestId?: string };
-      };
+      const { $metadata, ...output } = await send(new Command(input as never));
       return { status: 200, body: output, ...($metadata.requestId ? { requestId: $metadata.requestId } : {}) };
     } catch (error) {
       if ((error as Error).name === 'ThrottlingException') throttles += 1;

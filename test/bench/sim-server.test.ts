@@ -2,7 +2,9 @@
  * (timestamps included), maps the simulator's errors to the SDK's, counts calls for the bench, and stops. */
 import {
   DescribeServicesCommand,
+  type DescribeServicesCommandInput,
   DescribeTaskDefinitionCommand,
+  type DescribeTaskDefinitionCommandInput,
   type ECSClient,
   ListClustersCommand,
   UpdateServiceCommand,
@@ -56,8 +58,15 @@ describe('the simulator behind a loopback ECS endpoint', () => {
     const simulator = await seededSimulator();
     const server = await serve(simulator);
     const remote = clientOf(server);
-    const describeServices = { cluster: 'prod', services: ['svc-0', 'svc-2', 'svc-missing'], include: ['TAGS'] };
-    const describeTaskDefinition = { taskDefinition: 'family-0', include: ['TAGS'] } as const;
+    const describeServices: DescribeServicesCommandInput = {
+      cluster: 'prod',
+      services: ['svc-0', 'svc-2', 'svc-missing'],
+      include: ['TAGS'],
+    };
+    const describeTaskDefinition: DescribeTaskDefinitionCommandInput = {
+      taskDefinition: 'family-0',
+      include: ['TAGS'],
+    };
 
     // Act
     const servicesOverHttp = await remote.send(new DescribeServicesCommand(describeServices));
