@@ -58,6 +58,8 @@ interface Reply {
   readonly status: number;
   readonly body: unknown;
   readonly requestId?: string;
+  /** No answer at all: the connection is cut, as when a response is lost on the way. */
+  readonly drop?: true;
 }
 
 /** ECS writes timestamps as epoch seconds in JSON 1.1 (the SDK parses them back into Dates). */
@@ -71,6 +73,8 @@ function wireJson(value: unknown): string {
 /** An error as ECS answers it: its status, and `__type` naming the exception the SDK then builds. */
 function errorReply(error: unknown): Reply {
   const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  // The simulator's timeout faults stand for a request or answer lost in the network: the SDK must see no answer.
+  if (failure.name === 'TimeoutError') return { status: 0, body: undefined, drop: true };
   const status = failure.$metadata?.httpStatusCode;
   // An error without a status is the simulator's own failure (an unimplemented path): a 500 the caller sees.
   return {
@@ -117,6 +121,10 @@ export async function startSimServer(simulator: AwsSimulator): Promise<SimServer
   };
 
   const respond = (response: ServerResponse, reply: Reply) => {
+    if (reply.drop) {
+      response.socket?.destroy();
+      return;
+    }
     const body = wireJson(reply.body);
     response.writeHead(reply.status, {
       'content-type': 'application/x-amz-json-1.1',

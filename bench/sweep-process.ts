@@ -22,10 +22,11 @@ import { clientDependencies, endpointCalls, familiesOf, fleetFiles, MemoryGitSou
 // Declarations are validated as a function validates them: against the index beside the bundle (bench/run.ts copies it).
 provideResourceSpec(() => readFileSync(resourceSpecFile()));
 
-const [countArgument, latencyArgument, endpoint] = process.argv.slice(2);
+const [countArgument, latencyArgument, endpointArgument] = process.argv.slice(2);
 const COUNT = Number(countArgument);
 const LATENCY_MS = Number(latencyArgument ?? 30);
-if (!endpoint) throw new Error('usage: sweep-process <services> <latency ms> <simulator endpoint URL>');
+if (!endpointArgument) throw new Error('usage: sweep-process <services> <latency ms> <simulator endpoint URL>');
+const endpoint: string = endpointArgument;
 const request = { repository: 'bench', branch: 'main', installationId: 'bench', trigger: 'schedule' } as const;
 
 /** Seconds `calls` requests need from a published bucket: the burst is free, the rest at the refill rate. */
@@ -57,7 +58,8 @@ const REFILL_MS =
  * the reads, which the bucket's floor does not include. */
 const reads = { first: 0, last: 0 };
 
-/** Calls that failed with throttling after the SDK's last attempt. */
+/** Calls still throttled after the SDK's last attempt: the server counts every throttle, not which ones the SDK gave
+ * up on. */
 let throttlingFailures = 0;
 
 function watchEcsCalls(ecs: ECSClient): void {
@@ -97,13 +99,13 @@ function refill(): Promise<void> {
 }
 
 async function sweep(deps: ReconcileDependencies) {
-  await endpointCalls(endpoint!, true);
+  await endpointCalls(endpoint, true);
   reads.first = 0;
   const start = performance.now();
   const { value: result, peakRssMb } = await sampledPeakRss(() => reconcile(request, deps));
   const end = performance.now();
   const seconds = (end - start) / 1000;
-  const counted = await endpointCalls(endpoint!);
+  const counted = await endpointCalls(endpoint);
   const calls = Object.fromEntries(Object.entries(counted.calls).filter(([, count]) => count > 0));
   const ecsReads = (calls['ECS.DescribeServices'] ?? 0) + (calls['ECS.DescribeTaskDefinition'] ?? 0);
   const timeFloor = readTimeFloor(calls);
@@ -132,7 +134,8 @@ async function warmCaches(source: MemoryGitSource) {
 
 async function measure() {
   const baselineRssMb = process.memoryUsage.rss() / 2 ** 20;
-  // The repository, with CodeCommit's latency: it stands in for the remote repository, which a function does not hold.
+  // The repository, answering with CodeCommit's latency. It stands in for a remote one, so its few megabytes of texts
+  // are in this figure though a function would not hold them.
   const files = fleetFiles(COUNT);
   const { blobCache, families } = await warmCaches(new MemoryGitSource(files, 0));
   const source = new MemoryGitSource(files, LATENCY_MS);
@@ -175,7 +178,7 @@ async function measure() {
     baselineRssMb,
     /** The repository's files, their texts and parses cached, and the clients, before any sweep. */
     worldRssMb,
-    /** The old-generation heap limit the process ran under (Lambda sets it from the function's memory size). */
+    /** The V8 heap limit the process ran under (Lambda sets it from the function's memory size). */
     heapLimitMb: getHeapStatistics().heap_size_limit / 2 ** 20,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   };

@@ -144,6 +144,25 @@ describe('the simulator behind a loopback ECS endpoint', () => {
     expect(simulator.calls).toEqual({});
   });
 
+  it('cuts the connection for a simulated timeout, so the SDK sees no answer rather than an error reply', async () => {
+    // Prepare
+    const simulator = await seededSimulator();
+    const server = await serve(simulator);
+    simulator.injectFault('ECS.UpdateService', 'timeout-after-apply');
+
+    // Act
+    const lost = await clientOf(server)
+      .send(new UpdateServiceCommand({ cluster: 'prod', service: 'svc-2', desiredCount: 5 }))
+      .catch((error: unknown) => error as Error & { code?: string; $metadata?: { httpStatusCode?: number } });
+
+    // Assess
+    expect(lost).toBeInstanceOf(Error);
+    expect((lost as { code?: string }).code).toBe('ECONNRESET');
+    expect((lost as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBeUndefined();
+    // The update took effect before its answer was lost.
+    expect(simulator.services().find((service) => service.serviceName === 'svc-2')?.desiredCount).toBe(5);
+  });
+
   it('stops: close resolves with a connection open, and the port then refuses calls', async () => {
     // Prepare
     const simulator = await seededSimulator();
