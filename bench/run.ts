@@ -1,15 +1,15 @@
 /** `npm run bench`: the reconciler's speed, API calls against their floor, memory and cost, measured on the
  * simulator with per-call latency and the published ECS token buckets enforced. Shows progress on stderr, prints one
  * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLE, REPOSITORY_ROOT } from '../infra/bundling.ts';
+import { LAMBDA_BUNDLE, REPOSITORY_ROOT, RESOURCE_SPEC_DATA_FILE } from '../infra/bundling.ts';
 import { ECS_CLIENT_RATES, ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
@@ -111,29 +111,64 @@ function describeServicesTimeFloor(calls: number): number {
   return Math.max(0, calls - capacity) / refillPerSecond + LATENCY_MS / 1000;
 }
 
-/** The in-sync sweep of `count` services, run by bench/sweep-process.ts in a fresh process of its own, bundled as the
- * functions are (infra/bundling.ts): its peak RSS is the sweep's, not what the scenarios before it left behind. */
-async function sweepInSync(count: number): Promise<SweepMeasurement> {
-  const script = await sweepScript();
-  const { stdout } = await execFileAsync(
-    process.execPath,
-    ['--no-warnings', script, String(count), String(LATENCY_MS)],
-    {
-      maxBuffer: 16 * 1024 * 1024,
-    },
-  );
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as SweepMeasurement;
+/** The V8 limits Lambda's Node.js runtime sets for a function of `memoryMb` (its bootstrap gives a tenth of the memory
+ * to the new space, half of that per semi-space, and the rest to the old space): a sweep run under them fits. */
+function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
 }
 
-let sweepBundle: Promise<string> | undefined;
-function sweepScript(): Promise<string> {
-  sweepBundle ??= (async () => {
-    const outfile = join(await mkdtemp(join(tmpdir(), 'driftless-sweep-')), 'sweep-process.mjs');
+/** The in-sync sweep of `count` services, run by bench/sweep-process.ts in a fresh process of its own, bundled as the
+ * functions are (infra/bundling.ts), under the heap limits of a 256 MB function; the simulated account runs in another
+ * (bench/sim-server.ts), reached over loopback HTTP. The sweep's peak RSS is then its own: neither the scenarios before
+ * it nor the simulator are in it. */
+async function sweepInSync(count: number): Promise<SweepMeasurement> {
+  const scripts = await benchScripts();
+  const server = await startSimServerProcess(scripts.simServer, count);
+  try {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--no-warnings', ...lambdaHeapFlags(256), scripts.sweep, String(count), String(LATENCY_MS), server.url],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as SweepMeasurement;
+  } finally {
+    server.stop();
+  }
+}
+
+/** Starts bench/sim-server.ts seeded with `count` services; resolves with its URL once it listens. */
+function startSimServerProcess(script: string, count: number): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--no-warnings', script, String(count), String(LATENCY_MS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const stop = () => {
+    child.stdin.end();
+    child.kill();
+  };
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const line = output.split('\n')[0];
+      if (output.includes('\n') && line) resolve({ url: (JSON.parse(line) as { url: string }).url, stop });
+    });
+    child.once('exit', (code) => reject(new Error(`the simulator endpoint exited (${code}) before it listened`)));
+    child.once('error', reject);
+  });
+}
+
+let bundles: Promise<{ sweep: string; simServer: string }> | undefined;
+function benchScripts(): Promise<{ sweep: string; simServer: string }> {
+  bundles ??= (async () => {
+    const outdir = await mkdtemp(join(tmpdir(), 'driftless-sweep-'));
+    const entry = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
     await build({
       ...LAMBDA_BUNDLE,
-      entryPoints: [fileURLToPath(new URL('./sweep-process.ts', import.meta.url))],
+      entryPoints: [entry('sweep-process'), entry('sim-server')],
       absWorkingDir: REPOSITORY_ROOT,
-      outfile,
+      outdir,
+      outExtension: { '.js': '.mjs' },
       bundle: true,
       banner: { js: LAMBDA_BUNDLE.banner },
       mainFields: [...LAMBDA_BUNDLE.mainFields],
@@ -141,9 +176,11 @@ function sweepScript(): Promise<string> {
       alias: { ...LAMBDA_BUNDLE.alias },
       logLevel: 'warning',
     });
-    return outfile;
+    // Both validate declarations against the resource specification index, read beside the bundle as in a function.
+    await copyFile(RESOURCE_SPEC_DATA_FILE, join(outdir, basename(RESOURCE_SPEC_DATA_FILE)));
+    return { sweep: join(outdir, 'sweep-process.mjs'), simServer: join(outdir, 'sim-server.mjs') };
   })();
-  return sweepBundle;
+  return bundles;
 }
 
 /** Runs one reconcile with the call counts reset: how long until its first UpdateService went out, and in all. */

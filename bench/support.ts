@@ -1,6 +1,8 @@
 /** What the benchmarks run on: an in-memory configuration repository with CodeCommit-like latency, an in-memory
  * lock, and N services seeded in the simulator exactly as their declarations say. */
 import { createHash } from 'node:crypto';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import { createServiceInput, registerTaskDefinitionInput } from '../shared/apply/requests.ts';
 import { RefNotFoundError } from '../shared/errors.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
@@ -178,18 +180,46 @@ export function fleetDependencies(
   source: GitSource,
   blobCache = new Map<string, string>(),
 ): ReconcileDependencies {
+  return clientDependencies(simulator, source, blobCache);
+}
+
+/** The same over any pair of clients: the simulator's, or real ones pointed at bench/sim-server.ts. */
+export function clientDependencies(
+  clients: { readonly ecs: ECSClient; readonly cloudFormation: CloudFormationClient },
+  source: GitSource,
+  blobCache = new Map<string, string>(),
+): ReconcileDependencies {
   return {
     source,
-    ecs: simulator.ecs,
-    cloudFormation: simulator.cloudFormation,
+    ecs: clients.ecs,
+    cloudFormation: clients.cloudFormation,
     ledger: new MemoryLedger(),
     lock: new MemoryLock(),
     readers: {
-      ecs: new EcsLiveReader({ client: simulator.ecs }),
-      cloudFormation: new CloudFormationLiveReader({ client: simulator.cloudFormation }),
+      ecs: new EcsLiveReader({ client: clients.ecs }),
+      cloudFormation: new CloudFormationLiveReader({ client: clients.cloudFormation }),
     },
     blobCache,
   };
+}
+
+/** Where bench/sim-server.ts answers for its simulator's counts: GET reads them, DELETE resets them. */
+export const SIMULATOR_CONTROL_PATH = '/_simulator/calls';
+
+/** What the simulator behind bench/sim-server.ts counted: calls per API (failed ones included), and the throttling
+ * errors it answered (each retried by the SDK, or failed after its last attempt). */
+export interface EndpointCalls {
+  readonly calls: Record<string, number>;
+  readonly throttles: number;
+  /** Calls that change state, of every API. */
+  readonly writes: number;
+}
+
+/** Reads (and with `reset`, zeroes) the counts of the simulator behind bench/sim-server.ts at `url`. */
+export async function endpointCalls(url: string, reset = false): Promise<EndpointCalls> {
+  const response = await fetch(`${url}${SIMULATOR_CONTROL_PATH}`, { method: reset ? 'DELETE' : 'GET' });
+  if (!response.ok) throw new Error(`the simulator endpoint answered ${response.status}`);
+  return (await response.json()) as EndpointCalls;
 }
 
 /** Distinct task definition families: the cold DescribeTaskDefinition floor. */

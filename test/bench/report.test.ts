@@ -172,7 +172,7 @@ describe('benchFigures', () => {
     expect(figures.get('sweep 100 in sync, warm: time')).toMatchObject({ measured: '9.00 s', verdict: '—' });
     expect(figures.get('sweep 1,000 in sync, warm: time')).toMatchObject({ goal: '≤ 2.00 s', verdict: 'ok' });
     expect(figures.get('sweep 5,000 in sync, warm: time vs token-bucket floor')?.verdict).toBe('ok');
-    expect(figures.get('sweep 5,000 in sync: peak RSS (fresh process)')).toMatchObject({
+    expect(figures.get('sweep 5,000 in sync: peak RSS (own process, heap of a 256 MB function)')).toMatchObject({
       measured: '120 MB',
       verdict: 'ok',
     });
@@ -223,7 +223,7 @@ describe('benchFigures', () => {
     });
     expect(figures.get('sweep 1,000 in sync, warm: time')?.verdict).toBe('MISSED');
     expect(figures.get('sweep 1,000 in sync: writes')).toMatchObject({ goal: '0', measured: '1', verdict: 'MISSED' });
-    expect(figures.get('sweep 5,000 in sync: peak RSS (fresh process)')).toMatchObject({
+    expect(figures.get('sweep 5,000 in sync: peak RSS (own process, heap of a 256 MB function)')).toMatchObject({
       measured: '300 MB',
       verdict: 'MISSED',
     });
