@@ -116,6 +116,9 @@ export interface ApplyInput {
   readonly options?: ApplyOptions;
   /** Called before every AWS write (the run lock's assertHeld). When it throws, no further write is started. */
   readonly guard?: () => Promise<void>;
+  /** The ledger refuses intents once the run's lease is taken (a fenced ledger, shared/audit/fence.ts): storing a
+   * write's intent then checks the lease in the same DynamoDB call, so the guard is called only before retries. */
+  readonly fencedIntents?: boolean;
   readonly rates?: WriteRates;
   /** Clock in milliseconds (ledger times, durations, token buckets). */
   readonly now?: () => number;

@@ -123,6 +123,7 @@ class Applier {
     const withReferences = () => (Object.keys(state.references).length > 0 ? { references: state.references } : {});
     try {
       const decision = await this.decide(group, state);
+      await this.journal.flush(state);
       return {
         id: group.id,
         kind: group.kind,
@@ -131,6 +132,8 @@ class Applier {
         ...withReferences(),
       };
     } catch (thrown) {
+      // A write that succeeded before the resource failed still gets its outcome (a stopped run's too, if it can).
+      await this.journal.flush(state).catch(() => undefined);
       const error = thrown instanceof Stop ? thrown.error : thrown;
       return { id: group.id, kind: group.kind, outcome: 'failed', error: describeError(error), ...withReferences() };
     }

@@ -17,7 +17,7 @@ import { isLedgerFailure, LedgerWriteError } from '../errors.ts';
 import type { FieldChange } from '../plan/diff.ts';
 import type { Action } from '../plan/plan.ts';
 import { APPLY_DEFAULTS, APPLY_WRITE_RATES, type ApplyInput, type ApplyOptions } from './contract.ts';
-import type { Decision, ResourceState } from './resource.ts';
+import type { Decision, LedgerEntryFields, ResourceState } from './resource.ts';
 
 /** What a write that reverts drift says at the head of its reason; a Git change is what every other write is. */
 const DRIFT_REVERT_NOTE = 'drift reverted to Git';
@@ -59,7 +59,7 @@ export interface WriteSpec<T> {
 
 export type Written<T> = { readonly dryRun: true } | { readonly dryRun: false; readonly output: T };
 
-type EntryFields = Omit<LedgerEntry, keyof Omit<RunContext, 'commitMessage'> | 'entryId' | 'time'>;
+type EntryFields = LedgerEntryFields;
 
 /** The run must stop: the guard threw or the ledger failed. `error` is what applyPlan rejects with. */
 export class Stop extends Error {
@@ -142,7 +142,8 @@ export class Journal {
 
     await spec.bucket.take();
     this.throwIfStopped();
-    await this.callGuard();
+    // A fenced intent is stored only while the lease is the run's: the append below is then the guard's check.
+    if (!this.input.fencedIntents) await this.callGuard();
     // What the write builds on (the revision an UpdateService sets, the change set an ExecuteChangeSet runs): a run
     // that recovers this intent after its run died judges it by them (shared/reconcile/recover.ts).
     const known = { ...state.references };
@@ -153,15 +154,21 @@ export class Journal {
       ...(Object.keys(known).length > 0 ? { references: known } : {}),
     });
     const started = this.now();
+    const making = this.attempts(spec);
+    // The previous write's outcome is stored while this write is made: only this write's intent had to come first.
+    const previousOutcome = this.flush(state);
+    previousOutcome.catch(() => undefined);
     let references: AwsReferences | undefined;
     let output: T;
     try {
-      output = await this.attempts(spec);
+      output = await making;
       references = spec.references(output);
       state.references = { ...state.references, ...references };
       await spec.settle?.(output);
     } catch (thrown) {
       const error = thrown instanceof Stop ? thrown.error : thrown;
+      // A failed previous outcome has stopped the run already; this write's failure is recorded all the same.
+      await previousOutcome.catch(() => undefined);
       await this.append({
         kind: 'outcome',
         ...base,
@@ -174,15 +181,26 @@ export class Journal {
       throw thrown;
     }
     const outcomeReason = [base.reason, spec.outcomeNote?.(output)].filter(Boolean).join('; ');
-    await this.append({
+    // Deferred: a next write of the resource stores it alongside (above), else Journal.flush when the resource is done.
+    state.deferredOutcome = {
       kind: 'outcome',
       ...base,
       ...(outcomeReason ? { reason: outcomeReason } : {}),
       result: 'succeeded',
       ...(Object.keys(references).length > 0 ? { references } : {}),
       durationMs: this.now() - started,
-    });
+    };
+    await previousOutcome;
     return { dryRun: false, output };
+  }
+
+  /** Stores the resource's deferred outcome, if any (its time is when it is stored, so the ledger's order and its
+   * times agree). Throws Stop, as every append, when the ledger fails. */
+  async flush(state: ResourceState): Promise<void> {
+    const outcome = state.deferredOutcome;
+    if (outcome === undefined) return;
+    state.deferredOutcome = undefined;
+    await this.append(outcome);
   }
 
   /** A read, retried while the error is a passing one. */

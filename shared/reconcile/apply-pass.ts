@@ -36,6 +36,7 @@ export function applyPass(run: ActiveRun, pass: Pass): Promise<ApplyResult> {
       managedCount: pass.managedCount,
     },
     guard: run.guard,
+    fencedIntents: run.fencedIntents,
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });
