@@ -60,7 +60,9 @@ async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promis
     deps: fleetDependencies(simulator, source, blobCache),
   };
   // Count throttling the client saw, and note when UpdateService goes out (the push latency's end point).
-  const send = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
+  const send0 = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
+  const send = (c: any) => { (globalThis as any).__trace?.(`ecs ${c.constructor.name}`); return send0(c); };
+  const _unused = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
   (simulator.ecs as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
     if ((command as { constructor: { name: string } }).constructor.name === 'UpdateServiceCommand') {
       if (state.updateSentAt === undefined) state.onUpdateService?.();
@@ -182,6 +184,7 @@ async function push(count: number) {
   files.set('services/svc-7.yaml', serviceYaml(7, 'family-1', '1.0.1'));
   const commit = state.source.commit(files);
   dynamo.calls.reset();
+  (globalThis as any).__t0 = performance.now(); (globalThis as any).__trace = (w: string) => process.stderr.write(`${(performance.now() - (globalThis as any).__t0).toFixed(0).padStart(6)} ${w}\n`);
   let beforeUpdateService: string[] = [];
   fleetState.onUpdateService = () => {
     beforeUpdateService = [...dynamo.calls.sent];
