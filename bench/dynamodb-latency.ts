@@ -17,7 +17,6 @@ export class DynamoDbCalls {
 
   async call<T>(name: string, run: () => T | Promise<T>): Promise<T> {
     this.sent.push(name);
-    (globalThis as any).__trace?.(`ddb ${name}`);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     return run();
   }

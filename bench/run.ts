@@ -38,6 +38,8 @@ interface Fleet {
   /** Throttled calls seen (each retried), and those that failed after every retry. */
   throttles: number;
   throttlingFailures: number;
+  /** Throttled calls by API, and the seconds since the fleet was made when each API was first throttled. */
+  throttlesByApi: Record<string, number>;
   /** When the first UpdateService of the current run was sent. */
   updateSentAt?: number;
   /** Called as the first UpdateService of the current run is sent. */
@@ -57,12 +59,11 @@ async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promis
     families: familiesOf(snapshot),
     throttles: 0,
     throttlingFailures: 0,
+    throttlesByApi: {},
     deps: fleetDependencies(simulator, source, blobCache),
   };
   // Count throttling the client saw, and note when UpdateService goes out (the push latency's end point).
-  const send0 = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
-  const send = (c: any) => { (globalThis as any).__trace?.(`ecs ${c.constructor.name}`); return send0(c); };
-  const _unused = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
+  const send = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
   (simulator.ecs as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
     if ((command as { constructor: { name: string } }).constructor.name === 'UpdateServiceCommand') {
       if (state.updateSentAt === undefined) state.onUpdateService?.();
@@ -76,6 +77,8 @@ async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promis
       } catch (error) {
         if ((error as Error).name !== 'ThrottlingException') throw error;
         state.throttles += 1;
+        const api = (command as { constructor: { name: string } }).constructor.name.replace(/Command$/, '');
+        state.throttlesByApi[api] = (state.throttlesByApi[api] ?? 0) + 1;
         if (attempt >= MAX_ATTEMPTS) {
           state.throttlingFailures += 1;
           throw error;
@@ -184,7 +187,6 @@ async function push(count: number) {
   files.set('services/svc-7.yaml', serviceYaml(7, 'family-1', '1.0.1'));
   const commit = state.source.commit(files);
   dynamo.calls.reset();
-  (globalThis as any).__t0 = performance.now(); (globalThis as any).__trace = (w: string) => process.stderr.write(`${(performance.now() - (globalThis as any).__t0).toFixed(0).padStart(6)} ${w}\n`);
   let beforeUpdateService: string[] = [];
   fleetState.onUpdateService = () => {
     beforeUpdateService = [...dynamo.calls.sent];
@@ -313,6 +315,7 @@ async function fanOut(count: number, clusters: number) {
   await refill();
   state.simulator.resetCalls();
   state.throttles = 0;
+  state.throttlesByApi = {};
   const sharded = await timed(() =>
     Promise.all(shards.map((shard, index) => reconcile({ ...request, trigger: 'schedule', shard }, workers[index]!))),
   );
@@ -326,6 +329,7 @@ async function fanOut(count: number, clusters: number) {
     speedUp: single.seconds / sharded.seconds,
     throttlingErrors: state.throttles,
     throttlingFailures: state.throttlingFailures,
+    throttlesByApi: state.throttlesByApi,
     tokenBucketTimeFloorSeconds: describeServicesTimeFloor(Math.ceil(count / 10)),
   };
 }

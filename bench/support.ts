@@ -85,7 +85,6 @@ export class MemoryGitSource implements GitSource {
 
   private async wait(): Promise<void> {
     this.calls += 1;
-    (globalThis as any).__trace?.(`git`);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
   }
 
