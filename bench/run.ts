@@ -3,20 +3,20 @@
  * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call; `--only=push` or
  * `--only=fan-out:4000` runs one scenario and prints its result. */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { ECS_CLIENT_RATES, ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
+import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { reconcile } from '../shared/reconcile/run.ts';
-import { planShards } from '../shared/reconcile/scope.ts';
+import { planShards, workerReadRates } from '../shared/reconcile/scope.ts';
 import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
+import { latentDynamoDb } from './dynamodb-latency.ts';
 import { parserBench } from './parse.ts';
 import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
-import { latentDynamoDb } from './dynamodb-latency.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -290,20 +290,12 @@ async function fanOut(count: number, clusters: number) {
   state.simulator.resetCalls();
   const single = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
   const singleCalls = callsOf(state.simulator);
-  const share = (rate: { capacity: number; refillPerSecond: number }) => ({
-    capacity: Math.max(1, Math.floor(rate.capacity / shards.length)),
-    refillPerSecond: rate.refillPerSecond / shards.length,
-  });
+  // Each worker reads at the share the sweep-shard function gives itself (functions/dependencies.ts), one worker per
+  // shard as the stack's worker concurrency would allow.
   const workers = shards.map(() => ({
     ...state.deps,
     readers: {
-      ecs: new EcsLiveReader({
-        client: state.simulator.ecs,
-        rates: {
-          describeServices: share(ECS_CLIENT_RATES.describeServices),
-          describeTaskDefinition: share(ECS_CLIENT_RATES.describeTaskDefinition),
-        },
-      }),
+      ecs: new EcsLiveReader({ client: state.simulator.ecs, rates: workerReadRates(shards.length) }),
       cloudFormation: new CloudFormationLiveReader({ client: state.simulator.cloudFormation }),
     },
   }));

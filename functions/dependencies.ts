@@ -19,12 +19,12 @@ import {
   secretsManagerClient,
   sqsClient,
 } from '../shared/aws/clients.ts';
-import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import type { LiveReaders } from '../shared/live/read.ts';
 import { type AppliedCommits, DynamoDbAppliedCommits } from '../shared/lock/applied-commit.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
+import { workerReadRates } from '../shared/reconcile/scope.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
 import { homeOfArn } from '../shared/spec/arn.ts';
@@ -124,21 +124,10 @@ export function productionDependencies(variables: NodeJS.ProcessEnv = process.en
     planReporter: host.planReporter,
     readers: {
       // ECS throttles per account: workers running side by side each take their share of the read rate.
-      ecs: new EcsLiveReader({ client: ecs, rates: sharedRates(environment.readShare) }),
+      ecs: new EcsLiveReader({ client: ecs, rates: workerReadRates(environment.readShare) }),
       cloudFormation: new CloudFormationLiveReader({ client: cloudFormation }),
     },
     blobCache: new BoundedCache(BLOB_CACHE_ENTRIES),
-  };
-}
-
-function sharedRates(share: number) {
-  const part = (rate: { capacity: number; refillPerSecond: number }) => ({
-    capacity: Math.max(1, Math.floor(rate.capacity / share)),
-    refillPerSecond: rate.refillPerSecond / share,
-  });
-  return {
-    describeServices: part(ECS_CLIENT_RATES.describeServices),
-    describeTaskDefinition: part(ECS_CLIENT_RATES.describeTaskDefinition),
   };
 }
 

@@ -10,7 +10,7 @@
  * a lost response are recognised on the retry rather than made twice.
  */
 import { newActionId, newEntryId } from '../audit/ids.ts';
-import type { AwsReferences, LedgerEntry, RunContext, WriteAction } from '../audit/ledger.ts';
+import type { AwsReferences, LedgerEntry, WriteAction } from '../audit/ledger.ts';
 import { errorName, isRetryableAwsError } from '../aws/errors.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
 import { isLedgerFailure, LedgerWriteError } from '../errors.ts';

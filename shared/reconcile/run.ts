@@ -2,6 +2,8 @@
  * intents alongside) → scope → confine → read live and plan → drift decisions → adopt and hold → apply → second pass
  * after stacks → run record → catch up with a moved head → release. Used by the Lambda handlers, the CLI and the demo alike; every write is checked against the lease and
  * recorded in the ledger. */
+
+import { together } from '../util.ts';
 import { applyAfterStacks } from './after-stacks.ts';
 import { applyFirstPass } from './apply-pass.ts';
 import { catchUpRequest, headMoved, MAX_CATCH_UPS, recordAppliedCommit } from './catch-up.ts';
@@ -15,7 +17,6 @@ import { liveReadersOf, planAgainstLive, pruneCandidates } from './plan-run.ts';
 import { recordFailure, recordRun, skipLocked } from './record.ts';
 import { recoverUnpairedIntents, underLease } from './recover.ts';
 import { leaseKey, scopeOf } from './scope.ts';
-import { together } from '../util.ts';
 import type { ReconcileDependencies, ReconcileRequest, ReconcileResult, RunLease } from './types.ts';
 
 /** How often a running reconcile renews its lease; well inside the lease time. */
