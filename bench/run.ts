@@ -294,6 +294,7 @@ async function fanOut(count: number, clusters: number) {
   // shard as the stack's worker concurrency would allow.
   const workers = shards.map(() => ({
     ...state.deps,
+    rateShare: shards.length,
     readers: {
       ecs: new EcsLiveReader({ client: state.simulator.ecs, rates: workerReadRates(shards.length) }),
       cloudFormation: new CloudFormationLiveReader({ client: state.simulator.cloudFormation }),

@@ -3,7 +3,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { AuditLedger, AwsReferences, RunContext } from '../audit/ledger.ts';
-import type { RateLimit } from '../live/ecs.ts';
+import type { EcsReadRates, RateLimit } from '../live/ecs.ts';
 import type { LiveState } from '../plan/live-state.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
@@ -120,6 +120,9 @@ export interface ApplyInput {
    * write's intent then checks the lease in the same DynamoDB call, so the guard is called only before retries. */
   readonly fencedIntents?: boolean;
   readonly rates?: WriteRates;
+  /** The ECS reads apply makes around its writes (an equal revision, a settled deployment); ECS_CLIENT_RATES when
+   * absent. */
+  readonly readRates?: EcsReadRates;
   /** Clock in milliseconds (ledger times, durations, token buckets). */
   readonly now?: () => number;
   /** How backoff, polling and token buckets wait; tests pass a virtual one. */

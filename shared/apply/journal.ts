@@ -106,8 +106,14 @@ export class Journal {
         ...(rates.cloudFormationWrites ?? APPLY_WRITE_RATES.cloudFormationWrites),
         ...clock,
       }),
-      describeServices: new TokenBucket({ ...ECS_CLIENT_RATES.describeServices, ...clock }),
-      describeTaskDefinition: new TokenBucket({ ...ECS_CLIENT_RATES.describeTaskDefinition, ...clock }),
+      describeServices: new TokenBucket({
+        ...(input.readRates?.describeServices ?? ECS_CLIENT_RATES.describeServices),
+        ...clock,
+      }),
+      describeTaskDefinition: new TokenBucket({
+        ...(input.readRates?.describeTaskDefinition ?? ECS_CLIENT_RATES.describeTaskDefinition),
+        ...clock,
+      }),
     };
   }
 
