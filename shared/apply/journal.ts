@@ -3,6 +3,9 @@
  * the guard and the stop.
  *
  * Every AWS write is announced in the audit ledger before it is made (an intent) and recorded after it (an outcome).
+ * A succeeded outcome is stored while the resource's next write is made (after that write's intent), or when the
+ * resource is done: a push's UpdateService waits for its own intent only. With a fenced ledger the intent is also
+ * the lease check before a write's first attempt (the guard is called before retries).
  * When the ledger cannot record an intent the write is not made and the run stops; when the guard (the run lock)
  * throws, no further write is started, outcomes of the writes in flight are recorded, and the guard's error is
  * thrown. Throttling, 5xx and timeouts are retried here (with exponential backoff and full jitter), since the SDK's
