@@ -64,6 +64,13 @@ export type Written<T> = { readonly dryRun: true } | { readonly dryRun: false; r
 
 type EntryFields = LedgerEntryFields;
 
+/** The resource is held back (ResourceState.heldBack): no write of it is made, and it is recorded as skipped. */
+export class HeldBack extends Error {
+  constructor(readonly reason: string) {
+    super(`held back: ${reason}`);
+  }
+}
+
 /** The run must stop: the guard threw or the ledger failed. `error` is what applyPlan rejects with. */
 export class Stop extends Error {
   constructor(readonly error: unknown) {
@@ -131,6 +138,8 @@ export class Journal {
 
   /** One AWS write with its ledger entries: intent before, outcome after; on a dry run, an intent marked dry-run. */
   async write<T>(state: ResourceState, spec: WriteSpec<T>): Promise<Written<T>> {
+    const heldBack = await state.heldBack;
+    if (heldBack !== undefined) throw new HeldBack(heldBack);
     const action = LEDGER_ACTION[spec.api];
     const why = state.origin === 'drift' ? DRIFT_REVERT_NOTE : undefined;
     const what = spec.api === action ? spec.reason : [spec.api, spec.reason].filter(Boolean).join(': ');

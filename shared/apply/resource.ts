@@ -23,6 +23,9 @@ export interface ResourceState {
   /** The succeeded outcome of the resource's last write, not yet stored: the next write stores it once its own intent
    * is stored, while it is made; the executor stores it when the resource is done (Journal.flush). */
   deferredOutcome?: LedgerEntryFields;
+  /** Why the resource must not be written at this commit (its recent history: a rollback), read while its writer
+   * makes its first reads; every write waits for it (Journal.write), so none is made before it is known. */
+  heldBack?: Promise<string | undefined>;
 }
 
 /** A ledger entry as the journal builds it, before the run's context, id and time are added. */
