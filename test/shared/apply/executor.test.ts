@@ -800,6 +800,37 @@ describe('applyPlan', () => {
       expect(env.simulator.services()[0]?.taskDefinition).toMatch(/web:2$/);
     });
 
+    it('makes no write before the resource history is read, however long that read takes', async () => {
+      // Prepare: a rolled-back commit, and a history read slower than the writer's own reads
+      const env = environment();
+      await converge(env, snapshot({ 'web.yaml': serviceYaml('web') }));
+      env.ledger.seed({
+        ...runContext(snapshot({}, { commitId: COMMIT_2 })),
+        trigger: 'deployment-event',
+        entryId: '2026-02-28T00:00:00.000Z-0000-rolled-back',
+        kind: 'outcome',
+        time: '2026-02-28T00:00:00.000Z',
+        resourceId: WEB,
+        result: 'rolled-back',
+      });
+      const history = env.ledger.resourceHistory.bind(env.ledger);
+      env.ledger.resourceHistory = async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return history(...args);
+      };
+      env.simulator.resetCalls();
+
+      // Act
+      const { result } = await apply(
+        env,
+        snapshot({ 'web.yaml': serviceYaml('web', { image: 'web:bad' }) }, { commitId: COMMIT_2 }),
+      );
+
+      // Assess
+      expect(outcomeOf(result, WEB).outcome).toBe('skipped');
+      expect(writes(env.simulator)).toEqual({});
+    });
+
     it('skips a resource whose commit the deployment circuit breaker rolled back, until a new commit', async () => {
       // Prepare
       const env = environment();
