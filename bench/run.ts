@@ -1,6 +1,7 @@
 /** `npm run bench`: the reconciler's speed, API calls against their floor, memory and cost, measured on the
  * simulator with per-call latency and the published ECS token buckets enforced. Shows progress on stderr, prints one
- * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call. */
+ * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call; `--only=push` or
+ * `--only=fan-out:4000` runs one scenario and prints its result. */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -10,17 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { LAMBDA_BUNDLE, REPOSITORY_ROOT, RESOURCE_SPEC_DATA_FILE } from '../infra/bundling.ts';
-import { ECS_CLIENT_RATES, ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
+import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { reconcile } from '../shared/reconcile/run.ts';
-import { planShards } from '../shared/reconcile/scope.ts';
+import { planShards, workerReadRates } from '../shared/reconcile/scope.ts';
 import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
 import { coldStarts } from './cold-start.ts';
 import { monthlyCost } from './cost.ts';
+import { latentDynamoDb } from './dynamodb-latency.ts';
 import { parserBench } from './parse.ts';
 import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
@@ -36,6 +38,10 @@ const QUICK = args.includes('--quick');
 const LATENCY_MS = Number(args.find((arg) => arg.startsWith('--latency='))?.split('=')[1] ?? 30);
 
 const execFileAsync = promisify(execFile);
+
+/** What each ledger and lock call costs in the push figure: a DynamoDB request in the same region. */
+const DYNAMODB_LATENCY_MS = 10;
+
 const request = { repository: 'bench', branch: 'main', installationId: 'bench' } as const;
 /** The SDK's default attempts per call. */
 const MAX_ATTEMPTS = 10;
@@ -48,8 +54,12 @@ interface Fleet {
   /** Throttled calls seen (each retried), and those that failed after every retry. */
   throttles: number;
   throttlingFailures: number;
+  /** Throttled calls by API, and the seconds since the fleet was made when each API was first throttled. */
+  throttlesByApi: Record<string, number>;
   /** When the first UpdateService of the current run was sent. */
   updateSentAt?: number;
+  /** Called as the first UpdateService of the current run is sent. */
+  onUpdateService?: () => void;
 }
 
 async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promise<Fleet> {
@@ -65,13 +75,16 @@ async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promis
     families: familiesOf(snapshot),
     throttles: 0,
     throttlingFailures: 0,
+    throttlesByApi: {},
     deps: fleetDependencies(simulator, source, blobCache),
   };
   // Count throttling the client saw, and note when UpdateService goes out (the push latency's end point).
   const send = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
   (simulator.ecs as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
-    if ((command as { constructor: { name: string } }).constructor.name === 'UpdateServiceCommand')
+    if ((command as { constructor: { name: string } }).constructor.name === 'UpdateServiceCommand') {
+      if (state.updateSentAt === undefined) state.onUpdateService?.();
       state.updateSentAt ??= performance.now();
+    }
     // The SDK's own retry strategy does not run beneath the simulator's mock, so it is played here: a throttled
     // call is counted and retried with backoff, as the adaptive retry mode would; only exhausted retries fail.
     for (let attempt = 1; ; attempt++) {
@@ -80,6 +93,8 @@ async function fleet(count: number, clusters = 1, servicesPerFamily = 5): Promis
       } catch (error) {
         if ((error as Error).name !== 'ThrottlingException') throw error;
         state.throttles += 1;
+        const api = (command as { constructor: { name: string } }).constructor.name.replace(/Command$/, '');
+        state.throttlesByApi[api] = (state.throttlesByApi[api] ?? 0) + 1;
         if (attempt >= MAX_ATTEMPTS) {
           state.throttlingFailures += 1;
           throw error;
@@ -198,20 +213,36 @@ async function timedToUpdateService(state: Fleet, run: () => ReturnType<typeof r
   };
 }
 
+/** A push changing one service of `count`, with the ledger, lock and applied-commit record shaped like DynamoDB at
+ * DYNAMODB_LATENCY_MS per call: timed to UpdateService sent, with the DynamoDB calls made before it. */
 async function push(count: number) {
-  const state = await fleet(count);
+  const fleetState = await fleet(count);
+  const dynamo = latentDynamoDb(DYNAMODB_LATENCY_MS);
+  const state: Fleet = {
+    ...fleetState,
+    deps: { ...fleetState.deps, ledger: dynamo.ledger, lock: dynamo.lock, appliedCommits: dynamo.appliedCommits },
+  };
   await reconcile({ ...request, trigger: 'schedule' }, state.deps);
   const before = state.source.head();
   const files = new Map(before.files);
   files.set('services/svc-7.yaml', serviceYaml(7, 'family-1', '1.0.1'));
   const commit = state.source.commit(files);
-  const run = await timedToUpdateService(state, () =>
+  dynamo.calls.reset();
+  let beforeUpdateService: string[] = [];
+  fleetState.onUpdateService = () => {
+    beforeUpdateService = [...dynamo.calls.sent];
+  };
+  const run = await timedToUpdateService(fleetState, () =>
     reconcile({ ...request, trigger: 'push', eventCommitId: commit, changedSince: before.id }, state.deps),
   );
   return {
     services: count,
     ...run,
     gitCalls: state.source.calls,
+    dynamoDbLatencyMs: DYNAMODB_LATENCY_MS,
+    dynamoDbCallsBeforeUpdateService: beforeUpdateService.length,
+    dynamoDbCalls: dynamo.calls.sent.length,
+    dynamoDbCallOrder: beforeUpdateService,
   };
 }
 
@@ -300,20 +331,13 @@ async function fanOut(count: number, clusters: number) {
   state.simulator.resetCalls();
   const single = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
   const singleCalls = callsOf(state.simulator);
-  const share = (rate: { capacity: number; refillPerSecond: number }) => ({
-    capacity: Math.max(1, Math.floor(rate.capacity / shards.length)),
-    refillPerSecond: rate.refillPerSecond / shards.length,
-  });
+  // Each worker reads at the share the sweep-shard function gives itself (functions/dependencies.ts), one worker per
+  // shard as the stack's worker concurrency would allow.
   const workers = shards.map(() => ({
     ...state.deps,
+    rateShare: shards.length,
     readers: {
-      ecs: new EcsLiveReader({
-        client: state.simulator.ecs,
-        rates: {
-          describeServices: share(ECS_CLIENT_RATES.describeServices),
-          describeTaskDefinition: share(ECS_CLIENT_RATES.describeTaskDefinition),
-        },
-      }),
+      ecs: new EcsLiveReader({ client: state.simulator.ecs, rates: workerReadRates(shards.length) }),
       cloudFormation: new CloudFormationLiveReader({ client: state.simulator.cloudFormation }),
     },
   }));
@@ -325,6 +349,7 @@ async function fanOut(count: number, clusters: number) {
   await refill();
   state.simulator.resetCalls();
   state.throttles = 0;
+  state.throttlesByApi = {};
   const sharded = await timed(() =>
     Promise.all(shards.map((shard, index) => reconcile({ ...request, trigger: 'schedule', shard }, workers[index]!))),
   );
@@ -338,11 +363,28 @@ async function fanOut(count: number, clusters: number) {
     speedUp: single.seconds / sharded.seconds,
     throttlingErrors: state.throttles,
     throttlingFailures: state.throttlingFailures,
+    throttlesByApi: state.throttlesByApi,
     tokenBucketTimeFloorSeconds: describeServicesTimeFloor(Math.ceil(count / 10)),
   };
 }
 
+/** `--only=push` or `--only=fan-out[:count]`: one scenario alone, its result printed as JSON (nothing written). */
+async function only(name: string): Promise<boolean> {
+  const [scenario, size] = name.split(':');
+  let result: unknown;
+  if (scenario === 'push') result = await push(100);
+  else if (scenario === 'fan-out') result = await fanOut(Number(size ?? 20_000), 4);
+  else return false;
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return true;
+}
+
 async function main() {
+  const selected = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+  if (selected !== undefined) {
+    if (!(await only(selected))) throw new Error(`--only=${selected}: the scenarios are push and fan-out[:count]`);
+    return;
+  }
   const sizes = QUICK ? [100, 1_000] : [100, 1_000, 5_000];
   const driftSizes = QUICK ? [1, 10] : [1, 10, 100];
   const driftFleet = QUICK ? 100 : 1_000;

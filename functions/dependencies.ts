@@ -20,7 +20,6 @@ import {
   secretsManagerClient,
   sqsClient,
 } from '../shared/aws/clients.ts';
-import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
 import { ConfigurationError } from '../shared/errors.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
@@ -28,6 +27,7 @@ import type { LiveReaders } from '../shared/live/read.ts';
 import { DynamoDbTaskDefinitionStore } from '../shared/live/task-definition-store.ts';
 import { type AppliedCommits, DynamoDbAppliedCommits } from '../shared/lock/applied-commit.ts';
 import { LeaseLock } from '../shared/lock/lease.ts';
+import { workerReadRates } from '../shared/reconcile/scope.ts';
 import type { ReconcileRequest, RunLock } from '../shared/reconcile/types.ts';
 import type { GitSource } from '../shared/source/git-source.ts';
 import { homeOfArn } from '../shared/spec/arn.ts';
@@ -140,7 +140,7 @@ function sharedDependencies(variables: NodeJS.ProcessEnv, options: DependencyOpt
     ecs,
     ecsReader: new EcsLiveReader({
       client: ecs,
-      rates: sharedRates(environment.readShare),
+      rates: workerReadRates(environment.readShare),
       ...(options.taskDefinitionCache
         ? { store: new DynamoDbTaskDefinitionStore({ tableName: environment.lockTable, client: dynamo }) }
         : {}),
@@ -186,17 +186,6 @@ export function productionDependencies(
       ecs: ecsReader,
       cloudFormation: new CloudFormationLiveReader({ client: cloudFormation }),
     },
-  };
-}
-
-function sharedRates(share: number) {
-  const part = (rate: { capacity: number; refillPerSecond: number }) => ({
-    capacity: Math.max(1, Math.floor(rate.capacity / share)),
-    refillPerSecond: rate.refillPerSecond / share,
-  });
-  return {
-    describeServices: part(ECS_CLIENT_RATES.describeServices),
-    describeTaskDefinition: part(ECS_CLIENT_RATES.describeTaskDefinition),
   };
 }
 

@@ -105,6 +105,7 @@ export async function runAndAnnounce(
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.proposer ? { proposer: deps.proposer } : {}),
       ...(deps.appliedCommits ? { appliedCommits: deps.appliedCommits } : {}),
+      rateShare: deps.environment.readShare,
     });
   } catch (error) {
     const kind = classifyError(error);

@@ -49,3 +49,16 @@ export function toJson(value: unknown): unknown {
 export function toJsonRecord(value: object): Record<string, unknown> {
   return toJson(value) as Record<string, unknown>;
 }
+
+/** Promise.all that waits for every promise before rejecting with the first failure, so nothing started alongside is
+ * still running (still writing) when the caller handles the error. */
+export async function together<T extends readonly unknown[] | []>(
+  values: T,
+): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
+  const settled = (await Promise.allSettled(values)) as PromiseSettledResult<unknown>[];
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [P in keyof T]: Awaited<T[P]>;
+  };
+}

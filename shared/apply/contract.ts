@@ -3,7 +3,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { AuditLedger, AwsReferences, RunContext } from '../audit/ledger.ts';
-import type { RateLimit } from '../live/ecs.ts';
+import type { EcsReadRates, RateLimit } from '../live/ecs.ts';
 import type { LiveState } from '../plan/live-state.ts';
 import type { Plan } from '../plan/plan.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
@@ -116,7 +116,13 @@ export interface ApplyInput {
   readonly options?: ApplyOptions;
   /** Called before every AWS write (the run lock's assertHeld). When it throws, no further write is started. */
   readonly guard?: () => Promise<void>;
+  /** The ledger refuses intents once the run's lease is taken (a fenced ledger, shared/audit/fence.ts): storing a
+   * write's intent then checks the lease in the same DynamoDB call, so the guard is called only before retries. */
+  readonly fencedIntents?: boolean;
   readonly rates?: WriteRates;
+  /** The ECS reads apply makes around its writes (an equal revision, a settled deployment); ECS_CLIENT_RATES when
+   * absent. */
+  readonly readRates?: EcsReadRates;
   /** Clock in milliseconds (ledger times, durations, token buckets). */
   readonly now?: () => number;
   /** How backoff, polling and token buckets wait; tests pass a virtual one. */

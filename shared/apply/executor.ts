@@ -20,7 +20,7 @@ import {
 } from './contract.ts';
 import { EcsWriter } from './ecs-writer.ts';
 import { circuitBreakerReason, declaredReason, pruneGuardReason, replaceReason } from './guards.ts';
-import { Journal, messageOf, Stop } from './journal.ts';
+import { HeldBack, Journal, messageOf, Stop } from './journal.ts';
 import { Pruner } from './prune.ts';
 import type { Decision, ResourceGroup, ResourceState } from './resource.ts';
 import { StackWriter } from './stack-writer.ts';
@@ -123,6 +123,7 @@ class Applier {
     const withReferences = () => (Object.keys(state.references).length > 0 ? { references: state.references } : {});
     try {
       const decision = await this.decide(group, state);
+      await this.journal.flush(state);
       return {
         id: group.id,
         kind: group.kind,
@@ -131,6 +132,8 @@ class Applier {
         ...withReferences(),
       };
     } catch (thrown) {
+      // A write that succeeded before the resource failed still gets its outcome (a stopped run's too, if it can).
+      await this.journal.flush(state).catch(() => undefined);
       const error = thrown instanceof Stop ? thrown.error : thrown;
       return { id: group.id, kind: group.kind, outcome: 'failed', error: describeError(error), ...withReferences() };
     }
@@ -164,11 +167,21 @@ class Applier {
 
     const declaration = this.declarations.get(group.id);
     if (!declaration) throw new TerminalError(`${group.id} is in the plan but not declared in the snapshot`);
-    const rolledBack = await this.rolledBackReason(group.id);
-    if (rolledBack) return this.journal.skip(group.id, rolledBack);
-    return declaration.kind === 'EcsService'
-      ? this.services.applyService(declaration, group, state)
-      : this.stacks.applyStack(declaration, group, state);
+    // The history is read while the writer makes its reads (an equal revision, say): each write waits for it.
+    const rolledBack = this.rolledBackReason(group.id);
+    rolledBack.catch(() => undefined);
+    state.heldBack = rolledBack;
+    try {
+      const decision = await (declaration.kind === 'EcsService'
+        ? this.services.applyService(declaration, group, state)
+        : this.stacks.applyStack(declaration, group, state));
+      // Held back with nothing to write is skipped all the same.
+      const reason = await rolledBack;
+      return reason === undefined ? decision : this.journal.skip(group.id, reason);
+    } catch (error) {
+      if (error instanceof HeldBack) return this.journal.skip(group.id, error.reason);
+      throw error;
+    }
   }
 
   /** Why the deployment circuit breaker holds this resource back at this commit, from its recent ledger history. */

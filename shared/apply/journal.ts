@@ -3,6 +3,9 @@
  * the guard and the stop.
  *
  * Every AWS write is announced in the audit ledger before it is made (an intent) and recorded after it (an outcome).
+ * A succeeded outcome is stored while the resource's next write is made (after that write's intent), or when the
+ * resource is done: a push's UpdateService waits for its own intent only. With a fenced ledger the intent is also
+ * the lease check before a write's first attempt (the guard is called before retries).
  * When the ledger cannot record an intent the write is not made and the run stops; when the guard (the run lock)
  * throws, no further write is started, outcomes of the writes in flight are recorded, and the guard's error is
  * thrown. Throttling, 5xx and timeouts are retried here (with exponential backoff and full jitter), since the SDK's
@@ -10,14 +13,14 @@
  * a lost response are recognised on the retry rather than made twice.
  */
 import { newActionId, newEntryId } from '../audit/ids.ts';
-import type { AwsReferences, LedgerEntry, RunContext, WriteAction } from '../audit/ledger.ts';
+import type { AwsReferences, LedgerEntry, WriteAction } from '../audit/ledger.ts';
 import { errorName, isRetryableAwsError } from '../aws/errors.ts';
 import { ECS_CLIENT_RATES, TokenBucket } from '../aws/token-bucket.ts';
 import { isLedgerFailure, LedgerWriteError } from '../errors.ts';
 import type { FieldChange } from '../plan/diff.ts';
 import type { Action } from '../plan/plan.ts';
 import { APPLY_DEFAULTS, APPLY_WRITE_RATES, type ApplyInput, type ApplyOptions } from './contract.ts';
-import type { Decision, ResourceState } from './resource.ts';
+import type { Decision, LedgerEntryFields, ResourceState } from './resource.ts';
 
 /** What a write that reverts drift says at the head of its reason; a Git change is what every other write is. */
 const DRIFT_REVERT_NOTE = 'drift reverted to Git';
@@ -59,7 +62,14 @@ export interface WriteSpec<T> {
 
 export type Written<T> = { readonly dryRun: true } | { readonly dryRun: false; readonly output: T };
 
-type EntryFields = Omit<LedgerEntry, keyof Omit<RunContext, 'commitMessage'> | 'entryId' | 'time'>;
+type EntryFields = LedgerEntryFields;
+
+/** The resource is held back (ResourceState.heldBack): no write of it is made, and it is recorded as skipped. */
+export class HeldBack extends Error {
+  constructor(readonly reason: string) {
+    super(`held back: ${reason}`);
+  }
+}
 
 /** The run must stop: the guard threw or the ledger failed. `error` is what applyPlan rejects with. */
 export class Stop extends Error {
@@ -106,8 +116,14 @@ export class Journal {
         ...(rates.cloudFormationWrites ?? APPLY_WRITE_RATES.cloudFormationWrites),
         ...clock,
       }),
-      describeServices: new TokenBucket({ ...ECS_CLIENT_RATES.describeServices, ...clock }),
-      describeTaskDefinition: new TokenBucket({ ...ECS_CLIENT_RATES.describeTaskDefinition, ...clock }),
+      describeServices: new TokenBucket({
+        ...(input.readRates?.describeServices ?? ECS_CLIENT_RATES.describeServices),
+        ...clock,
+      }),
+      describeTaskDefinition: new TokenBucket({
+        ...(input.readRates?.describeTaskDefinition ?? ECS_CLIENT_RATES.describeTaskDefinition),
+        ...clock,
+      }),
     };
   }
 
@@ -122,6 +138,8 @@ export class Journal {
 
   /** One AWS write with its ledger entries: intent before, outcome after; on a dry run, an intent marked dry-run. */
   async write<T>(state: ResourceState, spec: WriteSpec<T>): Promise<Written<T>> {
+    const heldBack = await state.heldBack;
+    if (heldBack !== undefined) throw new HeldBack(heldBack);
     const action = LEDGER_ACTION[spec.api];
     const why = state.origin === 'drift' ? DRIFT_REVERT_NOTE : undefined;
     const what = spec.api === action ? spec.reason : [spec.api, spec.reason].filter(Boolean).join(': ');
@@ -142,7 +160,8 @@ export class Journal {
 
     await spec.bucket.take();
     this.throwIfStopped();
-    await this.callGuard();
+    // A fenced intent is stored only while the lease is the run's: the append below is then the guard's check.
+    if (!this.input.fencedIntents) await this.callGuard();
     // What the write builds on (the revision an UpdateService sets, the change set an ExecuteChangeSet runs): a run
     // that recovers this intent after its run died judges it by them (shared/reconcile/recover.ts).
     const known = { ...state.references };
@@ -153,15 +172,21 @@ export class Journal {
       ...(Object.keys(known).length > 0 ? { references: known } : {}),
     });
     const started = this.now();
+    const making = this.attempts(spec);
+    // The previous write's outcome is stored while this write is made: only this write's intent had to come first.
+    const previousOutcome = this.flush(state);
+    previousOutcome.catch(() => undefined);
     let references: AwsReferences | undefined;
     let output: T;
     try {
-      output = await this.attempts(spec);
+      output = await making;
       references = spec.references(output);
       state.references = { ...state.references, ...references };
       await spec.settle?.(output);
     } catch (thrown) {
       const error = thrown instanceof Stop ? thrown.error : thrown;
+      // A failed previous outcome has stopped the run already; this write's failure is recorded all the same.
+      await previousOutcome.catch(() => undefined);
       await this.append({
         kind: 'outcome',
         ...base,
@@ -174,15 +199,26 @@ export class Journal {
       throw thrown;
     }
     const outcomeReason = [base.reason, spec.outcomeNote?.(output)].filter(Boolean).join('; ');
-    await this.append({
+    // Deferred: a next write of the resource stores it alongside (above), else Journal.flush when the resource is done.
+    state.deferredOutcome = {
       kind: 'outcome',
       ...base,
       ...(outcomeReason ? { reason: outcomeReason } : {}),
       result: 'succeeded',
       ...(Object.keys(references).length > 0 ? { references } : {}),
       durationMs: this.now() - started,
-    });
+    };
+    await previousOutcome;
     return { dryRun: false, output };
+  }
+
+  /** Stores the resource's deferred outcome, if any (its time is when it is stored, so the ledger's order and its
+   * times agree). Throws Stop, as every append, when the ledger fails. */
+  async flush(state: ResourceState): Promise<void> {
+    const outcome = state.deferredOutcome;
+    if (outcome === undefined) return;
+    state.deferredOutcome = undefined;
+    await this.append(outcome);
   }
 
   /** A read, retried while the error is a passing one. */

@@ -6,6 +6,7 @@ import type { Plan } from '../plan/plan.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
 import type { ActiveRun } from './context.ts';
 import type { LivePlan } from './plan-run.ts';
+import { workerApplyRates } from './scope.ts';
 
 export interface Pass {
   readonly plan: Plan;
@@ -36,6 +37,8 @@ export function applyPass(run: ActiveRun, pass: Pass): Promise<ApplyResult> {
       managedCount: pass.managedCount,
     },
     guard: run.guard,
+    fencedIntents: run.fencedIntents,
+    ...((deps.rateShare ?? 1) > 1 ? workerApplyRates(deps.rateShare ?? 1) : {}),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });

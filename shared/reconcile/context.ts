@@ -17,12 +17,19 @@ export interface RunStart {
   readonly eventContext: Omit<RunContext, 'commitMessage'>;
 }
 
+/** A run that holds its lease: its ledger fenced by it (when the lock and the ledger can fence). */
+export interface LeasedRun extends RunStart {
+  /** Rejects once the lease is lost: checked before every write whose intent is not fenced, and before retries. */
+  readonly guard: () => Promise<void>;
+  /** Whether the ledger refuses the run's entries once another run took the lease (shared/audit/fence.ts): a fenced
+   * intent then proves the lease still the run's as it is stored, so it stands in for the guard before a write. */
+  readonly fencedIntents: boolean;
+}
+
 /** A run that holds its lease and has read its head: what every step after that needs. */
-export interface ActiveRun extends RunStart {
+export interface ActiveRun extends LeasedRun {
   /** The context of every entry the run makes from here on. */
   readonly context: RunContext;
-  /** Rejects once the lease is lost: checked before every write. */
-  readonly guard: () => Promise<void>;
 }
 
 export function startRun(request: ReconcileRequest, deps: ReconcileDependencies): RunStart {

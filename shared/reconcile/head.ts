@@ -18,7 +18,7 @@ export async function readHead(request: ReconcileRequest, deps: ReconcileDepende
   // The three Git reads are independent: made together, a push waits for the slowest, not for their sum.
   const prefix = request.prefix ?? '';
   const [snapshot, commit, changes] = await Promise.all([
-    loadRepository(deps.source, {
+    loadRepository(resolvedAt(deps.source, commitId), {
       ref: commitId,
       prefix,
       ...(deps.blobCache ? { blobCache: deps.blobCache } : {}),
@@ -32,6 +32,20 @@ export async function readHead(request: ReconcileRequest, deps: ReconcileDepende
     ),
   ]);
   return { commitId, snapshot, commit, changes };
+}
+
+/** `source`, except that resolving `commitId`, the head just read, answers it at once: loadRepository resolves the
+ * ref it is given, and for a full commit id that is one more Git call (a GetCommit) before a push's first write. */
+function resolvedAt(source: GitSource, commitId: string): GitSource {
+  return new Proxy(source, {
+    get(target, key) {
+      if (key === 'resolveRef') {
+        return (ref: string) => (ref === commitId ? Promise.resolve(commitId) : target.resolveRef(ref));
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** The files changed since `request.changedSince`, or undefined for a full run (no previous head, or history that

@@ -1,29 +1,26 @@
 /** Every intent gets exactly one outcome (ARCHITECTURE invariants 6 and 11): a run's ledger entries are fenced by its
  * lease, and before it plans, a run resolves from live state the intents that a dead or fenced run left without an
  * outcome, recording what it observes as a recovered outcome. */
-import { fencedLedger } from '../audit/fence.ts';
+import { fencedLedger, isFenceable } from '../audit/fence.ts';
 import { newEntryId } from '../audit/ids.ts';
 import { IN_FLIGHT_MS, RECOVERY_WINDOW_MS } from '../audit/intents.ts';
-import { type LedgerEntry, RECOVERED_REASON_PREFIX, type RunContext } from '../audit/ledger.ts';
+import { type LedgerEntry, RECOVERED_REASON_PREFIX } from '../audit/ledger.ts';
 import type { LiveResource } from '../plan/live-state.ts';
-import type { ActiveRun, RunStart } from './context.ts';
+import type { LeasedRun, RunStart } from './context.ts';
 import { type ObservedOutcome, observedOutcome } from './observed-outcome.ts';
 import { liveReadersOf } from './plan-run.ts';
 import type { RunLease } from './types.ts';
 
-/** The run as it holds its lease: its ledger fenced by the lease, the lease checked before each write, and the
- * unpaired intents of its repository and branch recovered. */
-export async function underLease(
-  run: RunStart & { readonly context: RunContext },
-  lease: RunLease,
-): Promise<ActiveRun> {
-  const held: ActiveRun = {
+/** The run as it holds its lease: its ledger fenced by the lease, and the lease checked before each write that no
+ * fenced intent guards. */
+export function underLease(run: RunStart, lease: RunLease): LeasedRun {
+  const fencedIntents = lease.fence !== undefined && isFenceable(run.deps.ledger);
+  return {
     ...run,
     deps: { ...run.deps, ledger: fencedLedger(run.deps.ledger, lease.fence) },
     guard: () => lease.assertHeld(),
+    fencedIntents,
   };
-  await recoverUnpairedIntents(held);
-  return held;
 }
 
 /**
@@ -31,7 +28,7 @@ export async function underLease(
  * and IN_FLIGHT_MS ago that no outcome answers. The run holds the branch's lease, so such an intent's run is dead or
  * fenced: it can add no outcome of its own. Costs one Query of the intents index when there is nothing to recover.
  */
-export async function recoverUnpairedIntents(run: ActiveRun): Promise<LedgerEntry[]> {
+export async function recoverUnpairedIntents(run: LeasedRun): Promise<LedgerEntry[]> {
   const { request, deps } = run;
   // A dry run changes nothing, the ledger's story included. A shard runs under a lease of its own beside the other
   // shards: only a run under the branch's lease recovers, so no two runs ever recover the same intent.
@@ -55,7 +52,7 @@ export async function recoverUnpairedIntents(run: ActiveRun): Promise<LedgerEntr
 }
 
 /** The resources the intents name, read through the live readers (absent ones are simply not in the map). */
-async function readLive(run: ActiveRun, intents: readonly LedgerEntry[]): Promise<Map<string, LiveResource>> {
+async function readLive(run: LeasedRun, intents: readonly LedgerEntry[]): Promise<Map<string, LiveResource>> {
   const readers = run.deps.readers ?? liveReadersOf(run.deps);
   const services: { cluster: string; name: string }[] = [];
   const stacks: string[] = [];
@@ -76,7 +73,7 @@ async function readLive(run: ActiveRun, intents: readonly LedgerEntry[]): Promis
 
 /** The outcome entry answering `intent`: in the intent's own words (its run, commit, resource and action), so the
  * commit's and the resource's histories read as if its run had recorded it, marked recovered and saying by whom. */
-function recoveredOutcome(run: ActiveRun, intent: LedgerEntry, observed: ObservedOutcome): LedgerEntry {
+function recoveredOutcome(run: LeasedRun, intent: LedgerEntry, observed: ObservedOutcome): LedgerEntry {
   const time = run.now();
   const minutes = Math.round((Date.parse(time) - Date.parse(intent.time)) / 60_000);
   const fields = [

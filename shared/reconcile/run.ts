@@ -1,19 +1,21 @@
-/** One reconcile run, start to finish, one step a line: lock → read head → scope → confine → read live and plan →
- * drift decisions → adopt and hold → apply → second pass after stacks → run record → catch up with a moved head →
- * release. Used by the Lambda handlers, the CLI and the demo alike; every write is checked against the lease and
+/** One reconcile run, start to finish, one step a line: lock → read head (the pauses and the recovery of unpaired
+ * intents alongside) → scope → confine → read live and plan → drift decisions → adopt and hold → apply → second pass
+ * after stacks → run record → catch up with a moved head → release. Used by the Lambda handlers, the CLI and the demo alike; every write is checked against the lease and
  * recorded in the ledger. */
+
+import { together } from '../util.ts';
 import { applyAfterStacks } from './after-stacks.ts';
 import { applyFirstPass } from './apply-pass.ts';
 import { catchUpRequest, headMoved, MAX_CATCH_UPS, recordAppliedCommit } from './catch-up.ts';
 import { confine } from './confine.ts';
-import { type RunStart, runContext, startRun } from './context.ts';
+import { type ActiveRun, type RunStart, runContext, startRun } from './context.ts';
 import { decideDrift } from './drift-policy.ts';
 import { readHead } from './head.ts';
 import { holdDrift } from './held.ts';
 import { findHiddenDrift, recordHiddenDrift } from './hidden-drift.ts';
 import { liveReadersOf, planAgainstLive, pruneCandidates } from './plan-run.ts';
 import { recordFailure, recordRun, skipLocked } from './record.ts';
-import { underLease } from './recover.ts';
+import { recoverUnpairedIntents, underLease } from './recover.ts';
 import { leaseKey, scopeOf } from './scope.ts';
 import type { ReconcileDependencies, ReconcileRequest, ReconcileResult, RunLease } from './types.ts';
 
@@ -41,15 +43,20 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDepend
 async function reconcileHead(start: RunStart, lease: RunLease): Promise<ReconcileResult> {
   const { request, deps } = start;
   try {
-    const head = await readHead(request, deps);
+    const leased = underLease(start, lease);
+    // The pauses and the recovery of unpaired intents need nothing from Git: they are read while the head is.
+    const [head, pauses] = await together([
+      readHead(request, deps),
+      deps.ledger.activePauses(request.repository, request.branch, start.clock()),
+      recoverUnpairedIntents(leased),
+    ]);
     const scope = scopeOf(head.snapshot, request, head.changes);
     const confined = confine(scope.snapshot, request.limits);
-    const run = await underLease({ ...start, context: runContext(start, head) }, lease);
+    const run: ActiveRun = { ...leased, context: runContext(start, head) };
     const readers = deps.readers ?? liveReadersOf(deps);
     // A targeted run never prunes, so it never lists prune candidates.
     const orphans = scope.targeted ? {} : pruneCandidates(confined, request.installationId);
     const planned = await findHiddenDrift(run, await planAgainstLive(confined, readers, orphans));
-    const pauses = await deps.ledger.activePauses(request.repository, request.branch, start.clock());
     const decided = decideDrift(planned.plan, planned.snapshot, request, pauses);
     await recordHiddenDrift(run, decided.plan);
     const drift = await holdDrift(run, decided, planned);

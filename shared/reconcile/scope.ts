@@ -1,5 +1,9 @@
 /** Which declarations a run reconciles: a manual-change run's resources, a shard of a fanned-out sweep, what a push
- * changed, or everything; and whether it may look for prune candidates (only a run of everything may). */
+ * changed, or everything; whether it may look for prune candidates (only a run of everything may); and the part of
+ * the account's ECS read rate a shard worker may use. */
+import { APPLY_WRITE_RATES, type WriteRates } from '../apply/contract.ts';
+import { ECS_CLIENT_RATES } from '../aws/token-bucket.ts';
+import type { EcsReadRates, RateLimit } from '../live/ecs.ts';
 import type { FileChange } from '../source/git-source.ts';
 import { clusterName } from '../spec/checks.ts';
 import type { Declaration, RepositorySnapshot } from '../spec/repository.ts';
@@ -95,4 +99,40 @@ export function scopeToChanges(snapshot: RepositorySnapshot, changes: FileChange
         (declaration.references ?? []).some((reference) => changedStacks.has(reference.stack))),
   );
   return { snapshot: { ...snapshot, declarations }, targeted: true };
+}
+
+/**
+ * The ECS read rates one of `workers` sweep-shard workers running side by side allows itself. ECS throttles per
+ * account and region, not per caller, and the workers are separate Lambda invocations that cannot see each other's
+ * pace: each takes an equal, fixed part of what one run allows itself (ECS_CLIENT_RATES), burst and refill alike, so
+ * together they never ask for more than one run would. `workers` is the worker function's concurrency bound, which
+ * the stack sets (reserved concurrency and the queue's maxConcurrency) and hands the worker as DRIFTLESS_READ_SHARE.
+ * The burst is divided exactly, not rounded down, so the shards' reads add up to one run's and never take longer.
+ */
+export function workerReadRates(workers: number): Required<EcsReadRates> {
+  return {
+    describeServices: shareOf(ECS_CLIENT_RATES.describeServices, workers),
+    describeTaskDefinition: shareOf(ECS_CLIENT_RATES.describeTaskDefinition, workers),
+  };
+}
+
+/** The same division for what apply does in a worker: its writes (drift reverted by a shard) and the reads around
+ * them, so shards reverting drift together stay inside the account's write rates too. */
+export function workerApplyRates(workers: number): {
+  readonly rates: Required<WriteRates>;
+  readonly readRates: Required<EcsReadRates>;
+} {
+  return {
+    rates: {
+      serviceWrites: shareOf(APPLY_WRITE_RATES.serviceWrites, workers),
+      registerTaskDefinition: shareOf(APPLY_WRITE_RATES.registerTaskDefinition, workers),
+      cloudFormationWrites: shareOf(APPLY_WRITE_RATES.cloudFormationWrites, workers),
+    },
+    readRates: workerReadRates(workers),
+  };
+}
+
+function shareOf(rate: RateLimit, workers: number): RateLimit {
+  const share = Math.max(1, workers);
+  return { capacity: Math.max(1, rate.capacity / share), refillPerSecond: rate.refillPerSecond / share };
 }

@@ -46,6 +46,10 @@ export interface ReconcileDependencies {
   /** The branch's last fully applied commit: a push scopes from it, so no earlier commit's files are skipped.
    * Without it, a push scopes from the event's previous head. */
   readonly appliedCommits?: AppliedCommits;
+  /** How many runs read and write side by side against the account's ECS rates (the sweep-shard workers): apply
+   * paces its reads and writes at 1/rateShare of what one run allows itself (workerRates in scope.ts). The live
+   * readers get their share where they are built. Default 1. */
+  readonly rateShare?: number;
   readonly now?: () => number;
   readonly sleep?: (milliseconds: number) => Promise<void>;
 }

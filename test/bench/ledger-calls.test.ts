@@ -1,6 +1,7 @@
 /** The DynamoDB calls of a run, counted on DynamoDB Local (deterministic, never timed): recovery costs one Query of
  * the intents index per run, and the fence costs no call at all, since each fenced append is one TransactWriteItems
- * in place of one PutItem. */
+ * in place of one PutItem; being fenced, a write's intent checks the lease too, so no GetItem of the lease is made
+ * before a write. */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger, ensureLedgerTable, LEDGER_INDEX } from '../../shared/audit/dynamodb.ts';
@@ -22,7 +23,7 @@ describe('DynamoDB calls per run', () => {
     await repo?.cleanup();
   });
 
-  it('a push: one TransactWriteItems per entry, a GetItem per write, and one Query more than before (unpaired intents)', async () => {
+  it('a push: one TransactWriteItems per entry, no GetItem of the lease, and one Query more than before (unpaired intents)', async () => {
     // Prepare
     const suffix = randomUUID().slice(0, 8);
     const setup = localDynamoDb();
@@ -78,20 +79,19 @@ describe('DynamoDB calls per run', () => {
       for (const call of of) counts[call] = (counts[call] ?? 0) + 1;
       return counts;
     };
-    // Each write: the lease check, a fenced intent, a fenced outcome; then the run entry. Around them: the lease
-    // taken and given back, the active pauses, the changed service's recent history (a rolled-back commit is not
-    // applied again) and the unpaired intents: the one call recovery adds, 3 × writes + 5 before it.
+    // Each write: a fenced intent (which checks the lease), a fenced outcome; then the run entry. Around them: the
+    // lease taken and given back, the active pauses, the changed service's recent history (a rolled-back commit is
+    // not applied again) and the unpaired intents: the one call recovery adds.
     expect(count(pushCalls)).toEqual({
       UpdateItem: 1,
       [`Query ${LEDGER_INDEX.intents}`]: 1,
       [`Query ${LEDGER_INDEX.pauses}`]: 1,
       Query: 1,
-      GetItem: writes,
       TransactWriteItems: 2 * writes + 1,
       DeleteItem: 1,
     });
     expect(writes).toBe(3);
-    expect(pushCalls.length).toBe(3 * writes + 6);
+    expect(pushCalls.length).toBe(2 * writes + 6);
     expect(count(sweepCalls)).toEqual({
       UpdateItem: 1,
       [`Query ${LEDGER_INDEX.intents}`]: 1,

@@ -235,6 +235,50 @@ describe('benchFigures', () => {
     expect(figures.get('monthly cost, 1,000 services')?.verdict).toBe('ok');
   });
 
+  it('shows the DynamoDB calls a push made before UpdateService', () => {
+    const figures = byName(
+      benchFigures(
+        measurements({
+          push: {
+            services: 100,
+            secondsToUpdateServiceSent: 0.29,
+            calls: { 'ECS.DescribeServices': 1 },
+            dynamoDbCallsBeforeUpdateService: 7,
+            dynamoDbLatencyMs: 10,
+          },
+        }),
+      ),
+    );
+    expect(figures.get('push: 1 of 100 changed, to UpdateService')).toMatchObject({
+      measured: '0.29 s, 7 DynamoDB calls before it (10 ms each), 1 ECS reads',
+      verdict: 'ok',
+    });
+  });
+
+  it.each([
+    { sharded: 99, throttlingErrors: 0, verdict: 'ok' },
+    { sharded: 101, throttlingErrors: 0, verdict: 'MISSED' },
+    { sharded: 99, throttlingErrors: 3, verdict: 'MISSED' },
+  ])(
+    'judges the 20,000-service fan-out: shards $sharded s against one run 100 s, $throttlingErrors throttled → $verdict',
+    ({ sharded, throttlingErrors, verdict }) => {
+      const fanOut = {
+        services: 20_000,
+        clusters: 4,
+        shards: 4,
+        single: { seconds: 100 },
+        sharded: { seconds: sharded },
+        speedUp: 100 / sharded,
+        throttlingErrors,
+        throttlingFailures: 0,
+        tokenBucketTimeFloorSeconds: 95,
+      };
+      const figure = benchFigures(measurements({ fanOut })).find((f) => f.figure.startsWith('fan-out: 20,000'));
+      expect(figure).toMatchObject({ goal: '≤ 1.00× one run, 0 throttled', verdict });
+      expect(figure?.measured).toContain(`= ${(sharded / 100).toFixed(2)}×`);
+    },
+  );
+
   it('records a failed scenario as a missed figure, and repository goals only at 10,000 declarations', () => {
     const figures = byName(
       benchFigures(measurements({ fanOut: { error: 'Error: boom' }, repositoryScale: scale(1_000, 6) })),

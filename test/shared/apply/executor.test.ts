@@ -666,10 +666,11 @@ describe('applyPlan', () => {
       expect(env.ledger.entries).toEqual([]);
     });
 
-    it('stops at the first intent the ledger cannot record, after the writes before it', async () => {
+    it('stops at the first intent the ledger cannot record, after the writes before it, whose outcomes it still stores', async () => {
       // Prepare
       const env = environment();
-      env.ledger.failOnAppend(3); // CreateChangeSet intent, its outcome, then the ExecuteChangeSet intent
+      // The CreateChangeSet intent, then the ExecuteChangeSet intent (its outcome is stored while the next write is made).
+      env.ledger.failOnAppend(2);
       const desired = snapshot({ 'web.yaml': serviceYaml('web'), 'network.yaml': stackYaml('platform-network') });
 
       // Act
@@ -681,6 +682,51 @@ describe('applyPlan', () => {
       expect(env.ledger.entries.map((entry) => [entry.kind, entry.action])).toEqual([
         ['intent', 'CreateChangeSet'],
         ['outcome', 'CreateChangeSet'],
+      ]);
+    });
+
+    it("stores a write's intent before it is made and the previous write's outcome while it is made", async () => {
+      // Prepare: the ledger records, at each append, the writes the simulator had taken by then
+      const env = environment();
+      const seen: string[] = [];
+      const append = env.ledger.append.bind(env.ledger);
+      env.ledger.append = async (entry) => {
+        seen.push(`${entry.kind} ${entry.action} after ${Object.keys(writes(env.simulator)).length} writes`);
+        await append(entry);
+      };
+      const desired = snapshot({ 'network.yaml': stackYaml('platform-network') });
+
+      // Act
+      await apply(env, desired);
+
+      // Assess
+      expect(seen).toEqual([
+        'intent CreateChangeSet after 0 writes',
+        'intent ExecuteChangeSet after 1 writes',
+        'outcome CreateChangeSet after 2 writes',
+        'outcome ExecuteChangeSet after 2 writes',
+      ]);
+    });
+
+    it('stops when the outcome stored alongside the next write cannot be recorded, and records that write', async () => {
+      // Prepare
+      const env = environment();
+      env.ledger.failOnAppend(3); // the CreateChangeSet outcome, stored while ExecuteChangeSet is made
+      const desired = snapshot({ 'network.yaml': stackYaml('platform-network') });
+
+      // Act
+      const applying = apply(env, desired);
+
+      // Assess: no write after the failure; the write in flight has its outcome
+      await expect(applying).rejects.toBeInstanceOf(LedgerWriteError);
+      expect(writes(env.simulator)).toEqual({
+        'CloudFormation.CreateChangeSet': 1,
+        'CloudFormation.ExecuteChangeSet': 1,
+      });
+      expect(env.ledger.entries.map((entry) => [entry.kind, entry.action, entry.result])).toEqual([
+        ['intent', 'CreateChangeSet', undefined],
+        ['intent', 'ExecuteChangeSet', undefined],
+        ['outcome', 'ExecuteChangeSet', 'succeeded'],
       ]);
     });
 
@@ -752,6 +798,37 @@ describe('applyPlan', () => {
       expect(env.simulator.calls['ECS.RegisterTaskDefinition']).toBeUndefined();
       expect(env.simulator.taskDefinitions()).toHaveLength(revisions);
       expect(env.simulator.services()[0]?.taskDefinition).toMatch(/web:2$/);
+    });
+
+    it('makes no write before the resource history is read, however long that read takes', async () => {
+      // Prepare: a rolled-back commit, and a history read slower than the writer's own reads
+      const env = environment();
+      await converge(env, snapshot({ 'web.yaml': serviceYaml('web') }));
+      env.ledger.seed({
+        ...runContext(snapshot({}, { commitId: COMMIT_2 })),
+        trigger: 'deployment-event',
+        entryId: '2026-02-28T00:00:00.000Z-0000-rolled-back',
+        kind: 'outcome',
+        time: '2026-02-28T00:00:00.000Z',
+        resourceId: WEB,
+        result: 'rolled-back',
+      });
+      const history = env.ledger.resourceHistory.bind(env.ledger);
+      env.ledger.resourceHistory = async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return history(...args);
+      };
+      env.simulator.resetCalls();
+
+      // Act
+      const { result } = await apply(
+        env,
+        snapshot({ 'web.yaml': serviceYaml('web', { image: 'web:bad' }) }, { commitId: COMMIT_2 }),
+      );
+
+      // Assess
+      expect(outcomeOf(result, WEB).outcome).toBe('skipped');
+      expect(writes(env.simulator)).toEqual({});
     });
 
     it('skips a resource whose commit the deployment circuit breaker rolled back, until a new commit', async () => {
@@ -946,8 +1023,8 @@ describe('applyPlan', () => {
         env.ledger.entries.slice(entries).map((entry) => [entry.kind, entry.action, entry.result, entry.reason]),
       ).toEqual([
         ['intent', 'CreateChangeSet', undefined, undefined],
-        ['outcome', 'CreateChangeSet', 'succeeded', undefined],
         ['intent', 'DeleteChangeSet', undefined, 'the change set held no changes'],
+        ['outcome', 'CreateChangeSet', 'succeeded', undefined],
         ['outcome', 'DeleteChangeSet', 'succeeded', 'the change set held no changes'],
       ]);
     });
