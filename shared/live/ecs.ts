@@ -77,6 +77,13 @@ interface ClusterTargets {
   readonly names: Set<string>;
 }
 
+interface ListedCluster {
+  /** Every service name ListServices gave. */
+  readonly listedNames: ReadonlySet<string>;
+  /** The listed services nobody declared that the installation manages, read whole. */
+  readonly orphans: readonly LiveEcsService[];
+}
+
 interface Batch {
   readonly clusterName: string;
   readonly reference: string;
@@ -195,6 +202,153 @@ export class EcsLiveReader {
     return { resources, absent, missingClusters };
   }
 
+  /** Declared services with the task definitions they run, and the services of `managed.clusters` tagged
+   * driftless:managed-by=`managed.installationId`, in one pass: what readServices and listManagedServices answer
+   * together, with every service described once. The declared ones are described at once while the clusters are
+   * listed; a listed service that is not declared is described as its page arrives, and read whole (its task
+   * definition too) when it is managed, so an orphan costs no second DescribeServices. `managed` is per cluster in
+   * `managed.clusters`' order, by name, as listManagedServices answers for each. */
+  async readServicesAndManaged(
+    targets: readonly ServiceTarget[],
+    managed: { readonly clusters: readonly string[]; readonly installationId: string },
+    options: ReadServicesOptions = {},
+  ): Promise<EcsLiveState & { readonly managed: readonly { cluster: string; name: string }[] }> {
+    const declared = new Map<string, Set<string>>();
+    for (const target of targets) {
+      const clusterName = lastSegment(target.cluster);
+      const names = declared.get(clusterName) ?? new Set<string>();
+      declared.set(clusterName, names);
+      names.add(lastSegment(target.name));
+    }
+    const listed = new Map<string, Promise<ListedCluster>>();
+    for (const cluster of managed.clusters) {
+      const clusterName = lastSegment(cluster);
+      if (!listed.has(clusterName)) {
+        listed.set(
+          clusterName,
+          this.listUndeclared(cluster, declared.get(clusterName) ?? new Set(), managed.installationId, options),
+        );
+      }
+    }
+    // A failed listing is reported by the await below, after the declared read settles or fails first.
+    for (const listing of listed.values()) listing.catch(() => undefined);
+    const read = await this.readServices(targets, options);
+    const clusters = new Map<string, ListedCluster>();
+    for (const [clusterName, listing] of listed) clusters.set(clusterName, await listing);
+
+    const resources = new Map(read.resources);
+    const absent = new Set(read.absent);
+    const managedServices: { cluster: string; name: string }[] = [];
+    for (const cluster of managed.clusters) {
+      const clusterName = lastSegment(cluster);
+      const { listedNames, orphans } = clusters.get(clusterName)!;
+      const inCluster: { cluster: string; name: string }[] = [];
+      for (const name of declared.get(clusterName) ?? []) {
+        const live = read.resources.get(serviceId(clusterName, name));
+        if (live && listedNames.has(name) && isManagedBy(live.service.tags, managed.installationId)) {
+          inCluster.push({ cluster: clusterName, name });
+        }
+      }
+      // In the order the plan met them when orphans were read after the listing: by name.
+      for (const orphan of [...orphans].sort((a, b) => compareStrings(a.name, b.name))) {
+        inCluster.push({ cluster: clusterName, name: orphan.name });
+        resources.set(orphan.id, orphan);
+      }
+      managedServices.push(...inCluster.sort((a, b) => compareStrings(a.name, b.name)));
+    }
+    return { resources, absent, missingClusters: read.missingClusters, managed: managedServices };
+  }
+
+  /** Lists `cluster` and reads whole the services in it that are not declared and are managed by `installationId`,
+   * each batch described as soon as ten names are listed, while the next pages are listed. A cluster that does not
+   * exist holds none. */
+  private async listUndeclared(
+    cluster: string,
+    declared: ReadonlySet<string>,
+    installationId: string,
+    options: ReadServicesOptions,
+  ): Promise<ListedCluster> {
+    const listedNames = new Set<string>();
+    const described: Promise<LiveEcsService[]>[] = [];
+    let pending: string[] = [];
+    const describe = (batch: readonly string[]) => {
+      const done = this.describeUndeclared(cluster, batch, installationId, options);
+      // Awaited below unless the listing fails first; then that failure is the one reported.
+      done.catch(() => undefined);
+      described.push(done);
+    };
+    let nextToken: string | undefined;
+    do {
+      let page: ListServicesCommandOutput;
+      try {
+        page = await this.listServicesPage(cluster, nextToken);
+      } catch (error) {
+        if (errorName(error) === 'ClusterNotFoundException') return { listedNames: new Set(), orphans: [] };
+        throw liveReadError('ECS', `ListServices in cluster ${cluster}`, error);
+      }
+      for (const arn of page.serviceArns ?? []) {
+        const name = lastSegment(arn);
+        listedNames.add(name);
+        if (declared.has(name)) continue;
+        pending.push(arn);
+        if (pending.length === DESCRIBE_SERVICES_BATCH_SIZE) {
+          describe(pending);
+          pending = [];
+        }
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    if (pending.length > 0) describe(pending);
+    const orphans = (await Promise.all(described)).flat();
+    return { listedNames, orphans };
+  }
+
+  /** One DescribeServices of listed services nobody declared, paced as every other; those managed by
+   * `installationId` are read whole. */
+  private async describeUndeclared(
+    cluster: string,
+    arns: readonly string[],
+    installationId: string,
+    options: ReadServicesOptions,
+  ): Promise<LiveEcsService[]> {
+    const clusterName = lastSegment(cluster);
+    await this.describeServicesBucket.take();
+    let response: DescribeServicesCommandOutput;
+    try {
+      response = await this.client.send(
+        new DescribeServicesCommand({ cluster, services: [...arns], include: ['TAGS'] }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ClusterNotFoundException') return [];
+      throw liveReadError('ECS', `DescribeServices of ${arns.length} services in cluster ${cluster}`, error);
+    }
+    const byName = new Map<string, Service>();
+    for (const service of response.services ?? []) {
+      if (service.status === 'INACTIVE' || !service.serviceName) continue;
+      if (isManagedBy(service.tags, installationId)) byName.set(service.serviceName, service);
+    }
+    return Promise.all(
+      [...byName].map(async ([name, service]) => {
+        const arn = service.taskDefinition;
+        if (typeof arn !== 'string' || arn === '') {
+          throw new LiveReadError(`ECS DescribeServices returned ${clusterName}/${name} without a task definition`);
+        }
+        const definition = await this.taskDefinition(arn);
+        const live: LiveEcsService = {
+          kind: 'EcsService',
+          id: serviceId(clusterName, name),
+          cluster: clusterName,
+          name,
+          service: describedService(service),
+          taskDefinition: definition.taskDefinition,
+          taskDefinitionTags: definition.tags,
+        };
+        options.onService?.(live);
+        return live;
+      }),
+    );
+  }
+
   /** Services in `cluster` tagged driftless:managed-by=`installationId`, for finding orphans. A cluster that does not
    * exist holds none. */
   async listManagedServices(cluster: string, installationId: string): Promise<{ cluster: string; name: string }[]> {
@@ -226,8 +380,8 @@ export class EcsLiveReader {
     for (const page of pages) {
       for (const service of page.services ?? []) {
         if (service.status === 'INACTIVE' || !service.serviceName) continue;
-        const tagged = service.tags?.some((tag) => tag.key === MANAGED_BY_TAG_KEY && tag.value === installationId);
-        if (tagged) managed.push({ cluster: clusterName, name: service.serviceName });
+        if (isManagedBy(service.tags, installationId))
+          managed.push({ cluster: clusterName, name: service.serviceName });
       }
     }
     return managed.sort((a, b) => compareStrings(a.name, b.name));
@@ -334,6 +488,17 @@ export class EcsLiveReader {
 function describedService(service: Service): DescribedService {
   const { events: _events, ...planned } = service;
   return toJsonRecord(planned);
+}
+
+/** Whether a service's tags (as ECS answers them, or as JSON) say `installationId` manages it. */
+function isManagedBy(tags: unknown, installationId: string): boolean {
+  return (
+    Array.isArray(tags) &&
+    tags.some(
+      (tag: { key?: unknown; value?: unknown } | null) =>
+        tag?.key === MANAGED_BY_TAG_KEY && tag.value === installationId,
+    )
+  );
 }
 
 /** EcsService:<cluster name>/<service name>. */
