@@ -245,7 +245,11 @@ export class EcsLiveReader {
       const inCluster: { cluster: string; name: string }[] = [];
       for (const name of declared.get(clusterName) ?? []) {
         const live = read.resources.get(serviceId(clusterName, name));
-        if (live && listedNames.has(name) && isManagedBy(live.service.tags, managed.installationId)) {
+        if (
+          live?.kind === 'EcsService' &&
+          listedNames.has(name) &&
+          isManagedBy(live.service.tags, managed.installationId)
+        ) {
           inCluster.push({ cluster: clusterName, name });
         }
       }
