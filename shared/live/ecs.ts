@@ -77,13 +77,6 @@ interface ClusterTargets {
   readonly names: Set<string>;
 }
 
-interface ListedCluster {
-  /** Every service name ListServices gave. */
-  readonly listedNames: ReadonlySet<string>;
-  /** The listed services nobody declared that the installation manages, read whole. */
-  readonly orphans: readonly LiveEcsService[];
-}
-
 interface Batch {
   readonly clusterName: string;
   readonly reference: string;
@@ -154,23 +147,8 @@ export class EcsLiveReader {
       if (result.clusterMissing) return result;
       for (const [name, service] of result.services) {
         if (service === undefined) continue;
-        const arn = service.taskDefinition;
-        if (typeof arn !== 'string' || arn === '') {
-          throw new LiveReadError(
-            `ECS DescribeServices returned ${batch.clusterName}/${name} without a task definition`,
-          );
-        }
         const id = serviceId(batch.clusterName, name);
-        const resource = this.taskDefinition(arn).then((definition) => {
-          const live: LiveEcsService = {
-            kind: 'EcsService',
-            id,
-            cluster: batch.clusterName,
-            name,
-            service,
-            taskDefinition: definition.taskDefinition,
-            taskDefinitionTags: definition.tags,
-          };
+        const resource = this.wholeService(batch.clusterName, name, service).then((live) => {
           options.onService?.(live);
           return live;
         });
@@ -202,155 +180,41 @@ export class EcsLiveReader {
     return { resources, absent, missingClusters };
   }
 
-  /** Declared services with the task definitions they run, and the services of `managed.clusters` tagged
-   * driftless:managed-by=`managed.installationId`, in one pass: what readServices and listManagedServices answer
-   * together, with every service described once. The declared ones are described at once while the clusters are
-   * listed; a listed service that is not declared is described as its page arrives, and read whole (its task
-   * definition too) when it is managed, so an orphan costs no second DescribeServices. `managed` is per cluster in
-   * `managed.clusters`' order, by name, as listManagedServices answers for each. */
-  async readServicesAndManaged(
-    targets: readonly ServiceTarget[],
-    managed: { readonly clusters: readonly string[]; readonly installationId: string },
-    options: ReadServicesOptions = {},
-  ): Promise<EcsLiveState & { readonly managed: readonly { cluster: string; name: string }[] }> {
-    const declared = new Map<string, Set<string>>();
-    for (const target of targets) {
-      const clusterName = lastSegment(target.cluster);
-      const names = declared.get(clusterName) ?? new Set<string>();
-      declared.set(clusterName, names);
-      names.add(lastSegment(target.name));
-    }
-    const listed = new Map<string, Promise<ListedCluster>>();
-    for (const cluster of managed.clusters) {
-      const clusterName = lastSegment(cluster);
-      if (!listed.has(clusterName)) {
-        listed.set(
-          clusterName,
-          this.listUndeclared(cluster, declared.get(clusterName) ?? new Set(), managed.installationId, options),
-        );
-      }
-    }
-    // A failed listing is reported by the await below, after the declared read settles or fails first.
-    for (const listing of listed.values()) listing.catch(() => undefined);
-    const read = await this.readServices(targets, options);
-    const clusters = new Map<string, ListedCluster>();
-    for (const [clusterName, listing] of listed) clusters.set(clusterName, await listing);
-
-    const resources = new Map(read.resources);
-    const absent = new Set(read.absent);
-    const managedServices: { cluster: string; name: string }[] = [];
-    for (const cluster of managed.clusters) {
-      const clusterName = lastSegment(cluster);
-      const { listedNames, orphans } = clusters.get(clusterName)!;
-      const inCluster: { cluster: string; name: string }[] = [];
-      for (const name of declared.get(clusterName) ?? []) {
-        const live = read.resources.get(serviceId(clusterName, name));
-        if (
-          live?.kind === 'EcsService' &&
-          listedNames.has(name) &&
-          isManagedBy(live.service.tags, managed.installationId)
-        ) {
-          inCluster.push({ cluster: clusterName, name });
-        }
-      }
-      // In the order the plan met them when orphans were read after the listing: by name.
-      for (const orphan of [...orphans].sort((a, b) => compareStrings(a.name, b.name))) {
-        inCluster.push({ cluster: clusterName, name: orphan.name });
-        resources.set(orphan.id, orphan);
-      }
-      managedServices.push(...inCluster.sort((a, b) => compareStrings(a.name, b.name)));
-    }
-    return { resources, absent, missingClusters: read.missingClusters, managed: managedServices };
-  }
-
-  /** Lists `cluster` and reads whole the services in it that are not declared and are managed by `installationId`,
-   * each batch described as soon as ten names are listed, while the next pages are listed. A cluster that does not
-   * exist holds none. */
-  private async listUndeclared(
-    cluster: string,
-    declared: ReadonlySet<string>,
-    installationId: string,
-    options: ReadServicesOptions,
-  ): Promise<ListedCluster> {
-    const listedNames = new Set<string>();
-    const described: Promise<LiveEcsService[]>[] = [];
-    let pending: string[] = [];
-    const describe = (batch: readonly string[]) => {
-      const done = this.describeUndeclared(cluster, batch, installationId, options);
-      // Awaited below unless the listing fails first; then that failure is the one reported.
-      done.catch(() => undefined);
-      described.push(done);
-    };
-    let nextToken: string | undefined;
-    do {
-      let page: ListServicesCommandOutput;
-      try {
-        page = await this.listServicesPage(cluster, nextToken);
-      } catch (error) {
-        if (errorName(error) === 'ClusterNotFoundException') return { listedNames: new Set(), orphans: [] };
-        throw liveReadError('ECS', `ListServices in cluster ${cluster}`, error);
-      }
-      for (const arn of page.serviceArns ?? []) {
-        const name = lastSegment(arn);
-        listedNames.add(name);
-        if (declared.has(name)) continue;
-        pending.push(arn);
-        if (pending.length === DESCRIBE_SERVICES_BATCH_SIZE) {
-          describe(pending);
-          pending = [];
-        }
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-    if (pending.length > 0) describe(pending);
-    const orphans = (await Promise.all(described)).flat();
-    return { listedNames, orphans };
-  }
-
-  /** One DescribeServices of listed services nobody declared, paced as every other; those managed by
-   * `installationId` are read whole. */
-  private async describeUndeclared(
-    cluster: string,
-    arns: readonly string[],
-    installationId: string,
-    options: ReadServicesOptions,
-  ): Promise<LiveEcsService[]> {
-    const clusterName = lastSegment(cluster);
+  /** One DescribeServices with tags, its token taken here: the services ECS answers with (a missing cluster has
+   * none; failures, MISSING included, are left out, as a listing's services can go while it is read). */
+  async describeWithTags(cluster: string, services: readonly string[]): Promise<Service[]> {
     await this.describeServicesBucket.take();
-    let response: DescribeServicesCommandOutput;
+    return this.describeTagged(cluster, services);
+  }
+
+  private async describeTagged(cluster: string, services: readonly string[]): Promise<Service[]> {
     try {
-      response = await this.client.send(
-        new DescribeServicesCommand({ cluster, services: [...arns], include: ['TAGS'] }),
+      const response = await this.client.send(
+        new DescribeServicesCommand({ cluster, services: [...services], include: ['TAGS'] }),
       );
+      return response.services ?? [];
     } catch (error) {
       if (errorName(error) === 'ClusterNotFoundException') return [];
-      throw liveReadError('ECS', `DescribeServices of ${arns.length} services in cluster ${cluster}`, error);
+      throw liveReadError('ECS', `DescribeServices of ${services.length} services in cluster ${cluster}`, error);
     }
-    const byName = new Map<string, Service>();
-    for (const service of response.services ?? []) {
-      if (service.status === 'INACTIVE' || !service.serviceName) continue;
-      if (isManagedBy(service.tags, installationId)) byName.set(service.serviceName, service);
+  }
+
+  /** A described service with the task definition it runs. */
+  async wholeService(clusterName: string, name: string, service: DescribedService): Promise<LiveEcsService> {
+    const arn = service.taskDefinition;
+    if (typeof arn !== 'string' || arn === '') {
+      throw new LiveReadError(`ECS DescribeServices returned ${clusterName}/${name} without a task definition`);
     }
-    return Promise.all(
-      [...byName].map(async ([name, service]) => {
-        const arn = service.taskDefinition;
-        if (typeof arn !== 'string' || arn === '') {
-          throw new LiveReadError(`ECS DescribeServices returned ${clusterName}/${name} without a task definition`);
-        }
-        const definition = await this.taskDefinition(arn);
-        const live: LiveEcsService = {
-          kind: 'EcsService',
-          id: serviceId(clusterName, name),
-          cluster: clusterName,
-          name,
-          service: describedService(service),
-          taskDefinition: definition.taskDefinition,
-          taskDefinitionTags: definition.tags,
-        };
-        options.onService?.(live);
-        return live;
-      }),
-    );
+    const definition = await this.taskDefinition(arn);
+    return {
+      kind: 'EcsService',
+      id: serviceId(clusterName, name),
+      cluster: clusterName,
+      name,
+      service,
+      taskDefinition: definition.taskDefinition,
+      taskDefinitionTags: definition.tags,
+    };
   }
 
   /** Services in `cluster` tagged driftless:managed-by=`installationId`, for finding orphans. A cluster that does not
@@ -372,17 +236,12 @@ export class EcsLiveReader {
     } while (nextToken);
 
     const batches = chunks(arns, DESCRIBE_SERVICES_BATCH_SIZE);
-    const pages = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, async (batch) => {
-      try {
-        return await this.client.send(new DescribeServicesCommand({ cluster, services: batch, include: ['TAGS'] }));
-      } catch (error) {
-        if (errorName(error) === 'ClusterNotFoundException') return { services: [] };
-        throw liveReadError('ECS', `DescribeServices of ${batch.length} services in cluster ${cluster}`, error);
-      }
-    });
+    const pages = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, (batch) =>
+      this.describeTagged(cluster, batch),
+    );
     const managed: { cluster: string; name: string }[] = [];
     for (const page of pages) {
-      for (const service of page.services ?? []) {
+      for (const service of page) {
         if (service.status === 'INACTIVE' || !service.serviceName) continue;
         if (isManagedBy(service.tags, installationId))
           managed.push({ cluster: clusterName, name: service.serviceName });
@@ -402,7 +261,7 @@ export class EcsLiveReader {
     }
   }
 
-  private listServicesPage(cluster: string, nextToken: string | undefined): Promise<ListServicesCommandOutput> {
+  listServicesPage(cluster: string, nextToken: string | undefined): Promise<ListServicesCommandOutput> {
     return this.client.send(
       new ListServicesCommand({ cluster, maxResults: LIST_SERVICES_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) }),
     );
@@ -489,13 +348,13 @@ export class EcsLiveReader {
 
 /** A service as JSON, made as its batch arrives so the SDK's objects do not wait for the whole sweep, and without its
  * `events`: ECS keeps the last 100 messages of each service (tens of kilobytes), which nothing plans with. */
-function describedService(service: Service): DescribedService {
+export function describedService(service: Service): DescribedService {
   const { events: _events, ...planned } = service;
   return toJsonRecord(planned);
 }
 
 /** Whether a service's tags (as ECS answers them, or as JSON) say `installationId` manages it. */
-function isManagedBy(tags: unknown, installationId: string): boolean {
+export function isManagedBy(tags: unknown, installationId: string): boolean {
   return (
     Array.isArray(tags) &&
     tags.some(
@@ -511,7 +370,7 @@ export function serviceId(clusterName: string, serviceName: string): string {
 }
 
 /** The name at the end of an ARN (arn:…:cluster/prod → prod, arn:…:service/prod/web → web); a name is kept as is. */
-function lastSegment(nameOrArn: string): string {
+export function lastSegment(nameOrArn: string): string {
   if (!nameOrArn.startsWith('arn:')) return nameOrArn;
   const slash = nameOrArn.lastIndexOf('/');
   return slash === -1 ? nameOrArn : nameOrArn.slice(slash + 1);

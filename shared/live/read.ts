@@ -7,6 +7,7 @@ import { clusterName } from '../spec/checks.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
 import type { CloudFormationLiveReader } from './cloudformation.ts';
 import type { EcsLiveReader, EcsLiveState } from './ecs.ts';
+import { readServicesAndManaged } from './ecs-managed.ts';
 
 export interface LiveReaders {
   readonly ecs: EcsLiveReader;
@@ -53,7 +54,8 @@ export async function readLiveState(
     // listed (readServicesAndManaged): one phase, each service described once.
     const [ecsRead, stacksRead] = await Promise.all([
       // By name, as the writes address them: a cluster is read and written the same way.
-      readers.ecs.readServicesAndManaged(
+      readServicesAndManaged(
+        readers.ecs,
         services,
         { clusters: targets.clusters.map((cluster) => clusterName(cluster)), installationId },
         serviceOptions,

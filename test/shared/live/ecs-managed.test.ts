@@ -1,9 +1,10 @@
-/** Declared services and the installation's managed ones read in one pass (EcsLiveReader.readServicesAndManaged):
+/** Declared services and the installation's managed ones read in one pass (readServicesAndManaged):
  * the same live state and managed list as listing first and reading after, with every service described once and
  * the declared ones described while the cluster is still being listed. */
 import { DescribeServicesCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EcsLiveReader, type ServiceTarget } from '../../../shared/live/ecs.ts';
+import { readServicesAndManaged } from '../../../shared/live/ecs-managed.ts';
 import { type AwsSimulator, createAwsSimulator } from '../../../shared/sim/index.ts';
 
 const UNPACED = { capacity: 1e9, refillPerSecond: 1e9 };
@@ -52,7 +53,7 @@ const TARGETS: ServiceTarget[] = [
 ];
 const MANAGED = { clusters: ['prod', 'staging'], installationId: 'inst-1' };
 
-describe('EcsLiveReader.readServicesAndManaged', () => {
+describe('readServicesAndManaged', () => {
   const cleanups: (() => void)[] = [];
   afterEach(() => {
     for (const cleanup of cleanups.splice(0)) cleanup();
@@ -76,9 +77,14 @@ describe('EcsLiveReader.readServicesAndManaged', () => {
     const seen: string[] = [];
 
     // Act
-    const read = await new EcsLiveReader({ client: after.ecs, rates: RATES }).readServicesAndManaged(TARGETS, MANAGED, {
-      onService: (live) => seen.push(live.id),
-    });
+    const read = await readServicesAndManaged(
+      new EcsLiveReader({ client: after.ecs, rates: RATES }),
+      TARGETS,
+      MANAGED,
+      {
+        onService: (live) => seen.push(live.id),
+      },
+    );
 
     // Assess
     expect(orphans.map((service) => service.name)).toEqual(
@@ -111,7 +117,7 @@ describe('EcsLiveReader.readServicesAndManaged', () => {
     cleanups.push(() => simulator.restore());
 
     // Act
-    await new EcsLiveReader({ client: simulator.ecs, rates: RATES }).readServicesAndManaged(TARGETS, MANAGED);
+    await readServicesAndManaged(new EcsLiveReader({ client: simulator.ecs, rates: RATES }), TARGETS, MANAGED);
 
     // Assess
     const order = simulator.stubs.ecs.calls().map((call) => (call.args[0] as object).constructor.name);
