@@ -1,4 +1,4 @@
-/** Repository scale: `driftless validate` of a real git repository of N declarations in a fresh process (wall time
+/** Repository scale: the compiled `driftless validate` of a real git repository of N declarations in a fresh process (wall time
  * and peak RSS, next to a bare `node` start and the CLI's own start, and the command's own time inside the process),
  * and `driftless plan` of it against the simulator at the bench's latency in this process. The plan's reads go
  * unpaced there, since ECS's published rates alone would take longer than the goal at this size (the sweep figures
@@ -7,23 +7,23 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { run } from '../cli/main.ts';
 import type { CliIo } from '../cli/output.ts';
+import { buildPackage, DIST } from '../infra/build-package.ts';
+import { REPOSITORY_ROOT } from '../infra/bundling.ts';
 import { ECS_CLIENT_RATES } from '../shared/aws/token-bucket.ts';
 import { createAwsSimulator } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { fleetFiles, MemoryGitSource, seedFleet } from './support.ts';
 
 const execFileAsync = promisify(execFile);
-const CLI_MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
-const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The compiled command, as an installed package runs it (bench/start-time.ts does the same). */
+const CLI_MAIN = join(DIST, 'cli', 'main.js');
 
-/** What cli/bin.mjs does, then the process's own peak RSS on the last line; the CLI's output is counted, not kept. */
+/** What dist/cli/start.js does, then the process's own peak RSS on the last line; the CLI's output is counted, not
+ * kept. */
 const CLI_ENTRY = `
-import { register } from 'tsx/esm/api';
-register();
 const { run } = await import(process.argv[1]);
 let printed = 0;
 const io = { out: (text) => { printed += text.length; }, err: (text) => { printed += text.length; }, color: false };
@@ -36,7 +36,7 @@ export interface RepositoryScale {
   readonly declarations: number;
   /** Wall time of a fresh `node -e 0`: the floor any command pays. */
   readonly nodeStartSeconds: number;
-  /** Wall time of a fresh process running `driftless --version`: node, tsx and the CLI's imports. */
+  /** Wall time of a fresh process running the compiled `driftless --version`: node and the CLI's imports. */
   readonly cliStartSeconds: number;
   readonly validate: {
     readonly seconds: number;
@@ -119,6 +119,8 @@ async function commitRepository(files: Map<string, string>): Promise<string> {
 const UNPACED = { capacity: 1e9, refillPerSecond: 1e9 };
 
 export async function repositoryScale(declarations: number, latencyMs = 30): Promise<RepositoryScale> {
+  // Built from the current source first, so the figure is the code under test, not an older build.
+  await buildPackage();
   const files = fleetFiles(declarations);
   const dir = await commitRepository(files);
   try {

@@ -36,6 +36,8 @@ const MIN_FILES = 1_000;
 /** Small enough that this thread, parsing a chunk between answers, never keeps a worker waiting long. */
 const CHUNK_FILES = 100;
 const WORKER_NURSERY_MB = 16;
+/** Requests outstanding per worker. */
+const WORKER_QUEUE = 2;
 
 export function parsePool(options: ParsePoolOptions = {}): FileChecker {
   const minFiles = options.minFiles ?? MIN_FILES;
@@ -61,24 +63,28 @@ async function checkOnAllCores(
   for (let start = 0; start < files.length; start += CHUNK_FILES) chunks.push(files.slice(start, start + CHUNK_FILES));
   const results: CheckedFile[][] = [];
   let next = 0;
-  const workers = Array.from({ length: Math.min(workerCount, chunks.length) }, startWorker);
-  const inWorker = async (worker: Worker) => {
-    while (next < chunks.length) {
+  const workers = Array.from({ length: Math.min(workerCount, chunks.length) }, () => new WorkerChannel(startWorker()));
+  const lane = async (channel: WorkerChannel) => {
+    while (next < chunks.length && !channel.failed) {
       const index = next++;
       const chunk = chunks[index]!;
       try {
-        const answer = await ask(worker, { files: chunk, limits });
+        const answer = await channel.ask({ files: chunk, limits });
         results[index] = answer.map((portable, k) => restoreCheckedFile(chunk[k]![0], chunk[k]![1], limits, portable));
         run.filesOnWorkers += chunk.length;
       } catch {
         // A worker that cannot start (a bundle without the worker's file) or that died costs speed, never a result.
+        if (!channel.failed) run.workerFailures += 1;
+        channel.failed = true;
         results[index] = await checkHere(chunk, limits);
         run.filesHere += chunk.length;
-        run.workerFailures += 1;
         return;
       }
     }
   };
+  // Two chunks asked of each worker at once: its next chunk waits in its queue while it parses one, since this
+  // thread, parsing a chunk of its own, hears a worker's answer only between its chunks.
+  const inWorker = (channel: WorkerChannel) => Promise.all(Array.from({ length: WORKER_QUEUE }, () => lane(channel)));
   const here = async () => {
     while (next < chunks.length) {
       const index = next++;
@@ -91,7 +97,7 @@ async function checkOnAllCores(
   try {
     await Promise.all([...workers.map(inWorker), here()]);
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all(workers.map((channel) => channel.worker.terminate()));
   }
   onRun?.(run);
   return results.flat();
@@ -108,25 +114,30 @@ function startWorker(): Worker {
   // A parse leaves only short-lived garbage: a smaller nursery than V8's default costs no measurable time and keeps
   // a 10,000-file validate well under its memory goal (peak RSS 250-260 MB against 270-300 MB, in one run).
   const worker = new Worker(boot, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_NURSERY_MB } });
-  // A failure is answered through ask(); without a listener here it would also be thrown from the event loop.
-  worker.on('error', () => undefined);
+  // A failure is answered through WorkerChannel, whose listener also keeps it from being thrown from the event loop.
   return worker;
 }
 
-function ask(worker: Worker, request: ParseRequest): Promise<PortableCheckedFile[]> {
-  return new Promise((resolve, reject) => {
-    const settle = (done: () => void) => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      done();
-    };
-    const onMessage = (answer: PortableCheckedFile[]) => settle(() => resolve(answer));
-    const onError = (error: Error) => settle(() => reject(error));
-    const onExit = (code: number) => settle(() => reject(new Error(`the parse worker exited with code ${code}`)));
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-    worker.postMessage(request);
-  });
+/** A worker's requests, answered in the order they were asked (the worker answers each message in turn). */
+class WorkerChannel {
+  private readonly waiting: { resolve: (answer: PortableCheckedFile[]) => void; reject: (error: Error) => void }[] = [];
+  /** Set once a request failed: the worker's other requests fail too, and it is asked nothing more. */
+  failed = false;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (answer: PortableCheckedFile[]) => this.waiting.shift()?.resolve(answer));
+    worker.on('error', (error: Error) => this.failAll(error));
+    worker.on('exit', (code: number) => this.failAll(new Error(`the parse worker exited with code ${code}`)));
+  }
+
+  ask(request: ParseRequest): Promise<PortableCheckedFile[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(request);
+    });
+  }
+
+  private failAll(error: Error): void {
+    for (const request of this.waiting.splice(0)) request.reject(error);
+  }
 }

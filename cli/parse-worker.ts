@@ -5,13 +5,13 @@ import { checkFile, type FileText, portableCheckedFile } from '../shared/spec/de
 import type { InputLimits } from '../shared/spec/limits.ts';
 import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
 
-// A worker is a module graph of its own: it checks templates against the index as the main thread does.
-provideResourceSpec(() => readFileSync(resourceSpecFile()));
-
 export interface ParseRequest {
   readonly files: readonly FileText[];
   readonly limits: InputLimits;
 }
+
+// A worker is an entry point of its own: without this, every resource type a file names would be refused.
+provideResourceSpec(() => readFileSync(resourceSpecFile()));
 
 parentPort?.on('message', ({ files, limits }: ParseRequest) => {
   parentPort?.postMessage(files.map(([path, text]) => portableCheckedFile(checkFile(path, text, limits))));

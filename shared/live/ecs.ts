@@ -147,23 +147,8 @@ export class EcsLiveReader {
       if (result.clusterMissing) return result;
       for (const [name, service] of result.services) {
         if (service === undefined) continue;
-        const arn = service.taskDefinition;
-        if (typeof arn !== 'string' || arn === '') {
-          throw new LiveReadError(
-            `ECS DescribeServices returned ${batch.clusterName}/${name} without a task definition`,
-          );
-        }
         const id = serviceId(batch.clusterName, name);
-        const resource = this.taskDefinition(arn).then((definition) => {
-          const live: LiveEcsService = {
-            kind: 'EcsService',
-            id,
-            cluster: batch.clusterName,
-            name,
-            service,
-            taskDefinition: definition.taskDefinition,
-            taskDefinitionTags: definition.tags,
-          };
+        const resource = this.wholeService(batch.clusterName, name, service).then((live) => {
           options.onService?.(live);
           return live;
         });
@@ -195,6 +180,43 @@ export class EcsLiveReader {
     return { resources, absent, missingClusters };
   }
 
+  /** One DescribeServices with tags, its token taken here: the services ECS answers with (a missing cluster has
+   * none; failures, MISSING included, are left out, as a listing's services can go while it is read). */
+  async describeWithTags(cluster: string, services: readonly string[]): Promise<Service[]> {
+    await this.describeServicesBucket.take();
+    return this.describeTagged(cluster, services);
+  }
+
+  private async describeTagged(cluster: string, services: readonly string[]): Promise<Service[]> {
+    try {
+      const response = await this.client.send(
+        new DescribeServicesCommand({ cluster, services: [...services], include: ['TAGS'] }),
+      );
+      return response.services ?? [];
+    } catch (error) {
+      if (errorName(error) === 'ClusterNotFoundException') return [];
+      throw liveReadError('ECS', `DescribeServices of ${services.length} services in cluster ${cluster}`, error);
+    }
+  }
+
+  /** A described service with the task definition it runs. */
+  async wholeService(clusterName: string, name: string, service: DescribedService): Promise<LiveEcsService> {
+    const arn = service.taskDefinition;
+    if (typeof arn !== 'string' || arn === '') {
+      throw new LiveReadError(`ECS DescribeServices returned ${clusterName}/${name} without a task definition`);
+    }
+    const definition = await this.taskDefinition(arn);
+    return {
+      kind: 'EcsService',
+      id: serviceId(clusterName, name),
+      cluster: clusterName,
+      name,
+      service,
+      taskDefinition: definition.taskDefinition,
+      taskDefinitionTags: definition.tags,
+    };
+  }
+
   /** Services in `cluster` tagged driftless:managed-by=`installationId`, for finding orphans. A cluster that does not
    * exist holds none. */
   async listManagedServices(cluster: string, installationId: string): Promise<{ cluster: string; name: string }[]> {
@@ -214,20 +236,15 @@ export class EcsLiveReader {
     } while (nextToken);
 
     const batches = chunks(arns, DESCRIBE_SERVICES_BATCH_SIZE);
-    const pages = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, async (batch) => {
-      try {
-        return await this.client.send(new DescribeServicesCommand({ cluster, services: batch, include: ['TAGS'] }));
-      } catch (error) {
-        if (errorName(error) === 'ClusterNotFoundException') return { services: [] };
-        throw liveReadError('ECS', `DescribeServices of ${batch.length} services in cluster ${cluster}`, error);
-      }
-    });
+    const pages = await pacedMap(batches, this.describeServicesBucket, ECS_READ_CONCURRENCY, (batch) =>
+      this.describeTagged(cluster, batch),
+    );
     const managed: { cluster: string; name: string }[] = [];
     for (const page of pages) {
-      for (const service of page.services ?? []) {
+      for (const service of page) {
         if (service.status === 'INACTIVE' || !service.serviceName) continue;
-        const tagged = service.tags?.some((tag) => tag.key === MANAGED_BY_TAG_KEY && tag.value === installationId);
-        if (tagged) managed.push({ cluster: clusterName, name: service.serviceName });
+        if (isManagedBy(service.tags, installationId))
+          managed.push({ cluster: clusterName, name: service.serviceName });
       }
     }
     return managed.sort((a, b) => compareStrings(a.name, b.name));
@@ -244,7 +261,7 @@ export class EcsLiveReader {
     }
   }
 
-  private listServicesPage(cluster: string, nextToken: string | undefined): Promise<ListServicesCommandOutput> {
+  listServicesPage(cluster: string, nextToken: string | undefined): Promise<ListServicesCommandOutput> {
     return this.client.send(
       new ListServicesCommand({ cluster, maxResults: LIST_SERVICES_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) }),
     );
@@ -331,9 +348,20 @@ export class EcsLiveReader {
 
 /** A service as JSON, made as its batch arrives so the SDK's objects do not wait for the whole sweep, and without its
  * `events`: ECS keeps the last 100 messages of each service (tens of kilobytes), which nothing plans with. */
-function describedService(service: Service): DescribedService {
+export function describedService(service: Service): DescribedService {
   const { events: _events, ...planned } = service;
   return toJsonRecord(planned);
+}
+
+/** Whether a service's tags (as ECS answers them, or as JSON) say `installationId` manages it. */
+export function isManagedBy(tags: unknown, installationId: string): boolean {
+  return (
+    Array.isArray(tags) &&
+    tags.some(
+      (tag: { key?: unknown; value?: unknown } | null) =>
+        tag?.key === MANAGED_BY_TAG_KEY && tag.value === installationId,
+    )
+  );
 }
 
 /** EcsService:<cluster name>/<service name>. */
@@ -342,7 +370,7 @@ export function serviceId(clusterName: string, serviceName: string): string {
 }
 
 /** The name at the end of an ARN (arn:…:cluster/prod → prod, arn:…:service/prod/web → web); a name is kept as is. */
-function lastSegment(nameOrArn: string): string {
+export function lastSegment(nameOrArn: string): string {
   if (!nameOrArn.startsWith('arn:')) return nameOrArn;
   const slash = nameOrArn.lastIndexOf('/');
   return slash === -1 ? nameOrArn : nameOrArn.slice(slash + 1);

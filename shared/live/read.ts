@@ -6,7 +6,8 @@ import type { ManagedResource } from '../plan/plan.ts';
 import { clusterName } from '../spec/checks.ts';
 import type { RepositorySnapshot } from '../spec/repository.ts';
 import type { CloudFormationLiveReader } from './cloudformation.ts';
-import type { EcsLiveReader } from './ecs.ts';
+import type { EcsLiveReader, EcsLiveState } from './ecs.ts';
+import { readServicesAndManaged } from './ecs-managed.ts';
 
 export interface LiveReaders {
   readonly ecs: EcsLiveReader;
@@ -41,34 +42,43 @@ export async function readLiveState(
     declaration.kind === 'CloudFormationStack' ? [declaration.document.metadata.name] : [],
   );
 
+  const serviceOptions = options.onService ? { onService: options.onService } : {};
   let managed: ManagedResource[] | undefined;
+  let ecs: EcsLiveState;
+  let cloudFormation: LiveState;
   if (options.installationId !== undefined && snapshot.settings) {
+    const installationId = options.installationId;
     const targets = snapshot.settings.document.spec.targets;
-    const [managedServices, managedStacks] = await Promise.all([
-      // By name, as the writes address them: a cluster is read and written the same way.
-      Promise.all(
-        targets.clusters.map((cluster) =>
-          readers.ecs.listManagedServices(clusterName(cluster), options.installationId!),
-        ),
-      ),
-      readers.cloudFormation.listManagedStacks(options.installationId, targets.stackNamePrefix),
-    ]);
     const declared = new Set(snapshot.declarations.map((declaration) => declaration.id));
+    // ECS and CloudFormation at once, and within ECS the declared services are described while the clusters are
+    // listed (readServicesAndManaged): one phase, each service described once.
+    const [ecsRead, stacksRead] = await Promise.all([
+      // By name, as the writes address them: a cluster is read and written the same way.
+      readServicesAndManaged(
+        readers.ecs,
+        services,
+        { clusters: targets.clusters.map((cluster) => clusterName(cluster)), installationId },
+        serviceOptions,
+      ),
+      readers.cloudFormation.listManagedStacks(installationId, targets.stackNamePrefix).then(async (names) => {
+        const undeclared = names.filter((name) => !declared.has(`CloudFormationStack:${name}`));
+        return { names, live: await readers.cloudFormation.readStacks([...stacks, ...undeclared]) };
+      }),
+    ]);
     managed = [];
-    for (const service of managedServices.flat()) {
+    for (const service of ecsRead.managed) {
       managed.push({ id: `EcsService:${clusterName(service.cluster)}/${service.name}`, kind: 'EcsService' });
-      if (!declared.has(managed.at(-1)!.id)) services.push(service);
     }
-    for (const name of managedStacks) {
+    for (const name of stacksRead.names)
       managed.push({ id: `CloudFormationStack:${name}`, kind: 'CloudFormationStack' });
-      if (!declared.has(`CloudFormationStack:${name}`)) stacks.push(name);
-    }
+    ecs = ecsRead;
+    cloudFormation = stacksRead.live;
+  } else {
+    [ecs, cloudFormation] = await Promise.all([
+      readers.ecs.readServices(services, serviceOptions),
+      readers.cloudFormation.readStacks(stacks),
+    ]);
   }
-
-  const [ecs, cloudFormation] = await Promise.all([
-    readers.ecs.readServices(services, options.onService ? { onService: options.onService } : {}),
-    readers.cloudFormation.readStacks(stacks),
-  ]);
   const resources = new Map<string, LiveResource>([...ecs.resources, ...cloudFormation.resources]);
   const absent = new Set([...ecs.absent, ...cloudFormation.absent]);
   return {

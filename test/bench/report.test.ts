@@ -188,7 +188,7 @@ describe('benchFigures', () => {
       goal: '≤ 400 KB, ≤ 150 ms',
       verdict: 'MISSED',
     });
-    expect(figures.get('validate 10,000 (fresh process)')?.verdict).toBe('ok');
+    expect(figures.get('validate 10,000 (compiled, fresh process)')?.verdict).toBe('ok');
     expect(figures.get('plan 10,000 (simulator)')?.verdict).toBe('ok');
     expect(figures.get('start: driftless --version')).toMatchObject({
       goal: '≤ 0.30 s',
@@ -230,7 +230,7 @@ describe('benchFigures', () => {
     expect(figures.get('sweep 5,000 in sync, new container (persistent cache): time vs slower bucket')?.verdict).toBe(
       'MISSED',
     );
-    expect(figures.get('validate 10,000 (fresh process)')?.verdict).toBe('MISSED');
+    expect(figures.get('validate 10,000 (compiled, fresh process)')?.verdict).toBe('MISSED');
     expect(figures.get('monthly cost, 100 services')?.verdict).toBe('MISSED');
     expect(figures.get('monthly cost, 1,000 services')?.verdict).toBe('ok');
   });
@@ -279,12 +279,31 @@ describe('benchFigures', () => {
     },
   );
 
+  it('says MISSED where validate or plan was fast but did not succeed, with the code it exited with', () => {
+    const fast = scale(10_000, 3);
+    const figures = byName(
+      benchFigures(
+        measurements({
+          repositoryScale: {
+            ...fast,
+            validate: { ...fast.validate, exitCode: 1 },
+            plan: { ...fast.plan, exitCode: 2 },
+          },
+        }),
+      ),
+    );
+    expect(figures.get('validate 10,000 (compiled, fresh process)')).toMatchObject({ verdict: 'MISSED' });
+    expect(figures.get('validate 10,000 (compiled, fresh process)')?.measured).toMatch(/; exited 1$/);
+    expect(figures.get('plan 10,000 (simulator)')).toMatchObject({ verdict: 'MISSED' });
+    expect(figures.get('plan 10,000 (simulator)')?.measured).toMatch(/; exited 2$/);
+  });
+
   it('records a failed scenario as a missed figure, and repository goals only at 10,000 declarations', () => {
     const figures = byName(
       benchFigures(measurements({ fanOut: { error: 'Error: boom' }, repositoryScale: scale(1_000, 6) })),
     );
     expect(figures.get('fan-out')).toMatchObject({ measured: 'FAILED: Error: boom', verdict: 'MISSED' });
-    expect(figures.get('validate 1,000 (fresh process)')).toMatchObject({ goal: '—', verdict: '—' });
+    expect(figures.get('validate 1,000 (compiled, fresh process)')).toMatchObject({ goal: '—', verdict: '—' });
   });
 });
 

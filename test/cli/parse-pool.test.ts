@@ -52,4 +52,24 @@ describe('parsePool', () => {
     expect(runs[0]!.filesOnWorkers).toBeGreaterThan(0);
     expect(runs[0]!.filesOnWorkers + runs[0]!.filesHere).toBe(files.length);
   });
+
+  it('checks resource types on a worker thread as here: the worker reads the resource specification itself', async () => {
+    // Prepare: settings naming resource types, enough copies that the worker takes most of them.
+    const settings = `apiVersion: driftless/v1
+kind: Settings
+spec:
+  targets: { clusters: [prod], stackNamePrefix: app-, resourceTypes: [AWS::SNS::Topic, AWS::SQS::Queue] }
+`;
+    const files: FileText[] = Array.from({ length: 600 }, (_, index) => [`settings-${index}/driftless.yaml`, settings]);
+    const expected = (await checkFilesHere(files, INPUT_LIMITS)).map(outcome);
+
+    // Act
+    const runs: PoolRun[] = [];
+    const pooled = await parsePool({ minFiles: 1, workers: 1, onRun: (run) => runs.push(run) })(files, INPUT_LIMITS);
+
+    // Assess
+    expect(expected.every((file) => file.diagnostics.length === 0)).toBe(true);
+    expect(runs[0]!.filesOnWorkers).toBeGreaterThan(0);
+    expect(pooled.map(outcome)).toEqual(expected);
+  });
 });
