@@ -1,16 +1,10 @@
 /** `npm run bench`: the reconciler's speed, API calls against their floor, memory and cost, measured on the
  * simulator with per-call latency and the published ECS token buckets enforced. Shows progress on stderr, prints one
- * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes (under a minute); `--latency=N` sets ms per call; `--only=push` or
- * `--only=fan-out:4000` runs one scenario and prints its result. */
-import { execFile, spawn } from 'node:child_process';
+ * table of figures (goal, measured, verdict) and writes bench/results/latest.json. `--quick` keeps to the small sizes
+ * (under a minute); `--latency=N` sets ms per call; `--only=push` or `--only=fan-out:4000` runs one scenario and prints
+ * its result. */
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { LAMBDA_BUNDLE, REPOSITORY_ROOT, RESOURCE_SPEC_DATA_FILE } from '../infra/bundling.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
@@ -28,7 +22,7 @@ import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
 import { startTime } from './start-time.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
-import type { SweepMeasurement } from './sweep-process.ts';
+import { sweepInSync } from './sweep-in-sync.ts';
 
 // The bench validates as the CLI does: against the repository's resource specification index.
 provideResourceSpec(() => readFileSync(resourceSpecFile()));
@@ -36,8 +30,6 @@ provideResourceSpec(() => readFileSync(resourceSpecFile()));
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const LATENCY_MS = Number(args.find((arg) => arg.startsWith('--latency='))?.split('=')[1] ?? 30);
-
-const execFileAsync = promisify(execFile);
 
 /** What each ledger and lock call costs in the push figure: a DynamoDB request in the same region. */
 const DYNAMODB_LATENCY_MS = 10;
@@ -124,78 +116,6 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; seconds: num
 function describeServicesTimeFloor(calls: number): number {
   const { capacity, refillPerSecond } = ECS_RATE_LIMITS.describeServices;
   return Math.max(0, calls - capacity) / refillPerSecond + LATENCY_MS / 1000;
-}
-
-/** The V8 limits Lambda's Node.js runtime sets for a function of `memoryMb` (its bootstrap gives a tenth of the memory
- * to the new space, half of that per semi-space, and the rest to the old space): a sweep run under them fits. */
-function lambdaHeapFlags(memoryMb: number): string[] {
-  const newSpace = Math.floor(memoryMb / 10);
-  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
-}
-
-/** The in-sync sweep of `count` services, run by bench/sweep-process.ts in a fresh process of its own, bundled as the
- * functions are (infra/bundling.ts), under the heap limits of a 256 MB function; the simulated account runs in another
- * (bench/sim-server.ts), reached over loopback HTTP. The sweep's peak RSS is then its own: neither the scenarios before
- * it nor the simulator are in it. */
-async function sweepInSync(count: number): Promise<SweepMeasurement> {
-  const scripts = await benchScripts();
-  const server = await startSimServerProcess(scripts.simServer, count);
-  try {
-    const { stdout } = await execFileAsync(
-      process.execPath,
-      ['--no-warnings', ...lambdaHeapFlags(256), scripts.sweep, String(count), String(LATENCY_MS), server.url],
-      { maxBuffer: 16 * 1024 * 1024 },
-    );
-    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as SweepMeasurement;
-  } finally {
-    server.stop();
-  }
-}
-
-/** Starts bench/sim-server.ts seeded with `count` services; resolves with its URL once it listens. */
-function startSimServerProcess(script: string, count: number): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--no-warnings', script, String(count), String(LATENCY_MS)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const stop = () => {
-    child.stdin.end();
-    child.kill();
-  };
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      const line = output.split('\n')[0];
-      if (output.includes('\n') && line) resolve({ url: (JSON.parse(line) as { url: string }).url, stop });
-    });
-    child.once('exit', (code) => reject(new Error(`the simulator endpoint exited (${code}) before it listened`)));
-    child.once('error', reject);
-  });
-}
-
-let bundles: Promise<{ sweep: string; simServer: string }> | undefined;
-function benchScripts(): Promise<{ sweep: string; simServer: string }> {
-  bundles ??= (async () => {
-    const outdir = await mkdtemp(join(tmpdir(), 'driftless-sweep-'));
-    const entry = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
-    await build({
-      ...LAMBDA_BUNDLE,
-      entryPoints: [entry('sweep-process'), entry('sim-server')],
-      absWorkingDir: REPOSITORY_ROOT,
-      outdir,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      banner: { js: LAMBDA_BUNDLE.banner },
-      mainFields: [...LAMBDA_BUNDLE.mainFields],
-      external: [...LAMBDA_BUNDLE.external],
-      alias: { ...LAMBDA_BUNDLE.alias },
-      logLevel: 'warning',
-    });
-    // Both validate declarations against the resource specification index, read beside the bundle as in a function.
-    await copyFile(RESOURCE_SPEC_DATA_FILE, join(outdir, basename(RESOURCE_SPEC_DATA_FILE)));
-    return { sweep: join(outdir, 'sweep-process.mjs'), simServer: join(outdir, 'sim-server.mjs') };
-  })();
-  return bundles;
 }
 
 /** Runs one reconcile with the call counts reset: how long until its first UpdateService went out, and in all. */
@@ -402,7 +322,9 @@ async function main() {
   );
   const sweeps = [];
   for (const size of sizes)
-    sweeps.push(await progress.step(`sweep ${size.toLocaleString('en-US')} in sync`, () => sweepInSync(size)));
+    sweeps.push(
+      await progress.step(`sweep ${size.toLocaleString('en-US')} in sync`, () => sweepInSync(size, LATENCY_MS)),
+    );
   const drifts = [];
   for (const drifted of driftSizes)
     drifts.push(
