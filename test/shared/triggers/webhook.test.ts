@@ -385,7 +385,9 @@ describe('the webhook receiver for GitLab', () => {
 
     // Act
     const accepted = await receive(gitlabDelivery(gitlabPush(), SECRET));
-    const wrong = await receive(gitlabDelivery(gitlabPush(), `${SECRET.slice(0, -1)}0`));
+    const wrong = await receive(
+      gitlabDelivery(gitlabPush(), `${SECRET.slice(0, -1)}${SECRET.endsWith('0') ? '1' : '0'}`),
+    );
     const missing = await receive(gitlabDelivery(gitlabPush(), null));
     const githubSigned = await receive({
       ...githubDelivery(gitlabPush()),
