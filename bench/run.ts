@@ -12,10 +12,8 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { LAMBDA_BUNDLE, REPOSITORY_ROOT, RESOURCE_SPEC_DATA_FILE } from '../infra/bundling.ts';
 import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
-import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
-import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { reconcile } from '../shared/reconcile/run.ts';
-import { planShards, workerReadRates } from '../shared/reconcile/scope.ts';
+import { planShards } from '../shared/reconcile/scope.ts';
 import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
@@ -27,7 +25,15 @@ import { parserBench } from './parse.ts';
 import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
 import { startTime } from './start-time.ts';
-import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
+import {
+  endpointCalls,
+  familiesOf,
+  fleetDependencies,
+  fleetFiles,
+  MemoryGitSource,
+  seedFleet,
+  serviceYaml,
+} from './support.ts';
 import type { SweepMeasurement } from './sweep-process.ts';
 
 // The bench validates as the CLI does: against the repository's resource specification index.
@@ -153,10 +159,18 @@ async function sweepInSync(count: number): Promise<SweepMeasurement> {
 }
 
 /** Starts bench/sim-server.ts seeded with `count` services; resolves with its URL once it listens. */
-function startSimServerProcess(script: string, count: number): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--no-warnings', script, String(count), String(LATENCY_MS)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+function startSimServerProcess(
+  script: string,
+  count: number,
+  fleetShape: readonly number[] = [],
+): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(
+    process.execPath,
+    ['--no-warnings', script, String(count), String(LATENCY_MS), ...fleetShape.map(String)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const stop = () => {
     child.stdin.end();
     child.kill();
@@ -173,14 +187,14 @@ function startSimServerProcess(script: string, count: number): Promise<{ url: st
   });
 }
 
-let bundles: Promise<{ sweep: string; simServer: string }> | undefined;
-function benchScripts(): Promise<{ sweep: string; simServer: string }> {
+let bundles: Promise<{ sweep: string; simServer: string; shard: string }> | undefined;
+function benchScripts(): Promise<{ sweep: string; simServer: string; shard: string }> {
   bundles ??= (async () => {
     const outdir = await mkdtemp(join(tmpdir(), 'driftless-sweep-'));
     const entry = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
     await build({
       ...LAMBDA_BUNDLE,
-      entryPoints: [entry('sweep-process'), entry('sim-server')],
+      entryPoints: [entry('sweep-process'), entry('sim-server'), entry('shard-process')],
       absWorkingDir: REPOSITORY_ROOT,
       outdir,
       outExtension: { '.js': '.mjs' },
@@ -193,7 +207,11 @@ function benchScripts(): Promise<{ sweep: string; simServer: string }> {
     });
     // Both validate declarations against the resource specification index, read beside the bundle as in a function.
     await copyFile(RESOURCE_SPEC_DATA_FILE, join(outdir, basename(RESOURCE_SPEC_DATA_FILE)));
-    return { sweep: join(outdir, 'sweep-process.mjs'), simServer: join(outdir, 'sim-server.mjs') };
+    return {
+      sweep: join(outdir, 'sweep-process.mjs'),
+      simServer: join(outdir, 'sim-server.mjs'),
+      shard: join(outdir, 'shard-process.mjs'),
+    };
   })();
   return bundles;
 }
@@ -303,18 +321,67 @@ async function drift(count: number, drifted: number) {
   };
 }
 
+/** A bench/shard-process.ts worker: resolves once its warm-up sweep is done; `go()` starts its measured sweep. */
+interface ShardWorker {
+  readonly ready: Promise<void>;
+  go(): Promise<{ seconds: number; status: string; throttlingFailures: number }>;
+}
+
+function startShardWorker(script: string, args: readonly string[]): ShardWorker {
+  const child = spawn(process.execPath, ['--no-warnings', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    for (let end = output.indexOf('\n'); end >= 0; end = output.indexOf('\n')) {
+      const line = output.slice(0, end);
+      output = output.slice(end + 1);
+      const next = waiting.shift();
+      if (next) next(line);
+      else lines.push(line);
+    }
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) => reject(new Error(`a fan-out worker exited (${code}) before it answered`)));
+    child.once('error', reject);
+  });
+  const nextLine = () =>
+    Promise.race([
+      new Promise<string>((resolve) => {
+        const line = lines.shift();
+        if (line !== undefined) resolve(line);
+        else waiting.push(resolve);
+      }),
+      exited,
+    ]);
+  const ready = nextLine().then(() => undefined);
+  return {
+    ready,
+    go: async () => {
+      child.stdin.write('go\n');
+      const answer = JSON.parse(await nextLine()) as { seconds: number; status: string; throttlingFailures: number };
+      child.stdin.end();
+      return answer;
+    },
+  };
+}
+
 /** The fan-out: one sweep of `count` services in `clusters` clusters, first as one run, then as one shard per
- * cluster run side by side. Each shard worker gets an equal part of the account's read rate, since ECS throttles
- * per account and region, not per caller. */
+ * cluster run side by side. Each run is a process of its own (bench/shard-process.ts) reaching the simulated account
+ * (bench/sim-server.ts, another process) over loopback with the functions' own ECS client, as each sweep-shard
+ * invocation is a Lambda of its own with its own CPU; each shard worker reads at an equal part of the account's rate,
+ * since ECS throttles per account and region, not per caller. */
 async function fanOut(count: number, clusters: number) {
   // Fewer families than the sweep fleets: the comparison is of DescribeServices-bound sweeps, and warming 4,000
   // task-definition caches twice would only add minutes of DescribeTaskDefinition at 20/s.
-  const state = await fleet(count, clusters, 50);
-  const snapshot = await loadRepository(state.source, {
+  const servicesPerFamily = 50;
+  const snapshot = await loadRepository(new MemoryGitSource(fleetFiles(count, servicesPerFamily, clusters), 0), {
     ref: 'main',
-    ...(state.deps.blobCache ? { blobCache: state.deps.blobCache } : {}),
   });
   const shards = planShards(snapshot, Math.ceil(count / clusters));
+  const scripts = await benchScripts();
+  const server = await startSimServerProcess(scripts.simServer, count, [servicesPerFamily, clusters]);
   // The account's buckets refill between phases, as between sweeps five minutes apart: each phase starts full.
   // Both read buckets (DescribeServices, DescribeTaskDefinition) refill fully in this long.
   const refillMs =
@@ -325,47 +392,49 @@ async function fanOut(count: number, clusters: number) {
       1000 +
     500;
   const refill = () => new Promise((resolve) => setTimeout(resolve, refillMs));
-  // Warm both paths' task-definition caches first: the comparison is of steady-state sweeps.
-  await reconcile({ ...request, trigger: 'schedule' }, state.deps);
-  await refill();
-  state.simulator.resetCalls();
-  const single = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
-  const singleCalls = callsOf(state.simulator);
-  // Each worker reads at the share the sweep-shard function gives itself (functions/dependencies.ts), one worker per
-  // shard as the stack's worker concurrency would allow.
-  const workers = shards.map(() => ({
-    ...state.deps,
-    rateShare: shards.length,
-    readers: {
-      ecs: new EcsLiveReader({ client: state.simulator.ecs, rates: workerReadRates(shards.length) }),
-      cloudFormation: new CloudFormationLiveReader({ client: state.simulator.cloudFormation }),
-    },
-  }));
-  await refill();
-  // Each worker's task-definition cache starts warm too, as in a worker that has swept before.
-  await Promise.all(
-    shards.map((shard, index) => reconcile({ ...request, trigger: 'schedule', shard }, workers[index]!)),
-  );
-  await refill();
-  state.simulator.resetCalls();
-  state.throttles = 0;
-  state.throttlesByApi = {};
-  const sharded = await timed(() =>
-    Promise.all(shards.map((shard, index) => reconcile({ ...request, trigger: 'schedule', shard }, workers[index]!))),
-  );
-  const shardedCalls = callsOf(state.simulator);
-  return {
-    services: count,
-    clusters,
-    shards: shards.length,
-    single: { seconds: single.seconds, status: single.value.status, calls: singleCalls },
-    sharded: { seconds: sharded.seconds, statuses: sharded.value.map((result) => result.status), calls: shardedCalls },
-    speedUp: single.seconds / sharded.seconds,
-    throttlingErrors: state.throttles,
-    throttlingFailures: state.throttlingFailures,
-    throttlesByApi: state.throttlesByApi,
-    tokenBucketTimeFloorSeconds: describeServicesTimeFloor(Math.ceil(count / 10)),
+  const fleetArgs = [count, clusters, servicesPerFamily, LATENCY_MS, server.url].map(String);
+  // Each worker sweeps once first (its task-definition cache warm, as in a worker that has swept before), then all
+  // start together once the account's buckets are full again.
+  const phase = async (workers: ShardWorker[]) => {
+    await Promise.all(workers.map((worker) => worker.ready));
+    await refill();
+    await endpointCalls(server.url, true);
+    const run = await timed(() => Promise.all(workers.map((worker) => worker.go())));
+    return { ...run, counted: await endpointCalls(server.url) };
   };
+  try {
+    const single = await phase([startShardWorker(scripts.shard, [...fleetArgs, '1'])]);
+    const sharded = await phase(
+      shards.map((shard) =>
+        startShardWorker(scripts.shard, [...fleetArgs, String(shards.length), JSON.stringify(shard)]),
+      ),
+    );
+    const nonZero = (calls: Record<string, number>) =>
+      Object.fromEntries(Object.entries(calls).filter(([, n]) => n > 0));
+    return {
+      services: count,
+      clusters,
+      shards: shards.length,
+      single: {
+        seconds: single.seconds,
+        status: single.value[0]?.status,
+        calls: nonZero(single.counted.calls),
+        throttlingErrors: single.counted.throttles,
+      },
+      sharded: {
+        seconds: sharded.seconds,
+        shardSeconds: sharded.value.map((result) => result.seconds),
+        statuses: sharded.value.map((result) => result.status),
+        calls: nonZero(sharded.counted.calls),
+      },
+      speedUp: single.seconds / sharded.seconds,
+      throttlingErrors: sharded.counted.throttles,
+      throttlingFailures: sharded.value.reduce((sum, result) => sum + result.throttlingFailures, 0),
+      tokenBucketTimeFloorSeconds: describeServicesTimeFloor(Math.ceil(count / 10)),
+    };
+  } finally {
+    server.stop();
+  }
 }
 
 /** `--only=push` or `--only=fan-out[:count]`: one scenario alone, its result printed as JSON (nothing written). */

@@ -1,0 +1,76 @@
+/** One worker of the fan-out scenario in a process of its own, as each sweep-shard invocation is its own Lambda with
+ * its own CPU and event loop: bench/run.ts starts one per shard (or one for the unsharded run) against
+ * bench/sim-server.ts as `node <bundle> <services> <clusters> <services per family> <latency ms> <endpoint> <workers>
+ * [<shard JSON>]`. The worker sweeps once to warm its caches, prints `{"ready":true}`, sweeps again when a line arrives
+ * on stdin (so the parent starts every shard at once, with the account's buckets full) and prints that sweep's result.
+ * ECS is reached with the functions' own client (shared/aws/clients.ts), so throttled calls are retried by the SDK's
+ * adaptive retry mode, which also slows the client down, as in production. */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { cloudFormationClient, ecsClient } from '../shared/aws/clients.ts';
+import { EcsLiveReader } from '../shared/live/ecs.ts';
+import { reconcile } from '../shared/reconcile/run.ts';
+import { workerReadRates } from '../shared/reconcile/scope.ts';
+import type { ReconcileDependencies, Shard } from '../shared/reconcile/types.ts';
+import { loadRepository } from '../shared/spec/repository.ts';
+import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
+import { clientDependencies, fleetFiles, MemoryGitSource } from './support.ts';
+
+provideResourceSpec(() => readFileSync(resourceSpecFile()));
+
+const [count, clusters, perFamily, latency, endpoint, workersArgument, shardArgument] = process.argv.slice(2);
+if (!endpoint) {
+  throw new Error(
+    'usage: shard-process <services> <clusters> <services per family> <latency ms> <endpoint> <workers> [<shard>]',
+  );
+}
+const LATENCY_MS = Number(latency);
+const WORKERS = Number(workersArgument ?? 1);
+const shard = shardArgument ? (JSON.parse(shardArgument) as Shard) : undefined;
+const request = { repository: 'bench', branch: 'main', installationId: 'bench', trigger: 'schedule' } as const;
+
+/** Calls still throttled after the SDK's last attempt (the server counts every throttle it answered). */
+let throttlingFailures = 0;
+
+async function dependencies(): Promise<ReconcileDependencies> {
+  const files = fleetFiles(Number(count), Number(perFamily), Number(clusters));
+  // A warm worker holds the repository's texts and parses in its caches, as the sweep bench's process does.
+  const blobCache = new Map<string, string>();
+  await loadRepository(new MemoryGitSource(files, 0), { ref: 'main', blobCache });
+  const clientOptions = {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDBENCHSIMULATED', secretAccessKey: 'simulated' },
+  };
+  const clients = { ecs: ecsClient(clientOptions), cloudFormation: cloudFormationClient(clientOptions) };
+  const send = clients.ecs.send.bind(clients.ecs) as (command: unknown) => Promise<unknown>;
+  (clients.ecs as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
+    try {
+      return await send(command);
+    } catch (error) {
+      if ((error as Error).name === 'ThrottlingException') throttlingFailures += 1;
+      throw error;
+    }
+  };
+  const deps = clientDependencies(clients, new MemoryGitSource(files, LATENCY_MS), blobCache);
+  if (WORKERS <= 1) return deps;
+  // The share the sweep-shard function gives itself from DRIFTLESS_READ_SHARE (functions/run.ts).
+  return {
+    ...deps,
+    rateShare: WORKERS,
+    readers: { ...deps.readers!, ecs: new EcsLiveReader({ client: clients.ecs, rates: workerReadRates(WORKERS) }) },
+  };
+}
+
+const run = () => reconcile({ ...request, ...(shard ? { shard } : {}) }, deps);
+const deps = await dependencies();
+await run();
+process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+const lines = createInterface({ input: process.stdin });
+await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+const start = performance.now();
+const result = await run();
+const seconds = (performance.now() - start) / 1000;
+process.stdout.write(`${JSON.stringify({ seconds, status: result.status, throttlingFailures })}\n`);
+lines.close();
+process.exit(0);
