@@ -24,6 +24,7 @@ import { latentDynamoDb } from './dynamodb-latency.ts';
 import { parserBench } from './parse.ts';
 import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
+import { type ShardWorker, startShardWorker } from './shard-process.ts';
 import { startTime } from './start-time.ts';
 import {
   endpointCalls,
@@ -318,52 +319,6 @@ async function drift(count: number, drifted: number) {
     ratioToWriteFloor: writes / drifted,
     writeTimeFloorSeconds: writeTimeFloor,
     throttlingErrors: state.throttles,
-  };
-}
-
-/** A bench/shard-process.ts worker: resolves once its warm-up sweep is done; `go()` starts its measured sweep. */
-interface ShardWorker {
-  readonly ready: Promise<void>;
-  go(): Promise<{ seconds: number; status: string; throttlingFailures: number }>;
-}
-
-function startShardWorker(script: string, args: readonly string[]): ShardWorker {
-  const child = spawn(process.execPath, ['--no-warnings', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-    for (let end = output.indexOf('\n'); end >= 0; end = output.indexOf('\n')) {
-      const line = output.slice(0, end);
-      output = output.slice(end + 1);
-      const next = waiting.shift();
-      if (next) next(line);
-      else lines.push(line);
-    }
-  });
-  const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`a fan-out worker exited (${code}) before it answered`)));
-    child.once('error', reject);
-  });
-  const nextLine = () =>
-    Promise.race([
-      new Promise<string>((resolve) => {
-        const line = lines.shift();
-        if (line !== undefined) resolve(line);
-        else waiting.push(resolve);
-      }),
-      exited,
-    ]);
-  const ready = nextLine().then(() => undefined);
-  return {
-    ready,
-    go: async () => {
-      child.stdin.write('go\n');
-      const answer = JSON.parse(await nextLine()) as { seconds: number; status: string; throttlingFailures: number };
-      child.stdin.end();
-      return answer;
-    },
   };
 }
 
