@@ -24,17 +24,9 @@ import { latentDynamoDb } from './dynamodb-latency.ts';
 import { parserBench } from './parse.ts';
 import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
-import { type ShardWorker, startShardWorker } from './shard-process.ts';
+import { startShardWorker, sweepTogether } from './shard-process.ts';
 import { startTime } from './start-time.ts';
-import {
-  endpointCalls,
-  familiesOf,
-  fleetDependencies,
-  fleetFiles,
-  MemoryGitSource,
-  seedFleet,
-  serviceYaml,
-} from './support.ts';
+import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
 import type { SweepMeasurement } from './sweep-process.ts';
 
 // The bench validates as the CLI does: against the repository's resource specification index.
@@ -322,50 +314,27 @@ async function drift(count: number, drifted: number) {
   };
 }
 
-/** The fan-out: one sweep of `count` services in `clusters` clusters, first as one run, then as one shard per
- * cluster run side by side. Each run is a process of its own (bench/shard-process.ts) reaching the simulated account
- * (bench/sim-server.ts, another process) over loopback with the functions' own ECS client, as each sweep-shard
- * invocation is a Lambda of its own with its own CPU; each shard worker reads at an equal part of the account's rate,
- * since ECS throttles per account and region, not per caller. */
+/** The fan-out: one sweep of `count` services in `clusters` clusters, as one run, then as one shard per cluster side
+ * by side. Each is a process of its own (bench/shard-process.ts; a sweep-shard invocation is a Lambda with its own CPU)
+ * reaching the simulated account (bench/sim-server.ts) over loopback with the functions' own ECS client; each shard
+ * reads at an equal part of the account's rate, since ECS throttles per account and region, not per caller. */
 async function fanOut(count: number, clusters: number) {
   // Fewer families than the sweep fleets: the comparison is of DescribeServices-bound sweeps, and warming 4,000
   // task-definition caches twice would only add minutes of DescribeTaskDefinition at 20/s.
   const servicesPerFamily = 50;
-  const snapshot = await loadRepository(new MemoryGitSource(fleetFiles(count, servicesPerFamily, clusters), 0), {
-    ref: 'main',
-  });
-  const shards = planShards(snapshot, Math.ceil(count / clusters));
+  const files = new MemoryGitSource(fleetFiles(count, servicesPerFamily, clusters), 0);
+  const shards = planShards(await loadRepository(files, { ref: 'main' }), Math.ceil(count / clusters));
   const scripts = await benchScripts();
   const server = await startSimServerProcess(scripts.simServer, count, [servicesPerFamily, clusters]);
-  // The account's buckets refill between phases, as between sweeps five minutes apart: each phase starts full.
-  // Both read buckets (DescribeServices, DescribeTaskDefinition) refill fully in this long.
-  const refillMs =
-    Math.max(
-      ECS_RATE_LIMITS.describeServices.capacity / ECS_RATE_LIMITS.describeServices.refillPerSecond,
-      ECS_RATE_LIMITS.describeTaskDefinition.capacity / ECS_RATE_LIMITS.describeTaskDefinition.refillPerSecond,
-    ) *
-      1000 +
-    500;
-  const refill = () => new Promise((resolve) => setTimeout(resolve, refillMs));
   const fleetArgs = [count, clusters, servicesPerFamily, LATENCY_MS, server.url].map(String);
-  // Each worker sweeps once first (its task-definition cache warm, as in a worker that has swept before), then all
-  // start together once the account's buckets are full again.
-  const phase = async (workers: ShardWorker[]) => {
-    await Promise.all(workers.map((worker) => worker.ready));
-    await refill();
-    await endpointCalls(server.url, true);
-    const run = await timed(() => Promise.all(workers.map((worker) => worker.go())));
-    return { ...run, counted: await endpointCalls(server.url) };
-  };
+  const worker = (...args: string[]) => startShardWorker(scripts.shard, [...fleetArgs, ...args]);
   try {
-    const single = await phase([startShardWorker(scripts.shard, [...fleetArgs, '1'])]);
-    const sharded = await phase(
-      shards.map((shard) =>
-        startShardWorker(scripts.shard, [...fleetArgs, String(shards.length), JSON.stringify(shard)]),
-      ),
+    // Each phase starts with the account's buckets full, as sweeps minutes apart do.
+    const single = await sweepTogether([worker('1')], server.url);
+    const sharded = await sweepTogether(
+      shards.map((shard) => worker(String(shards.length), JSON.stringify(shard))),
+      server.url,
     );
-    const nonZero = (calls: Record<string, number>) =>
-      Object.fromEntries(Object.entries(calls).filter(([, n]) => n > 0));
     return {
       services: count,
       clusters,
@@ -373,14 +342,14 @@ async function fanOut(count: number, clusters: number) {
       single: {
         seconds: single.seconds,
         status: single.value[0]?.status,
-        calls: nonZero(single.counted.calls),
+        calls: single.counted.calls,
         throttlingErrors: single.counted.throttles,
       },
       sharded: {
         seconds: sharded.seconds,
         shardSeconds: sharded.value.map((result) => result.seconds),
         statuses: sharded.value.map((result) => result.status),
-        calls: nonZero(sharded.counted.calls),
+        calls: sharded.counted.calls,
       },
       speedUp: single.seconds / sharded.seconds,
       throttlingErrors: sharded.counted.throttles,

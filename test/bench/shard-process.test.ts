@@ -3,9 +3,9 @@
  * throttles none of their calls, while workers each reading at one run's rate are throttled. */
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ShardSweep, startShardWorker } from '../../bench/shard-process.ts';
+import { startShardWorker, sweepTogether } from '../../bench/shard-process.ts';
 import { type SimServer, startSimServer } from '../../bench/sim-server.ts';
-import { endpointCalls, fleetFiles, MemoryGitSource, seedFleet } from '../../bench/support.ts';
+import { fleetFiles, MemoryGitSource, seedFleet } from '../../bench/support.ts';
 import { ECS_RATE_LIMITS } from '../../shared/aws/token-bucket.ts';
 import { planShards } from '../../shared/reconcile/scope.ts';
 import { createAwsSimulator } from '../../shared/sim/index.ts';
@@ -35,19 +35,9 @@ async function fanOut(share: number) {
   const workers = shards.map((shard) =>
     startShardWorker(SCRIPT, [...args, JSON.stringify(shard)], ['--import', 'tsx']),
   );
-  await Promise.all(workers.map((worker) => worker.ready));
   // The warm-up sweeps drained the account's read bucket: the measured sweeps start with it full.
-  await new Promise((resolve) =>
-    setTimeout(
-      resolve,
-      (ECS_RATE_LIMITS.describeServices.capacity / ECS_RATE_LIMITS.describeServices.refillPerSecond) * 1000 + 200,
-    ),
-  );
-  await endpointCalls(server.url, true);
-  const started = performance.now();
-  const sweeps: ShardSweep[] = await Promise.all(workers.map((worker) => worker.go()));
-  const seconds = (performance.now() - started) / 1000;
-  return { shards: shards.length, sweeps, seconds, counted: await endpointCalls(server.url) };
+  const fanned = await sweepTogether(workers, server.url);
+  return { shards: shards.length, sweeps: fanned.value, seconds: fanned.seconds, counted: fanned.counted };
 }
 
 describe('fan-out shard workers in processes of their own', () => {
