@@ -6,10 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
-import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
-import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { reconcile } from '../shared/reconcile/run.ts';
-import { planShards, workerReadRates } from '../shared/reconcile/scope.ts';
+import { planShards } from '../shared/reconcile/scope.ts';
 import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { type AwsSimulator, createAwsSimulator, writeCount } from '../shared/sim/index.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
@@ -20,9 +18,10 @@ import { latentDynamoDb } from './dynamodb-latency.ts';
 import { parserBench } from './parse.ts';
 import { benchFigures, figureTable, Progress } from './report.ts';
 import { repositoryScale } from './repository-scale.ts';
+import { startShardWorker, sweepTogether } from './shard-process.ts';
 import { startTime } from './start-time.ts';
 import { familiesOf, fleetDependencies, fleetFiles, MemoryGitSource, seedFleet, serviceYaml } from './support.ts';
-import { sweepInSync } from './sweep-in-sync.ts';
+import { benchScripts, startSimServerProcess, sweepInSync } from './sweep-in-sync.ts';
 
 // The bench validates as the CLI does: against the repository's resource specification index.
 provideResourceSpec(() => readFileSync(resourceSpecFile()));
@@ -223,69 +222,51 @@ async function drift(count: number, drifted: number) {
   };
 }
 
-/** The fan-out: one sweep of `count` services in `clusters` clusters, first as one run, then as one shard per
- * cluster run side by side. Each shard worker gets an equal part of the account's read rate, since ECS throttles
- * per account and region, not per caller. */
+/** The fan-out: one sweep of `count` services in `clusters` clusters, as one run, then as one shard per cluster side
+ * by side. Each is a process of its own (bench/shard-process.ts; a sweep-shard invocation is a Lambda with its own CPU)
+ * reaching the simulated account (bench/sim-server.ts) over loopback with the functions' own ECS client; each shard
+ * reads at an equal part of the account's rate, since ECS throttles per account and region, not per caller. */
 async function fanOut(count: number, clusters: number) {
   // Fewer families than the sweep fleets: the comparison is of DescribeServices-bound sweeps, and warming 4,000
   // task-definition caches twice would only add minutes of DescribeTaskDefinition at 20/s.
-  const state = await fleet(count, clusters, 50);
-  const snapshot = await loadRepository(state.source, {
-    ref: 'main',
-    ...(state.deps.blobCache ? { blobCache: state.deps.blobCache } : {}),
-  });
-  const shards = planShards(snapshot, Math.ceil(count / clusters));
-  // The account's buckets refill between phases, as between sweeps five minutes apart: each phase starts full.
-  // Both read buckets (DescribeServices, DescribeTaskDefinition) refill fully in this long.
-  const refillMs =
-    Math.max(
-      ECS_RATE_LIMITS.describeServices.capacity / ECS_RATE_LIMITS.describeServices.refillPerSecond,
-      ECS_RATE_LIMITS.describeTaskDefinition.capacity / ECS_RATE_LIMITS.describeTaskDefinition.refillPerSecond,
-    ) *
-      1000 +
-    500;
-  const refill = () => new Promise((resolve) => setTimeout(resolve, refillMs));
-  // Warm both paths' task-definition caches first: the comparison is of steady-state sweeps.
-  await reconcile({ ...request, trigger: 'schedule' }, state.deps);
-  await refill();
-  state.simulator.resetCalls();
-  const single = await timed(() => reconcile({ ...request, trigger: 'schedule' }, state.deps));
-  const singleCalls = callsOf(state.simulator);
-  // Each worker reads at the share the sweep-shard function gives itself (functions/dependencies.ts), one worker per
-  // shard as the stack's worker concurrency would allow.
-  const workers = shards.map(() => ({
-    ...state.deps,
-    rateShare: shards.length,
-    readers: {
-      ecs: new EcsLiveReader({ client: state.simulator.ecs, rates: workerReadRates(shards.length) }),
-      cloudFormation: new CloudFormationLiveReader({ client: state.simulator.cloudFormation }),
-    },
-  }));
-  await refill();
-  // Each worker's task-definition cache starts warm too, as in a worker that has swept before.
-  await Promise.all(
-    shards.map((shard, index) => reconcile({ ...request, trigger: 'schedule', shard }, workers[index]!)),
-  );
-  await refill();
-  state.simulator.resetCalls();
-  state.throttles = 0;
-  state.throttlesByApi = {};
-  const sharded = await timed(() =>
-    Promise.all(shards.map((shard, index) => reconcile({ ...request, trigger: 'schedule', shard }, workers[index]!))),
-  );
-  const shardedCalls = callsOf(state.simulator);
-  return {
-    services: count,
-    clusters,
-    shards: shards.length,
-    single: { seconds: single.seconds, status: single.value.status, calls: singleCalls },
-    sharded: { seconds: sharded.seconds, statuses: sharded.value.map((result) => result.status), calls: shardedCalls },
-    speedUp: single.seconds / sharded.seconds,
-    throttlingErrors: state.throttles,
-    throttlingFailures: state.throttlingFailures,
-    throttlesByApi: state.throttlesByApi,
-    tokenBucketTimeFloorSeconds: describeServicesTimeFloor(Math.ceil(count / 10)),
-  };
+  const servicesPerFamily = 50;
+  const files = new MemoryGitSource(fleetFiles(count, servicesPerFamily, clusters), 0);
+  const shards = planShards(await loadRepository(files, { ref: 'main' }), Math.ceil(count / clusters));
+  const scripts = await benchScripts();
+  const server = await startSimServerProcess(scripts.simServer, count, LATENCY_MS, [servicesPerFamily, clusters]);
+  const fleetArgs = [count, clusters, servicesPerFamily, LATENCY_MS, server.url].map(String);
+  const worker = (...args: string[]) => startShardWorker(scripts.shard, [...fleetArgs, ...args]);
+  try {
+    // Each phase starts with the account's buckets full, as sweeps minutes apart do.
+    const single = await sweepTogether([worker('1')], server.url);
+    const sharded = await sweepTogether(
+      shards.map((shard) => worker(String(shards.length), JSON.stringify(shard))),
+      server.url,
+    );
+    return {
+      services: count,
+      clusters,
+      shards: shards.length,
+      single: {
+        seconds: single.seconds,
+        status: single.value[0]?.status,
+        calls: single.counted.calls,
+        throttlingErrors: single.counted.throttles,
+      },
+      sharded: {
+        seconds: sharded.seconds,
+        shardSeconds: sharded.value.map((result) => result.seconds),
+        statuses: sharded.value.map((result) => result.status),
+        calls: sharded.counted.calls,
+      },
+      speedUp: single.seconds / sharded.seconds,
+      throttlingErrors: sharded.counted.throttles,
+      throttlingFailures: sharded.value.reduce((sum, result) => sum + result.throttlingFailures, 0),
+      tokenBucketTimeFloorSeconds: describeServicesTimeFloor(Math.ceil(count / 10)),
+    };
+  } finally {
+    server.stop();
+  }
 }
 
 /** `--only=push` or `--only=fan-out[:count]`: one scenario alone, its result printed as JSON (nothing written). */

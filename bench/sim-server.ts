@@ -1,6 +1,6 @@
 /** The simulator's ECS behind a loopback HTTP endpoint speaking the ECS JSON 1.1 protocol, so a bench process reaches
  * it with a real ECSClient (real serialization, as a function does) and holds none of the simulated account: run as
- * `node sim-server.mjs <services> <latency ms>` it seeds that fleet, listens on 127.0.0.1 and prints `{"url": …}`. */
+ * `node sim-server.mjs <services> <latency ms> [<services per family> <clusters>]` it seeds that fleet, listens on 127.0.0.1 and prints `{"url": …}`. */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -162,10 +162,12 @@ export async function startSimServer(simulator: AwsSimulator): Promise<SimServer
 }
 
 /** The bench's fleet of `count` services seeded in a simulator enforcing the published ECS rate limits. */
-async function serveFleet(count: number, latencyMs: number): Promise<void> {
+async function serveFleet(count: number, latencyMs: number, servicesPerFamily = 5, clusters = 1): Promise<void> {
   provideResourceSpec(() => readFileSync(resourceSpecFile()));
   const simulator = createAwsSimulator({ latencyMs, enforceRateLimits: true, seed: count });
-  const snapshot = await loadRepository(new MemoryGitSource(fleetFiles(count), 0), { ref: 'main' });
+  const snapshot = await loadRepository(new MemoryGitSource(fleetFiles(count, servicesPerFamily, clusters), 0), {
+    ref: 'main',
+  });
   seedFleet(simulator, snapshot, 'bench');
   const server = await startSimServer(simulator);
   const stop = () => void server.close().then(() => process.exit(0));
@@ -177,5 +179,6 @@ async function serveFleet(count: number, latencyMs: number): Promise<void> {
 
 const entry = process.argv[1];
 if (entry && /sim-server\.(?:ts|mjs)$/.test(entry) && import.meta.url === pathToFileURL(entry).href) {
-  await serveFleet(Number(process.argv[2]), Number(process.argv[3] ?? 30));
+  const [count, latency = '30', perFamily = '5', clusters = '1'] = process.argv.slice(2);
+  await serveFleet(Number(count), Number(latency), Number(perFamily), Number(clusters));
 }

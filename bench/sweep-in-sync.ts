@@ -1,5 +1,6 @@
-/** The in-sync sweep scenario of `npm run bench`: bench/sweep-process.ts in a fresh process of its own, bundled as the
- * functions are, against the simulated account of bench/sim-server.ts in another. */
+/** The bench's child processes: the in-sync sweep scenario (bench/sweep-process.ts in a fresh process of its own,
+ * bundled as the functions are) and the simulated account it and the fan-out's shard workers reach over loopback
+ * (bench/sim-server.ts in another). */
 import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,15 +39,19 @@ export async function sweepInSync(count: number, latencyMs: number): Promise<Swe
   }
 }
 
-/** Starts bench/sim-server.ts seeded with `count` services; resolves with its URL once it listens. */
-function startSimServerProcess(
+/** Starts bench/sim-server.ts seeded with `count` services (`fleetShape`: services per family and clusters, when not
+ * the sweep's); resolves with its URL once it listens. */
+export function startSimServerProcess(
   script: string,
   count: number,
   latencyMs: number,
+  fleetShape: readonly number[] = [],
 ): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--no-warnings', script, String(count), String(latencyMs)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--no-warnings', script, String(count), String(latencyMs), ...fleetShape.map(String)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const stop = () => {
     child.stdin.end();
     child.kill();
@@ -63,14 +68,15 @@ function startSimServerProcess(
   });
 }
 
-let bundles: Promise<{ sweep: string; simServer: string }> | undefined;
-function benchScripts(): Promise<{ sweep: string; simServer: string }> {
+let bundles: Promise<{ sweep: string; simServer: string; shard: string }> | undefined;
+/** The bench's child scripts, bundled once per bench run as the functions are bundled. */
+export function benchScripts(): Promise<{ sweep: string; simServer: string; shard: string }> {
   bundles ??= (async () => {
     const outdir = await mkdtemp(join(tmpdir(), 'driftless-sweep-'));
     const entry = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
     await build({
       ...LAMBDA_BUNDLE,
-      entryPoints: [entry('sweep-process'), entry('sim-server')],
+      entryPoints: [entry('sweep-process'), entry('sim-server'), entry('shard-process')],
       absWorkingDir: REPOSITORY_ROOT,
       outdir,
       outExtension: { '.js': '.mjs' },
@@ -81,9 +87,13 @@ function benchScripts(): Promise<{ sweep: string; simServer: string }> {
       alias: { ...LAMBDA_BUNDLE.alias },
       logLevel: 'warning',
     });
-    // Both validate declarations against the resource specification index, read beside the bundle as in a function.
+    // They validate declarations against the resource specification index, read beside the bundle as in a function.
     await copyFile(RESOURCE_SPEC_DATA_FILE, join(outdir, basename(RESOURCE_SPEC_DATA_FILE)));
-    return { sweep: join(outdir, 'sweep-process.mjs'), simServer: join(outdir, 'sim-server.mjs') };
+    return {
+      sweep: join(outdir, 'sweep-process.mjs'),
+      simServer: join(outdir, 'sim-server.mjs'),
+      shard: join(outdir, 'shard-process.mjs'),
+    };
   })();
   return bundles;
 }

@@ -5,7 +5,7 @@ import { compareStrings } from '../util.ts';
 import { checkDocument } from './checks.ts';
 import { type Diagnostic, diagnostic } from './diagnostics.ts';
 import type { FileEntry } from './files.ts';
-import type { InputLimits } from './limits.ts';
+import { INPUT_LIMITS, type InputLimits } from './limits.ts';
 import { documentLocators, type ParsedDocument, parseDeclarationFile } from './parse.ts';
 import { resolveTemplatePath } from './template-path.ts';
 
@@ -64,12 +64,15 @@ export interface SortedFiles {
   readonly templatePaths: ReadonlySet<string>;
 }
 
-/** Parsed and checked files by path and blob id, kept beside a blob cache (and as long as it): a warm sweep then
- * parses only what changed, not every declaration on every run. */
-const parseCaches = new WeakMap<Map<string, string>, Map<string, CheckedFile>>();
-const MAX_PARSED_FILES = 10_000;
+/** Parsed and checked files by path (with the blob id they were parsed from), kept beside a blob cache (and as long
+ * as it): a warm sweep then parses only what changed, not every declaration on every run. One entry per path, so a
+ * changed file replaces its older parse and the cache grows with the repository, not with its history; a fixed cap
+ * below the repository's size emptied it on every load (at 20,000 files every sweep, and every shard of one, parsed
+ * everything). The cap left is a backstop for paths deleted over a long-lived process. */
+const parseCaches = new WeakMap<Map<string, string>, Map<string, { blobId: string; file: CheckedFile }>>();
+const MAX_PARSED_FILES = 2 * INPUT_LIMITS.declarationsPerRepository;
 
-function parseCacheFor(blobCache: Map<string, string>): Map<string, CheckedFile> {
+function parseCacheFor(blobCache: Map<string, string>): Map<string, { blobId: string; file: CheckedFile }> {
   let parsed = parseCaches.get(blobCache);
   if (!parsed || parsed.size > MAX_PARSED_FILES) {
     parsed = new Map();
@@ -93,17 +96,17 @@ export async function sortFiles(
   const cache = blobCache ? parseCacheFor(blobCache) : undefined;
   const declarations = new Map<string, CheckedFile>();
   const waiting: string[] = [];
-  const keyOf = (path: string) => `${path}@${byPath.get(path)?.blobId}`;
   const parse = async (paths: readonly string[]) => {
     const unparsed: FileText[] = [];
     for (const path of paths) {
-      const cached = cache?.get(keyOf(path));
-      if (cached) declarations.set(path, cached);
+      const cached = cache?.get(path);
+      if (cached && cached.blobId === byPath.get(path)?.blobId) declarations.set(path, cached.file);
       else unparsed.push([path, texts.get(path)!]);
     }
     const checked = unparsed.length > 0 ? await checkFiles(unparsed, limits) : [];
     unparsed.forEach(([path], index) => {
-      cache?.set(keyOf(path), checked[index]!);
+      const blobId = byPath.get(path)?.blobId;
+      if (blobId !== undefined) cache?.set(path, { blobId, file: checked[index]! });
       declarations.set(path, checked[index]!);
     });
   };

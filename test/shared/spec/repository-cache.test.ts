@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { fleetFiles, MemoryGitSource } from '../../../bench/support.ts';
 import type { GitSource } from '../../../shared/source/git-source.ts';
 import { LocalGitSource } from '../../../shared/source/local-git.ts';
+import { checkFilesHere, type FileChecker } from '../../../shared/spec/declaration-files.ts';
 import { loadRepository } from '../../../shared/spec/repository.ts';
 import { EXAMPLE_REPO_DIR, readTree } from '../../support/fixtures.ts';
 import { makeRepo, type TestRepo } from '../../support/git-repo.ts';
@@ -45,6 +47,38 @@ describe('loadRepository with a blob cache', () => {
     expect(warm.declarations).toEqual(cold.declarations);
     expect(warm.diagnostics).toEqual(cold.diagnostics);
   });
+});
+
+describe('loadRepository with a blob cache, a repository of more than 10,000 files', () => {
+  it('parses again only the file a new commit changed, however many files the repository holds', async () => {
+    // Prepare: more files than the parse cache once held, when it emptied itself on every load of such a repository.
+    const files = fleetFiles(10_050);
+    const source = new MemoryGitSource(files, 0);
+    const parsed: string[] = [];
+    const checkFiles: FileChecker = (texts, limits) => {
+      parsed.push(...texts.map(([path]) => path));
+      return checkFilesHere(texts, limits);
+    };
+    const blobCache = new Map<string, string>();
+    await loadRepository(source, { ref: 'main', blobCache, checkFiles });
+    const coldParses = parsed.length;
+    const [changedPath, changedText] = [...files].find(
+      ([path]) => path.endsWith('.yaml') && path !== 'driftless.yaml',
+    )!;
+    source.commit(new Map([...files, [changedPath, changedText.replace('1.0.0', '1.0.1')]]));
+    parsed.length = 0;
+
+    // Act
+    const warm = await loadRepository(source, { ref: 'main', blobCache, checkFiles });
+    const reparsed = parsed.splice(0);
+    await loadRepository(source, { ref: 'main', blobCache, checkFiles });
+
+    // Assess
+    expect(coldParses).toBeGreaterThan(10_000);
+    expect(reparsed).toEqual([changedPath]);
+    expect(parsed).toEqual([]);
+    expect(warm.declarations).toHaveLength(10_050);
+  }, 120_000);
 });
 
 describe('loadRepository of some files only', () => {
