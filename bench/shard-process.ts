@@ -11,14 +11,13 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { cloudFormationClient, ecsClient } from '../shared/aws/clients.ts';
-import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
 import { reconcile } from '../shared/reconcile/run.ts';
 import { workerReadRates } from '../shared/reconcile/scope.ts';
 import type { ReconcileDependencies, Shard } from '../shared/reconcile/types.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
-import { clientDependencies, endpointCalls, fleetFiles, MemoryGitSource } from './support.ts';
+import { BUCKET_REFILL_MS, clientDependencies, endpointCalls, fleetFiles, MemoryGitSource } from './support.ts';
 
 /** What a worker's measured sweep answers. */
 export interface ShardSweep {
@@ -80,21 +79,12 @@ export function startShardWorker(
   };
 }
 
-/** Both read buckets refill fully in this long, as between sweeps minutes apart. */
-const REFILL_MS =
-  Math.max(
-    ECS_RATE_LIMITS.describeServices.capacity / ECS_RATE_LIMITS.describeServices.refillPerSecond,
-    ECS_RATE_LIMITS.describeTaskDefinition.capacity / ECS_RATE_LIMITS.describeTaskDefinition.refillPerSecond,
-  ) *
-    1000 +
-  500;
-
 /** Once every worker has swept once (its task-definition cache warm, as in a worker that has swept before) and the
  * account's buckets are full again, starts all their measured sweeps at once: how long until the last ended, and the
  * calls the simulator behind `endpoint` counted meanwhile (throttled ones included). */
 export async function sweepTogether(workers: readonly ShardWorker[], endpoint: string) {
   await Promise.all(workers.map((worker) => worker.ready));
-  await new Promise((resolve) => setTimeout(resolve, REFILL_MS));
+  await new Promise((resolve) => setTimeout(resolve, BUCKET_REFILL_MS));
   await endpointCalls(endpoint, true);
   const start = performance.now();
   const sweeps = await Promise.all(workers.map((worker) => worker.go()));

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { createServiceInput, registerTaskDefinitionInput } from '../shared/apply/requests.ts';
+import { ECS_RATE_LIMITS } from '../shared/aws/token-bucket.ts';
 import { RefNotFoundError } from '../shared/errors.ts';
 import { CloudFormationLiveReader } from '../shared/live/cloudformation.ts';
 import { EcsLiveReader } from '../shared/live/ecs.ts';
@@ -229,34 +230,12 @@ export function familiesOf(snapshot: RepositorySnapshot): number {
   ).size;
 }
 
-/** Throttled calls a simulated client met: each was retried, and those that failed after every retry. */
-export interface ThrottleCount {
-  throttles: number;
-  throttlingFailures: number;
-}
-
-/** The SDK's default attempts per call. */
-const MAX_ATTEMPTS = 10;
-
-/** Plays the SDK's retry strategy beneath the simulator's ECS client (it does not run under the mock): a throttled call
- * is counted and retried with backoff, as the adaptive retry mode would; only exhausted retries fail. */
-export function retryThrottledEcsCalls(simulator: AwsSimulator): ThrottleCount {
-  const count: ThrottleCount = { throttles: 0, throttlingFailures: 0 };
-  const send = simulator.ecs.send.bind(simulator.ecs) as (command: unknown) => Promise<unknown>;
-  (simulator.ecs as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send(command);
-      } catch (error) {
-        if ((error as Error).name !== 'ThrottlingException') throw error;
-        count.throttles += 1;
-        if (attempt >= MAX_ATTEMPTS) {
-          count.throttlingFailures += 1;
-          throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt) * Math.random()));
-      }
-    }
-  };
-  return count;
-}
+/** Both read buckets refill fully in this long, as between sweeps minutes apart: a measured sweep waits this long
+ * first, so it starts with the account's buckets full. */
+export const BUCKET_REFILL_MS =
+  Math.max(
+    ECS_RATE_LIMITS.describeServices.capacity / ECS_RATE_LIMITS.describeServices.refillPerSecond,
+    ECS_RATE_LIMITS.describeTaskDefinition.capacity / ECS_RATE_LIMITS.describeTaskDefinition.refillPerSecond,
+  ) *
+    1000 +
+  500;

@@ -17,7 +17,14 @@ import { reconcile } from '../shared/reconcile/run.ts';
 import type { ReconcileDependencies } from '../shared/reconcile/types.ts';
 import { loadRepository } from '../shared/spec/repository.ts';
 import { provideResourceSpec, resourceSpecFile } from '../shared/spec/resource-spec.ts';
-import { clientDependencies, endpointCalls, familiesOf, fleetFiles, MemoryGitSource } from './support.ts';
+import {
+  BUCKET_REFILL_MS,
+  clientDependencies,
+  endpointCalls,
+  familiesOf,
+  fleetFiles,
+  MemoryGitSource,
+} from './support.ts';
 
 // Declarations are validated as a function validates them: against the index beside the bundle (bench/run.ts copies it).
 provideResourceSpec(() => readFileSync(resourceSpecFile()));
@@ -44,15 +51,6 @@ function readTimeFloor(calls: Record<string, number>): number {
     LATENCY_MS / 1000
   );
 }
-
-/** Both read buckets refill fully in this long, as between sweeps minutes apart: each sweep starts with full buckets. */
-const REFILL_MS =
-  Math.max(
-    ECS_RATE_LIMITS.describeServices.capacity / ECS_RATE_LIMITS.describeServices.refillPerSecond,
-    ECS_RATE_LIMITS.describeTaskDefinition.capacity / ECS_RATE_LIMITS.describeTaskDefinition.refillPerSecond,
-  ) *
-    1000 +
-  500;
 
 /** When the current sweep sent its first DescribeServices and had its last answer: the rest is work before and after
  * the reads, which the bucket's floor does not include. */
@@ -95,7 +93,7 @@ async function sampledPeakRss<T>(run: () => Promise<T>): Promise<{ value: T; pea
 }
 
 function refill(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, REFILL_MS));
+  return new Promise((resolve) => setTimeout(resolve, BUCKET_REFILL_MS));
 }
 
 async function sweep(deps: ReconcileDependencies) {
