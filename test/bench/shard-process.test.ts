@@ -1,6 +1,8 @@
 /** Fan-out shard workers, each a process of its own as each sweep-shard invocation is a Lambda of its own, reading
  * side by side from one simulated account over loopback: at their shares of the account's read rate the account
- * throttles none of their calls, while workers each reading at one run's rate are throttled. */
+ * throttles none of their calls. (That workers at one run's rate are throttled is shown in process, where the timing
+ * is the test's own: test/shared/reconcile/scope.test.ts; four processes started on a loaded machine may spread their
+ * calls out enough that the account never sees the excess.) */
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startShardWorker, sweepTogether } from '../../bench/shard-process.ts';
@@ -54,13 +56,5 @@ describe('fan-out shard workers in processes of their own', () => {
     // 120 calls: the account's burst of 100, then 20 at 20 a second.
     const { capacity, refillPerSecond } = ECS_RATE_LIMITS.describeServices;
     expect(fanned.seconds).toBeGreaterThanOrEqual((SERVICES / 10 - capacity) / refillPerSecond - 0.1);
-  }, 120_000);
-
-  it('each at one run rate: the account throttles them', async () => {
-    // Act
-    const fanned = await fanOut(1);
-
-    // Assess
-    expect(fanned.counted.throttles).toBeGreaterThan(0);
   }, 120_000);
 });
